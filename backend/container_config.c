@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <stdlib.h>
+
+#include "engine.h"
+
+static void kv_free(struct zf_kv *kv, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(kv[i].key);
+		free(kv[i].value);
+	}
+	free(kv);
+}
+
+void zf_container_config_free(struct zf_container_config *c)
+{
+	if (!c)
+		return;
+	free(c->image);
+	if (c->command)
+		for (char **p = c->command; *p; p++)
+			free(*p);
+	free(c->command);
+	free(c->workdir);
+	kv_free(c->env, c->n_env);
+	kv_free(c->labels, c->n_labels);
+	free(c->ports);
+	free(c);
+}

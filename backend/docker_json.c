@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "docker_json.h"
+
+static void copy_str(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src ? src : "");
+}
+
+static const char *get_str(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+void zf_docker_error_message(const char *body, char *buf, size_t size)
+{
+	json_t *root = body ? json_loads(body, 0, NULL) : NULL;
+	const char *msg = root ? get_str(root, "message") : NULL;
+	size_t n;
+
+	copy_str(buf, size, msg ? msg : body);
+	json_decref(root);
+	/* one line: status_reason is a single line */
+	n = strcspn(buf, "\r\n");
+	buf[n] = '\0';
+}
+
+int zf_docker_parse_inspect(const char *json, struct zf_container_state *ret_state)
+{
+	struct zf_container_state st = { .exit_code = -1 };
+	json_t *root = json_loads(json, 0, NULL);
+	json_t *state, *labels;
+	int r = -EINVAL;
+
+	if (!json_is_object(root))
+		goto out;
+	state = json_object_get(root, "State");
+	if (!json_is_object(state) || !get_str(root, "Id"))
+		goto out;
+	copy_str(st.id, sizeof(st.id), get_str(root, "Id"));
+	copy_str(st.status, sizeof(st.status), get_str(state, "Status"));
+	st.exit_code = (int)json_integer_value(json_object_get(state, "ExitCode"));
+	st.pid = (int)json_integer_value(json_object_get(state, "Pid"));
+	st.oom_killed = json_is_true(json_object_get(state, "OOMKilled"));
+	copy_str(st.error, sizeof(st.error), get_str(state, "Error"));
+	copy_str(st.started_at, sizeof(st.started_at), get_str(state, "StartedAt"));
+	copy_str(st.finished_at, sizeof(st.finished_at), get_str(state, "FinishedAt"));
+	labels = json_object_get(json_object_get(root, "Config"), "Labels");
+	copy_str(st.uuid, sizeof(st.uuid), get_str(labels, ZF_LABEL_UUID));
+	copy_str(st.instance, sizeof(st.instance), get_str(labels, ZF_LABEL_INSTANCE));
+	*ret_state = st;
+	r = 0;
+out:
+	json_decref(root);
+	return r;
+}
+
+int zf_docker_parse_create(const char *json, char **ret_id)
+{
+	json_t *root = json_loads(json, 0, NULL);
+	const char *id = root ? get_str(root, "Id") : NULL;
+	int r = -EINVAL;
+
+	if (id && *id) {
+		*ret_id = strdup(id);
+		r = *ret_id ? 0 : -ENOMEM;
+	}
+	json_decref(root);
+	return r;
+}
+
+int zf_docker_parse_list(const char *json, struct zf_container_summary **ret_list)
+{
+	json_t *root = json_loads(json, 0, NULL);
+	struct zf_container_summary *list = NULL;
+	size_t i, n;
+	json_t *item;
+	int r = -EINVAL;
+
+	if (!json_is_array(root))
+		goto out;
+	n = json_array_size(root);
+	list = calloc(n ? n : 1, sizeof(*list));
+	if (!list) {
+		r = -ENOMEM;
+		goto out;
+	}
+	json_array_foreach(root, i, item) {
+		json_t *labels = json_object_get(item, "Labels");
+
+		copy_str(list[i].id, sizeof(list[i].id), get_str(item, "Id"));
+		copy_str(list[i].state, sizeof(list[i].state), get_str(item, "State"));
+		copy_str(list[i].uuid, sizeof(list[i].uuid), get_str(labels, ZF_LABEL_UUID));
+		copy_str(list[i].instance, sizeof(list[i].instance),
+			 get_str(labels, ZF_LABEL_INSTANCE));
+		copy_str(list[i].kind, sizeof(list[i].kind), get_str(labels, ZF_LABEL_KIND));
+		copy_str(list[i].name, sizeof(list[i].name), get_str(labels, ZF_LABEL_NAME));
+	}
+	*ret_list = list;
+	list = NULL;
+	r = (int)n;
+out:
+	free(list);
+	json_decref(root);
+	return r;
+}
+
+int zf_docker_parse_event(const char *line, struct zf_engine_event *ret_event)
+{
+	struct zf_engine_event ev = { .exit_code = -1 };
+	json_t *root = json_loads(line, 0, NULL);
+	json_t *actor, *attrs;
+	const char *type, *action, *code;
+	int r = -EINVAL;
+
+	if (!json_is_object(root))
+		goto out;
+	type = get_str(root, "Type");
+	action = get_str(root, "Action");
+	actor = json_object_get(root, "Actor");
+	if (!type || !action || !json_is_object(actor))
+		goto out;
+	if (strcmp(type, "container") != 0) {
+		r = -ENOENT;
+		goto out;
+	}
+	attrs = json_object_get(actor, "Attributes");
+	copy_str(ev.id, sizeof(ev.id), get_str(actor, "ID"));
+	/* "exec_start: sh -c ..." carries its command after a colon */
+	snprintf(ev.action, sizeof(ev.action), "%.*s", (int)strcspn(action, ":"), action);
+	copy_str(ev.uuid, sizeof(ev.uuid), get_str(attrs, ZF_LABEL_UUID));
+	copy_str(ev.instance, sizeof(ev.instance), get_str(attrs, ZF_LABEL_INSTANCE));
+	code = get_str(attrs, "exitCode");
+	if (code)
+		ev.exit_code = atoi(code);
+	*ret_event = ev;
+	r = 0;
+out:
+	json_decref(root);
+	return r;
+}
+
+int zf_docker_pull_result(const char *body, char *buf, size_t size)
+{
+	const char *p = body;
+
+	/* the body is a stream of JSON objects, one a line */
+	while (p && *p) {
+		size_t n = strcspn(p, "\n");
+		json_t *o = json_loadb(p, n, 0, NULL);
+		const char *e = o ? get_str(o, "error") : NULL;
+
+		if (e) {
+			copy_str(buf, size, e);
+			json_decref(o);
+			return -EIO;
+		}
+		json_decref(o);
+		p += n;
+		if (*p == '\n')
+			p++;
+	}
+	return 0;
+}
+
+static int set_new(json_t *obj, const char *key, json_t *value)
+{
+	return value ? json_object_set_new(obj, key, value) : -1;
+}
+
+static json_t *labels_json(const struct zf_container_config *cfg,
+			   const struct zf_owner_labels *owner)
+{
+	json_t *labels = json_object();
+	char uid[16];
+
+	if (!labels)
+		return NULL;
+	for (size_t i = 0; i < cfg->n_labels; i++)
+		json_object_set_new(labels, cfg->labels[i].key, json_string(cfg->labels[i].value));
+	/* ours last, so a user label cannot mask them */
+	snprintf(uid, sizeof(uid), "%u", owner->owner_uid);
+	json_object_set_new(labels, ZF_LABEL_UUID, json_string(owner->uuid));
+	json_object_set_new(labels, ZF_LABEL_KIND, json_string(owner->kind));
+	json_object_set_new(labels, ZF_LABEL_NAME, json_string(owner->name));
+	json_object_set_new(labels, ZF_LABEL_INSTANCE, json_string(owner->instance));
+	json_object_set_new(labels, ZF_LABEL_OWNER, json_string(uid));
+	return labels;
+}
+
+char *zf_docker_create_body(const struct zf_container_config *cfg,
+			    const struct zf_owner_labels *owner)
+{
+	json_t *root = json_object(), *host = json_object();
+	json_t *restart = json_object();
+	char *out = NULL;
+
+	if (!root || !host || !restart)
+		goto out;
+	set_new(root, "Image", json_string(cfg->image));
+	if (cfg->command) {
+		json_t *cmd = json_array();
+
+		for (char **p = cfg->command; *p; p++)
+			json_array_append_new(cmd, json_string(*p));
+		set_new(root, "Cmd", cmd);
+	}
+	if (cfg->workdir)
+		set_new(root, "WorkingDir", json_string(cfg->workdir));
+	if (cfg->n_env) {
+		json_t *env = json_array();
+
+		for (size_t i = 0; i < cfg->n_env; i++) {
+			size_t n = strlen(cfg->env[i].key) + strlen(cfg->env[i].value) + 2;
+			char *kv = malloc(n);
+
+			if (!kv)
+				goto out;
+			snprintf(kv, n, "%s=%s", cfg->env[i].key, cfg->env[i].value);
+			json_array_append_new(env, json_string(kv));
+			free(kv);
+		}
+		set_new(root, "Env", env);
+	}
+	set_new(root, "Labels", labels_json(cfg, owner));
+	set_new(root, "Tty", json_boolean(cfg->tty));
+	set_new(root, "OpenStdin", json_boolean(cfg->stdin_open));
+	set_new(root, "AttachStdin", json_boolean(cfg->stdin_open));
+	set_new(root, "AttachStdout", json_true());
+	set_new(root, "AttachStderr", json_true());
+	if (cfg->n_ports) {
+		json_t *exposed = json_object();
+
+		for (size_t i = 0; i < cfg->n_ports; i++) {
+			char key[32];
+
+			snprintf(key, sizeof(key), "%d/%s", cfg->ports[i].container_port,
+				 cfg->ports[i].protocol);
+			json_object_set_new(exposed, key, json_object());
+		}
+		set_new(root, "ExposedPorts", exposed);
+	}
+
+	/* No engine network here: containers get loopback only (docs/design.md). */
+	set_new(host, "NetworkMode", json_string("none"));
+	set_new(restart, "Name", json_string(cfg->restart_policy[0] ? cfg->restart_policy : "no"));
+	if (strcmp(cfg->restart_policy, "on-failure") == 0)
+		set_new(restart, "MaximumRetryCount", json_integer(cfg->restart_max_retries));
+	json_object_set(host, "RestartPolicy", restart);
+	if (cfg->nano_cpus)
+		set_new(host, "NanoCpus", json_integer(cfg->nano_cpus));
+	if (cfg->memory_bytes)
+		set_new(host, "Memory", json_integer(cfg->memory_bytes));
+	json_object_set(root, "HostConfig", host);
+	out = json_dumps(root, JSON_COMPACT);
+out:
+	json_decref(restart);
+	json_decref(host);
+	json_decref(root);
+	return out;
+}
+
+int zf_docker_parse_version(const char *json, char **ret_line)
+{
+	json_t *root = json_loads(json, 0, NULL);
+	char line[256];
+	int r = -EINVAL;
+
+	if (!json_is_object(root) || !get_str(root, "Version"))
+		goto out;
+	snprintf(line, sizeof(line), "Docker Engine %s (API %s, %s/%s, kernel %s)",
+		 get_str(root, "Version"), get_str(root, "ApiVersion") ? get_str(root, "ApiVersion") : "?",
+		 get_str(root, "Os") ? get_str(root, "Os") : "?",
+		 get_str(root, "Arch") ? get_str(root, "Arch") : "?",
+		 get_str(root, "KernelVersion") ? get_str(root, "KernelVersion") : "?");
+	*ret_line = strdup(line);
+	r = *ret_line ? 0 : -ENOMEM;
+out:
+	json_decref(root);
+	return r;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Docker Engine API bodies: building requests and decoding replies.
+ * Pure functions on strings (jansson), unit-tested on fixtures.
+ */
+#pragma once
+
+#include <stddef.h>
+
+#include "engine.h"
+
+/* Copies the "message" of an engine error body (or the body itself) into buf. */
+void zf_docker_error_message(const char *body, char *buf, size_t size);
+
+/* Decodes GET /containers/{id}/json. -EINVAL for a body it cannot read. */
+int zf_docker_parse_inspect(const char *json, struct zf_container_state *ret_state);
+
+/* Takes the Id of a POST /containers/create reply. -EINVAL without one. */
+int zf_docker_parse_create(const char *json, char **ret_id);
+
+/* Decodes GET /containers/json. Returns the count; *ret_list is the caller's. */
+int zf_docker_parse_list(const char *json, struct zf_container_summary **ret_list);
+
+/* Decodes one line of GET /events. -ENOENT: not about a container. */
+int zf_docker_parse_event(const char *line, struct zf_engine_event *ret_event);
+
+/* Finds the first {"error": ...} of a pull's progress stream: -EIO with
+ * its text in buf, or 0 when the pull went through. */
+int zf_docker_pull_result(const char *body, char *buf, size_t size);
+
+/* The body of POST /containers/create. NULL on OOM. Caller frees. */
+char *zf_docker_create_body(const struct zf_container_config *cfg,
+			    const struct zf_owner_labels *owner);
+
+/* One line from GET /version, e.g. "Docker Engine 20.10.24 (API 1.41, linux/amd64)". */
+int zf_docker_parse_version(const char *json, char **ret_line);

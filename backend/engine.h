@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The container engine interface.
+ *
+ * zunfs's FUSE layer drives containers only through this table of function
+ * pointers, so the Docker driver (docker.c) is one implementation among the
+ * ones to come. Nothing here knows about paths, inodes or FUSE.
+ *
+ * Conventions for every call:
+ *  - returns 0 (or a count) on success, a negative errno on failure;
+ *  - `err` may be NULL; when not NULL and the call fails, err->msg holds the
+ *    engine's own words (e.g. "No such image: foo:latest");
+ *  - ret_* output parameters are written only on success and belong to the
+ *    caller (free with the matching *_free or free()).
+ *  - every call is safe from any thread; calls may block on the network.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ZF_ERR_MSG_MAX 512
+
+struct zf_err {
+	char msg[ZF_ERR_MSG_MAX];
+};
+
+/* Fills err->msg (if err) like snprintf; returns -errnum for chaining. */
+int zf_err_set(struct zf_err *err, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+struct zf_kv {
+	char *key;
+	char *value;
+};
+
+struct zf_port {
+	int container_port;
+	int host_port; /* 0: none asked */
+	char protocol[8]; /* "tcp", "udp" or "sctp" */
+};
+
+enum zf_pull_policy {
+	ZF_PULL_IF_NOT_PRESENT = 0,
+	ZF_PULL_ALWAYS,
+	ZF_PULL_NEVER,
+};
+
+/* What one container should be: engine-neutral, filled from a spec. */
+struct zf_container_config {
+	char *image;
+	char **command; /* NULL-terminated; NULL: the image's */
+	char *workdir;
+	struct zf_kv *env;
+	size_t n_env;
+	struct zf_kv *labels; /* the user's labels only */
+	size_t n_labels;
+	char restart_policy[16]; /* engine words: "no", "always", "on-failure", "unless-stopped" */
+	int restart_max_retries;
+	enum zf_pull_policy pull_policy;
+	int64_t nano_cpus; /* 0: no limit */
+	int64_t memory_bytes; /* 0: no limit */
+	struct zf_port *ports;
+	size_t n_ports;
+	bool tty;
+	bool stdin_open;
+};
+
+void zf_container_config_free(struct zf_container_config *c);
+
+/* Labels zunfs puts on every engine object it makes (see docs/design.md). */
+struct zf_owner_labels {
+	const char *uuid;
+	const char *kind; /* "container", ... */
+	const char *name;
+	const char *instance; /* which zunfs state store made it */
+	unsigned owner_uid;
+};
+
+#define ZF_LABEL_UUID "zunfs.uuid"
+#define ZF_LABEL_KIND "zunfs.kind"
+#define ZF_LABEL_NAME "zunfs.name"
+#define ZF_LABEL_OWNER "zunfs.owner"
+#define ZF_LABEL_INSTANCE "zunfs.instance"
+
+/* The engine's view of one container. */
+struct zf_container_state {
+	char id[72];
+	char status[16]; /* engine word: created running paused restarting removing exited dead */
+	int exit_code;
+	int pid;
+	bool oom_killed;
+	char error[256]; /* the engine's State.Error, may be empty */
+	char started_at[40];
+	char finished_at[40];
+	char uuid[40]; /* from the zunfs.uuid label, may be empty */
+	char instance[40];
+};
+
+/* One line of a container listing. */
+struct zf_container_summary {
+	char id[72];
+	char uuid[40];
+	char instance[40];
+	char kind[16];
+	char name[72];
+	char state[16];
+};
+
+/* One engine event about a container. */
+struct zf_engine_event {
+	char id[72];
+	char action[32]; /* "start", "die", "destroy", "pause", ... */
+	char uuid[40];
+	char instance[40];
+	int exit_code; /* for "die", else -1 */
+};
+
+/* Called by events_follow for each event; return non-zero to stop following. */
+typedef int (*zf_event_cb)(const struct zf_engine_event *ev, void *userdata);
+
+struct zf_engine;
+
+struct zf_engine_ops {
+	const char *name;
+	void (*free)(struct zf_engine *e);
+
+	/* One human line, e.g. "Docker Engine 20.10.24 (API 1.41, linux/amd64, host vm1)". */
+	int (*version)(struct zf_engine *e, char **ret_line, struct zf_err *err);
+	/* 0 if the image is present, -ENOENT if not. */
+	int (*image_present)(struct zf_engine *e, const char *ref, struct zf_err *err);
+	int (*image_pull)(struct zf_engine *e, const char *ref, struct zf_err *err);
+
+	int (*container_create)(struct zf_engine *e, const struct zf_container_config *cfg,
+				const struct zf_owner_labels *owner, char **ret_id,
+				struct zf_err *err);
+	int (*container_start)(struct zf_engine *e, const char *id, struct zf_err *err);
+	/* timeout_s < 0: the engine's default grace period. */
+	int (*container_stop)(struct zf_engine *e, const char *id, int timeout_s,
+			      struct zf_err *err);
+	int (*container_restart)(struct zf_engine *e, const char *id, int timeout_s,
+				 struct zf_err *err);
+	int (*container_kill)(struct zf_engine *e, const char *id, const char *signal,
+			      struct zf_err *err);
+	int (*container_pause)(struct zf_engine *e, const char *id, struct zf_err *err);
+	int (*container_unpause)(struct zf_engine *e, const char *id, struct zf_err *err);
+	int (*container_resize)(struct zf_engine *e, const char *id, int rows, int cols,
+				struct zf_err *err);
+	/* Removes a stopped container; force also kills a running one. -ENOENT if gone. */
+	int (*container_remove)(struct zf_engine *e, const char *id, bool force,
+				struct zf_err *err);
+	int (*container_inspect)(struct zf_engine *e, const char *id,
+				 struct zf_container_state *ret_state, struct zf_err *err);
+	/* Every container (running or not) labelled zunfs.instance=instance. Returns the count. */
+	int (*container_list)(struct zf_engine *e, const char *instance,
+			      struct zf_container_summary **ret_list, struct zf_err *err);
+
+	/*
+	 * Follows the engine's event stream for containers labelled
+	 * zunfs.instance=instance, calling cb for each, until cb returns non-zero,
+	 * *stop becomes true (checked at least once a second) or the stream breaks.
+	 * connected_cb (may be NULL) is called once the stream is open.
+	 */
+	int (*events_follow)(struct zf_engine *e, const char *instance, zf_event_cb cb,
+			     void (*connected_cb)(void *userdata), void *userdata,
+			     const volatile bool *stop, struct zf_err *err);
+};
+
+struct zf_engine {
+	const struct zf_engine_ops *ops;
+};
+
+/*
+ * Makes a Docker engine client for url: "unix:///path/to/docker.sock",
+ * "tcp://host:port" or "http://host:port". -EINVAL for another scheme.
+ */
+int zf_docker_engine_new(const char *url, struct zf_engine **ret_engine);
+
+static inline void zf_engine_free(struct zf_engine *e)
+{
+	if (e)
+		e->ops->free(e);
+}

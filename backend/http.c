@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <curl/curl.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+
+/* A reply larger than this is refused: engine replies we read are small. */
+#define ZF_HTTP_REPLY_MAX (64u << 20)
+/* A streamed line longer than this is dropped (engine events are ~1 KiB). */
+#define ZF_HTTP_LINE_MAX (1u << 20)
+
+struct zf_http {
+	char *socket_path; /* unix socket, or NULL for TCP */
+	char *base_url; /* "http://localhost" for a socket, else http://host:port */
+};
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+static void curl_init_once(void)
+{
+	curl_global_init(CURL_GLOBAL_ALL);
+}
+
+int zf_http_new(const char *url, struct zf_http **ret_http)
+{
+	struct zf_http *h;
+
+	pthread_once(&curl_once, curl_init_once);
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	if (strncmp(url, "unix://", 7) == 0 && url[7] == '/') {
+		h->socket_path = strdup(url + 7);
+		h->base_url = strdup("http://localhost");
+	} else if (strncmp(url, "tcp://", 6) == 0 && url[6]) {
+		size_t n = strlen(url + 6) + 8;
+		h->base_url = malloc(n);
+		if (h->base_url)
+			snprintf(h->base_url, n, "http://%s", url + 6);
+	} else if (strncmp(url, "http://", 7) == 0 && url[7]) {
+		h->base_url = strdup(url);
+	} else {
+		free(h);
+		return -EINVAL;
+	}
+	if (!h->base_url || (strncmp(url, "unix://", 7) == 0 && !h->socket_path)) {
+		zf_http_free(h);
+		return -ENOMEM;
+	}
+	/* "http://host:port/" would give "//path" below */
+	size_t bl = strlen(h->base_url);
+	if (bl > 7 && h->base_url[bl - 1] == '/')
+		h->base_url[bl - 1] = '\0';
+	*ret_http = h;
+	return 0;
+}
+
+void zf_http_free(struct zf_http *h)
+{
+	if (!h)
+		return;
+	free(h->socket_path);
+	free(h->base_url);
+	free(h);
+}
+
+void zf_http_reply_clear(struct zf_http_reply *r)
+{
+	free(r->body);
+	r->body = NULL;
+	r->len = 0;
+	r->status = 0;
+}
+
+char *zf_http_escape(const char *s)
+{
+	char *e = curl_easy_escape(NULL, s, 0);
+	char *copy;
+
+	if (!e)
+		return NULL;
+	copy = strdup(e);
+	curl_free(e);
+	return copy;
+}
+
+static int curl_errno(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_OK:
+		return 0;
+	case CURLE_COULDNT_CONNECT:
+		return -ECONNREFUSED;
+	case CURLE_COULDNT_RESOLVE_HOST:
+		return -EHOSTUNREACH;
+	case CURLE_OPERATION_TIMEDOUT:
+		return -ETIMEDOUT;
+	case CURLE_OUT_OF_MEMORY:
+		return -ENOMEM;
+	case CURLE_ABORTED_BY_CALLBACK:
+	case CURLE_WRITE_ERROR:
+		return -ECANCELED;
+	case CURLE_FILESIZE_EXCEEDED:
+		return -EFBIG;
+	default:
+		return -EIO;
+	}
+}
+
+static CURL *easy_new(struct zf_http *h, const char *method, const char *path,
+		      char **ret_url)
+{
+	CURL *c = curl_easy_init();
+	size_t n;
+	char *url;
+
+	if (!c)
+		return NULL;
+	n = strlen(h->base_url) + strlen(path) + 1;
+	url = malloc(n);
+	if (!url) {
+		curl_easy_cleanup(c);
+		return NULL;
+	}
+	snprintf(url, n, "%s%s", h->base_url, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	if (h->socket_path)
+		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, h->socket_path);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+	/* never let the environment's proxy settings redirect engine traffic */
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	*ret_url = url;
+	return c;
+}
+
+struct buf {
+	char *data;
+	size_t len, cap;
+	bool overflow;
+};
+
+static size_t buf_write(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct buf *b = userdata;
+	size_t n = size * nmemb;
+
+	if (b->len + n + 1 > ZF_HTTP_REPLY_MAX) {
+		b->overflow = true;
+		return 0;
+	}
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		char *d;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		d = realloc(b->data, cap);
+		if (!d)
+			return 0;
+		b->data = d;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, ptr, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return n;
+}
+
+int zf_http_request(struct zf_http *h, const char *method, const char *path,
+		    const char *body, long timeout_s, struct zf_http_reply *ret_reply,
+		    struct zf_err *err)
+{
+	struct curl_slist *headers = NULL;
+	struct buf b = { 0 };
+	char *url = NULL;
+	CURL *c;
+	CURLcode rc;
+	long status = 0;
+	int r;
+
+	c = easy_new(h, method, path, &url);
+	if (!c)
+		return zf_err_set(err, ENOMEM, "out of memory");
+	if (body) {
+		headers = curl_slist_append(headers, "Content-Type: application/json");
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	} else if (strcmp(method, "POST") == 0) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+	}
+	if (timeout_s > 0)
+		curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, buf_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+
+	rc = curl_easy_perform(c);
+	if (rc != CURLE_OK) {
+		r = b.overflow ? zf_err_set(err, EFBIG, "engine reply larger than %u bytes",
+					    ZF_HTTP_REPLY_MAX)
+			       : zf_err_set(err, -curl_errno(rc), "cannot reach the engine at %s: %s",
+					    h->socket_path ? h->socket_path : h->base_url,
+					    curl_easy_strerror(rc));
+		free(b.data);
+		goto out;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	ret_reply->status = status;
+	ret_reply->body = b.data ? b.data : strdup("");
+	ret_reply->len = b.len;
+	r = ret_reply->body ? 0 : -ENOMEM;
+out:
+	curl_slist_free_all(headers);
+	curl_easy_cleanup(c);
+	free(url);
+	return r;
+}
+
+struct stream_ctx {
+	struct buf line;
+	zf_http_line_cb line_cb;
+	void (*on_open)(void *userdata);
+	void *userdata;
+	const volatile bool *stop;
+	CURL *curl;
+	bool opened;
+	bool stopped_by_caller;
+	long status;
+	struct buf error_body;
+};
+
+static size_t stream_write(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct stream_ctx *s = userdata;
+	size_t n = size * nmemb;
+
+	if (!s->opened) {
+		s->opened = true;
+		curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &s->status);
+		if (s->status >= 200 && s->status < 300 && s->on_open)
+			s->on_open(s->userdata);
+	}
+	if (s->status < 200 || s->status >= 300)
+		return buf_write(ptr, size, nmemb, &s->error_body);
+
+	for (size_t i = 0; i < n; i++) {
+		if (ptr[i] != '\n') {
+			if (s->line.len + 2 > ZF_HTTP_LINE_MAX) {
+				s->line.len = 0; /* drop an absurd line */
+				continue;
+			}
+			if (!buf_write(ptr + i, 1, 1, &s->line))
+				return 0;
+			continue;
+		}
+		if (s->line.len > 0 && s->line_cb(s->line.data, s->line.len, s->userdata)) {
+			s->stopped_by_caller = true;
+			return 0;
+		}
+		s->line.len = 0;
+	}
+	return n;
+}
+
+static int stream_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow,
+			   curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct stream_ctx *s = userdata;
+
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	if (s->stop && *s->stop) {
+		s->stopped_by_caller = true;
+		return 1;
+	}
+	return 0;
+}
+
+int zf_http_stream_lines(struct zf_http *h, const char *path, zf_http_line_cb line_cb,
+			 void (*on_open)(void *userdata), void *userdata,
+			 const volatile bool *stop, struct zf_err *err)
+{
+	struct stream_ctx s = { .line_cb = line_cb, .on_open = on_open,
+				.userdata = userdata, .stop = stop };
+	char *url = NULL;
+	CURLcode rc;
+	int r;
+
+	s.curl = easy_new(h, "GET", path, &url);
+	if (!s.curl)
+		return zf_err_set(err, ENOMEM, "out of memory");
+	curl_easy_setopt(s.curl, CURLOPT_WRITEFUNCTION, stream_write);
+	curl_easy_setopt(s.curl, CURLOPT_WRITEDATA, &s);
+	curl_easy_setopt(s.curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(s.curl, CURLOPT_XFERINFOFUNCTION, stream_progress);
+	curl_easy_setopt(s.curl, CURLOPT_XFERINFODATA, &s);
+
+	rc = curl_easy_perform(s.curl);
+	if (s.stopped_by_caller) {
+		r = 0;
+	} else if (s.opened && (s.status < 200 || s.status >= 300)) {
+		r = zf_http_status_errno(s.status);
+		zf_err_set(err, -r, "engine answered %ld: %.200s", s.status,
+			   s.error_body.data ? s.error_body.data : "");
+	} else if (rc == CURLE_OK) {
+		r = zf_err_set(err, EPIPE, "the engine ended the event stream");
+	} else {
+		r = zf_err_set(err, -curl_errno(rc), "event stream from %s: %s",
+			       h->socket_path ? h->socket_path : h->base_url,
+			       curl_easy_strerror(rc));
+	}
+	curl_easy_cleanup(s.curl);
+	free(s.line.data);
+	free(s.error_body.data);
+	free(url);
+	return r;
+}

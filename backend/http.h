@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A small HTTP/1.1 client for the engine's API, on libcurl, over a unix
+ * socket or TCP. One easy handle per request: callers may be on any thread.
+ */
+#pragma once
+
+#include <stddef.h>
+
+#include "engine.h"
+
+struct zf_http;
+
+/* url: "unix:///path", "tcp://host:port" or "http://host:port". */
+int zf_http_new(const char *url, struct zf_http **ret_http);
+void zf_http_free(struct zf_http *h);
+
+struct zf_http_reply {
+	long status; /* HTTP status */
+	char *body; /* NUL-terminated, owned by the reply */
+	size_t len;
+};
+
+void zf_http_reply_clear(struct zf_http_reply *r);
+
+/*
+ * Sends METHOD path (path starts with '/', query already escaped) with an
+ * optional JSON body (or raw bytes when body_len > 0). timeout_s 0: none.
+ * Returns 0 when a reply arrived, whatever its status, or a negative errno
+ * when the transport failed (err says why).
+ */
+int zf_http_request(struct zf_http *h, const char *method, const char *path,
+		    const char *body, long timeout_s, struct zf_http_reply *ret_reply,
+		    struct zf_err *err);
+
+/* Called for each line of a streamed reply; return non-zero to stop. */
+typedef int (*zf_http_line_cb)(const char *line, size_t len, void *userdata);
+
+/*
+ * GET path and hand the reply to line_cb a line at a time until the stream
+ * ends, line_cb returns non-zero, or *stop turns true (checked about once a
+ * second). on_open (may be NULL) runs once the reply headers arrived with a
+ * 2xx status. Returns 0 when stopped by the caller, -EPIPE when the engine
+ * ended the stream, or another negative errno.
+ */
+int zf_http_stream_lines(struct zf_http *h, const char *path, zf_http_line_cb line_cb,
+			 void (*on_open)(void *userdata), void *userdata,
+			 const volatile bool *stop, struct zf_err *err);
+
+/* The errno for an HTTP status (the one table of it): 0 for 2xx and 304. */
+int zf_http_status_errno(long status);
+
+/* curl-escaped copy of s, for a query string; NULL on OOM. Caller frees. */
+char *zf_http_escape(const char *s);

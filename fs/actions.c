@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "actions.h"
+#include "ctl.h"
+#include "jobs.h"
+
+bool zf_action_visible(const struct zf_object *obj, unsigned uid)
+{
+	return uid == 0 || obj->rec.owner == uid;
+}
+
+int zf_action_mkdir(struct zf_daemon *d, enum zf_kind kind, const char *name, unsigned uid)
+{
+	int r = zf_name_check(name);
+
+	if (r < 0)
+		return r;
+	if (!zf_kind_supported(kind))
+		return -EOPNOTSUPP;
+	return zf_registry_create(d->reg, kind, name, uid);
+}
+
+int zf_action_rmdir(struct zf_daemon *d, enum zf_kind kind, const char *name, unsigned uid)
+{
+	struct zf_object *obj;
+	char uuid[ZF_UUID_LEN + 1];
+	int r = 0;
+
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_locked(d->reg, kind, name);
+	if (!obj || !zf_action_visible(obj, uid)) {
+		r = -ENOENT;
+		goto out;
+	}
+	if (!obj->rec.engine_id[0] && !obj->rec.task_state[0] &&
+	    strcmp(obj->rec.status, "Creating") != 0 && strcmp(obj->rec.status, "Rebuilding") != 0) {
+		/* nothing in the engine and nothing queued: forget it now */
+		r = zf_registry_remove_locked(d->reg, obj);
+		goto out;
+	}
+	obj->rec.deleting = true;
+	memcpy(uuid, obj->rec.uuid, sizeof(uuid));
+	r = zf_registry_set_state_locked(d->reg, obj, "Deleting", "", "container_deleting");
+	if (r < 0) {
+		obj->rec.deleting = false;
+		goto out;
+	}
+	r = zf_jobs_submit(d->jobs, ZF_JOB_DELETE, uuid, NULL);
+out:
+	zf_registry_unlock(d->reg);
+	return r;
+}
+
+static int refuse_locked(struct zf_daemon *d, struct zf_object *obj, int r, const char *reason)
+{
+	zf_registry_set_state_locked(d->reg, obj, NULL, reason, NULL);
+	return r;
+}
+
+int zf_action_apply_spec(struct zf_daemon *d, const char *uuid, const char *text, size_t len)
+{
+	struct zf_container_spec *spec = NULL;
+	struct zf_spec_error e = { 0 };
+	struct zf_object *obj;
+	char reason[400], *copy = NULL;
+	int r;
+
+	r = zf_spec_parse_container(text, len, &spec, &e);
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	if (!obj || obj->rec.deleting) {
+		r = -ENOENT;
+		goto out;
+	}
+	if (r == -EINVAL) {
+		char where[300];
+
+		zf_spec_error_format(&e, where, sizeof(where));
+		snprintf(reason, sizeof(reason), "spec.yaml: %s", where);
+		r = refuse_locked(d, obj, -EINVAL, reason);
+		goto out;
+	}
+	if (r < 0)
+		goto out;
+	/* what the spec names must exist: kinds this build lacks have no objects */
+	if (spec->sandbox && !zf_registry_find_locked(d->reg, ZF_KIND_SANDBOX, spec->sandbox)) {
+		snprintf(reason, sizeof(reason), "spec.yaml: sandbox: no sandbox named '%s'",
+			 spec->sandbox);
+		r = refuse_locked(d, obj, -EINVAL, reason);
+		goto out;
+	}
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		if (!zf_registry_find_locked(d->reg, ZF_KIND_VOLUME, spec->mounts[i].name)) {
+			snprintf(reason, sizeof(reason),
+				 "spec.yaml: volumeMounts: no volume named '%s'", spec->mounts[i].name);
+			r = refuse_locked(d, obj, -EINVAL, reason);
+			goto out;
+		}
+	}
+	if (obj->rec.task_state[0]) {
+		snprintf(reason, sizeof(reason),
+			 "spec.yaml: not applied, an operation is in progress (%s)",
+			 obj->rec.task_state);
+		r = refuse_locked(d, obj, -EBUSY, reason);
+		goto out;
+	}
+	/* the same spec again changes nothing, unless it is to retry after an Error */
+	if (strlen(obj->rec.spec) == len && memcmp(obj->rec.spec, text, len) == 0 &&
+	    strcmp(obj->rec.status, "Error") != 0) {
+		r = 0;
+		goto out;
+	}
+	copy = strndup(text, len);
+	if (!copy) {
+		r = -ENOMEM;
+		goto out;
+	}
+	free(obj->rec.spec);
+	obj->rec.spec = copy;
+	zf_container_spec_free(obj->spec);
+	obj->spec = spec;
+	spec = NULL;
+	if (obj->rec.engine_id[0])
+		r = zf_registry_set_state_locked(d->reg, obj, "Rebuilding", "", "container_rebuilding");
+	else
+		r = zf_registry_set_state_locked(d->reg, obj, "Creating", "", "container_creating");
+	if (r == 0)
+		r = zf_jobs_submit(d->jobs, ZF_JOB_LAUNCH, uuid, NULL);
+out:
+	zf_registry_unlock(d->reg);
+	zf_container_spec_free(spec);
+	return r;
+}
+
+int zf_action_ctl(struct zf_daemon *d, const char *uuid, const char *line,
+		  bool (*interrupted)(void))
+{
+	struct zf_object *obj;
+	char reason[300];
+	struct zf_ctl c;
+	int r;
+
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	if (!obj || obj->rec.deleting) {
+		zf_registry_unlock(d->reg);
+		return -ENOENT;
+	}
+	r = zf_ctl_parse(line, &c, reason, sizeof(reason));
+	if (r < 0) {
+		r = refuse_locked(d, obj, r, reason);
+		goto unlock;
+	}
+	if (obj->rec.task_state[0]) {
+		snprintf(reason, sizeof(reason), "ctl %s: an operation is in progress (%s)",
+			 zf_ctl_word(c.cmd), obj->rec.task_state);
+		r = refuse_locked(d, obj, -EBUSY, reason);
+		goto unlock;
+	}
+	r = zf_ctl_allowed(&c, obj->rec.status, obj->rec.engine_id[0] != '\0');
+	if (r < 0) {
+		snprintf(reason, sizeof(reason), "ctl %s: not possible while the container is %s",
+			 zf_ctl_word(c.cmd), obj->rec.status);
+		r = refuse_locked(d, obj, r, reason);
+		goto unlock;
+	}
+	if (*zf_ctl_task_state(c.cmd))
+		zf_registry_set_state_locked(d->reg, obj, NULL, NULL, zf_ctl_task_state(c.cmd));
+	zf_registry_unlock(d->reg);
+	return zf_jobs_run(d->jobs, ZF_JOB_CTL, uuid, line, interrupted);
+unlock:
+	zf_registry_unlock(d->reg);
+	return r;
+}

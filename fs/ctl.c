@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ctl.h"
+
+static const struct {
+	const char *word;
+	const char *task;
+	const char *allowed[6]; /* the statuses it runs from */
+} cmds[] = {
+	[ZF_CTL_START] = { "start", "container_starting", { "Created", "Stopped", "Error" } },
+	[ZF_CTL_STOP] = { "stop", "container_stopping", { "Running", "Paused", "Restarting" } },
+	[ZF_CTL_RESTART] = { "restart", "container_rebooting",
+			     { "Running", "Stopped", "Created", "Paused", "Restarting", "Error" } },
+	[ZF_CTL_KILL] = { "kill", "container_killing", { "Running", "Paused", "Restarting" } },
+	[ZF_CTL_PAUSE] = { "pause", "container_pausing", { "Running" } },
+	[ZF_CTL_UNPAUSE] = { "unpause", "container_unpausing", { "Paused" } },
+	[ZF_CTL_RESIZE] = { "resize", "", { "Running", "Paused" } },
+};
+
+#define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+static const char *const signals[] = {
+	"HUP",	"INT",	"QUIT", "ILL",	"TRAP", "ABRT", "BUS",	  "FPE",    "KILL", "USR1",
+	"SEGV", "USR2", "PIPE", "ALRM", "TERM", "CHLD", "CONT",	  "STOP",   "TSTP", "TTIN",
+	"TTOU", "URG",	"XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO",    "PWR",  "SYS",
+	NULL,
+};
+
+static int set_reason(char *reason, int size, const char *msg)
+{
+	if (reason)
+		snprintf(reason, (size_t)size, "%s", msg);
+	return -EINVAL;
+}
+
+static bool valid_signal(const char *s)
+{
+	char *end;
+	long n = strtol(s, &end, 10);
+
+	if (*s && !*end)
+		return n >= 1 && n <= 64;
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (int i = 0; signals[i]; i++)
+		if (strcasecmp(s, signals[i]) == 0)
+			return true;
+	return false;
+}
+
+static int parse_number(const char *s, int min, int max, int *ret)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (!*s || *end || v < min || v > max)
+		return -EINVAL;
+	*ret = (int)v;
+	return 0;
+}
+
+int zf_ctl_parse(const char *line, struct zf_ctl *ret_ctl, char *reason, int reason_size)
+{
+	struct zf_ctl c = { .seconds = -1 };
+	char buf[128], *words[4] = { 0 }, *save = NULL;
+	int n = 0;
+	size_t i;
+
+	if (strlen(line) >= sizeof(buf))
+		return set_reason(reason, reason_size, "ctl: the command is too long");
+	snprintf(buf, sizeof(buf), "%s", line);
+	for (char *w = strtok_r(buf, " \t\r\n", &save); w; w = strtok_r(NULL, " \t\r\n", &save)) {
+		if (n == 4)
+			return set_reason(reason, reason_size, "ctl: too many words");
+		words[n++] = w;
+	}
+	if (n == 0)
+		return set_reason(reason, reason_size, "ctl: empty command");
+	for (i = 0; i < N_CMDS; i++)
+		if (strcmp(words[0], cmds[i].word) == 0)
+			break;
+	if (i == N_CMDS) {
+		char msg[192];
+
+		snprintf(msg, sizeof(msg),
+			 "ctl: unknown command '%.40s' (start, stop [SECONDS], restart [SECONDS], "
+			 "kill [SIGNAL], pause, unpause, resize ROWS COLS)",
+			 words[0]);
+		return set_reason(reason, reason_size, msg);
+	}
+	c.cmd = (enum zf_ctl_cmd)i;
+	switch (c.cmd) {
+	case ZF_CTL_STOP:
+	case ZF_CTL_RESTART:
+		if (n > 2 || (n == 2 && parse_number(words[1], 0, 86400, &c.seconds) < 0))
+			return set_reason(reason, reason_size,
+					  "ctl: stop and restart take a grace period in seconds");
+		break;
+	case ZF_CTL_KILL:
+		if (n > 2 || (n == 2 && !valid_signal(words[1])))
+			return set_reason(reason, reason_size,
+					  "ctl: kill takes a signal name or number (TERM, SIGKILL, 9)");
+		snprintf(c.signal, sizeof(c.signal), "%s", n == 2 ? words[1] : "SIGKILL");
+		break;
+	case ZF_CTL_RESIZE:
+		if (n != 3 || parse_number(words[1], 1, 65535, &c.rows) < 0 ||
+		    parse_number(words[2], 1, 65535, &c.cols) < 0)
+			return set_reason(reason, reason_size, "ctl: resize takes ROWS COLS");
+		break;
+	default:
+		if (n != 1)
+			return set_reason(reason, reason_size, "ctl: this command takes no argument");
+	}
+	*ret_ctl = c;
+	return 0;
+}
+
+int zf_ctl_allowed(const struct zf_ctl *c, const char *status, bool has_engine)
+{
+	if (!has_engine)
+		return -EBUSY;
+	for (int i = 0; i < 6 && cmds[c->cmd].allowed[i]; i++)
+		if (strcmp(cmds[c->cmd].allowed[i], status) == 0)
+			return 0;
+	return -EBUSY;
+}
+
+const char *zf_ctl_task_state(enum zf_ctl_cmd cmd)
+{
+	return cmds[cmd].task;
+}
+
+const char *zf_ctl_word(enum zf_ctl_cmd cmd)
+{
+	return cmds[cmd].word;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Everything one mounted zunfs holds; reached from FUSE as private_data. */
+#pragma once
+
+#include <sys/types.h>
+#include <time.h>
+
+#include "../backend/engine.h"
+#include "eventlog.h"
+#include "options.h"
+#include "registry.h"
+#include "store.h"
+
+struct zf_jobs;
+struct zf_watcher;
+
+struct zf_daemon {
+	struct zf_options opts;
+	struct zf_engine *engine;
+	struct zf_store *store;
+	struct zf_eventlog *events;
+	struct zf_registry *reg;
+	struct zf_jobs *jobs;
+	struct zf_watcher *watcher;
+	char *engine_version; /* protected by the registry lock; refreshed on reconnect */
+	time_t started_at; /* times of the directories that are not objects */
+	uid_t mount_uid;
+	gid_t mount_gid;
+};

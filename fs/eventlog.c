@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "eventlog.h"
+#include "util.h"
+
+#define LINE_MAX_LEN 192
+
+struct zf_eventlog {
+	pthread_mutex_t lock;
+	pthread_cond_t added;
+	char (*lines)[LINE_MAX_LEN]; /* protected by lock */
+	size_t capacity;
+	uint64_t next; /* protected by lock: sequence number of the next line */
+};
+
+int zf_eventlog_new(size_t capacity, struct zf_eventlog **ret_log)
+{
+	struct zf_eventlog *log = calloc(1, sizeof(*log));
+	pthread_condattr_t ca;
+
+	if (!log)
+		return -ENOMEM;
+	log->lines = calloc(capacity, sizeof(*log->lines));
+	if (!log->lines) {
+		free(log);
+		return -ENOMEM;
+	}
+	log->capacity = capacity;
+	pthread_mutex_init(&log->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&log->added, &ca);
+	pthread_condattr_destroy(&ca);
+	*ret_log = log;
+	return 0;
+}
+
+void zf_eventlog_free(struct zf_eventlog *log)
+{
+	if (!log)
+		return;
+	pthread_cond_destroy(&log->added);
+	pthread_mutex_destroy(&log->lock);
+	free(log->lines);
+	free(log);
+}
+
+void zf_eventlog_add(struct zf_eventlog *log, enum zf_kind kind, const char *name,
+		     const char *old_state, const char *new_state)
+{
+	char now[32];
+
+	zf_now_rfc3339(now, sizeof(now));
+	pthread_mutex_lock(&log->lock);
+	snprintf(log->lines[log->next % log->capacity], LINE_MAX_LEN, "%s %s/%s %s %s\n", now,
+		 zf_kind_dir(kind), name, old_state ? old_state : "-", new_state ? new_state : "-");
+	log->next++;
+	pthread_cond_broadcast(&log->added);
+	pthread_mutex_unlock(&log->lock);
+}
+
+uint64_t zf_eventlog_tail(struct zf_eventlog *log)
+{
+	uint64_t t;
+
+	pthread_mutex_lock(&log->lock);
+	t = log->next;
+	pthread_mutex_unlock(&log->lock);
+	return t;
+}
+
+size_t zf_eventlog_read(struct zf_eventlog *log, uint64_t *pos, char *buf, size_t size,
+			int timeout_ms)
+{
+	struct timespec deadline;
+	size_t n = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&log->lock);
+	while (*pos >= log->next) {
+		if (pthread_cond_timedwait(&log->added, &log->lock, &deadline) == ETIMEDOUT)
+			break;
+	}
+	if (log->next > log->capacity && *pos < log->next - log->capacity)
+		*pos = log->next - log->capacity; /* fell behind: skip what was overwritten */
+	while (*pos < log->next) {
+		const char *line = log->lines[*pos % log->capacity];
+		size_t len = strlen(line);
+
+		if (n + len > size)
+			break;
+		memcpy(buf + n, line, len);
+		n += len;
+		(*pos)++;
+	}
+	pthread_mutex_unlock(&log->lock);
+	return n;
+}

@@ -1,0 +1,767 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The kernel plumbing: libfuse's high-level operations. Each callback maps
+ * the path (tree.c), answers from the registry or hands the work to
+ * actions.c, and returns its -errno straight to the kernel. No engine call
+ * happens here; the only waits are the blocking reads of `events` and
+ * `until/STATE`, and a ctl write waiting for its worker.
+ */
+#define FUSE_USE_VERSION 314
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fuse.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "actions.h"
+#include "fuse_ops.h"
+#include "jobs.h"
+#include "render.h"
+#include "tree.h"
+#include "util.h"
+
+/* How often a blocked read looks for an interrupt (ctrl-c on `cat events`). */
+#define WAIT_SLICE_MS 250
+/* Open handles at once: every resource a user can grow has a cap. */
+#define MAX_HANDLES 4096
+
+struct handle {
+	struct zf_path path;
+	char uuid[ZF_UUID_LEN + 1];
+	char *buf; /* a snapshot to read, or the spec being written */
+	size_t len, cap;
+	bool writing; /* spec.yaml opened for writing */
+	bool dirty; /* written since the last flush */
+	bool nonblock;
+	bool until_done;
+	uint64_t gen_seen; /* object generation of the snapshot (poll) */
+	uint64_t ev_pos; /* events: next line to read */
+	struct fuse_pollhandle *ph; /* protected by poll_lock */
+	struct handle *poll_next; /* protected by poll_lock */
+};
+
+/* Handles waiting in poll(). Lock order: registry lock, then poll_lock. */
+static pthread_mutex_t poll_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct handle *pollers; /* protected by poll_lock */
+static int n_handles; /* protected by poll_lock */
+
+static struct zf_daemon *daemon_of(void)
+{
+	return fuse_get_context()->private_data;
+}
+
+static unsigned caller_uid(void)
+{
+	return (unsigned)fuse_get_context()->uid;
+}
+
+static bool interrupted(void)
+{
+	return fuse_interrupted() != 0;
+}
+
+static struct handle *handle_of(struct fuse_file_info *fi)
+{
+	return (struct handle *)(uintptr_t)fi->fh;
+}
+
+static time_t parse_time(const char *s)
+{
+	struct tm tm = { 0 };
+
+	if (!strptime(s, "%Y-%m-%dT%H:%M:%S", &tm))
+		return 0;
+	return timegm(&tm);
+}
+
+/* Looks up the object a path is in; lock held. NULL if gone or not the caller's. */
+static struct zf_object *object_locked(struct zf_daemon *d, const struct zf_path *p)
+{
+	struct zf_object *obj = zf_registry_find_locked(d->reg, p->kind, p->name);
+
+	return obj && zf_action_visible(obj, caller_uid()) ? obj : NULL;
+}
+
+static void fill_dir(struct stat *st, mode_t mode, uid_t uid, gid_t gid)
+{
+	st->st_mode = S_IFDIR | mode;
+	st->st_nlink = 2;
+	st->st_uid = uid;
+	st->st_gid = gid;
+}
+
+static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
+{
+	struct zf_daemon *d = daemon_of();
+	struct zf_object *obj;
+	struct zf_path p;
+	char *text;
+	int r;
+
+	(void)fi;
+	r = zf_path_parse(path, &p);
+	if (r < 0)
+		return r;
+	memset(st, 0, sizeof(*st));
+	st->st_uid = d->mount_uid;
+	st->st_gid = d->mount_gid;
+	st->st_blksize = 4096;
+	switch (p.node) {
+	case ZF_NODE_ROOT:
+	case ZF_NODE_KIND_DIR:
+		fill_dir(st, 0755, d->mount_uid, d->mount_gid);
+		st->st_mtime = st->st_ctime = st->st_atime = d->started_at;
+		return 0;
+	case ZF_NODE_EVENTS:
+		st->st_mode = S_IFREG | 0444;
+		st->st_nlink = 1;
+		st->st_mtime = st->st_ctime = st->st_atime = d->started_at;
+		return 0;
+	case ZF_NODE_VERSION:
+		zf_registry_lock(d->reg);
+		text = zf_render_version(d->engine_version);
+		zf_registry_unlock(d->reg);
+		st->st_mode = S_IFREG | 0444;
+		st->st_nlink = 1;
+		st->st_size = text ? (off_t)strlen(text) : 0;
+		st->st_mtime = st->st_ctime = st->st_atime = d->started_at;
+		free(text);
+		return 0;
+	default:
+		break;
+	}
+	zf_registry_lock(d->reg);
+	obj = object_locked(d, &p);
+	if (!obj) {
+		r = -ENOENT;
+		goto out;
+	}
+	st->st_uid = obj->rec.owner;
+	st->st_mtime = parse_time(obj->rec.updated_at);
+	st->st_ctime = st->st_mtime;
+	st->st_atime = st->st_mtime;
+	switch (p.node) {
+	case ZF_NODE_OBJECT:
+		fill_dir(st, 0755, obj->rec.owner, d->mount_gid);
+		break;
+	case ZF_NODE_UNTIL_DIR:
+		fill_dir(st, 0555, obj->rec.owner, d->mount_gid);
+		break;
+	case ZF_NODE_UNTIL:
+		st->st_mode = S_IFREG | 0444;
+		st->st_nlink = 1;
+		break;
+	case ZF_NODE_FILE:
+		st->st_mode = S_IFREG | zf_file_mode(p.file);
+		st->st_nlink = 1;
+		text = zf_render_file(obj, p.file, d->engine_version);
+		st->st_size = text ? (off_t)strlen(text) : 0;
+		free(text);
+		break;
+	default:
+		r = -ENOENT;
+	}
+out:
+	zf_registry_unlock(d->reg);
+	return r;
+}
+
+static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t off,
+		      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
+{
+	struct zf_daemon *d = daemon_of();
+	struct zf_path p;
+	int r;
+
+	(void)off, (void)fi, (void)flags;
+	r = zf_path_parse(path, &p);
+	if (r < 0)
+		return r;
+	filler(buf, ".", NULL, 0, 0);
+	filler(buf, "..", NULL, 0, 0);
+	switch (p.node) {
+	case ZF_NODE_ROOT:
+		for (int k = 0; k < ZF_KIND_COUNT; k++)
+			filler(buf, zf_kind_dir((enum zf_kind)k), NULL, 0, 0);
+		filler(buf, "events", NULL, 0, 0);
+		filler(buf, "version", NULL, 0, 0);
+		return 0;
+	case ZF_NODE_KIND_DIR:
+		zf_registry_lock(d->reg);
+		for (struct zf_object *o = zf_registry_first_locked(d->reg); o; o = o->next)
+			if (o->rec.kind == p.kind && !o->rec.deleting &&
+			    zf_action_visible(o, caller_uid()))
+				filler(buf, o->rec.name, NULL, 0, 0);
+		zf_registry_unlock(d->reg);
+		return 0;
+	case ZF_NODE_OBJECT:
+	case ZF_NODE_UNTIL_DIR:
+		zf_registry_lock(d->reg);
+		r = object_locked(d, &p) ? 0 : -ENOENT;
+		zf_registry_unlock(d->reg);
+		if (r < 0)
+			return r;
+		if (p.node == ZF_NODE_UNTIL_DIR) {
+			for (const char *const *s = zf_states(p.kind); *s; s++)
+				filler(buf, *s, NULL, 0, 0);
+			return 0;
+		}
+		for (int f = 0; f < ZF_FILE_COUNT; f++)
+			if (zf_file_in_kind((enum zf_file)f, p.kind))
+				filler(buf, zf_file_name((enum zf_file)f), NULL, 0, 0);
+		filler(buf, "until", NULL, 0, 0);
+		return 0;
+	default:
+		return -ENOTDIR;
+	}
+}
+
+static int op_mkdir(const char *path, mode_t mode)
+{
+	struct zf_path p;
+	int r;
+
+	(void)mode;
+	r = zf_path_parse(path, &p);
+	if (r == -ENAMETOOLONG)
+		return r;
+	if (r < 0 || p.node != ZF_NODE_OBJECT)
+		return -EPERM; /* only KIND/NAME can be made */
+	return zf_action_mkdir(daemon_of(), p.kind, p.name, caller_uid());
+}
+
+static int op_rmdir(const char *path)
+{
+	struct zf_path p;
+	int r;
+
+	r = zf_path_parse(path, &p);
+	if (r < 0)
+		return r;
+	if (p.node == ZF_NODE_ROOT || p.node == ZF_NODE_KIND_DIR || p.node == ZF_NODE_UNTIL_DIR)
+		return -EPERM;
+	if (p.node != ZF_NODE_OBJECT)
+		return -ENOTDIR;
+	return zf_action_rmdir(daemon_of(), p.kind, p.name, caller_uid());
+}
+
+static int handle_reserve(void)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&poll_lock);
+	if (n_handles >= MAX_HANDLES)
+		r = -ENFILE;
+	else
+		n_handles++;
+	pthread_mutex_unlock(&poll_lock);
+	return r;
+}
+
+static void handle_free(struct handle *h)
+{
+	pthread_mutex_lock(&poll_lock);
+	for (struct handle **pp = &pollers; *pp; pp = &(*pp)->poll_next) {
+		if (*pp == h) {
+			*pp = h->poll_next;
+			break;
+		}
+	}
+	if (h->ph)
+		fuse_pollhandle_destroy(h->ph);
+	n_handles--;
+	pthread_mutex_unlock(&poll_lock);
+	free(h->buf);
+	free(h);
+}
+
+static int buf_set(struct handle *h, char *text)
+{
+	if (!text)
+		return -ENOMEM;
+	free(h->buf);
+	h->buf = text;
+	h->len = strlen(text);
+	h->cap = h->len + 1;
+	return 0;
+}
+
+/* (Re)takes the snapshot a read-only handle serves; lock held. */
+static int snapshot_locked(struct zf_daemon *d, struct handle *h, struct zf_object *obj)
+{
+	if (h->path.node == ZF_NODE_VERSION)
+		return buf_set(h, zf_render_version(d->engine_version));
+	h->gen_seen = obj->gen;
+	return buf_set(h, zf_render_file(obj, h->path.file, d->engine_version));
+}
+
+static int op_open(const char *path, struct fuse_file_info *fi)
+{
+	struct zf_daemon *d = daemon_of();
+	int acc = fi->flags & O_ACCMODE;
+	struct zf_object *obj = NULL;
+	struct handle *h;
+	int r;
+
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	r = zf_path_parse(path, &h->path);
+	if (r < 0)
+		goto fail_free;
+	r = handle_reserve();
+	if (r < 0)
+		goto fail_free;
+	h->nonblock = (fi->flags & O_NONBLOCK) != 0;
+	fi->direct_io = 1; /* sizes change under the kernel: never serve from its cache */
+	zf_registry_lock(d->reg);
+	switch (h->path.node) {
+	case ZF_NODE_EVENTS:
+		r = acc == O_RDONLY ? 0 : -EACCES;
+		h->ev_pos = zf_eventlog_tail(d->events);
+		fi->nonseekable = 1;
+		break;
+	case ZF_NODE_VERSION:
+		r = acc == O_RDONLY ? snapshot_locked(d, h, NULL) : -EACCES;
+		break;
+	case ZF_NODE_UNTIL:
+	case ZF_NODE_FILE:
+		obj = object_locked(d, &h->path);
+		if (!obj) {
+			r = -ENOENT;
+			break;
+		}
+		memcpy(h->uuid, obj->rec.uuid, sizeof(h->uuid));
+		if (h->path.node == ZF_NODE_UNTIL) {
+			r = acc == O_RDONLY ? 0 : -EACCES;
+			fi->nonseekable = 1;
+		} else if (h->path.file == ZF_FILE_CTL) {
+			r = acc == O_WRONLY ? 0 : -EACCES;
+		} else if (h->path.file == ZF_FILE_SPEC && acc != O_RDONLY) {
+			h->writing = true;
+			/* O_TRUNC (atomic_o_trunc) starts empty; else edits start from the spec */
+			r = buf_set(h, strdup((fi->flags & O_TRUNC) ? "" : obj->rec.spec));
+			h->dirty = (fi->flags & O_TRUNC) != 0;
+		} else {
+			r = acc == O_RDONLY ? snapshot_locked(d, h, obj) : -EACCES;
+		}
+		break;
+	case ZF_NODE_OTHER:
+		r = -ENOENT;
+		break;
+	default:
+		r = -EISDIR;
+	}
+	zf_registry_unlock(d->reg);
+	if (r < 0) {
+		handle_free(h);
+		return r;
+	}
+	fi->fh = (uint64_t)(uintptr_t)h;
+	return 0;
+fail_free:
+	free(h);
+	return r;
+}
+
+static int read_slice(struct handle *h, char *buf, size_t size, off_t off)
+{
+	size_t n;
+
+	if (off < 0 || (size_t)off >= h->len)
+		return 0;
+	n = h->len - (size_t)off;
+	if (n > size)
+		n = size;
+	memcpy(buf, h->buf + off, n);
+	return (int)n;
+}
+
+static int read_events(struct zf_daemon *d, struct handle *h, char *buf, size_t size)
+{
+	for (;;) {
+		size_t n = zf_eventlog_read(d->events, &h->ev_pos, buf, size,
+					    h->nonblock ? 0 : WAIT_SLICE_MS);
+
+		if (n > 0)
+			return (int)n;
+		if (h->nonblock)
+			return -EAGAIN;
+		if (interrupted())
+			return -EINTR;
+	}
+}
+
+static int read_until(struct zf_daemon *d, struct handle *h, char *buf, size_t size)
+{
+	const char *target = h->path.leaf;
+	int r;
+
+	if (h->until_done)
+		return 0;
+	zf_registry_lock(d->reg);
+	for (;;) {
+		struct zf_object *obj = zf_registry_find_uuid_locked(d->reg, h->uuid);
+		enum zf_until v;
+
+		if (!obj) {
+			r = -EIO; /* removed: no state follows */
+			break;
+		}
+		v = zf_until_verdict(obj->rec.kind, obj->rec.status, obj->rec.task_state, target);
+		if (v == ZF_UNTIL_REACHED) {
+			r = snprintf(buf, size, "%s\n", target);
+			h->until_done = true;
+			break;
+		}
+		if (v == ZF_UNTIL_NEVER) {
+			r = -EIO;
+			break;
+		}
+		if (h->nonblock) {
+			r = -EAGAIN;
+			break;
+		}
+		if (interrupted()) {
+			r = -EINTR;
+			break;
+		}
+		zf_registry_wait_locked(d->reg, WAIT_SLICE_MS);
+	}
+	zf_registry_unlock(d->reg);
+	return r;
+}
+
+static int op_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi)
+{
+	struct zf_daemon *d = daemon_of();
+	struct handle *h = handle_of(fi);
+	int r = 0;
+
+	(void)path;
+	switch (h->path.node) {
+	case ZF_NODE_EVENTS:
+		return read_events(d, h, buf, size);
+	case ZF_NODE_UNTIL:
+		return read_until(d, h, buf, size);
+	default:
+		break;
+	}
+	if (off == 0 && !h->writing && h->path.node == ZF_NODE_FILE) {
+		/* a read from the start sees the object as it is now (poll, then re-read) */
+		zf_registry_lock(d->reg);
+		struct zf_object *obj = zf_registry_find_uuid_locked(d->reg, h->uuid);
+
+		r = obj ? snapshot_locked(d, h, obj) : -ENOENT;
+		zf_registry_unlock(d->reg);
+	}
+	return r < 0 ? r : read_slice(h, buf, size, off);
+}
+
+/* Grows the spec buffer to hold end bytes. */
+static int buf_reserve(struct handle *h, size_t end)
+{
+	char *b;
+	size_t cap;
+
+	if (end + 1 <= h->cap)
+		return 0;
+	cap = h->cap ? h->cap : 4096;
+	while (cap < end + 1)
+		cap *= 2;
+	b = realloc(h->buf, cap);
+	if (!b)
+		return -ENOMEM;
+	h->buf = b;
+	h->cap = cap;
+	return 0;
+}
+
+static int op_write(const char *path, const char *buf, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	struct zf_daemon *d = daemon_of();
+	struct handle *h = handle_of(fi);
+	size_t end;
+	int r;
+
+	(void)path;
+	if (h->path.node == ZF_NODE_FILE && h->path.file == ZF_FILE_CTL) {
+		char line[ZF_JOB_ARG_MAX];
+
+		if (size >= sizeof(line))
+			return -EINVAL;
+		memcpy(line, buf, size);
+		line[size] = '\0';
+		r = zf_action_ctl(d, h->uuid, line, interrupted);
+		return r < 0 ? r : (int)size;
+	}
+	if (!h->writing)
+		return -EBADF;
+	if (off < 0 || (size_t)off + size > ZF_SPEC_MAX)
+		return -EFBIG;
+	end = (size_t)off + size;
+	r = buf_reserve(h, end);
+	if (r < 0)
+		return r;
+	if ((size_t)off > h->len)
+		memset(h->buf + h->len, ' ', (size_t)off - h->len);
+	memcpy(h->buf + off, buf, size);
+	if (end > h->len)
+		h->len = end;
+	h->buf[h->len] = '\0';
+	h->dirty = true;
+	return (int)size;
+}
+
+/* close(): a spec written through this handle is validated and applied here,
+ * so a bad one fails the close() with EINVAL. */
+static int op_flush(const char *path, struct fuse_file_info *fi)
+{
+	struct handle *h = handle_of(fi);
+
+	(void)path;
+	if (!h->writing || !h->dirty)
+		return 0;
+	h->dirty = false;
+	return zf_action_apply_spec(daemon_of(), h->uuid, h->buf ? h->buf : "", h->len);
+}
+
+static int op_release(const char *path, struct fuse_file_info *fi)
+{
+	(void)path;
+	handle_free(handle_of(fi));
+	return 0;
+}
+
+static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
+{
+	struct zf_daemon *d = daemon_of();
+	struct zf_object *obj;
+	struct zf_path p;
+	char *text;
+	int r;
+
+	if (fi) {
+		struct handle *h = handle_of(fi);
+
+		if (!h->writing)
+			return -EACCES;
+		if (size < 0 || (size_t)size > ZF_SPEC_MAX)
+			return -EFBIG;
+		if ((r = buf_reserve(h, (size_t)size)) < 0)
+			return r;
+		if ((size_t)size > h->len)
+			memset(h->buf + h->len, ' ', (size_t)size - h->len);
+		h->len = (size_t)size;
+		h->buf[h->len] = '\0';
+		h->dirty = true;
+		return 0;
+	}
+	r = zf_path_parse(path, &p);
+	if (r < 0)
+		return r;
+	if (p.node != ZF_NODE_FILE)
+		return p.node == ZF_NODE_OTHER ? -ENOENT : -EISDIR;
+	if (p.file != ZF_FILE_SPEC)
+		return -EACCES;
+	/* truncate(1) on spec.yaml: the cut spec is applied like any other */
+	zf_registry_lock(d->reg);
+	obj = object_locked(d, &p);
+	text = obj ? strdup(obj->rec.spec) : NULL;
+	char uuid[ZF_UUID_LEN + 1];
+
+	if (obj)
+		memcpy(uuid, obj->rec.uuid, sizeof(uuid));
+	zf_registry_unlock(d->reg);
+	if (!obj)
+		return -ENOENT;
+	if (!text)
+		return -ENOMEM;
+	if ((size_t)size < strlen(text))
+		text[size] = '\0';
+	r = zf_action_apply_spec(d, uuid, text, strlen(text));
+	free(text);
+	return r;
+}
+
+static int op_poll(const char *path, struct fuse_file_info *fi, struct fuse_pollhandle *ph,
+		   unsigned *reventsp)
+{
+	struct zf_daemon *d = daemon_of();
+	struct handle *h = handle_of(fi);
+	bool ready = false;
+
+	(void)path;
+	zf_registry_lock(d->reg);
+	if (h->path.node == ZF_NODE_EVENTS) {
+		ready = h->ev_pos < zf_eventlog_tail(d->events);
+	} else if (h->path.node == ZF_NODE_UNTIL || h->path.node == ZF_NODE_FILE) {
+		struct zf_object *obj = zf_registry_find_uuid_locked(d->reg, h->uuid);
+
+		if (!obj)
+			ready = true;
+		else if (h->path.node == ZF_NODE_UNTIL)
+			ready = zf_until_verdict(obj->rec.kind, obj->rec.status, obj->rec.task_state,
+						 h->path.leaf) != ZF_UNTIL_WAIT;
+		else
+			ready = obj->gen != h->gen_seen;
+	} else {
+		ready = true;
+	}
+	pthread_mutex_lock(&poll_lock);
+	if (ph) {
+		if (h->ph)
+			fuse_pollhandle_destroy(h->ph);
+		else {
+			h->poll_next = pollers;
+			pollers = h;
+		}
+		h->ph = ph;
+	}
+	pthread_mutex_unlock(&poll_lock);
+	zf_registry_unlock(d->reg);
+	*reventsp = ready ? (POLLIN | POLLRDNORM) : 0;
+	return 0;
+}
+
+/* Registry change hook (registry lock held): wakes the pollers it concerns. */
+static void on_change(const struct zf_object *obj, void *userdata)
+{
+	(void)userdata;
+	pthread_mutex_lock(&poll_lock);
+	for (struct handle **pp = &pollers; *pp;) {
+		struct handle *h = *pp;
+
+		/* events readers care about every change */
+		if (h->path.node == ZF_NODE_EVENTS || strcmp(h->uuid, obj->rec.uuid) == 0) {
+			fuse_notify_poll(h->ph);
+			fuse_pollhandle_destroy(h->ph);
+			h->ph = NULL;
+			*pp = h->poll_next;
+			h->poll_next = NULL;
+			continue;
+		}
+		pp = &h->poll_next;
+	}
+	pthread_mutex_unlock(&poll_lock);
+}
+
+static int op_deny(void)
+{
+	return -EPERM;
+}
+
+static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+	(void)path, (void)mode, (void)fi;
+	return op_deny();
+}
+
+static int op_unlink(const char *path)
+{
+	(void)path;
+	return op_deny();
+}
+
+static int op_mknod(const char *path, mode_t mode, dev_t dev)
+{
+	(void)path, (void)mode, (void)dev;
+	return op_deny();
+}
+
+static int op_link2(const char *from, const char *to)
+{
+	(void)from, (void)to;
+	return op_deny();
+}
+
+static int op_rename(const char *from, const char *to, unsigned int flags)
+{
+	(void)from, (void)to, (void)flags;
+	return op_deny();
+}
+
+static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+	(void)path, (void)mode, (void)fi;
+	return op_deny();
+}
+
+static int op_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
+{
+	(void)path, (void)uid, (void)gid, (void)fi;
+	return op_deny();
+}
+
+static int op_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
+{
+	struct stat st;
+
+	/* touch(1) on an existing file is harmless; times are the object's own */
+	(void)tv;
+	return op_getattr(path, &st, fi);
+}
+
+static int op_statfs(const char *path, struct statvfs *st)
+{
+	(void)path;
+	memset(st, 0, sizeof(*st));
+	st->f_bsize = 4096;
+	st->f_frsize = 4096;
+	st->f_namemax = 255;
+	return 0;
+}
+
+static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
+{
+	struct zf_daemon *d = daemon_of();
+
+	/* objects change behind the kernel's back: never cache names or sizes */
+	cfg->entry_timeout = 0;
+	cfg->attr_timeout = 0;
+	cfg->negative_timeout = 0;
+	cfg->use_ino = 0;
+	cfg->nullpath_ok = 0;
+	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
+		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+	zf_registry_set_change_cb(d->reg, on_change, NULL);
+	return d;
+}
+
+static void op_destroy(void *private_data)
+{
+	struct zf_daemon *d = private_data;
+
+	zf_registry_set_change_cb(d->reg, NULL, NULL);
+}
+
+const struct fuse_operations zf_fuse_ops = {
+	.init = op_init,
+	.destroy = op_destroy,
+	.getattr = op_getattr,
+	.readdir = op_readdir,
+	.mkdir = op_mkdir,
+	.rmdir = op_rmdir,
+	.open = op_open,
+	.read = op_read,
+	.write = op_write,
+	.flush = op_flush,
+	.release = op_release,
+	.truncate = op_truncate,
+	.poll = op_poll,
+	.create = op_create,
+	.unlink = op_unlink,
+	.mknod = op_mknod,
+	.symlink = op_link2,
+	.link = op_link2,
+	.rename = op_rename,
+	.chmod = op_chmod,
+	.chown = op_chown,
+	.utimens = op_utimens,
+	.statfs = op_statfs,
+};

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <string.h>
+
+#include "kinds.h"
+
+static const char *const kind_dirs[ZF_KIND_COUNT] = { "containers", "capsules", "sandboxes",
+						      "volumes" };
+static const char *const kind_words[ZF_KIND_COUNT] = { "container", "capsule", "sandbox",
+						       "volume" };
+
+static const char *const container_states[] = {
+	"Empty",      "Creating", "Created", "Running", "Stopped", "Paused", "Restarting",
+	"Rebuilding", "Deleting", "Dead",    "Error",   "Unknown", NULL,
+};
+static const char *const capsule_states[] = {
+	"Empty", "Pending", "Starting", "Running", "Finished", "Failed", "Deleting", "Unknown", NULL,
+};
+static const char *const volume_states[] = {
+	"Empty", "Creating", "Available", "In-use", "Deleting", "Error", NULL,
+};
+
+const char *zf_kind_dir(enum zf_kind kind)
+{
+	return kind < ZF_KIND_COUNT ? kind_dirs[kind] : "?";
+}
+
+const char *zf_kind_word(enum zf_kind kind)
+{
+	return kind < ZF_KIND_COUNT ? kind_words[kind] : "?";
+}
+
+static int lookup(const char *const *table, const char *s)
+{
+	for (int k = 0; k < ZF_KIND_COUNT; k++)
+		if (strcmp(table[k], s) == 0)
+			return k;
+	return -ENOENT;
+}
+
+int zf_kind_from_dir(const char *dir)
+{
+	return lookup(kind_dirs, dir);
+}
+
+int zf_kind_from_word(const char *word)
+{
+	return lookup(kind_words, word);
+}
+
+bool zf_kind_supported(enum zf_kind kind)
+{
+	return kind == ZF_KIND_CONTAINER;
+}
+
+int zf_name_check(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0)
+		return -EINVAL;
+	if (n > ZF_NAME_MAX)
+		return -ENAMETOOLONG;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			     (c >= '0' && c <= '9');
+
+		if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-')))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+const char *const *zf_states(enum zf_kind kind)
+{
+	switch (kind) {
+	case ZF_KIND_CAPSULE:
+		return capsule_states;
+	case ZF_KIND_VOLUME:
+		return volume_states;
+	default: /* sandboxes are containers to the engine and share their words */
+		return container_states;
+	}
+}
+
+bool zf_state_valid(enum zf_kind kind, const char *word)
+{
+	for (const char *const *s = zf_states(kind); *s; s++)
+		if (strcmp(*s, word) == 0)
+			return true;
+	return false;
+}
+
+const char *zf_state_from_engine(const struct zf_container_state *st)
+{
+	static const struct {
+		const char *engine, *zun;
+	} map[] = {
+		{ "created", "Created" },   { "running", "Running" }, { "paused", "Paused" },
+		{ "restarting", "Restarting" }, { "removing", "Deleting" }, { "exited", "Stopped" },
+		{ "dead", "Dead" },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(st->status, map[i].engine) == 0)
+			return map[i].zun;
+	return "Unknown";
+}
+
+/* States a container settles in: nothing moves it on without the user. */
+static bool container_settled(const char *status)
+{
+	static const char *const settled[] = { "Created", "Stopped", "Dead", "Error", NULL };
+
+	for (const char *const *s = settled; *s; s++)
+		if (strcmp(*s, status) == 0)
+			return true;
+	return false;
+}
+
+enum zf_until zf_until_verdict(enum zf_kind kind, const char *status, const char *task_state,
+			       const char *target)
+{
+	if (strcmp(status, target) == 0)
+		return ZF_UNTIL_REACHED;
+	if (task_state && *task_state)
+		return ZF_UNTIL_WAIT; /* an operation is in flight: anything may follow */
+	if (strcmp(status, "Deleting") == 0)
+		return ZF_UNTIL_NEVER;
+	if (kind == ZF_KIND_CONTAINER || kind == ZF_KIND_SANDBOX)
+		return container_settled(status) ? ZF_UNTIL_NEVER : ZF_UNTIL_WAIT;
+	if (kind == ZF_KIND_CAPSULE)
+		return (strcmp(status, "Finished") == 0 || strcmp(status, "Failed") == 0)
+			       ? ZF_UNTIL_NEVER
+			       : ZF_UNTIL_WAIT;
+	return strcmp(status, "Error") == 0 ? ZF_UNTIL_NEVER : ZF_UNTIL_WAIT;
+}

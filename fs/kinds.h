@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The kinds of objects, their state words, and names: pure, no I/O. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "../backend/engine.h"
+
+enum zf_kind {
+	ZF_KIND_CONTAINER,
+	ZF_KIND_CAPSULE,
+	ZF_KIND_SANDBOX,
+	ZF_KIND_VOLUME,
+	ZF_KIND_COUNT,
+};
+
+#define ZF_NAME_MAX 63
+
+/* "containers", "capsules", ...: the directory of a kind. */
+const char *zf_kind_dir(enum zf_kind kind);
+/* "container", "capsule", ...: the word in labels, events and the store. */
+const char *zf_kind_word(enum zf_kind kind);
+/* Looks a directory name ("containers") or word ("container") up; -ENOENT if none. */
+int zf_kind_from_dir(const char *dir);
+int zf_kind_from_word(const char *word);
+/* Whether this build can make objects of the kind yet. */
+bool zf_kind_supported(enum zf_kind kind);
+
+/* 0 if name is a valid object name, -EINVAL or -ENAMETOOLONG. */
+int zf_name_check(const char *name);
+
+/* Whether word is one of the kind's states (exact spelling). */
+bool zf_state_valid(enum zf_kind kind, const char *word);
+/* The states of a kind, NULL-terminated. */
+const char *const *zf_states(enum zf_kind kind);
+
+/* Zun's word for what the engine says of a container. */
+const char *zf_state_from_engine(const struct zf_container_state *st);
+
+enum zf_until {
+	ZF_UNTIL_REACHED,
+	ZF_UNTIL_WAIT,
+	ZF_UNTIL_NEVER, /* the target cannot follow without the user acting */
+};
+
+/*
+ * Whether a reader of until/TARGET is done, keeps waiting or fails, given the
+ * object's status and task_state (empty when no operation is in flight).
+ */
+enum zf_until zf_until_verdict(enum zf_kind kind, const char *status, const char *task_state,
+			       const char *target);

@@ -1,0 +1,416 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "lifecycle.h"
+#include "util.h"
+
+/* Grace period of rmdir and of a rebuild's stop, as `docker stop`. */
+#define STOP_GRACE_S 10
+/* Tries of an engine removal before the object is given back as Error. */
+#define REMOVE_TRIES 3
+
+/* What a job reads of its object once, under the lock. */
+struct snapshot {
+	char uuid[ZF_UUID_LEN + 1];
+	char name[ZF_NAME_MAX + 1];
+	enum zf_kind kind;
+	unsigned owner;
+	char engine_id[72];
+	char *spec_text;
+	bool deleting;
+};
+
+static int snapshot_take(struct zf_daemon *d, const char *uuid, struct snapshot *ret)
+{
+	struct zf_object *obj;
+	int r = 0;
+
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	if (!obj) {
+		r = -ENOENT;
+		goto out;
+	}
+	memset(ret, 0, sizeof(*ret));
+	memcpy(ret->uuid, obj->rec.uuid, sizeof(ret->uuid));
+	memcpy(ret->name, obj->rec.name, sizeof(ret->name));
+	memcpy(ret->engine_id, obj->rec.engine_id, sizeof(ret->engine_id));
+	ret->kind = obj->rec.kind;
+	ret->owner = obj->rec.owner;
+	ret->deleting = obj->rec.deleting;
+	ret->spec_text = strdup(obj->rec.spec);
+	if (!ret->spec_text)
+		r = -ENOMEM;
+out:
+	zf_registry_unlock(d->reg);
+	return r;
+}
+
+/* Sets status/reason/task of uuid if it still exists; NULL leaves a field. */
+static void set_state(struct zf_daemon *d, const char *uuid, const char *status,
+		      const char *reason, const char *task)
+{
+	struct zf_object *obj;
+
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	if (obj) {
+		/* once rmdir'd, the status stays Deleting whatever a job finds */
+		if (obj->rec.deleting)
+			status = NULL;
+		zf_registry_set_state_locked(d->reg, obj, status, reason, task);
+	}
+	zf_registry_unlock(d->reg);
+}
+
+static void set_engine_id(struct zf_daemon *d, const char *uuid, const char *id)
+{
+	struct zf_object *obj;
+
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	if (obj) {
+		snprintf(obj->rec.engine_id, sizeof(obj->rec.engine_id), "%s", id);
+		zf_registry_persist_locked(d->reg, obj);
+	}
+	zf_registry_unlock(d->reg);
+}
+
+/* Ends a failed step: Error, the reason, no task. Returns r. */
+static int fail(struct zf_daemon *d, const char *uuid, int r, const char *step,
+		const struct zf_err *err)
+{
+	char reason[ZF_ERR_MSG_MAX + 64];
+
+	snprintf(reason, sizeof(reason), "%s: %s", step, err->msg[0] ? err->msg : strerror(-r));
+	set_state(d, uuid, "Error", reason, "");
+	return r;
+}
+
+void zf_lifecycle_describe(const struct zf_container_state *st, const char **ret_status,
+			   char *reason, size_t reason_size)
+{
+	const char *status = zf_state_from_engine(st);
+
+	reason[0] = '\0';
+	/* the engine keeps why a start failed in State.Error: that is Zun's Error */
+	if (st->error[0] && (strcmp(status, "Created") == 0 || strcmp(status, "Stopped") == 0)) {
+		status = "Error";
+		snprintf(reason, reason_size, "%s", st->error);
+	} else if (strcmp(status, "Stopped") == 0 || strcmp(status, "Dead") == 0) {
+		snprintf(reason, reason_size, "exited with code %d%s", st->exit_code,
+			 st->oom_killed ? " (killed for lack of memory: OOMKilled)" : "");
+	} else if (strcmp(status, "Unknown") == 0) {
+		snprintf(reason, reason_size, "the engine says '%s'", st->status);
+	}
+	*ret_status = status;
+}
+
+void zf_lifecycle_apply_state(struct zf_daemon *d, const char *uuid,
+			      const struct zf_container_state *st)
+{
+	struct zf_object *obj;
+	const char *status;
+	char reason[300];
+
+	zf_lifecycle_describe(st, &status, reason, sizeof(reason));
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	/* only the container zunfs knows as this object's: not a rebuild's old one */
+	if (obj && !obj->rec.deleting && strcmp(obj->rec.engine_id, st->id) == 0) {
+		obj->exit_code = st->exit_code;
+		snprintf(obj->started_at, sizeof(obj->started_at), "%s", st->started_at);
+		snprintf(obj->finished_at, sizeof(obj->finished_at), "%s", st->finished_at);
+		if (strcmp(obj->rec.status, status) != 0 ||
+		    strcmp(obj->rec.status_reason, reason) != 0)
+			zf_registry_set_state_locked(d->reg, obj, status, reason, NULL);
+	}
+	zf_registry_unlock(d->reg);
+}
+
+void zf_lifecycle_engine_lost(struct zf_daemon *d, const char *uuid, const char *engine_id)
+{
+	struct zf_object *obj;
+
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	if (obj && !obj->rec.deleting && obj->rec.engine_id[0] &&
+	    strcmp(obj->rec.engine_id, engine_id) == 0 && !obj->rec.task_state[0]) {
+		obj->rec.engine_id[0] = '\0';
+		zf_registry_set_state_locked(d->reg, obj, "Error",
+					     "the container was removed from the engine outside "
+					     "zunfs; write spec.yaml again to recreate it",
+					     NULL);
+	}
+	zf_registry_unlock(d->reg);
+}
+
+/* Reads the engine's state of the object's container into it. */
+static int refresh(struct zf_daemon *d, const char *uuid, const char *engine_id)
+{
+	struct zf_container_state st;
+	struct zf_err err = { { 0 } };
+	int r;
+
+	if (!engine_id[0])
+		return 0;
+	r = d->engine->ops->container_inspect(d->engine, engine_id, &st, &err);
+	if (r == -ENOENT) {
+		zf_lifecycle_engine_lost(d, uuid, engine_id);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	zf_lifecycle_apply_state(d, uuid, &st);
+	return 0;
+}
+
+/* Removes every engine container labelled with uuid (and engine_id, if not listed). */
+static int remove_containers(struct zf_daemon *d, const char *uuid, const char *engine_id,
+			     struct zf_err *err)
+{
+	struct zf_container_summary *list = NULL;
+	const struct zf_engine_ops *ops = d->engine->ops;
+	int n, r = 0;
+
+	n = ops->container_list(d->engine, zf_store_instance(d->store), &list, err);
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n && r == 0; i++) {
+		if (strcmp(list[i].uuid, uuid) != 0)
+			continue;
+		if (strcmp(list[i].state, "running") == 0 || strcmp(list[i].state, "paused") == 0 ||
+		    strcmp(list[i].state, "restarting") == 0) {
+			/* graceful first: SIGTERM, SIGKILL after the grace period */
+			if (strcmp(list[i].state, "paused") == 0)
+				ops->container_unpause(d->engine, list[i].id, NULL);
+			ops->container_stop(d->engine, list[i].id, STOP_GRACE_S, NULL);
+		}
+		r = ops->container_remove(d->engine, list[i].id, true, err);
+		if (r == -ENOENT)
+			r = 0;
+	}
+	free(list);
+	if (r == 0 && engine_id[0]) {
+		/* listed or not (a filter the engine ignored), the known id must be gone */
+		r = ops->container_remove(d->engine, engine_id, true, err);
+		if (r == -ENOENT)
+			r = 0;
+	}
+	return r;
+}
+
+static int ensure_image(struct zf_daemon *d, const char *uuid,
+			const struct zf_container_config *cfg)
+{
+	const struct zf_engine_ops *ops = d->engine->ops;
+	struct zf_err err = { { 0 } };
+	char step[600];
+	int r = 0;
+
+	if (cfg->pull_policy != ZF_PULL_ALWAYS) {
+		r = ops->image_present(d->engine, cfg->image, &err);
+		if (r == 0)
+			return 0;
+		if (r != -ENOENT)
+			return fail(d, uuid, r, "looking up the image", &err);
+		if (cfg->pull_policy == ZF_PULL_NEVER) {
+			snprintf(err.msg, sizeof(err.msg),
+				 "image %s is not present and imagePullPolicy is Never", cfg->image);
+			return fail(d, uuid, -ENOENT, "image", &err);
+		}
+	}
+	set_state(d, uuid, NULL, NULL, "image_pulling");
+	r = ops->image_pull(d->engine, cfg->image, &err);
+	if (r < 0) {
+		snprintf(step, sizeof(step), "pulling image %s", cfg->image);
+		return fail(d, uuid, r, step, &err);
+	}
+	return 0;
+}
+
+static int launch(struct zf_daemon *d, const char *uuid)
+{
+	const struct zf_engine_ops *ops = d->engine->ops;
+	struct zf_container_spec *spec = NULL;
+	struct zf_err err = { { 0 } };
+	struct zf_spec_error serr;
+	struct snapshot snap;
+	_cleanup_free_ char *id = NULL;
+	int r;
+
+	r = snapshot_take(d, uuid, &snap);
+	if (r < 0)
+		return r;
+	if (snap.deleting) {
+		r = -ENOENT;
+		goto out;
+	}
+	r = zf_spec_parse_container(snap.spec_text, strlen(snap.spec_text), &spec, &serr);
+	if (r < 0) {
+		snprintf(err.msg, sizeof(err.msg), "%s", serr.msg);
+		r = fail(d, uuid, r, "spec", &err);
+		goto out;
+	}
+	if (snap.engine_id[0]) {
+		/* a new spec for a launched container: rebuild it from scratch */
+		set_state(d, uuid, NULL, NULL, "container_rebuilding");
+		r = remove_containers(d, uuid, snap.engine_id, &err);
+		if (r < 0) {
+			r = fail(d, uuid, r, "removing the old container", &err);
+			goto out;
+		}
+		set_engine_id(d, uuid, "");
+	}
+	r = ensure_image(d, uuid, spec->cfg);
+	if (r < 0)
+		goto out;
+
+	set_state(d, uuid, NULL, NULL, "container_creating");
+	{
+		struct zf_owner_labels owner = {
+			.uuid = snap.uuid,
+			.kind = zf_kind_word(snap.kind),
+			.name = snap.name,
+			.instance = zf_store_instance(d->store),
+			.owner_uid = snap.owner,
+		};
+
+		r = ops->container_create(d->engine, spec->cfg, &owner, &id, &err);
+	}
+	if (r < 0) {
+		r = fail(d, uuid, r, "creating the container", &err);
+		goto out;
+	}
+	set_engine_id(d, uuid, id);
+	set_state(d, uuid, "Created", "", "container_starting");
+
+	r = ops->container_start(d->engine, id, &err);
+	if (r < 0) {
+		r = fail(d, uuid, r, "starting the container", &err);
+		goto out;
+	}
+	/* the engine's state first, then the task ends: an until/ reader never sees
+	 * a settled "Created" with no task in between */
+	r = refresh(d, uuid, id);
+	set_state(d, uuid, NULL, NULL, "");
+out:
+	zf_container_spec_free(spec);
+	free(snap.spec_text);
+	return r;
+}
+
+static int ctl(struct zf_daemon *d, const char *uuid, const char *line)
+{
+	const struct zf_engine_ops *ops = d->engine->ops;
+	struct zf_err err = { { 0 } };
+	struct snapshot snap;
+	struct zf_ctl c;
+	int r;
+
+	r = snapshot_take(d, uuid, &snap);
+	if (r < 0)
+		return r;
+	free(snap.spec_text);
+	r = zf_ctl_parse(line, &c, err.msg, sizeof(err.msg));
+	if (r < 0)
+		goto out;
+	switch (c.cmd) {
+	case ZF_CTL_START:
+		r = ops->container_start(d->engine, snap.engine_id, &err);
+		break;
+	case ZF_CTL_STOP:
+		r = ops->container_stop(d->engine, snap.engine_id, c.seconds, &err);
+		break;
+	case ZF_CTL_RESTART:
+		r = ops->container_restart(d->engine, snap.engine_id, c.seconds, &err);
+		break;
+	case ZF_CTL_KILL:
+		r = ops->container_kill(d->engine, snap.engine_id, c.signal, &err);
+		break;
+	case ZF_CTL_PAUSE:
+		r = ops->container_pause(d->engine, snap.engine_id, &err);
+		break;
+	case ZF_CTL_UNPAUSE:
+		r = ops->container_unpause(d->engine, snap.engine_id, &err);
+		break;
+	case ZF_CTL_RESIZE:
+		r = ops->container_resize(d->engine, snap.engine_id, c.rows, c.cols, &err);
+		break;
+	}
+out:
+	/* the engine's truth first, then the task ends, then why it failed, if it did */
+	refresh(d, uuid, snap.engine_id);
+	set_state(d, uuid, NULL, NULL, "");
+	if (r < 0) {
+		char reason[ZF_ERR_MSG_MAX + 32];
+
+		snprintf(reason, sizeof(reason), "%s: %s", line, err.msg[0] ? err.msg : strerror(-r));
+		set_state(d, uuid, NULL, reason, NULL);
+	}
+	return r;
+}
+
+static int delete_object(struct zf_daemon *d, const char *uuid)
+{
+	struct zf_err err = { { 0 } };
+	struct snapshot snap;
+	struct zf_object *obj;
+	int r = 0;
+
+	r = snapshot_take(d, uuid, &snap);
+	if (r < 0)
+		return r;
+	free(snap.spec_text);
+	for (int i = 0; i < REMOVE_TRIES; i++) {
+		r = remove_containers(d, uuid, snap.engine_id, &err);
+		if (r == 0)
+			break;
+		sleep(1);
+	}
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	if (obj && r == 0) {
+		r = zf_registry_remove_locked(d->reg, obj);
+	} else if (obj) {
+		char reason[ZF_ERR_MSG_MAX + 64];
+
+		syslog(LOG_WARNING, "zunfs: cannot remove %s/%s: %s", zf_kind_dir(snap.kind),
+		       snap.name, err.msg);
+		snprintf(reason, sizeof(reason), "rmdir failed, the engine said: %s", err.msg);
+		/* give the name back if nobody took it, so the user sees why */
+		if (!zf_registry_find_locked(d->reg, obj->rec.kind, obj->rec.name))
+			obj->rec.deleting = false;
+		zf_registry_set_state_locked(d->reg, obj, "Error", reason, "");
+	}
+	zf_registry_unlock(d->reg);
+	return r;
+}
+
+int zf_lifecycle_run(struct zf_daemon *d, enum zf_job_op op, const char *uuid, const char *arg)
+{
+	struct snapshot snap;
+	int r;
+
+	switch (op) {
+	case ZF_JOB_LAUNCH:
+		return launch(d, uuid);
+	case ZF_JOB_CTL:
+		return ctl(d, uuid, arg);
+	case ZF_JOB_DELETE:
+		return delete_object(d, uuid);
+	case ZF_JOB_REFRESH:
+		r = snapshot_take(d, uuid, &snap);
+		if (r < 0)
+			return r;
+		free(snap.spec_text);
+		return refresh(d, uuid, snap.engine_id);
+	}
+	return -EINVAL;
+}

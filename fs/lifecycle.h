@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What the workers do: the steps of launching, controlling and deleting a
+ * container through the engine, and folding the engine's view back into the
+ * object. Runs on worker or watcher threads only, never in a FUSE callback.
+ */
+#pragma once
+
+#include "../backend/engine.h"
+#include "daemon.h"
+#include "jobs.h"
+
+/* Runs one job on the object uuid; 0 or -errno. */
+int zf_lifecycle_run(struct zf_daemon *d, enum zf_job_op op, const char *uuid, const char *arg);
+
+/*
+ * Takes what the engine says of the object's container into its status
+ * (lock taken inside). Objects being deleted are left alone.
+ */
+void zf_lifecycle_apply_state(struct zf_daemon *d, const char *uuid,
+			      const struct zf_container_state *st);
+
+/* The container is gone from the engine: say so unless zunfs removed it. */
+void zf_lifecycle_engine_lost(struct zf_daemon *d, const char *uuid, const char *engine_id);
+
+/* Status and reason for an engine state (pure, for tests). */
+void zf_lifecycle_describe(const struct zf_container_state *st, const char **ret_status,
+			   char *reason, size_t reason_size);

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* zunfs: container management as a FUSE filesystem. Start-up and shut-down. */
+#define FUSE_USE_VERSION 314
+
+#include <errno.h>
+#include <fuse.h>
+#include <fuse_lowlevel.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "fuse_ops.h"
+#include "jobs.h"
+#include "reconcile.h"
+#include "watcher.h"
+
+/* Worker threads for engine work. */
+#define N_WORKERS 4
+/* Blocking readers (events, until/) each hold a FUSE thread: allow many. */
+#define DEFAULT_MAX_THREADS 64
+#define EVENTLOG_LINES 4096
+
+static int make_dirs(const char *path)
+{
+	char buf[PATH_MAX];
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Where the database lives: STATE_DIR/zunfs.db, made absolute (daemonizing chdirs to /). */
+static int state_db_path(const char *state_dir, char *buf, size_t size)
+{
+	char real[PATH_MAX];
+	int r = make_dirs(state_dir);
+
+	if (r < 0)
+		return r;
+	if (!realpath(state_dir, real))
+		return -errno;
+	if ((size_t)snprintf(buf, size, "%s/zunfs.db", real) >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* Everything that needs threads or the database opened for good: after the fork. */
+static int daemon_start(struct zf_daemon *d, const char *db_path)
+{
+	int r;
+
+	if ((r = zf_store_open(db_path, &d->store)) < 0 ||
+	    (r = zf_eventlog_new(EVENTLOG_LINES, &d->events)) < 0 ||
+	    (r = zf_registry_new(d->store, d->events, &d->reg)) < 0 ||
+	    (r = zf_registry_load(d->reg)) < 0 || (r = zf_jobs_new(d, N_WORKERS, &d->jobs)) < 0)
+		return r;
+	r = zf_reconcile(d);
+	if (r < 0)
+		syslog(LOG_WARNING, "zunfs: reconcile with the engine failed (%s); the event "
+				    "watcher will resync when it connects", strerror(-r));
+	return zf_watcher_start(d, &d->watcher);
+}
+
+static void daemon_stop(struct zf_daemon *d)
+{
+	/* the watcher queues jobs: stop it first */
+	zf_watcher_stop(d->watcher);
+	zf_jobs_free(d->jobs);
+	zf_registry_free(d->reg);
+	zf_eventlog_free(d->events);
+	zf_store_close(d->store);
+	zf_engine_free(d->engine);
+	free(d->engine_version);
+}
+
+int main(int argc, char *argv[])
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_cmdline_opts cmd = { 0 };
+	struct fuse_loop_config *loop_cfg = NULL;
+	struct zf_daemon d = { 0 };
+	struct zf_err err = { { 0 } };
+	struct fuse *fuse = NULL;
+	char db_path[PATH_MAX];
+	int r, ret = 1;
+	bool mounted = false;
+
+	if (zf_options_parse(&args, &d.opts) < 0)
+		goto out;
+	if (d.opts.show_version) {
+		printf("zunfs %s\nFUSE library %s\n", ZF_VERSION, fuse_pkgversion());
+		ret = 0;
+		goto out;
+	}
+	if (d.opts.show_help) {
+		zf_options_usage(argv[0]);
+		ret = 0;
+		goto out;
+	}
+	if (fuse_parse_cmdline(&args, &cmd) != 0)
+		goto out;
+	if (!cmd.mountpoint) {
+		fprintf(stderr, "zunfs: no mountpoint given (zunfs --help tells more)\n");
+		ret = 2;
+		goto out;
+	}
+	r = state_db_path(d.opts.state_dir, db_path, sizeof(db_path));
+	if (r < 0) {
+		fprintf(stderr, "zunfs: state=%s: %s\n", d.opts.state_dir, strerror(-r));
+		goto out;
+	}
+	/* try the store once here, where errors can still be printed */
+	{
+		struct zf_store *probe;
+
+		r = zf_store_open(db_path, &probe);
+		if (r < 0) {
+			fprintf(stderr, "zunfs: cannot open the state database %s: %s\n", db_path,
+				r == -EPROTO ? "written by a newer zunfs" : strerror(-r));
+			goto out;
+		}
+		zf_store_close(probe);
+	}
+	r = zf_docker_engine_new(d.opts.docker, &d.engine);
+	if (r < 0) {
+		fprintf(stderr, "zunfs: docker=%s: not an engine URL\n", d.opts.docker);
+		goto out;
+	}
+	r = d.engine->ops->version(d.engine, &d.engine_version, &err);
+	if (r < 0) {
+		fprintf(stderr,
+			"zunfs: cannot reach the Docker Engine at %s: %s\n"
+			"       start dockerd, or give its socket with -o docker=unix:///PATH\n",
+			d.opts.docker, err.msg);
+		goto out;
+	}
+	d.started_at = time(NULL);
+	d.mount_uid = getuid();
+	d.mount_gid = getgid();
+
+	fuse = fuse_new(&args, &zf_fuse_ops, sizeof(zf_fuse_ops), &d);
+	if (!fuse)
+		goto out;
+	if (fuse_mount(fuse, cmd.mountpoint) != 0)
+		goto out;
+	mounted = true;
+	if (fuse_daemonize(cmd.foreground) != 0)
+		goto out;
+	if (fuse_set_signal_handlers(fuse_get_session(fuse)) != 0)
+		goto out;
+	r = daemon_start(&d, db_path);
+	if (r < 0) {
+		fprintf(stderr, "zunfs: cannot start: %s\n", strerror(-r));
+		syslog(LOG_ERR, "zunfs: cannot start: %s", strerror(-r));
+		goto signals;
+	}
+	if (cmd.singlethread) {
+		ret = fuse_loop(fuse) == 0 ? 0 : 1;
+	} else {
+		loop_cfg = fuse_loop_cfg_create();
+		fuse_loop_cfg_set_clone_fd(loop_cfg, cmd.clone_fd);
+		/* UINT_MAX means "not given"; libfuse 3.14 would complain about it */
+		if (cmd.max_idle_threads != UINT_MAX)
+			fuse_loop_cfg_set_idle_threads(loop_cfg, cmd.max_idle_threads);
+		/* libfuse's default of 10 is too few when readers block on events/until */
+		fuse_loop_cfg_set_max_threads(loop_cfg,
+					      cmd.max_threads > 10 && cmd.max_threads <= 100000
+						      ? cmd.max_threads
+						      : DEFAULT_MAX_THREADS);
+		ret = fuse_loop_mt(fuse, loop_cfg) == 0 ? 0 : 1;
+	}
+signals:
+	fuse_remove_signal_handlers(fuse_get_session(fuse));
+out:
+	if (mounted)
+		fuse_unmount(fuse);
+	daemon_stop(&d);
+	if (fuse)
+		fuse_destroy(fuse);
+	fuse_loop_cfg_destroy(loop_cfg);
+	free(cmd.mountpoint);
+	fuse_opt_free_args(&args);
+	zf_options_clear(&d.opts);
+	return ret;
+}

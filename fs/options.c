@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#define FUSE_USE_VERSION 314
+
+#include <errno.h>
+#include <fuse.h>
+#include <fuse_opt.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "options.h"
+
+enum { KEY_HELP, KEY_VERSION };
+
+#define OPT(t, p) { t, offsetof(struct zf_options, p), 1 }
+
+static const struct fuse_opt opt_spec[] = {
+	OPT("docker=%s", docker),
+	OPT("state=%s", state_dir),
+	OPT("sandbox_image=%s", sandbox_image),
+	OPT("sandbox=%s", sandbox_mode),
+	OPT("cinder=%s", cinder),
+	FUSE_OPT_KEY("-h", KEY_HELP),
+	FUSE_OPT_KEY("--help", KEY_HELP),
+	FUSE_OPT_KEY("-V", KEY_VERSION),
+	FUSE_OPT_KEY("--version", KEY_VERSION),
+	FUSE_OPT_END,
+};
+
+static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
+{
+	struct zf_options *o = data;
+
+	(void)arg, (void)outargs;
+	if (key == KEY_HELP) {
+		o->show_help = true;
+		return 0;
+	}
+	if (key == KEY_VERSION) {
+		o->show_version = true;
+		return 0;
+	}
+	return 1; /* FUSE's own, or the mountpoint: keep */
+}
+
+void zf_options_usage(const char *progname)
+{
+	printf("usage: %s [-f] [-d] [-o OPTION[,OPTION...]] MOUNTPOINT\n"
+	       "       %s --help | --version\n"
+	       "\n"
+	       "Mounts container management as files: containers/, capsules/, sandboxes/,\n"
+	       "volumes/, events and version. mkdir KIND/NAME makes an object, writing its\n"
+	       "spec.yaml launches it, cat status queries it, rmdir deletes it.\n"
+	       "Unmount with: fusermount3 -u MOUNTPOINT\n"
+	       "\n"
+	       "zunfs options:\n"
+	       "  -o docker=URL          Docker Engine: unix:///path or tcp://host:port\n"
+	       "                         (default: $DOCKER_HOST, else unix:///var/run/docker.sock)\n"
+	       "  -o state=DIR           directory of the state database (default:\n"
+	       "                         $XDG_STATE_HOME/zunfs, ~/.local/state/zunfs, or\n"
+	       "                         /var/lib/zunfs for root)\n"
+	       "  -o sandbox_image=REF   image of sandbox containers (sandboxes: not yet)\n"
+	       "  -o sandbox=MODE        shared (default); per-container is not yet supported\n"
+	       "  -o cinder=URL          Cinder v3 endpoint for cinder volumes (volumes: not yet)\n"
+	       "  -f                     stay in the foreground\n"
+	       "  -d                     debug: foreground, and log every FUSE request\n"
+	       "  -h, --help             this help\n"
+	       "  -V, --version          version\n"
+	       "\n"
+	       "FUSE options (allow_other, default_permissions, max_threads=N, ...) are\n"
+	       "passed on to libfuse; see mount.fuse3(8). The manual is zunfs(1).\n",
+	       progname, progname);
+}
+
+static char *default_state_dir(void)
+{
+	const char *xdg = getenv("XDG_STATE_HOME");
+	const char *home = getenv("HOME");
+	char buf[4096];
+
+	if (xdg && *xdg)
+		snprintf(buf, sizeof(buf), "%s/zunfs", xdg);
+	else if (geteuid() == 0)
+		snprintf(buf, sizeof(buf), "/var/lib/zunfs");
+	else if (home && *home)
+		snprintf(buf, sizeof(buf), "%s/.local/state/zunfs", home);
+	else
+		return NULL;
+	return strdup(buf);
+}
+
+int zf_options_parse(struct fuse_args *args, struct zf_options *ret_opts)
+{
+	struct zf_options o = { 0 };
+
+	if (fuse_opt_parse(args, &o, opt_spec, opt_proc) < 0)
+		return -EINVAL;
+	if (!o.docker) {
+		const char *env = getenv("DOCKER_HOST");
+
+		o.docker = strdup(env && *env ? env : "unix:///var/run/docker.sock");
+	}
+	if (!o.state_dir)
+		o.state_dir = default_state_dir();
+	if (!o.sandbox_mode)
+		o.sandbox_mode = strdup("shared");
+	if (!o.docker || !o.state_dir || !o.sandbox_mode) {
+		fprintf(stderr, "zunfs: cannot tell where to keep state: pass -o state=DIR\n");
+		zf_options_clear(&o);
+		return -EINVAL;
+	}
+	if (strncmp(o.docker, "unix://", 7) != 0 && strncmp(o.docker, "tcp://", 6) != 0 &&
+	    strncmp(o.docker, "http://", 7) != 0) {
+		fprintf(stderr, "zunfs: docker=%s: give unix:///path or tcp://host:port\n", o.docker);
+		zf_options_clear(&o);
+		return -EINVAL;
+	}
+	if (strcmp(o.sandbox_mode, "shared") != 0) {
+		fprintf(stderr, "zunfs: sandbox=%s: only 'shared' is supported in this version\n",
+			o.sandbox_mode);
+		zf_options_clear(&o);
+		return -EINVAL;
+	}
+	*ret_opts = o;
+	return 0;
+}
+
+void zf_options_clear(struct zf_options *o)
+{
+	free(o->docker);
+	free(o->state_dir);
+	free(o->sandbox_image);
+	free(o->sandbox_mode);
+	free(o->cinder);
+	memset(o, 0, sizeof(*o));
+}

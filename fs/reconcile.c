@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "jobs.h"
+#include "reconcile.h"
+
+static const struct zf_container_summary *find_uuid(const struct zf_container_summary *list,
+						    int n, const char *uuid)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(list[i].uuid, uuid) == 0)
+			return &list[i];
+	return NULL;
+}
+
+/* Decides, under the lock, what one record needs; returns the job (or -1: none). */
+static int plan_locked(struct zf_daemon *d, struct zf_object *o,
+		       const struct zf_container_summary *list, int n)
+{
+	const struct zf_container_summary *c = find_uuid(list, n, o->rec.uuid);
+
+	if (o->rec.deleting)
+		return ZF_JOB_DELETE;
+	/* a container made just before a crash, whose id was not stored yet */
+	if (!o->rec.engine_id[0] && c) {
+		snprintf(o->rec.engine_id, sizeof(o->rec.engine_id), "%s", c->id);
+		zf_registry_persist_locked(d->reg, o);
+	}
+	if (strcmp(o->rec.status, "Creating") == 0 || strcmp(o->rec.status, "Rebuilding") == 0)
+		return o->rec.spec[0] ? ZF_JOB_LAUNCH : -1; /* resumed from scratch */
+	if (o->rec.task_state[0]) /* an operation cut short: the engine says how it ended */
+		zf_registry_set_state_locked(d->reg, o, NULL, NULL, "");
+	if (!o->rec.engine_id[0])
+		return -1;
+	if (!c) {
+		o->rec.engine_id[0] = '\0';
+		zf_registry_set_state_locked(d->reg, o, "Error",
+					     "the container was removed from the engine while "
+					     "zunfs was not running; write spec.yaml again to "
+					     "recreate it",
+					     NULL);
+		return -1;
+	}
+	return ZF_JOB_REFRESH;
+}
+
+int zf_reconcile(struct zf_daemon *d)
+{
+	struct zf_container_summary *list = NULL;
+	struct zf_err err = { { 0 } };
+	struct {
+		char uuid[ZF_UUID_LEN + 1];
+		int op;
+	} *plan = NULL;
+	size_t np = 0, cap = 0;
+	bool *orphan;
+	int n;
+
+	n = d->engine->ops->container_list(d->engine, zf_store_instance(d->store), &list, &err);
+	if (n < 0) {
+		fprintf(stderr, "zunfs: cannot list the engine's containers: %s\n", err.msg);
+		return n;
+	}
+	zf_registry_lock(d->reg);
+	for (struct zf_object *o = zf_registry_first_locked(d->reg); o; o = o->next) {
+		int op = plan_locked(d, o, list, n);
+
+		if (op < 0)
+			continue;
+		if (np == cap) {
+			void *a = realloc(plan, (cap = cap ? cap * 2 : 32) * sizeof(*plan));
+
+			if (!a)
+				break;
+			plan = a;
+		}
+		memcpy(plan[np].uuid, o->rec.uuid, sizeof(plan[np].uuid));
+		plan[np++].op = op;
+	}
+	/* engine containers of this instance that no record owns were half-made */
+	orphan = calloc((size_t)n + 1, sizeof(*orphan));
+	for (int i = 0; orphan && i < n; i++)
+		orphan[i] = !list[i].uuid[0] || !zf_registry_find_uuid_locked(d->reg, list[i].uuid);
+	zf_registry_unlock(d->reg);
+
+	for (int i = 0; orphan && i < n; i++) {
+		if (!orphan[i])
+			continue;
+		syslog(LOG_NOTICE, "zunfs: removing engine container %.12s (%s): no record owns it",
+		       list[i].id, list[i].name);
+		fprintf(stderr, "zunfs: removing engine container %.12s (%s): no record owns it\n",
+			list[i].id, list[i].name);
+		d->engine->ops->container_remove(d->engine, list[i].id, true, NULL);
+	}
+	for (size_t i = 0; i < np; i++)
+		zf_jobs_submit(d->jobs, (enum zf_job_op)plan[i].op, plan[i].uuid, NULL);
+	free(orphan);
+	free(plan);
+	free(list);
+	return 0;
+}

@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "registry.h"
+#include "util.h"
+
+struct zf_registry {
+	pthread_mutex_t lock;
+	pthread_cond_t changed; /* broadcast on every change; waits use CLOCK_MONOTONIC */
+	struct zf_object *head; /* protected by lock */
+	struct zf_store *store;
+	struct zf_eventlog *events;
+	zf_change_cb change_cb;
+	void *change_userdata;
+};
+
+int zf_registry_new(struct zf_store *store, struct zf_eventlog *events,
+		    struct zf_registry **ret_reg)
+{
+	struct zf_registry *reg = calloc(1, sizeof(*reg));
+	pthread_condattr_t ca;
+
+	if (!reg)
+		return -ENOMEM;
+	pthread_mutex_init(&reg->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&reg->changed, &ca);
+	pthread_condattr_destroy(&ca);
+	reg->store = store;
+	reg->events = events;
+	*ret_reg = reg;
+	return 0;
+}
+
+static void object_free(struct zf_object *obj)
+{
+	if (!obj)
+		return;
+	zf_record_clear(&obj->rec);
+	zf_container_spec_free(obj->spec);
+	free(obj);
+}
+
+void zf_registry_free(struct zf_registry *reg)
+{
+	if (!reg)
+		return;
+	while (reg->head) {
+		struct zf_object *next = reg->head->next;
+
+		object_free(reg->head);
+		reg->head = next;
+	}
+	pthread_cond_destroy(&reg->changed);
+	pthread_mutex_destroy(&reg->lock);
+	free(reg);
+}
+
+void zf_registry_set_change_cb(struct zf_registry *reg, zf_change_cb cb, void *userdata)
+{
+	reg->change_cb = cb;
+	reg->change_userdata = userdata;
+}
+
+void zf_registry_lock(struct zf_registry *reg)
+{
+	pthread_mutex_lock(&reg->lock);
+}
+
+void zf_registry_unlock(struct zf_registry *reg)
+{
+	pthread_mutex_unlock(&reg->lock);
+}
+
+void zf_registry_wait_locked(struct zf_registry *reg, int timeout_ms)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += timeout_ms / 1000;
+	t.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(&reg->changed, &reg->lock, &t);
+}
+
+struct zf_object *zf_registry_first_locked(struct zf_registry *reg)
+{
+	return reg->head;
+}
+
+struct zf_object *zf_registry_find_locked(struct zf_registry *reg, enum zf_kind kind,
+					  const char *name)
+{
+	for (struct zf_object *o = reg->head; o; o = o->next)
+		if (!o->rec.deleting && o->rec.kind == kind && strcmp(o->rec.name, name) == 0)
+			return o;
+	return NULL;
+}
+
+struct zf_object *zf_registry_find_uuid_locked(struct zf_registry *reg, const char *uuid)
+{
+	for (struct zf_object *o = reg->head; o; o = o->next)
+		if (strcmp(o->rec.uuid, uuid) == 0)
+			return o;
+	return NULL;
+}
+
+/* Appends, so listings keep creation order. */
+static void append_locked(struct zf_registry *reg, struct zf_object *obj)
+{
+	struct zf_object **p = &reg->head;
+
+	while (*p)
+		p = &(*p)->next;
+	*p = obj;
+}
+
+static void changed_locked(struct zf_registry *reg, struct zf_object *obj)
+{
+	obj->gen++;
+	pthread_cond_broadcast(&reg->changed);
+	if (reg->change_cb)
+		reg->change_cb(obj, reg->change_userdata);
+}
+
+int zf_registry_load(struct zf_registry *reg)
+{
+	struct zf_record *recs = NULL;
+	size_t n = 0;
+	int r;
+
+	r = zf_store_load(reg->store, &recs, &n);
+	if (r < 0)
+		return r;
+	pthread_mutex_lock(&reg->lock);
+	for (size_t i = 0; i < n; i++) {
+		struct zf_object *obj = calloc(1, sizeof(*obj));
+		struct zf_spec_error e;
+
+		if (!obj) {
+			r = -ENOMEM;
+			break;
+		}
+		obj->rec = recs[i];
+		memset(&recs[i], 0, sizeof(recs[i])); /* strings moved into obj */
+		obj->exit_code = -1;
+		/* a stored spec was valid when stored; one this build refuses stays text only */
+		if (obj->rec.kind == ZF_KIND_CONTAINER && obj->rec.spec[0])
+			zf_spec_parse_container(obj->rec.spec, strlen(obj->rec.spec), &obj->spec, &e);
+		append_locked(reg, obj);
+	}
+	pthread_mutex_unlock(&reg->lock);
+	zf_records_free(recs, n);
+	return r;
+}
+
+int zf_registry_create(struct zf_registry *reg, enum zf_kind kind, const char *name,
+		       unsigned owner)
+{
+	struct zf_object *obj = calloc(1, sizeof(*obj));
+	int r;
+
+	if (!obj)
+		return -ENOMEM;
+	obj->exit_code = -1;
+	obj->rec.kind = kind;
+	obj->rec.owner = owner;
+	snprintf(obj->rec.name, sizeof(obj->rec.name), "%s", name);
+	snprintf(obj->rec.status, sizeof(obj->rec.status), "Empty");
+	obj->rec.spec = strdup("");
+	obj->rec.status_reason = strdup("");
+	if (!obj->rec.spec || !obj->rec.status_reason) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	r = zf_uuid_new(obj->rec.uuid);
+	if (r < 0)
+		goto fail;
+	zf_now_rfc3339(obj->rec.created_at, sizeof(obj->rec.created_at));
+	memcpy(obj->rec.updated_at, obj->rec.created_at, sizeof(obj->rec.updated_at));
+
+	pthread_mutex_lock(&reg->lock);
+	if (zf_registry_find_locked(reg, kind, name)) {
+		r = -EEXIST;
+	} else {
+		r = zf_store_insert(reg->store, &obj->rec);
+		if (r == 0) {
+			append_locked(reg, obj);
+			zf_eventlog_add(reg->events, kind, name, NULL, "Empty");
+			changed_locked(reg, obj);
+			obj = NULL;
+		}
+	}
+	pthread_mutex_unlock(&reg->lock);
+fail:
+	object_free(obj);
+	return r;
+}
+
+int zf_registry_persist_locked(struct zf_registry *reg, struct zf_object *obj)
+{
+	int r;
+
+	zf_now_rfc3339(obj->rec.updated_at, sizeof(obj->rec.updated_at));
+	r = zf_store_update(reg->store, &obj->rec);
+	changed_locked(reg, obj);
+	return r;
+}
+
+int zf_registry_set_state_locked(struct zf_registry *reg, struct zf_object *obj,
+				 const char *status, const char *reason, const char *task_state)
+{
+	char old[sizeof(obj->rec.status)];
+
+	memcpy(old, obj->rec.status, sizeof(old));
+	if (reason) {
+		char *copy = strdup(reason);
+
+		if (!copy)
+			return -ENOMEM;
+		/* status_reason is one line */
+		copy[strcspn(copy, "\r\n")] = '\0';
+		free(obj->rec.status_reason);
+		obj->rec.status_reason = copy;
+	}
+	if (status)
+		snprintf(obj->rec.status, sizeof(obj->rec.status), "%s", status);
+	if (task_state)
+		snprintf(obj->rec.task_state, sizeof(obj->rec.task_state), "%s", task_state);
+	if (strcmp(old, obj->rec.status) != 0)
+		zf_eventlog_add(reg->events, obj->rec.kind, obj->rec.name, old, obj->rec.status);
+	return zf_registry_persist_locked(reg, obj);
+}
+
+int zf_registry_remove_locked(struct zf_registry *reg, struct zf_object *obj)
+{
+	struct zf_object **p;
+	int r;
+
+	r = zf_store_delete(reg->store, obj->rec.uuid);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	for (p = &reg->head; *p; p = &(*p)->next) {
+		if (*p == obj) {
+			*p = obj->next;
+			break;
+		}
+	}
+	zf_eventlog_add(reg->events, obj->rec.kind, obj->rec.name, obj->rec.status, NULL);
+	changed_locked(reg, obj);
+	object_free(obj);
+	return 0;
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The in-memory view of every object: what FUSE callbacks answer from.
+ *
+ * One lock guards the list and every field of every object; hold it only
+ * for memory work and the store write that persists it, never across an
+ * engine call. Workers and handles refer to objects by uuid and look them up
+ * again under the lock, so an object freed by rmdir is never dangling.
+ *
+ * Every status change goes through zf_registry_set_state_locked(): it writes
+ * the store, adds a line to `events`, bumps the object's generation and
+ * wakes waiters (until/, poll).
+ */
+#pragma once
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "eventlog.h"
+#include "spec.h"
+#include "store.h"
+
+struct zf_object {
+	struct zf_record rec;
+	struct zf_container_spec *spec; /* parsed rec.spec, NULL while Empty */
+	int exit_code; /* last known, -1 if none */
+	char started_at[40];
+	char finished_at[40];
+	uint64_t gen; /* bumped on every change of status, reason or task */
+	struct zf_object *next;
+};
+
+struct zf_registry;
+
+/* Called with the lock held after an object changed (for poll wakeups). */
+typedef void (*zf_change_cb)(const struct zf_object *obj, void *userdata);
+
+int zf_registry_new(struct zf_store *store, struct zf_eventlog *events,
+		    struct zf_registry **ret_reg);
+void zf_registry_free(struct zf_registry *reg);
+void zf_registry_set_change_cb(struct zf_registry *reg, zf_change_cb cb, void *userdata);
+
+void zf_registry_lock(struct zf_registry *reg);
+void zf_registry_unlock(struct zf_registry *reg);
+/* Waits for any change, up to timeout_ms; the lock must be held. */
+void zf_registry_wait_locked(struct zf_registry *reg, int timeout_ms);
+
+/* The first object, for walking with ->next (lock held). Includes deleting ones. */
+struct zf_object *zf_registry_first_locked(struct zf_registry *reg);
+/* A live (not deleting) object by kind and name, or NULL. */
+struct zf_object *zf_registry_find_locked(struct zf_registry *reg, enum zf_kind kind,
+					  const char *name);
+struct zf_object *zf_registry_find_uuid_locked(struct zf_registry *reg, const char *uuid);
+
+/* Loads every stored record (at start). */
+int zf_registry_load(struct zf_registry *reg);
+
+/* mkdir: a new Empty object, stored. -EEXIST if the name is taken. */
+int zf_registry_create(struct zf_registry *reg, enum zf_kind kind, const char *name,
+		       unsigned owner);
+
+/*
+ * Sets status (NULL: unchanged), status_reason (NULL: unchanged) and task
+ * state (NULL: unchanged), stores the record and tells waiters.
+ */
+int zf_registry_set_state_locked(struct zf_registry *reg, struct zf_object *obj,
+				 const char *status, const char *reason, const char *task_state);
+
+/* Stores obj->rec as it is now and tells waiters. */
+int zf_registry_persist_locked(struct zf_registry *reg, struct zf_object *obj);
+
+/* Takes the object out of the store and frees it (lock held). */
+int zf_registry_remove_locked(struct zf_registry *reg, struct zf_object *obj);

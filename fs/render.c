@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "render.h"
+
+static char *line_of(const char *s)
+{
+	size_t n = strlen(s);
+	char *out = malloc(n + 2);
+
+	if (!out)
+		return NULL;
+	memcpy(out, s, n);
+	/* an empty value reads as an empty file, not a lone newline */
+	if (n)
+		out[n++] = '\n';
+	out[n] = '\0';
+	return out;
+}
+
+static json_t *kv_object(const struct zf_kv *kv, size_t n)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < n; i++)
+		json_object_set_new(o, kv[i].key, json_string(kv[i].value));
+	return o;
+}
+
+static const char *pull_word(enum zf_pull_policy p)
+{
+	return p == ZF_PULL_ALWAYS ? "Always" : p == ZF_PULL_NEVER ? "Never" : "IfNotPresent";
+}
+
+/* The accepted spec, normalised, as JSON. */
+static json_t *spec_json(const struct zf_container_spec *spec)
+{
+	const struct zf_container_config *c = spec->cfg;
+	json_t *o = json_object(), *cmd = json_null(), *ports = json_array(),
+	       *mounts = json_array();
+
+	if (c->command) {
+		cmd = json_array();
+		for (char **p = c->command; *p; p++)
+			json_array_append_new(cmd, json_string(*p));
+	}
+	for (size_t i = 0; i < c->n_ports; i++) {
+		json_t *p = json_object();
+
+		json_object_set_new(p, "containerPort", json_integer(c->ports[i].container_port));
+		json_object_set_new(p, "hostPort", c->ports[i].host_port
+							   ? json_integer(c->ports[i].host_port)
+							   : json_null());
+		json_object_set_new(p, "protocol", json_string(c->ports[i].protocol));
+		json_array_append_new(ports, p);
+	}
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		json_t *m = json_object();
+
+		json_object_set_new(m, "name", json_string(spec->mounts[i].name));
+		json_object_set_new(m, "mountPath", json_string(spec->mounts[i].mount_path));
+		json_object_set_new(m, "readOnly", json_boolean(spec->mounts[i].read_only));
+		json_array_append_new(mounts, m);
+	}
+	json_object_set_new(o, "image", json_string(c->image));
+	json_object_set_new(o, "command", cmd);
+	json_object_set_new(o, "workDir", c->workdir ? json_string(c->workdir) : json_null());
+	json_object_set_new(o, "env", kv_object(c->env, c->n_env));
+	json_object_set_new(o, "labels", kv_object(c->labels, c->n_labels));
+	json_object_set_new(o, "tty", json_boolean(c->tty));
+	json_object_set_new(o, "stdin_open", json_boolean(c->stdin_open));
+	json_object_set_new(o, "restartPolicy", json_string(c->restart_policy));
+	json_object_set_new(o, "imagePullPolicy", json_string(pull_word(c->pull_policy)));
+	json_object_set_new(o, "cpu", c->nano_cpus ? json_real((double)c->nano_cpus / 1e9)
+						   : json_null());
+	json_object_set_new(o, "memory", c->memory_bytes ? json_integer(c->memory_bytes)
+							 : json_null());
+	json_object_set_new(o, "ports", ports);
+	json_object_set_new(o, "volumeMounts", mounts);
+	json_object_set_new(o, "sandbox", spec->sandbox ? json_string(spec->sandbox) : json_null());
+	return o;
+}
+
+static char *inspect_json(const struct zf_object *obj, const char *host)
+{
+	const struct zf_record *r = &obj->rec;
+	json_t *o = json_object();
+	char *out;
+
+	json_object_set_new(o, "uuid", json_string(r->uuid));
+	json_object_set_new(o, "name", json_string(r->name));
+	json_object_set_new(o, "kind", json_string(zf_kind_word(r->kind)));
+	json_object_set_new(o, "status", json_string(r->status));
+	json_object_set_new(o, "status_reason", json_string(r->status_reason));
+	json_object_set_new(o, "task_state", r->task_state[0] ? json_string(r->task_state)
+							       : json_null());
+	json_object_set_new(o, "created_at", json_string(r->created_at));
+	json_object_set_new(o, "updated_at", json_string(r->updated_at));
+	json_object_set_new(o, "owner", json_integer(r->owner));
+	json_object_set_new(o, "host", json_string(host ? host : ""));
+	json_object_set_new(o, "container_id", r->engine_id[0] ? json_string(r->engine_id)
+							       : json_null());
+	json_object_set_new(o, "engine_ids", json_pack("{s:s?}", "container",
+							r->engine_id[0] ? r->engine_id : NULL));
+	/* network "none": a container has loopback only (docs/design.md) */
+	json_object_set_new(o, "addresses", json_object());
+	json_object_set_new(o, "exit_code", obj->exit_code >= 0 ? json_integer(obj->exit_code)
+								: json_null());
+	json_object_set_new(o, "started_at", obj->started_at[0] ? json_string(obj->started_at)
+								: json_null());
+	json_object_set_new(o, "finished_at", obj->finished_at[0] ? json_string(obj->finished_at)
+								  : json_null());
+	if (obj->spec) {
+		json_t *spec = spec_json(obj->spec);
+
+		/* Zun's show fields, flat, beside the spec itself */
+		json_object_set(o, "image", json_object_get(spec, "image"));
+		json_object_set(o, "command", json_object_get(spec, "command"));
+		json_object_set(o, "workdir", json_object_get(spec, "workDir"));
+		json_object_set(o, "environment", json_object_get(spec, "env"));
+		json_object_set(o, "labels", json_object_get(spec, "labels"));
+		json_object_set(o, "cpu", json_object_get(spec, "cpu"));
+		json_object_set(o, "memory", json_object_get(spec, "memory"));
+		json_object_set(o, "restart_policy", json_object_get(spec, "restartPolicy"));
+		json_object_set(o, "image_pull_policy", json_object_get(spec, "imagePullPolicy"));
+		json_object_set(o, "tty", json_object_get(spec, "tty"));
+		json_object_set(o, "stdin_open", json_object_get(spec, "stdin_open"));
+		json_object_set(o, "ports", json_object_get(spec, "ports"));
+		json_object_set(o, "volumes", json_object_get(spec, "volumeMounts"));
+		json_object_set_new(o, "spec", spec);
+	} else {
+		json_object_set_new(o, "spec", json_null());
+		json_object_set_new(o, "tty", json_false());
+		json_object_set_new(o, "stdin_open", json_false());
+		json_object_set_new(o, "ports", json_array());
+		json_object_set_new(o, "volumes", json_array());
+	}
+	json_object_set_new(o, "attached", json_integer(0));
+	out = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
+	json_decref(o);
+	if (out) {
+		/* a trailing newline, as every text file has */
+		size_t n = strlen(out);
+		char *t = realloc(out, n + 2);
+
+		if (!t) {
+			free(out);
+			return NULL;
+		}
+		t[n] = '\n';
+		t[n + 1] = '\0';
+		out = t;
+	}
+	return out;
+}
+
+char *zf_render_file(const struct zf_object *obj, enum zf_file f, const char *host)
+{
+	switch (f) {
+	case ZF_FILE_SPEC:
+		return strdup(obj->rec.spec);
+	case ZF_FILE_STATUS:
+		return line_of(obj->rec.status);
+	case ZF_FILE_REASON:
+		return line_of(obj->rec.status_reason);
+	case ZF_FILE_TASK:
+		return line_of(obj->rec.task_state);
+	case ZF_FILE_INSPECT:
+		return inspect_json(obj, host);
+	case ZF_FILE_CTL:
+	case ZF_FILE_COUNT:
+		break;
+	}
+	return strdup("");
+}
+
+char *zf_render_version(const char *engine_line)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "zunfs %s\nengine: %s\n", ZF_VERSION,
+		 engine_line ? engine_line : "unknown (not reached yet)");
+	return strdup(buf);
+}

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* What each read-only file shows: text made from an object (pure). */
+#pragma once
+
+#include "registry.h"
+#include "tree.h"
+
+/*
+ * The content of an object's file, made now (the caller holds the registry
+ * lock so the object is stable). host: the engine's line for inspect.json.
+ * Returns a string the caller frees, NULL on OOM. ctl renders "".
+ */
+char *zf_render_file(const struct zf_object *obj, enum zf_file f, const char *host);
+
+/* The top-level `version` file. */
+char *zf_render_version(const char *engine_line);

@@ -1,0 +1,804 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+
+#include "spec.h"
+
+/* Docker refuses smaller memory limits than this. */
+#define MIN_MEMORY_BYTES (6 * 1024 * 1024)
+
+struct parse {
+	yaml_document_t doc;
+	struct zf_spec_error *error;
+};
+
+static int fail_at(struct parse *p, yaml_node_t *node, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail_at(struct parse *p, yaml_node_t *node, const char *fmt, ...)
+{
+	va_list ap;
+
+	p->error->line = node ? (int)node->start_mark.line + 1 : 0;
+	p->error->column = node ? (int)node->start_mark.column + 1 : 0;
+	va_start(ap, fmt);
+	vsnprintf(p->error->msg, sizeof(p->error->msg), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static yaml_node_t *node_at(struct parse *p, int index)
+{
+	return yaml_document_get_node(&p->doc, index);
+}
+
+static const char *scalar(yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+/* A scalar, or fails naming what was wanted. */
+static int want_scalar(struct parse *p, yaml_node_t *n, const char *what, const char **ret)
+{
+	const char *s = scalar(n);
+
+	*ret = s; /* written either way: callers test r, the compiler sees it set */
+	if (!s)
+		return fail_at(p, n, "%s must be a single value", what);
+	return 0;
+}
+
+static int want_string_dup(struct parse *p, yaml_node_t *n, const char *what, char **ret)
+{
+	const char *s;
+	int r = want_scalar(p, n, what, &s);
+
+	if (r < 0)
+		return r;
+	*ret = strdup(s);
+	return *ret ? 0 : -ENOMEM;
+}
+
+static int want_bool(struct parse *p, yaml_node_t *n, const char *what, bool *ret)
+{
+	static const char *const yes[] = { "true", "yes", "on", "y", NULL };
+	static const char *const no[] = { "false", "no", "off", "n", NULL };
+	const char *s;
+	int r = want_scalar(p, n, what, &s);
+
+	if (r < 0)
+		return r;
+	for (int i = 0; yes[i]; i++)
+		if (strcasecmp(s, yes[i]) == 0)
+			return *ret = true, 0;
+	for (int i = 0; no[i]; i++)
+		if (strcasecmp(s, no[i]) == 0)
+			return *ret = false, 0;
+	return fail_at(p, n, "%s must be true or false, not '%s'", what, s);
+}
+
+static void words_free(char **w)
+{
+	if (!w)
+		return;
+	for (char **p = w; *p; p++)
+		free(*p);
+	free(w);
+}
+
+int zf_split_words(const char *line, char ***ret_words)
+{
+	size_t n = 0, cap = 8, len = strlen(line);
+	char **words = calloc(cap, sizeof(*words));
+	char *word = malloc(len + 1);
+	const char *s = line;
+	int r = -ENOMEM;
+
+	if (!words || !word)
+		goto fail;
+	for (;;) {
+		size_t wl = 0;
+		bool have = false;
+		char quote = 0;
+
+		while (*s == ' ' || *s == '\t' || *s == '\n')
+			s++;
+		if (!*s)
+			break;
+		for (; *s; s++) {
+			if (quote) {
+				if (*s == quote)
+					quote = 0;
+				else if (quote == '"' && *s == '\\' && (s[1] == '"' || s[1] == '\\'))
+					word[wl++] = *++s;
+				else
+					word[wl++] = *s;
+				continue;
+			}
+			if (*s == ' ' || *s == '\t' || *s == '\n')
+				break;
+			if (*s == '\'' || *s == '"') {
+				quote = *s;
+				have = true;
+			} else if (*s == '\\' && s[1]) {
+				word[wl++] = *++s;
+			} else {
+				word[wl++] = *s;
+			}
+		}
+		if (quote) {
+			r = -EINVAL;
+			goto fail;
+		}
+		if (wl == 0 && !have)
+			continue;
+		word[wl] = '\0';
+		if (n + 2 > cap) {
+			char **w = realloc(words, (cap *= 2) * sizeof(*words));
+
+			if (!w)
+				goto fail;
+			words = w;
+		}
+		words[n] = strdup(word);
+		if (!words[n])
+			goto fail;
+		words[++n] = NULL;
+	}
+	free(word);
+	*ret_words = words;
+	return 0;
+fail:
+	free(word);
+	words_free(words);
+	return r;
+}
+
+/* "command"/"args": a list of strings, or one string split like a shell. */
+static int want_words(struct parse *p, yaml_node_t *n, const char *what, char ***ret)
+{
+	char **words;
+	size_t i = 0;
+
+	if (n->type == YAML_SCALAR_NODE) {
+		int r = zf_split_words(scalar(n), &words);
+
+		if (r == -EINVAL)
+			return fail_at(p, n, "%s has an unclosed quote", what);
+		if (r < 0)
+			return r;
+		*ret = words;
+		return 0;
+	}
+	if (n->type != YAML_SEQUENCE_NODE)
+		return fail_at(p, n, "%s must be a list of strings or a string", what);
+	words = calloc((size_t)(n->data.sequence.items.top - n->data.sequence.items.start) + 1,
+		       sizeof(*words));
+	if (!words)
+		return -ENOMEM;
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++, i++) {
+		yaml_node_t *item = node_at(p, *it);
+		int r = want_string_dup(p, item, what, &words[i]);
+
+		if (r < 0) {
+			words_free(words);
+			return r;
+		}
+	}
+	*ret = words;
+	return 0;
+}
+
+static int kv_add(struct zf_kv **kv, size_t *n, const char *key, const char *value)
+{
+	struct zf_kv *a = realloc(*kv, (*n + 1) * sizeof(**kv));
+
+	if (!a)
+		return -ENOMEM;
+	*kv = a;
+	a[*n].key = strdup(key);
+	a[*n].value = strdup(value);
+	if (!a[*n].key || !a[*n].value) {
+		free(a[*n].key);
+		free(a[*n].value);
+		return -ENOMEM;
+	}
+	(*n)++;
+	return 0;
+}
+
+static bool kv_has(const struct zf_kv *kv, size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(kv[i].key, key) == 0)
+			return true;
+	return false;
+}
+
+static int check_env_name(struct parse *p, yaml_node_t *n, const char *name)
+{
+	if (!name || !*name || strchr(name, '='))
+		return fail_at(p, n, "env: '%s' is not a variable name", name);
+	return 0;
+}
+
+/* env: {K: v}, [{name: K, value: v}] (Kubernetes) or ["K=v"] (Docker). */
+static int parse_env(struct parse *p, yaml_node_t *n, struct zf_container_config *c)
+{
+	int r;
+
+	if (n->type == YAML_MAPPING_NODE) {
+		for (yaml_node_pair_t *pr = n->data.mapping.pairs.start;
+		     pr < n->data.mapping.pairs.top; pr++) {
+			yaml_node_t *k = node_at(p, pr->key), *v = node_at(p, pr->value);
+			const char *ks, *vs;
+
+			if ((r = want_scalar(p, k, "an env name", &ks)) < 0 ||
+			    (r = check_env_name(p, k, ks)) < 0 ||
+			    (r = want_scalar(p, v, "an env value", &vs)) < 0)
+				return r;
+			if (kv_has(c->env, c->n_env, ks))
+				return fail_at(p, k, "env: '%s' is given twice", ks);
+			if ((r = kv_add(&c->env, &c->n_env, ks, vs)) < 0)
+				return r;
+		}
+		return 0;
+	}
+	if (n->type != YAML_SEQUENCE_NODE)
+		return fail_at(p, n, "env must be a map of names to values or a list");
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *item = node_at(p, *it);
+		const char *name = NULL, *value = "";
+		char buf[1024];
+
+		if (item->type == YAML_SCALAR_NODE) {
+			const char *s = scalar(item), *eq = strchr(s, '=');
+
+			if (!eq || eq == s)
+				return fail_at(p, item, "env: '%s' is not NAME=value", s);
+			snprintf(buf, sizeof(buf), "%.*s", (int)(eq - s), s);
+			name = buf;
+			value = eq + 1;
+		} else if (item->type == YAML_MAPPING_NODE) {
+			for (yaml_node_pair_t *pr = item->data.mapping.pairs.start;
+			     pr < item->data.mapping.pairs.top; pr++) {
+				yaml_node_t *k = node_at(p, pr->key), *v = node_at(p, pr->value);
+				const char *ks = scalar(k);
+
+				if (ks && strcmp(ks, "name") == 0)
+					r = want_scalar(p, v, "env name", &name);
+				else if (ks && strcmp(ks, "value") == 0)
+					r = want_scalar(p, v, "env value", &value);
+				else
+					r = fail_at(p, k, "env: unknown key '%s' (only name and value)",
+						    ks ? ks : "?");
+				if (r < 0)
+					return r;
+			}
+			if (!name)
+				return fail_at(p, item, "env: an entry has no name");
+		} else {
+			return fail_at(p, item, "env: each entry is NAME=value or {name, value}");
+		}
+		if ((r = check_env_name(p, item, name)) < 0)
+			return r;
+		if (kv_has(c->env, c->n_env, name))
+			return fail_at(p, item, "env: '%s' is given twice", name);
+		if ((r = kv_add(&c->env, &c->n_env, name, value)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int parse_labels(struct parse *p, yaml_node_t *n, struct zf_container_config *c)
+{
+	if (n->type != YAML_MAPPING_NODE)
+		return fail_at(p, n, "labels must be a map of strings");
+	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
+	     pr++) {
+		yaml_node_t *k = node_at(p, pr->key), *v = node_at(p, pr->value);
+		const char *ks, *vs;
+		int r;
+
+		if ((r = want_scalar(p, k, "a label name", &ks)) < 0 ||
+		    (r = want_scalar(p, v, "a label value", &vs)) < 0)
+			return r;
+		if (!*ks)
+			return fail_at(p, k, "labels: a label name is empty");
+		if (strncmp(ks, "zunfs.", 6) == 0)
+			return fail_at(p, k, "labels: '%s': the zunfs. prefix is zunfs's own", ks);
+		if (kv_has(c->labels, c->n_labels, ks))
+			return fail_at(p, k, "labels: '%s' is given twice", ks);
+		if ((r = kv_add(&c->labels, &c->n_labels, ks, vs)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int parse_restart(struct parse *p, yaml_node_t *n, struct zf_container_config *c)
+{
+	const char *s;
+	int r = want_scalar(p, n, "restartPolicy", &s);
+
+	if (r < 0)
+		return r;
+	/* Kubernetes' words, then Zun's (Docker's) */
+	if (strcmp(s, "Always") == 0 || strcmp(s, "always") == 0)
+		snprintf(c->restart_policy, sizeof(c->restart_policy), "always");
+	else if (strcmp(s, "OnFailure") == 0 || strcmp(s, "on-failure") == 0)
+		snprintf(c->restart_policy, sizeof(c->restart_policy), "on-failure");
+	else if (strcmp(s, "Never") == 0 || strcmp(s, "no") == 0)
+		snprintf(c->restart_policy, sizeof(c->restart_policy), "no");
+	else if (strcmp(s, "unless-stopped") == 0)
+		snprintf(c->restart_policy, sizeof(c->restart_policy), "unless-stopped");
+	else if (strncmp(s, "on-failure:", 11) == 0) {
+		char *end;
+		long v = strtol(s + 11, &end, 10);
+
+		if (*end || end == s + 11 || v < 0 || v > 1000000)
+			return fail_at(p, n, "restartPolicy: '%s': the retry count must be a number",
+				       s);
+		snprintf(c->restart_policy, sizeof(c->restart_policy), "on-failure");
+		c->restart_max_retries = (int)v;
+	} else {
+		return fail_at(p, n,
+			       "restartPolicy: '%s' is not one of Always, OnFailure, Never, no, "
+			       "on-failure[:N], always, unless-stopped",
+			       s);
+	}
+	return 0;
+}
+
+static int parse_pull(struct parse *p, yaml_node_t *n, struct zf_container_config *c)
+{
+	const char *s;
+	int r = want_scalar(p, n, "imagePullPolicy", &s);
+
+	if (r < 0)
+		return r;
+	if (strcmp(s, "IfNotPresent") == 0 || strcasecmp(s, "ifnotpresent") == 0)
+		c->pull_policy = ZF_PULL_IF_NOT_PRESENT;
+	else if (strcasecmp(s, "Always") == 0)
+		c->pull_policy = ZF_PULL_ALWAYS;
+	else if (strcasecmp(s, "Never") == 0)
+		c->pull_policy = ZF_PULL_NEVER;
+	else
+		return fail_at(p, n, "imagePullPolicy: '%s' is not one of Always, IfNotPresent, Never",
+			       s);
+	return 0;
+}
+
+int zf_parse_memory(const char *s, int64_t *ret_bytes)
+{
+	static const struct {
+		const char *suffix;
+		double mult;
+	} units[] = {
+		{ "", 1 },	       { "K", 1e3 },	      { "k", 1e3 },	    { "M", 1e6 },
+		{ "G", 1e9 },	       { "T", 1e12 },	      { "Ki", 1024.0 },	    { "Mi", 1048576.0 },
+		{ "Gi", 1073741824.0 }, { "Ti", 1099511627776.0 },
+	};
+	char *end;
+	double v;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	v = strtod(s, &end);
+	if (end == s || !isfinite(v) || v < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].suffix) == 0) {
+			double bytes = v * units[i].mult;
+
+			if (bytes > 9.0e18)
+				return -EINVAL;
+			*ret_bytes = (int64_t)bytes;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int zf_parse_cpu(const char *s, int64_t *ret_nanocpus)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	v = strtod(s, &end);
+	if (end == s || !isfinite(v) || v < 0)
+		return -EINVAL;
+	if (strcmp(end, "m") == 0)
+		v /= 1000.0;
+	else if (*end)
+		return -EINVAL;
+	if (v > 1e6)
+		return -EINVAL;
+	*ret_nanocpus = (int64_t)llround(v * 1e9);
+	return 0;
+}
+
+/* One of resources' maps: {cpu: 0.5, memory: 256M}. */
+static int parse_quantities(struct parse *p, yaml_node_t *n, const char *what,
+			    struct zf_container_config *c)
+{
+	if (n->type != YAML_MAPPING_NODE)
+		return fail_at(p, n, "resources.%s must be a map with cpu and memory", what);
+	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
+	     pr++) {
+		yaml_node_t *k = node_at(p, pr->key), *v = node_at(p, pr->value);
+		const char *ks = scalar(k), *vs;
+		int r;
+
+		if (ks && strcmp(ks, "cpu") == 0) {
+			if ((r = want_scalar(p, v, "cpu", &vs)) < 0)
+				return r;
+			if (zf_parse_cpu(vs, &c->nano_cpus) < 0 || c->nano_cpus == 0)
+				return fail_at(p, v,
+					       "resources.%s.cpu: '%s' is not a number of cores "
+					       "(0.5) or millicores (500m)",
+					       what, vs);
+		} else if (ks && strcmp(ks, "memory") == 0) {
+			if ((r = want_scalar(p, v, "memory", &vs)) < 0)
+				return r;
+			if (zf_parse_memory(vs, &c->memory_bytes) < 0)
+				return fail_at(p, v,
+					       "resources.%s.memory: '%s' is not a size (e.g. 256M, "
+					       "1Gi)",
+					       what, vs);
+			if (c->memory_bytes < MIN_MEMORY_BYTES)
+				return fail_at(p, v,
+					       "resources.%s.memory: '%s' is below the engine's "
+					       "minimum of 6Mi",
+					       what, vs);
+		} else {
+			return fail_at(p, k, "resources.%s: unknown key '%s' (cpu, memory)", what,
+				       ks ? ks : "?");
+		}
+	}
+	return 0;
+}
+
+/* resources: {requests: {...}, limits: {...}}; limits win where both are given. */
+static int parse_resources(struct parse *p, yaml_node_t *n, struct zf_container_config *c)
+{
+	yaml_node_t *requests = NULL, *limits = NULL;
+	int r;
+
+	if (n->type != YAML_MAPPING_NODE)
+		return fail_at(p, n, "resources must be a map with requests and/or limits");
+	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
+	     pr++) {
+		yaml_node_t *k = node_at(p, pr->key);
+		const char *ks = scalar(k);
+
+		if (ks && strcmp(ks, "requests") == 0)
+			requests = node_at(p, pr->value);
+		else if (ks && strcmp(ks, "limits") == 0)
+			limits = node_at(p, pr->value);
+		else
+			return fail_at(p, k, "resources: unknown key '%s' (requests, limits)",
+				       ks ? ks : "?");
+	}
+	if (requests && (r = parse_quantities(p, requests, "requests", c)) < 0)
+		return r;
+	if (limits && (r = parse_quantities(p, limits, "limits", c)) < 0)
+		return r;
+	return 0;
+}
+
+static int want_port_number(struct parse *p, yaml_node_t *n, const char *what, int *ret)
+{
+	const char *s;
+	char *end;
+	long v;
+	int r = want_scalar(p, n, what, &s);
+
+	if (r < 0)
+		return r;
+	v = strtol(s, &end, 10);
+	if (*end || end == s || v < 1 || v > 65535)
+		return fail_at(p, n, "%s: '%s' is not a port number (1-65535)", what, s);
+	*ret = (int)v;
+	return 0;
+}
+
+static int parse_ports(struct parse *p, yaml_node_t *n, struct zf_container_config *c)
+{
+	size_t count;
+
+	if (n->type != YAML_SEQUENCE_NODE)
+		return fail_at(p, n, "ports must be a list of {containerPort, hostPort, protocol}");
+	count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	c->ports = calloc(count ? count : 1, sizeof(*c->ports));
+	if (!c->ports)
+		return -ENOMEM;
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *item = node_at(p, *it);
+		struct zf_port *port = &c->ports[c->n_ports];
+		int r;
+
+		if (item->type != YAML_MAPPING_NODE)
+			return fail_at(p, item, "ports: each entry is {containerPort, hostPort, protocol}");
+		snprintf(port->protocol, sizeof(port->protocol), "tcp");
+		for (yaml_node_pair_t *pr = item->data.mapping.pairs.start;
+		     pr < item->data.mapping.pairs.top; pr++) {
+			yaml_node_t *k = node_at(p, pr->key), *v = node_at(p, pr->value);
+			const char *ks = scalar(k), *vs;
+
+			if (ks && strcmp(ks, "containerPort") == 0) {
+				r = want_port_number(p, v, "containerPort", &port->container_port);
+			} else if (ks && strcmp(ks, "hostPort") == 0) {
+				r = want_port_number(p, v, "hostPort", &port->host_port);
+			} else if (ks && strcmp(ks, "protocol") == 0) {
+				r = want_scalar(p, v, "protocol", &vs);
+				if (r == 0 && strcasecmp(vs, "tcp") && strcasecmp(vs, "udp") &&
+				    strcasecmp(vs, "sctp"))
+					r = fail_at(p, v, "protocol: '%s' is not TCP, UDP or SCTP", vs);
+				if (r == 0)
+					for (size_t i = 0; vs[i] && i + 1 < sizeof(port->protocol); i++)
+						port->protocol[i] = (char)(vs[i] | 0x20);
+			} else if (ks && strcmp(ks, "name") == 0) {
+				r = want_scalar(p, v, "port name", &vs); /* Kubernetes: informative */
+			} else {
+				r = fail_at(p, k,
+					    "ports: unknown key '%s' (containerPort, hostPort, "
+					    "protocol, name)",
+					    ks ? ks : "?");
+			}
+			if (r < 0)
+				return r;
+		}
+		if (!port->container_port)
+			return fail_at(p, item, "ports: an entry has no containerPort");
+		c->n_ports++;
+	}
+	return 0;
+}
+
+static int parse_mounts(struct parse *p, yaml_node_t *n, struct zf_container_spec *spec)
+{
+	size_t count;
+
+	if (n->type != YAML_SEQUENCE_NODE)
+		return fail_at(p, n, "volumeMounts must be a list of {name, mountPath, readOnly}");
+	count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	spec->mounts = calloc(count ? count : 1, sizeof(*spec->mounts));
+	if (!spec->mounts)
+		return -ENOMEM;
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *item = node_at(p, *it);
+		struct zf_volume_mount *m = &spec->mounts[spec->n_mounts];
+		int r;
+
+		if (item->type != YAML_MAPPING_NODE)
+			return fail_at(p, item, "volumeMounts: each entry is {name, mountPath}");
+		spec->n_mounts++;
+		for (yaml_node_pair_t *pr = item->data.mapping.pairs.start;
+		     pr < item->data.mapping.pairs.top; pr++) {
+			yaml_node_t *k = node_at(p, pr->key), *v = node_at(p, pr->value);
+			const char *ks = scalar(k);
+
+			if (ks && strcmp(ks, "name") == 0)
+				r = want_string_dup(p, v, "volumeMounts name", &m->name);
+			else if (ks && strcmp(ks, "mountPath") == 0)
+				r = want_string_dup(p, v, "mountPath", &m->mount_path);
+			else if (ks && strcmp(ks, "readOnly") == 0)
+				r = want_bool(p, v, "readOnly", &m->read_only);
+			else
+				r = fail_at(p, k,
+					    "volumeMounts: unknown key '%s' (name, mountPath, readOnly)",
+					    ks ? ks : "?");
+			if (r < 0)
+				return r;
+		}
+		if (!m->name || !m->mount_path)
+			return fail_at(p, item, "volumeMounts: an entry needs name and mountPath");
+		if (m->mount_path[0] != '/')
+			return fail_at(p, item, "volumeMounts: mountPath '%s' is not absolute",
+				       m->mount_path);
+	}
+	return 0;
+}
+
+/* One top-level key of a container spec. */
+static int parse_key(struct parse *p, const char *key, yaml_node_t *k, yaml_node_t *v,
+		     struct zf_container_spec *spec, char ***args)
+{
+	struct zf_container_config *c = spec->cfg;
+
+	if (strcmp(key, "image") == 0) {
+		int r = want_string_dup(p, v, "image", &c->image);
+
+		if (r == 0 && (!*c->image || strpbrk(c->image, " \t\n")))
+			return fail_at(p, v, "image: '%s' is not an image reference", c->image);
+		return r;
+	}
+	if (strcmp(key, "command") == 0)
+		return want_words(p, v, "command", &c->command);
+	if (strcmp(key, "args") == 0)
+		return want_words(p, v, "args", args);
+	if (strcmp(key, "workDir") == 0 || strcmp(key, "workingDir") == 0) {
+		int r = want_string_dup(p, v, key, &c->workdir);
+
+		if (r == 0 && c->workdir[0] != '/')
+			return fail_at(p, v, "%s: '%s' is not an absolute path", key, c->workdir);
+		return r;
+	}
+	if (strcmp(key, "env") == 0)
+		return parse_env(p, v, c);
+	if (strcmp(key, "labels") == 0)
+		return parse_labels(p, v, c);
+	if (strcmp(key, "tty") == 0)
+		return want_bool(p, v, "tty", &c->tty);
+	if (strcmp(key, "stdin_open") == 0)
+		return want_bool(p, v, "stdin_open", &c->stdin_open);
+	if (strcmp(key, "restartPolicy") == 0)
+		return parse_restart(p, v, c);
+	if (strcmp(key, "imagePullPolicy") == 0)
+		return parse_pull(p, v, c);
+	if (strcmp(key, "resources") == 0)
+		return parse_resources(p, v, c);
+	if (strcmp(key, "ports") == 0)
+		return parse_ports(p, v, c);
+	if (strcmp(key, "volumeMounts") == 0)
+		return parse_mounts(p, v, spec);
+	if (strcmp(key, "sandbox") == 0)
+		return want_string_dup(p, v, "sandbox", &spec->sandbox);
+	return fail_at(p, k,
+		       "unknown key '%s' (image, command, args, workDir, env, labels, tty, "
+		       "stdin_open, restartPolicy, imagePullPolicy, resources, volumeMounts, "
+		       "ports, sandbox)",
+		       key);
+}
+
+/* command + args, as Zun joins them: the container's Cmd. */
+static int join_args(struct zf_container_config *c, char **args)
+{
+	size_t nc = 0, na = 0;
+	char **all;
+
+	if (!args)
+		return 0;
+	while (c->command && c->command[nc])
+		nc++;
+	while (args[na])
+		na++;
+	all = realloc(c->command, (nc + na + 1) * sizeof(*all));
+	if (!all)
+		return -ENOMEM;
+	memcpy(all + nc, args, (na + 1) * sizeof(*all));
+	free(args);
+	c->command = all;
+	return 0;
+}
+
+static int parse_root(struct parse *p, struct zf_container_spec *spec)
+{
+	yaml_node_t *root = yaml_document_get_root_node(&p->doc);
+	char **args = NULL;
+	int r = 0;
+
+	if (!root || (root->type == YAML_SCALAR_NODE && !*scalar(root)))
+		return fail_at(p, NULL, "the spec is empty: at least 'image' is needed");
+	if (root->type != YAML_MAPPING_NODE)
+		return fail_at(p, root, "the spec must be a map of keys (image: ..., command: ...)");
+	for (yaml_node_pair_t *pr = root->data.mapping.pairs.start;
+	     pr < root->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = node_at(p, pr->key), *v = node_at(p, pr->value);
+		const char *key = scalar(k);
+
+		if (!key) {
+			r = fail_at(p, k, "keys must be plain words");
+			goto out;
+		}
+		for (yaml_node_pair_t *q = root->data.mapping.pairs.start; q < pr; q++) {
+			const char *other = scalar(node_at(p, q->key));
+
+			if (other && strcmp(other, key) == 0) {
+				r = fail_at(p, k, "'%s' is given twice", key);
+				goto out;
+			}
+		}
+		r = parse_key(p, key, k, v, spec, &args);
+		if (r < 0)
+			goto out;
+	}
+	if (!spec->cfg->image) {
+		r = fail_at(p, root, "'image' is required");
+		goto out;
+	}
+	r = join_args(spec->cfg, args);
+	if (r == 0)
+		args = NULL;
+out:
+	words_free(args);
+	return r;
+}
+
+int zf_spec_parse_container(const char *text, size_t len, struct zf_container_spec **ret_spec,
+			    struct zf_spec_error *ret_error)
+{
+	struct zf_spec_error error = { 0 };
+	struct parse p = { .error = &error };
+	struct zf_container_spec *spec = NULL;
+	yaml_parser_t parser;
+	int r;
+
+	if (len > ZF_SPEC_MAX) {
+		snprintf(error.msg, sizeof(error.msg), "the spec is larger than %u bytes", ZF_SPEC_MAX);
+		*ret_error = error;
+		return -EINVAL;
+	}
+	if (memchr(text, '\0', len)) {
+		snprintf(error.msg, sizeof(error.msg), "the spec contains a NUL byte");
+		*ret_error = error;
+		return -EINVAL;
+	}
+	if (!yaml_parser_initialize(&parser))
+		return -ENOMEM;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &p.doc)) {
+		error.line = (int)parser.problem_mark.line + 1;
+		error.column = (int)parser.problem_mark.column + 1;
+		snprintf(error.msg, sizeof(error.msg), "YAML: %s%s%s",
+			 parser.problem ? parser.problem : "syntax error",
+			 parser.context ? " " : "", parser.context ? parser.context : "");
+		yaml_parser_delete(&parser);
+		*ret_error = error;
+		return -EINVAL;
+	}
+	spec = calloc(1, sizeof(*spec));
+	if (spec)
+		spec->cfg = calloc(1, sizeof(*spec->cfg));
+	if (!spec || !spec->cfg) {
+		r = -ENOMEM;
+		goto out;
+	}
+	snprintf(spec->cfg->restart_policy, sizeof(spec->cfg->restart_policy), "no");
+	r = parse_root(&p, spec);
+	if (r == 0) {
+		*ret_spec = spec;
+		spec = NULL;
+	} else if (r == -EINVAL) {
+		*ret_error = error;
+	}
+out:
+	zf_container_spec_free(spec);
+	yaml_document_delete(&p.doc);
+	yaml_parser_delete(&parser);
+	return r;
+}
+
+void zf_container_spec_free(struct zf_container_spec *spec)
+{
+	if (!spec)
+		return;
+	zf_container_config_free(spec->cfg);
+	free(spec->sandbox);
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		free(spec->mounts[i].name);
+		free(spec->mounts[i].mount_path);
+	}
+	free(spec->mounts);
+	free(spec);
+}
+
+void zf_spec_error_format(const struct zf_spec_error *e, char *buf, size_t size)
+{
+	if (e->line > 0)
+		snprintf(buf, size, "line %d, column %d: %s", e->line, e->column, e->msg);
+	else
+		snprintf(buf, size, "%s", e->msg);
+}

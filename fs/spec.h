@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * spec.yaml parsing and validation (libyaml). Produces plain structs and,
+ * on failure, one error with its line and column. Knows nothing of FUSE or
+ * of the engine's API, so it is unit-tested and fuzzed alone.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../backend/engine.h"
+
+/* The largest spec.yaml accepted (a write past it fails with EFBIG). */
+#define ZF_SPEC_MAX (256u * 1024u)
+
+struct zf_spec_error {
+	int line; /* 1-based; 0 when the error is about the whole document */
+	int column; /* 1-based */
+	char msg[256];
+};
+
+struct zf_volume_mount {
+	char *name;
+	char *mount_path;
+	bool read_only;
+};
+
+struct zf_container_spec {
+	struct zf_container_config *cfg; /* what the engine gets */
+	char *sandbox; /* "sandbox: NAME", or NULL */
+	struct zf_volume_mount *mounts;
+	size_t n_mounts;
+};
+
+/*
+ * Parses and validates a container spec. Returns 0 and *ret_spec (the
+ * caller's, free with zf_container_spec_free), or -EINVAL with *ret_error.
+ */
+int zf_spec_parse_container(const char *text, size_t len, struct zf_container_spec **ret_spec,
+			    struct zf_spec_error *ret_error);
+
+void zf_container_spec_free(struct zf_container_spec *spec);
+
+/* "line 3, column 5: unknown key 'foo'" (or just the message for line 0). */
+void zf_spec_error_format(const struct zf_spec_error *e, char *buf, size_t size);
+
+/*
+ * Quantities, Kubernetes style. Memory: a number of bytes with an optional
+ * suffix K M G T (powers of 1000) or Ki Mi Gi Ti (powers of 1024).
+ * CPU: a number of cores ("0.5") or millicores ("500m"), as nanocpus.
+ * 0 or -EINVAL.
+ */
+int zf_parse_memory(const char *s, int64_t *ret_bytes);
+int zf_parse_cpu(const char *s, int64_t *ret_nanocpus);
+
+/* Splits a command line into words (quotes and backslashes as a shell does).
+ * NULL-terminated array owned by the caller; -EINVAL for an unclosed quote. */
+int zf_split_words(const char *line, char ***ret_words);

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tree.h"
+
+/* One table of every object file (acme's Dirtab): name, mode, which kinds have it. */
+static const struct {
+	const char *name;
+	mode_t mode;
+	unsigned kinds; /* bit per enum zf_kind */
+} files[ZF_FILE_COUNT] = {
+	[ZF_FILE_SPEC] = { "spec.yaml", 0644, 0xf },
+	[ZF_FILE_STATUS] = { "status", 0444, 0xf },
+	[ZF_FILE_REASON] = { "status_reason", 0444, 0xf },
+	[ZF_FILE_TASK] = { "task_state", 0444, 0xf },
+	[ZF_FILE_INSPECT] = { "inspect.json", 0444, 0xf },
+	[ZF_FILE_CTL] = { "ctl", 0200, 1u << ZF_KIND_CONTAINER },
+};
+
+const char *zf_file_name(enum zf_file f)
+{
+	return files[f].name;
+}
+
+mode_t zf_file_mode(enum zf_file f)
+{
+	return files[f].mode;
+}
+
+bool zf_file_in_kind(enum zf_file f, enum zf_kind kind)
+{
+	return (files[f].kinds >> kind) & 1u;
+}
+
+/* Copies the next path component into buf; returns the rest, or NULL if too long. */
+static const char *component(const char *p, char *buf, size_t size)
+{
+	size_t n = strcspn(p, "/");
+
+	if (n >= size)
+		return NULL;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	p += n;
+	return *p == '/' ? p + 1 : p;
+}
+
+int zf_path_parse(const char *path, struct zf_path *ret_path)
+{
+	struct zf_path p = { .node = ZF_NODE_ROOT };
+	char part[256];
+	const char *rest;
+	int k;
+
+	if (path[0] != '/')
+		return -ENOENT;
+	rest = path + 1;
+	if (!*rest)
+		goto done;
+	if (!(rest = component(rest, part, sizeof(part))))
+		return -ENAMETOOLONG;
+	if (!*rest && strcmp(part, "events") == 0) {
+		p.node = ZF_NODE_EVENTS;
+		goto done;
+	}
+	if (!*rest && strcmp(part, "version") == 0) {
+		p.node = ZF_NODE_VERSION;
+		goto done;
+	}
+	k = zf_kind_from_dir(part);
+	if (k < 0)
+		return -ENOENT;
+	p.kind = (enum zf_kind)k;
+	p.node = ZF_NODE_KIND_DIR;
+	if (!*rest)
+		goto done;
+	if (!(rest = component(rest, p.name, sizeof(p.name))))
+		return -ENAMETOOLONG;
+	p.node = ZF_NODE_OBJECT;
+	if (!*rest)
+		goto done;
+	if (!(rest = component(rest, part, sizeof(part))))
+		return -ENAMETOOLONG;
+	if (strcmp(part, "until") == 0) {
+		p.node = ZF_NODE_UNTIL_DIR;
+		if (!*rest)
+			goto done;
+		if (!(rest = component(rest, p.leaf, sizeof(p.leaf))) || *rest)
+			return -ENOENT;
+		if (!zf_state_valid(p.kind, p.leaf))
+			return -ENOENT;
+		p.node = ZF_NODE_UNTIL;
+		goto done;
+	}
+	if (*rest)
+		return -ENOENT;
+	for (int f = 0; f < ZF_FILE_COUNT; f++) {
+		if (strcmp(part, files[f].name) == 0 && zf_file_in_kind((enum zf_file)f, p.kind)) {
+			p.node = ZF_NODE_FILE;
+			p.file = (enum zf_file)f;
+			goto done;
+		}
+	}
+	p.node = ZF_NODE_OTHER;
+	snprintf(p.leaf, sizeof(p.leaf), "%s", part);
+done:
+	*ret_path = p;
+	return 0;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The shape of the tree: which directories and files exist where, their
+ * modes, and what a path names. Pure: it does not know which objects exist.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "kinds.h"
+
+enum zf_node {
+	ZF_NODE_ROOT,
+	ZF_NODE_EVENTS, /* /events */
+	ZF_NODE_VERSION, /* /version */
+	ZF_NODE_KIND_DIR, /* /containers */
+	ZF_NODE_OBJECT, /* /containers/NAME */
+	ZF_NODE_FILE, /* /containers/NAME/status */
+	ZF_NODE_UNTIL_DIR, /* /containers/NAME/until */
+	ZF_NODE_UNTIL, /* /containers/NAME/until/Running */
+	ZF_NODE_OTHER, /* a name inside an object the tree does not define */
+};
+
+enum zf_file {
+	ZF_FILE_SPEC,
+	ZF_FILE_STATUS,
+	ZF_FILE_REASON,
+	ZF_FILE_TASK,
+	ZF_FILE_INSPECT,
+	ZF_FILE_CTL,
+	ZF_FILE_COUNT,
+};
+
+struct zf_path {
+	enum zf_node node;
+	enum zf_kind kind;
+	char name[256]; /* object name as given (may be invalid: mkdir says why) */
+	enum zf_file file;
+	char leaf[256]; /* the state of until/STATE, or the name for ZF_NODE_OTHER */
+};
+
+/* What path names; -ENOENT where the tree has nothing. */
+int zf_path_parse(const char *path, struct zf_path *ret_path);
+
+/* "spec.yaml", "status", ... */
+const char *zf_file_name(enum zf_file f);
+/* Permission bits: 0644 spec.yaml, 0200 ctl, 0444 the rest. */
+mode_t zf_file_mode(enum zf_file f);
+/* Whether objects of kind have the file. */
+bool zf_file_in_kind(enum zf_file f, enum zf_kind kind);

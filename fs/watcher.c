@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "jobs.h"
+#include "lifecycle.h"
+#include "watcher.h"
+
+struct zf_watcher {
+	struct zf_daemon *d;
+	pthread_t thread;
+	volatile bool stop;
+	bool was_connected;
+	int backoff; /* seconds before the next reconnect */
+};
+
+/* Queues a refresh of every object that has an engine container. */
+static void resync_all(struct zf_daemon *d)
+{
+	char (*uuids)[ZF_UUID_LEN + 1] = NULL;
+	size_t n = 0, cap = 0;
+
+	zf_registry_lock(d->reg);
+	for (struct zf_object *o = zf_registry_first_locked(d->reg); o; o = o->next) {
+		if (!o->rec.engine_id[0] || o->rec.deleting)
+			continue;
+		if (n == cap) {
+			void *a = realloc(uuids, (cap = cap ? cap * 2 : 32) * sizeof(*uuids));
+
+			if (!a)
+				break;
+			uuids = a;
+		}
+		memcpy(uuids[n++], o->rec.uuid, sizeof(*uuids));
+	}
+	zf_registry_unlock(d->reg);
+	for (size_t i = 0; i < n; i++)
+		zf_jobs_submit(d->jobs, ZF_JOB_REFRESH, uuids[i], NULL);
+	free(uuids);
+}
+
+static void on_connected(void *userdata)
+{
+	struct zf_watcher *w = userdata;
+	struct zf_daemon *d = w->d;
+	char *version = NULL;
+
+	if (w->was_connected)
+		syslog(LOG_NOTICE, "zunfs: engine event stream back");
+	w->was_connected = true;
+	w->backoff = 1;
+	if (d->engine->ops->version(d->engine, &version, NULL) == 0) {
+		zf_registry_lock(d->reg);
+		free(d->engine_version);
+		d->engine_version = version;
+		zf_registry_unlock(d->reg);
+	}
+	resync_all(d);
+}
+
+static int on_event(const struct zf_engine_event *ev, void *userdata)
+{
+	struct zf_watcher *w = userdata;
+
+	if (!ev->uuid[0])
+		return 0;
+	if (strcmp(ev->action, "destroy") == 0) {
+		zf_lifecycle_engine_lost(w->d, ev->uuid, ev->id);
+		return 0;
+	}
+	/* exec, attach, resize, top...: no change of state */
+	if (strncmp(ev->action, "exec", 4) == 0 || strcmp(ev->action, "attach") == 0 ||
+	    strcmp(ev->action, "resize") == 0 || strcmp(ev->action, "top") == 0 ||
+	    strcmp(ev->action, "detach") == 0 || strcmp(ev->action, "commit") == 0)
+		return 0;
+	/* the event says what happened; the engine's inspect says where it left the
+	 * container (e.g. "die" under a restart policy is followed by Restarting) */
+	zf_jobs_submit(w->d->jobs, ZF_JOB_REFRESH, ev->uuid, NULL);
+	return 0;
+}
+
+static void *watcher_main(void *arg)
+{
+	struct zf_watcher *w = arg;
+	struct zf_daemon *d = w->d;
+	w->backoff = 1;
+	while (!w->stop) {
+		struct zf_err err = { { 0 } };
+		int r;
+
+		r = d->engine->ops->events_follow(d->engine, zf_store_instance(d->store), on_event,
+						  on_connected, w, &w->stop, &err);
+		if (w->stop)
+			break;
+		if (w->backoff == 1)
+			syslog(LOG_WARNING, "zunfs: engine event stream: %s (%d); retrying", err.msg,
+			       r);
+		/* sleep in small steps so unmount is not held up */
+		for (int i = 0; i < w->backoff * 10 && !w->stop; i++)
+			usleep(100 * 1000);
+		w->backoff = w->backoff < 8 ? w->backoff * 2 : 8;
+	}
+	return NULL;
+}
+
+int zf_watcher_start(struct zf_daemon *d, struct zf_watcher **ret_watcher)
+{
+	struct zf_watcher *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return -ENOMEM;
+	w->d = d;
+	if (pthread_create(&w->thread, NULL, watcher_main, w) != 0) {
+		free(w);
+		return -EAGAIN;
+	}
+	*ret_watcher = w;
+	return 0;
+}
+
+void zf_watcher_stop(struct zf_watcher *w)
+{
+	if (!w)
+		return;
+	w->stop = true;
+	pthread_join(w->thread, NULL);
+	free(w);
+}

@@ -1,0 +1,120 @@
+# Shared by the integration tests: mount a real zunfs on the private engine
+# ($DOCKER_HOST, started by scripts/test), check, and clean up on every exit.
+# Each test file sources this, gets its own $T (mountpoint $MNT, state
+# $STATE), and everything it made goes at exit: the mount, the daemon, the
+# engine containers labelled with its state's instance id, and $T.
+set -euo pipefail
+
+: "${ZUNFS_BIN:?set ZUNFS_BIN to the zunfs binary}"
+: "${ZF_TESTTOOL:?set ZF_TESTTOOL to tests/zf-testtool}"
+: "${DOCKER_HOST:?set DOCKER_HOST to the private test engine}"
+
+T=$(mktemp -d /tmp/zunfs-it.XXXXXX)
+MNT=$T/mnt
+STATE=$T/state
+ZUNFS_PID=
+CHECKS=0
+
+log() { echo "# $*"; }
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+ok() { CHECKS=$((CHECKS + 1)); }
+
+assert_eq() { # ACTUAL EXPECTED WHAT
+	[ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"
+	ok
+}
+assert_match() { # ACTUAL REGEX WHAT
+	[[ "$1" =~ $2 ]] || fail "$3: '$1' does not match /$2/"
+	ok
+}
+# runs a command that must fail with the given errno text (as strerror words)
+assert_fails() { # "ERRTEXT" CMD...
+	local want=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		fail "'$*' succeeded; expected: $want"
+	fi
+	[[ "$out" == *"$want"* ]] || fail "'$*' failed with '$out'; expected: $want"
+	ok
+}
+# waits up to SECONDS for CMD to succeed
+wait_for() { # SECONDS CMD...
+	local limit=$1 i
+	shift
+	for ((i = 0; i < limit * 10; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	fail "after ${limit}s still not true: $*"
+}
+not() { ! "$@"; }
+status_is() { [ "$(cat "$MNT/containers/$1/status")" = "$2" ]; }
+
+instance() { sqlite3 "$STATE/zunfs.db" "SELECT value FROM meta WHERE key = 'instance'"; }
+# engine containers made by this test's zunfs
+engine_ids() { docker ps -aq --no-trunc --filter "label=zunfs.instance=$(instance)"; }
+engine_count() { engine_ids | grep -c . || true; }
+# whether the engine still has a container of this test's zunfs named NAME
+engine_has() { [ -n "$(docker ps -aq --filter "label=zunfs.name=$1" --filter "label=zunfs.instance=$(instance)")" ]; }
+engine_id_of() { sed -n 's/.*"container_id": "\([0-9a-f]*\)".*/\1/p' "$MNT/containers/$1/inspect.json"; }
+
+mount_zunfs() { # [zunfs options...]
+	mkdir -p "$MNT"
+	"$ZUNFS_BIN" -f -o "docker=$DOCKER_HOST,state=$STATE" "$@" "$MNT" >>"$T/zunfs.log" 2>&1 &
+	ZUNFS_PID=$!
+	for _ in $(seq 1 100); do
+		mountpoint -q "$MNT" && return 0
+		kill -0 "$ZUNFS_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$T/zunfs.log" >&2
+	fail "zunfs did not mount"
+}
+
+# The sanitizer build reports on stderr; any report fails the test.
+check_daemon_log() {
+	if grep -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$T/zunfs.log" >&2; then
+		fail "sanitizer report in the zunfs log"
+	fi
+}
+
+unmount_zunfs() {
+	[ -n "$ZUNFS_PID" ] || return 0
+	fusermount3 -u "$MNT"
+	local rc=0
+	wait "$ZUNFS_PID" || rc=$?
+	ZUNFS_PID=
+	check_daemon_log
+	[ "$rc" -eq 0 ] || { cat "$T/zunfs.log" >&2; fail "zunfs exited with $rc"; }
+}
+
+cleanup() {
+	local rc=$?
+	if [ -n "$ZUNFS_PID" ]; then
+		fusermount3 -u "$MNT" 2>/dev/null || umount -l "$MNT" 2>/dev/null || true
+		wait "$ZUNFS_PID" 2>/dev/null || true
+	fi
+	if [ -f "$STATE/zunfs.db" ]; then
+		local ids
+		ids=$(engine_ids 2>/dev/null || true)
+		[ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1 || true
+	fi
+	if [ $rc -ne 0 ] && [ -f "$T/zunfs.log" ]; then
+		echo "--- zunfs log (last 30 lines) ---" >&2
+		tail -n 30 "$T/zunfs.log" >&2
+	fi
+	grep -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$T/zunfs.log" >/dev/null 2>&1 && rc=1
+	rm -rf "$T"
+	[ $rc -eq 0 ] && echo "ok: $CHECKS checks"
+	exit $rc
+}
+trap cleanup EXIT
+
+# a command that ends at once on SIGTERM (sleep as PID 1 ignores it: 10 s grace)
+FOREVER='command: [sh, -c, "trap \"exit 0\" TERM; while :; do sleep 0.2; done"]'
+
+# writes stdin as spec.yaml of KIND/NAME and reports "ok" or "close: EINVAL"
+put_spec() { "$ZF_TESTTOOL" write "$MNT/$1/spec.yaml" || true; }
