@@ -30,6 +30,7 @@
 #define MAX_HANDLES 4096
 
 struct handle {
+	char *path_str; /* as opened: nullpath_ok gives later ops no path */
 	struct zf_path path;
 	char uuid[ZF_UUID_LEN + 1];
 	char *buf; /* a snapshot to read, or the spec being written */
@@ -102,7 +103,10 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	char *text;
 	int r;
 
-	(void)fi;
+	if (!path && fi)
+		path = handle_of(fi)->path_str;
+	if (!path)
+		return -ESTALE;
 	r = zf_path_parse(path, &p);
 	if (r < 0)
 		return r;
@@ -177,7 +181,9 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 	struct zf_path p;
 	int r;
 
-	(void)off, (void)fi, (void)flags;
+	(void)off, (void)flags;
+	if (!path)
+		path = (const char *)(uintptr_t)fi->fh; /* kept by opendir */
 	r = zf_path_parse(path, &p);
 	if (r < 0)
 		return r;
@@ -218,6 +224,32 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 	default:
 		return -ENOTDIR;
 	}
+}
+
+/* With nullpath_ok, readdir may get no path: opendir keeps it. */
+static int op_opendir(const char *path, struct fuse_file_info *fi)
+{
+	struct stat st;
+	char *copy;
+	int r;
+
+	r = op_getattr(path, &st, NULL);
+	if (r < 0)
+		return r;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	copy = strdup(path);
+	if (!copy)
+		return -ENOMEM;
+	fi->fh = (uint64_t)(uintptr_t)copy;
+	return 0;
+}
+
+static int op_releasedir(const char *path, struct fuse_file_info *fi)
+{
+	(void)path;
+	free((char *)(uintptr_t)fi->fh);
+	return 0;
 }
 
 static int op_mkdir(const char *path, mode_t mode)
@@ -275,6 +307,7 @@ static void handle_free(struct handle *h)
 		fuse_pollhandle_destroy(h->ph);
 	n_handles--;
 	pthread_mutex_unlock(&poll_lock);
+	free(h->path_str);
 	free(h->buf);
 	free(h);
 }
@@ -313,6 +346,11 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 	r = zf_path_parse(path, &h->path);
 	if (r < 0)
 		goto fail_free;
+	h->path_str = strdup(path);
+	if (!h->path_str) {
+		r = -ENOMEM;
+		goto fail_free;
+	}
 	r = handle_reserve();
 	if (r < 0)
 		goto fail_free;
@@ -364,6 +402,7 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 	fi->fh = (uint64_t)(uintptr_t)h;
 	return 0;
 fail_free:
+	free(h->path_str);
 	free(h);
 	return r;
 }
@@ -408,7 +447,7 @@ static int read_until(struct zf_daemon *d, struct handle *h, char *buf, size_t s
 		struct zf_object *obj = zf_registry_find_uuid_locked(d->reg, h->uuid);
 		enum zf_until v;
 
-		if (!obj) {
+		if (!obj || (obj->rec.deleting && strcmp(target, "Deleting") != 0)) {
 			r = -EIO; /* removed: no state follows */
 			break;
 		}
@@ -702,7 +741,8 @@ static int op_utimens(const char *path, const struct timespec tv[2], struct fuse
 {
 	struct stat st;
 
-	/* touch(1) on an existing file is harmless; times are the object's own */
+	/* touch(1) on an existing file is harmless; times are the object's own (path
+	 * may be NULL with fi: op_getattr takes the handle's) */
 	(void)tv;
 	return op_getattr(path, &st, fi);
 }
@@ -726,7 +766,9 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	cfg->attr_timeout = 0;
 	cfg->negative_timeout = 0;
 	cfg->use_ino = 0;
-	cfg->nullpath_ok = 0;
+	/* ops on an open file get no path, so libfuse takes no path lock for them:
+	 * a reader blocked in until/ must not hold up rmdir of its object */
+	cfg->nullpath_ok = 1;
 	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
 	zf_registry_set_change_cb(d->reg, on_change, NULL);
@@ -744,7 +786,9 @@ const struct fuse_operations zf_fuse_ops = {
 	.init = op_init,
 	.destroy = op_destroy,
 	.getattr = op_getattr,
+	.opendir = op_opendir,
 	.readdir = op_readdir,
+	.releasedir = op_releasedir,
 	.mkdir = op_mkdir,
 	.rmdir = op_rmdir,
 	.open = op_open,

@@ -42,7 +42,8 @@ static int do_poll(const char *path, int ms)
 {
 	char buf[4096];
 	struct pollfd p;
-	int fd = open(path, O_RDONLY);
+	/* non-blocking, so reading what is there never waits (events never ends) */
+	int fd = open(path, O_RDONLY | O_NONBLOCK);
 
 	if (fd < 0)
 		return report("open", errno);
