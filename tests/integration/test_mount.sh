@@ -54,5 +54,5 @@ $FOREVER" | put_spec containers/overtcp >/dev/null
 timeout 30 cat "$MNT/containers/overtcp/until/Running" >/dev/null
 assert_eq "$(docker inspect -f '{{.State.Running}}' "$(engine_id_of overtcp)")" "true" "running via tcp://"
 rmdir "$MNT/containers/overtcp"
-wait_for 20 test "$(engine_count)" = 0
+wait_for 20 not engine_has overtcp
 unmount_zunfs

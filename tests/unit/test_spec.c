@@ -1,1 +1,280 @@
-int main(void){return 0;}
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Container spec parsing: good specs as structs, each bad one with its line,
+ * column and message. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../fs/spec.h"
+
+static struct zf_container_spec *parse_ok(const char *text)
+{
+	struct zf_container_spec *spec = NULL;
+	struct zf_spec_error e = { 0 };
+	int r = zf_spec_parse_container(text, strlen(text), &spec, &e);
+
+	if (r != 0)
+		print_error("unexpected error: line %d col %d: %s\n", e.line, e.column, e.msg);
+	assert_int_equal(r, 0);
+	return spec;
+}
+
+static void test_minimal(void **state)
+{
+	struct zf_container_spec *s = parse_ok("image: busybox\n");
+
+	(void)state;
+	assert_string_equal(s->cfg->image, "busybox");
+	assert_null(s->cfg->command);
+	assert_string_equal(s->cfg->restart_policy, "no");
+	assert_int_equal(s->cfg->pull_policy, ZF_PULL_IF_NOT_PRESENT);
+	assert_false(s->cfg->tty);
+	zf_container_spec_free(s);
+}
+
+static void test_full(void **state)
+{
+	struct zf_container_spec *s = parse_ok(
+		"image: busybox:1.36\n"
+		"command: [sh, -c]\n"
+		"args: ['echo hi']\n"
+		"workDir: /root\n"
+		"env: {A: '1', B: two}\n"
+		"labels: {app: web}\n"
+		"tty: yes\n"
+		"stdin_open: true\n"
+		"restartPolicy: OnFailure\n"
+		"imagePullPolicy: Never\n"
+		"resources: {requests: {cpu: 1.5, memory: 256M}, limits: {cpu: 500m}}\n"
+		"volumeMounts: [{name: data, mountPath: /data, readOnly: true}]\n"
+		"ports: [{containerPort: 80, hostPort: 8080, protocol: UDP}, {containerPort: 443}]\n"
+		"sandbox: sb1\n");
+	const struct zf_container_config *c = s->cfg;
+
+	(void)state;
+	assert_string_equal(c->image, "busybox:1.36");
+	assert_string_equal(c->command[0], "sh");
+	assert_string_equal(c->command[1], "-c");
+	assert_string_equal(c->command[2], "echo hi");
+	assert_null(c->command[3]);
+	assert_string_equal(c->workdir, "/root");
+	assert_int_equal(c->n_env, 2);
+	assert_string_equal(c->env[1].key, "B");
+	assert_string_equal(c->env[1].value, "two");
+	assert_string_equal(c->labels[0].value, "web");
+	assert_true(c->tty);
+	assert_true(c->stdin_open);
+	assert_string_equal(c->restart_policy, "on-failure");
+	assert_int_equal(c->pull_policy, ZF_PULL_NEVER);
+	assert_int_equal(c->nano_cpus, 500000000); /* limits win */
+	assert_int_equal(c->memory_bytes, 256000000);
+	assert_int_equal(c->n_ports, 2);
+	assert_string_equal(c->ports[0].protocol, "udp");
+	assert_int_equal(c->ports[0].host_port, 8080);
+	assert_string_equal(c->ports[1].protocol, "tcp");
+	assert_int_equal(s->n_mounts, 1);
+	assert_true(s->mounts[0].read_only);
+	assert_string_equal(s->sandbox, "sb1");
+	zf_container_spec_free(s);
+}
+
+static void test_spellings(void **state)
+{
+	struct zf_container_spec *s = parse_ok(
+		"image: busybox\n"
+		"command: sh -c 'echo \"a b\"' x\\ y\n"
+		"workingDir: /tmp\n"
+		"env: [{name: A, value: x}, B=y=z, {name: C}]\n"
+		"restartPolicy: on-failure:5\n");
+
+	(void)state;
+	assert_string_equal(s->cfg->command[0], "sh");
+	assert_string_equal(s->cfg->command[2], "echo \"a b\"");
+	assert_string_equal(s->cfg->command[3], "x y");
+	assert_null(s->cfg->command[4]);
+	assert_string_equal(s->cfg->workdir, "/tmp");
+	assert_string_equal(s->cfg->env[1].key, "B");
+	assert_string_equal(s->cfg->env[1].value, "y=z");
+	assert_string_equal(s->cfg->env[2].value, "");
+	assert_string_equal(s->cfg->restart_policy, "on-failure");
+	assert_int_equal(s->cfg->restart_max_retries, 5);
+	zf_container_spec_free(s);
+
+	s = parse_ok("image: busybox\nrestartPolicy: Always\nimagePullPolicy: Always\n");
+	assert_string_equal(s->cfg->restart_policy, "always");
+	assert_int_equal(s->cfg->pull_policy, ZF_PULL_ALWAYS);
+	zf_container_spec_free(s);
+	s = parse_ok("image: busybox\nrestartPolicy: unless-stopped\nargs: [a, b]\n");
+	assert_string_equal(s->cfg->restart_policy, "unless-stopped");
+	assert_string_equal(s->cfg->command[0], "a"); /* args alone: the image's entrypoint gets them */
+	zf_container_spec_free(s);
+}
+
+static const struct {
+	const char *text;
+	int line, column;
+	const char *msg; /* the start of the message */
+} bad[] = {
+	{ "", 0, 0, "the spec is empty" },
+	{ "# only a comment\n", 0, 0, "the spec is empty" },
+	{ "- image: busybox\n", 1, 1, "the spec must be a map" },
+	{ "just text\n", 1, 1, "the spec must be a map" },
+	{ "command: [sh]\n", 1, 1, "'image' is required" },
+	{ "image: busybox\nfoo: bar\n", 2, 1, "unknown key 'foo'" },
+	{ "image: busybox\nimage: other\n", 2, 1, "'image' is given twice" },
+	{ "image: [a]\n", 1, 8, "image must be a single value" },
+	{ "image: ''\n", 1, 8, "image: '' is not an image reference" },
+	{ "image: busybox\ncommand: {a: b}\n", 2, 10, "command must be a list" },
+	{ "image: busybox\ncommand: [[a]]\n", 2, 11, "command must be a single value" },
+	{ "image: busybox\ncommand: \"sh -c 'x\"\n", 2, 10, "command has an unclosed quote" },
+	{ "image: busybox\nworkDir: tmp\n", 2, 10, "workDir: 'tmp' is not an absolute path" },
+	{ "image: busybox\nenv: 5\n", 2, 6, "env must be a map" },
+	{ "image: busybox\nenv: [novalue]\n", 2, 7, "env: 'novalue' is not NAME=value" },
+	{ "image: busybox\nenv: [{value: x}]\n", 2, 7, "env: an entry has no name" },
+	{ "image: busybox\nenv: [{name: A, other: x}]\n", 2, 17, "env: unknown key 'other'" },
+	{ "image: busybox\nenv: {A: 1, A: 2}\n", 2, 13, "env: 'A' is given twice" },
+	{ "image: busybox\nenv: {'A=B': 1}\n", 2, 7, "env: 'A=B' is not a variable name" },
+	{ "image: busybox\nlabels: [a]\n", 2, 9, "labels must be a map" },
+	{ "image: busybox\nlabels: {zunfs.kind: x}\n", 2, 10, "labels: 'zunfs.kind': the zunfs. prefix" },
+	{ "image: busybox\ntty: 2\n", 2, 6, "tty must be true or false, not '2'" },
+	{ "image: busybox\nstdin_open: maybe\n", 2, 13, "stdin_open must be true or false" },
+	{ "image: busybox\nrestartPolicy: Sometimes\n", 2, 16, "restartPolicy: 'Sometimes' is not one of" },
+	{ "image: busybox\nrestartPolicy: on-failure:x\n", 2, 16, "restartPolicy: 'on-failure:x'" },
+	{ "image: busybox\nimagePullPolicy: Maybe\n", 2, 18, "imagePullPolicy: 'Maybe'" },
+	{ "image: busybox\nresources: 1\n", 2, 12, "resources must be a map" },
+	{ "image: busybox\nresources: {wants: {}}\n", 2, 13, "resources: unknown key 'wants'" },
+	{ "image: busybox\nresources: {requests: {gpu: 1}}\n", 2, 24, "resources.requests: unknown key 'gpu'" },
+	{ "image: busybox\nresources: {requests: {cpu: lots}}\n", 2, 29, "resources.requests.cpu: 'lots'" },
+	{ "image: busybox\nresources: {requests: {cpu: 0}}\n", 2, 29, "resources.requests.cpu: '0'" },
+	{ "image: busybox\nresources: {limits: {memory: 10X}}\n", 2, 30, "resources.limits.memory: '10X'" },
+	{ "image: busybox\nresources: {limits: {memory: 5Mi}}\n", 2, 30, "resources.limits.memory: '5Mi' is below" },
+	{ "image: busybox\nports: {a: 1}\n", 2, 8, "ports must be a list" },
+	{ "image: busybox\nports: [80]\n", 2, 9, "ports: each entry is" },
+	{ "image: busybox\nports: [{hostPort: 80}]\n", 2, 9, "ports: an entry has no containerPort" },
+	{ "image: busybox\nports: [{containerPort: 0}]\n", 2, 25, "containerPort: '0' is not a port number" },
+	{ "image: busybox\nports: [{containerPort: 80, protocol: ICMP}]\n", 2, 39, "protocol: 'ICMP'" },
+	{ "image: busybox\nports: [{containerPort: 80, nodePort: 1}]\n", 2, 29, "ports: unknown key 'nodePort'" },
+	{ "image: busybox\nvolumeMounts: [{name: a}]\n", 2, 16, "volumeMounts: an entry needs name and mountPath" },
+	{ "image: busybox\nvolumeMounts: [{name: a, mountPath: rel}]\n", 2, 16, "volumeMounts: mountPath 'rel' is not absolute" },
+	{ "image: busybox\nvolumeMounts: [{name: a, mountPath: /a, size: 1}]\n", 2, 41, "volumeMounts: unknown key 'size'" },
+	{ "image: busybox\nsandbox: [a]\n", 2, 10, "sandbox must be a single value" },
+	{ "image: busybox\nprivileged: true\n", 2, 1, "unknown key 'privileged'" },
+	{ "image: busybox\n  bad indent: 1\n", 2, 13, "YAML: " },
+	{ "image: [busybox\n", 2, 1, "YAML: " },
+	{ "? [a, b]\n: c\n", 1, 3, "keys must be plain words" },
+};
+
+static void test_bad(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct zf_container_spec *spec = NULL;
+		struct zf_spec_error e = { 0 };
+		int r = zf_spec_parse_container(bad[i].text, strlen(bad[i].text), &spec, &e);
+
+		print_message("case %zu: %s", i, bad[i].text);
+		assert_int_equal(r, -EINVAL);
+		assert_null(spec);
+		if (strncmp(e.msg, bad[i].msg, strlen(bad[i].msg)) != 0)
+			fail_msg("case %zu: message '%s', expected it to start with '%s'", i, e.msg,
+				 bad[i].msg);
+		assert_int_equal(e.line, bad[i].line);
+		if (bad[i].line)
+			assert_int_equal(e.column, bad[i].column);
+	}
+}
+
+static void test_limits_and_format(void **state)
+{
+	struct zf_container_spec *spec = NULL;
+	struct zf_spec_error e = { 0 };
+	char buf[300];
+	size_t big = ZF_SPEC_MAX + 1;
+	char *text = malloc(big + 1);
+
+	(void)state;
+	memset(text, '#', big);
+	text[big] = '\0';
+	assert_int_equal(zf_spec_parse_container(text, big, &spec, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "larger than"));
+	free(text);
+	assert_int_equal(zf_spec_parse_container("image: a\0b", 10, &spec, &e), -EINVAL);
+	assert_string_equal(e.msg, "the spec contains a NUL byte");
+	e = (struct zf_spec_error){ 3, 7, "boom" };
+	zf_spec_error_format(&e, buf, sizeof(buf));
+	assert_string_equal(buf, "line 3, column 7: boom");
+}
+
+static void test_quantities(void **state)
+{
+	int64_t v;
+
+	(void)state;
+	assert_int_equal(zf_parse_memory("256M", &v), 0);
+	assert_int_equal(v, 256000000);
+	assert_int_equal(zf_parse_memory("256Mi", &v), 0);
+	assert_int_equal(v, 268435456);
+	assert_int_equal(zf_parse_memory("1Gi", &v), 0);
+	assert_int_equal(v, 1073741824);
+	assert_int_equal(zf_parse_memory("2K", &v), 0);
+	assert_int_equal(v, 2000);
+	assert_int_equal(zf_parse_memory("2Ki", &v), 0);
+	assert_int_equal(v, 2048);
+	assert_int_equal(zf_parse_memory("1.5G", &v), 0);
+	assert_int_equal(v, 1500000000);
+	assert_int_equal(zf_parse_memory("12345", &v), 0);
+	assert_int_equal(v, 12345);
+	assert_int_equal(zf_parse_memory("-1M", &v), -EINVAL);
+	assert_int_equal(zf_parse_memory("1MB", &v), -EINVAL);
+	assert_int_equal(zf_parse_memory("", &v), -EINVAL);
+	assert_int_equal(zf_parse_memory("G", &v), -EINVAL);
+	assert_int_equal(zf_parse_memory("1e30", &v), -EINVAL);
+	assert_int_equal(zf_parse_cpu("0.5", &v), 0);
+	assert_int_equal(v, 500000000);
+	assert_int_equal(zf_parse_cpu("250m", &v), 0);
+	assert_int_equal(v, 250000000);
+	assert_int_equal(zf_parse_cpu("2", &v), 0);
+	assert_int_equal(v, 2000000000);
+	assert_int_equal(zf_parse_cpu("-1", &v), -EINVAL);
+	assert_int_equal(zf_parse_cpu("1x", &v), -EINVAL);
+	assert_int_equal(zf_parse_cpu("nan", &v), -EINVAL);
+}
+
+static void test_split_words(void **state)
+{
+	char **w = NULL;
+
+	(void)state;
+	assert_int_equal(zf_split_words("  a  'b c'  \"d \\\" e\" f\\ g ''", &w), 0);
+	assert_string_equal(w[0], "a");
+	assert_string_equal(w[1], "b c");
+	assert_string_equal(w[2], "d \" e");
+	assert_string_equal(w[3], "f g");
+	assert_string_equal(w[4], "");
+	assert_null(w[5]);
+	for (char **p = w; *p; p++)
+		free(*p);
+	free(w);
+	assert_int_equal(zf_split_words("a 'b", &w), -EINVAL);
+	assert_int_equal(zf_split_words("", &w), 0);
+	assert_null(w[0]);
+	free(w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_minimal),
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_spellings),
+		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_limits_and_format),
+		cmocka_unit_test(test_quantities),
+		cmocka_unit_test(test_split_words),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,1 +1,78 @@
-int main(void){return 0;}
+/* SPDX-License-Identifier: Apache-2.0 */
+/* State words, the engine's states in Zun's words, and until/ verdicts. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../fs/kinds.h"
+
+static void test_words(void **state)
+{
+	(void)state;
+	assert_true(zf_state_valid(ZF_KIND_CONTAINER, "Running"));
+	assert_true(zf_state_valid(ZF_KIND_CONTAINER, "Rebuilding"));
+	assert_false(zf_state_valid(ZF_KIND_CONTAINER, "running"));
+	assert_false(zf_state_valid(ZF_KIND_CONTAINER, "Pending"));
+	assert_true(zf_state_valid(ZF_KIND_CAPSULE, "Pending"));
+	assert_true(zf_state_valid(ZF_KIND_VOLUME, "In-use"));
+	assert_false(zf_state_valid(ZF_KIND_VOLUME, "Running"));
+}
+
+static void test_from_engine(void **state)
+{
+	static const char *const map[][2] = {
+		{ "created", "Created" }, { "running", "Running" },	  { "paused", "Paused" },
+		{ "restarting", "Restarting" }, { "removing", "Deleting" }, { "exited", "Stopped" },
+		{ "dead", "Dead" },	  { "weird", "Unknown" },
+	};
+	struct zf_container_state st = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		snprintf(st.status, sizeof(st.status), "%s", map[i][0]);
+		assert_string_equal(zf_state_from_engine(&st), map[i][1]);
+	}
+}
+
+static void test_until(void **state)
+{
+	(void)state;
+	assert_int_equal(zf_until_verdict(ZF_KIND_CONTAINER, "Running", "", "Running"),
+			 ZF_UNTIL_REACHED);
+	/* Empty waits for a spec; transitional states wait */
+	assert_int_equal(zf_until_verdict(ZF_KIND_CONTAINER, "Empty", "", "Running"), ZF_UNTIL_WAIT);
+	assert_int_equal(zf_until_verdict(ZF_KIND_CONTAINER, "Creating", "", "Running"),
+			 ZF_UNTIL_WAIT);
+	assert_int_equal(zf_until_verdict(ZF_KIND_CONTAINER, "Running", "", "Stopped"),
+			 ZF_UNTIL_WAIT);
+	assert_int_equal(zf_until_verdict(ZF_KIND_CONTAINER, "Restarting", "", "Running"),
+			 ZF_UNTIL_WAIT);
+	/* settled states do not move on without the user */
+	assert_int_equal(zf_until_verdict(ZF_KIND_CONTAINER, "Stopped", "", "Running"),
+			 ZF_UNTIL_NEVER);
+	assert_int_equal(zf_until_verdict(ZF_KIND_CONTAINER, "Error", "", "Running"),
+			 ZF_UNTIL_NEVER);
+	assert_int_equal(zf_until_verdict(ZF_KIND_CONTAINER, "Created", "", "Running"),
+			 ZF_UNTIL_NEVER);
+	/* ... unless an operation is in flight */
+	assert_int_equal(zf_until_verdict(ZF_KIND_CONTAINER, "Stopped", "container_starting",
+					  "Running"),
+			 ZF_UNTIL_WAIT);
+	assert_int_equal(zf_until_verdict(ZF_KIND_CONTAINER, "Deleting", "", "Running"),
+			 ZF_UNTIL_NEVER);
+	assert_int_equal(zf_until_verdict(ZF_KIND_CAPSULE, "Failed", "", "Running"), ZF_UNTIL_NEVER);
+	assert_int_equal(zf_until_verdict(ZF_KIND_CAPSULE, "Pending", "", "Running"), ZF_UNTIL_WAIT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_words),
+		cmocka_unit_test(test_from_engine),
+		cmocka_unit_test(test_until),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
