@@ -771,7 +771,8 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	cfg->nullpath_ok = 1;
 	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
-	zf_registry_set_change_cb(d->reg, on_change, NULL);
+	if (d->reg)
+		zf_registry_set_change_cb(d->reg, on_change, NULL);
 	return d;
 }
 
@@ -779,7 +780,8 @@ static void op_destroy(void *private_data)
 {
 	struct zf_daemon *d = private_data;
 
-	zf_registry_set_change_cb(d->reg, NULL, NULL);
+	if (d->reg)
+		zf_registry_set_change_cb(d->reg, NULL, NULL);
 }
 
 const struct fuse_operations zf_fuse_ops = {

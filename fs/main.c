@@ -77,11 +77,19 @@ static int daemon_start(struct zf_daemon *d, const char *db_path)
 	return zf_watcher_start(d, &d->watcher);
 }
 
-static void daemon_stop(struct zf_daemon *d)
+/* Before FUSE goes: nothing may change objects (and wake pollers) after. */
+static void daemon_stop_threads(struct zf_daemon *d)
 {
 	/* the watcher queues jobs: stop it first */
 	zf_watcher_stop(d->watcher);
+	d->watcher = NULL;
 	zf_jobs_free(d->jobs);
+	d->jobs = NULL;
+}
+
+/* After fuse_destroy(), whose destroy callback still reads the registry. */
+static void daemon_free(struct zf_daemon *d)
+{
 	zf_registry_free(d->reg);
 	zf_eventlog_free(d->events);
 	zf_store_close(d->store);
@@ -188,11 +196,12 @@ int main(int argc, char *argv[])
 signals:
 	fuse_remove_signal_handlers(fuse_get_session(fuse));
 out:
+	daemon_stop_threads(&d);
 	if (mounted)
 		fuse_unmount(fuse);
-	daemon_stop(&d);
 	if (fuse)
 		fuse_destroy(fuse);
+	daemon_free(&d);
 	fuse_loop_cfg_destroy(loop_cfg);
 	free(cmd.mountpoint);
 	fuse_opt_free_args(&args);

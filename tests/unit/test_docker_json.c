@@ -72,6 +72,7 @@ static void test_list(void **state)
 	assert_string_equal(list[0].kind, "container");
 	assert_string_equal(list[0].state, "exited");
 	free(list);
+	free(json);
 	assert_int_equal(zf_docker_parse_list("[]", &list), 0);
 	free(list);
 	assert_int_equal(zf_docker_parse_list("{}", &list), -EINVAL);
