@@ -7,6 +7,7 @@
 #include "actions.h"
 #include "ctl.h"
 #include "jobs.h"
+#include "tempfiles.h"
 
 bool zf_action_visible(const struct zf_object *obj, unsigned uid)
 {
@@ -36,6 +37,8 @@ int zf_action_rmdir(struct zf_daemon *d, enum zf_kind kind, const char *name, un
 		r = -ENOENT;
 		goto out;
 	}
+	memcpy(uuid, obj->rec.uuid, sizeof(uuid));
+	zf_temp_remove_object(d->temps, uuid);
 	if (!obj->rec.engine_id[0] && !obj->rec.task_state[0] &&
 	    strcmp(obj->rec.status, "Creating") != 0 && strcmp(obj->rec.status, "Rebuilding") != 0) {
 		/* nothing in the engine and nothing queued: forget it now */
@@ -43,7 +46,6 @@ int zf_action_rmdir(struct zf_daemon *d, enum zf_kind kind, const char *name, un
 		goto out;
 	}
 	obj->rec.deleting = true;
-	memcpy(uuid, obj->rec.uuid, sizeof(uuid));
 	r = zf_registry_set_state_locked(d->reg, obj, "Deleting", "", "container_deleting");
 	if (r < 0) {
 		obj->rec.deleting = false;

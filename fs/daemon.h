@@ -12,6 +12,7 @@
 #include "store.h"
 
 struct zf_jobs;
+struct zf_tempfiles;
 struct zf_watcher;
 
 struct zf_daemon {
@@ -22,6 +23,7 @@ struct zf_daemon {
 	struct zf_registry *reg;
 	struct zf_jobs *jobs;
 	struct zf_watcher *watcher;
+	struct zf_tempfiles *temps; /* spec.yaml replacements being written */
 	char *engine_version; /* protected by the registry lock; refreshed on reconnect */
 	time_t started_at; /* times of the directories that are not objects */
 	uid_t mount_uid;

@@ -21,6 +21,7 @@
 #include "fuse_ops.h"
 #include "jobs.h"
 #include "render.h"
+#include "tempfiles.h"
 #include "tree.h"
 #include "util.h"
 
@@ -36,6 +37,8 @@ struct handle {
 	char *buf; /* a snapshot to read, or the spec being written */
 	size_t len, cap;
 	bool writing; /* spec.yaml opened for writing */
+	bool temp; /* a spec.yaml replacement (tempfiles.c): path.leaf in object uuid */
+	unsigned owner; /* uid that opened it: temp files are per uid */
 	bool dirty; /* written since the last flush */
 	bool nonblock;
 	bool until_done;
@@ -166,12 +169,37 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 		st->st_size = text ? (off_t)strlen(text) : 0;
 		free(text);
 		break;
+	case ZF_NODE_OTHER: {
+		ssize_t size = zf_temp_size(d->temps, obj->rec.uuid, p.leaf, caller_uid());
+
+		if (size < 0) {
+			r = -ENOENT;
+			break;
+		}
+		st->st_mode = S_IFREG | 0644;
+		st->st_nlink = 1;
+		st->st_uid = caller_uid();
+		st->st_size = size;
+		break;
+	}
 	default:
 		r = -ENOENT;
 	}
 out:
 	zf_registry_unlock(d->reg);
 	return r;
+}
+
+struct fill_ctx {
+	void *buf;
+	fuse_fill_dir_t filler;
+};
+
+static void fill_one(const char *name, void *userdata)
+{
+	struct fill_ctx *fc = userdata;
+
+	fc->filler(fc->buf, name, NULL, 0, 0);
 }
 
 static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t off,
@@ -205,12 +233,17 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 		zf_registry_unlock(d->reg);
 		return 0;
 	case ZF_NODE_OBJECT:
-	case ZF_NODE_UNTIL_DIR:
+	case ZF_NODE_UNTIL_DIR: {
+		struct zf_object *obj;
+		char uuid[ZF_UUID_LEN + 1];
+
 		zf_registry_lock(d->reg);
-		r = object_locked(d, &p) ? 0 : -ENOENT;
+		obj = object_locked(d, &p);
+		if (obj)
+			memcpy(uuid, obj->rec.uuid, sizeof(uuid));
 		zf_registry_unlock(d->reg);
-		if (r < 0)
-			return r;
+		if (!obj)
+			return -ENOENT;
 		if (p.node == ZF_NODE_UNTIL_DIR) {
 			for (const char *const *s = zf_states(p.kind); *s; s++)
 				filler(buf, *s, NULL, 0, 0);
@@ -220,7 +253,11 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 			if (zf_file_in_kind((enum zf_file)f, p.kind))
 				filler(buf, zf_file_name((enum zf_file)f), NULL, 0, 0);
 		filler(buf, "until", NULL, 0, 0);
+		struct fill_ctx fc = { buf, filler };
+
+		zf_temp_list(d->temps, uuid, caller_uid(), fill_one, &fc);
 		return 0;
+	}
 	default:
 		return -ENOTDIR;
 	}
@@ -355,6 +392,7 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 	if (r < 0)
 		goto fail_free;
 	h->nonblock = (fi->flags & O_NONBLOCK) != 0;
+	h->owner = caller_uid();
 	fi->direct_io = 1; /* sizes change under the kernel: never serve from its cache */
 	zf_registry_lock(d->reg);
 	switch (h->path.node) {
@@ -389,7 +427,15 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 		}
 		break;
 	case ZF_NODE_OTHER:
-		r = -ENOENT;
+		obj = object_locked(d, &h->path);
+		if (!obj || zf_temp_size(d->temps, obj->rec.uuid, h->path.leaf, caller_uid()) < 0) {
+			r = -ENOENT;
+			break;
+		}
+		memcpy(h->uuid, obj->rec.uuid, sizeof(h->uuid));
+		h->temp = true;
+		if (fi->flags & O_TRUNC)
+			r = zf_temp_truncate(d->temps, h->uuid, h->path.leaf, h->owner, 0);
 		break;
 	default:
 		r = -EISDIR;
@@ -482,6 +528,8 @@ static int op_read(const char *path, char *buf, size_t size, off_t off, struct f
 	int r = 0;
 
 	(void)path;
+	if (h->temp)
+		return (int)zf_temp_read(d->temps, h->uuid, h->path.leaf, h->owner, buf, size, off);
 	switch (h->path.node) {
 	case ZF_NODE_EVENTS:
 		return read_events(d, h, buf, size);
@@ -529,6 +577,8 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off,
 	int r;
 
 	(void)path;
+	if (h->temp)
+		return (int)zf_temp_write(d->temps, h->uuid, h->path.leaf, h->owner, buf, size, off);
 	if (h->path.node == ZF_NODE_FILE && h->path.file == ZF_FILE_CTL) {
 		char line[ZF_JOB_ARG_MAX];
 
@@ -577,6 +627,34 @@ static int op_release(const char *path, struct fuse_file_info *fi)
 	return 0;
 }
 
+enum temp_op { TEMP_EXISTS, TEMP_TRUNCATE, TEMP_UNLINK };
+
+/* An operation on the caller's temp file at p (a ZF_NODE_OTHER path). */
+static int with_temp(const struct zf_path *p, enum temp_op op, off_t size)
+{
+	struct zf_daemon *d = daemon_of();
+	struct zf_object *obj;
+	char uuid[ZF_UUID_LEN + 1];
+	int r;
+
+	zf_registry_lock(d->reg);
+	obj = object_locked(d, p);
+	if (obj)
+		memcpy(uuid, obj->rec.uuid, sizeof(uuid));
+	zf_registry_unlock(d->reg);
+	if (!obj)
+		return -ENOENT;
+	switch (op) {
+	case TEMP_TRUNCATE:
+		return zf_temp_truncate(d->temps, uuid, p->leaf, caller_uid(), size);
+	case TEMP_UNLINK:
+		return zf_temp_remove(d->temps, uuid, p->leaf, caller_uid());
+	default:
+		r = (int)zf_temp_size(d->temps, uuid, p->leaf, caller_uid());
+		return r < 0 ? r : 0;
+	}
+}
+
 static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 {
 	struct zf_daemon *d = daemon_of();
@@ -588,6 +666,8 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	if (fi) {
 		struct handle *h = handle_of(fi);
 
+		if (h->temp)
+			return zf_temp_truncate(d->temps, h->uuid, h->path.leaf, h->owner, size);
 		if (!h->writing)
 			return -EACCES;
 		if (size < 0 || (size_t)size > ZF_SPEC_MAX)
@@ -604,8 +684,10 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	r = zf_path_parse(path, &p);
 	if (r < 0)
 		return r;
+	if (p.node == ZF_NODE_OTHER)
+		return with_temp(&p, TEMP_TRUNCATE, size);
 	if (p.node != ZF_NODE_FILE)
-		return p.node == ZF_NODE_OTHER ? -ENOENT : -EISDIR;
+		return -EISDIR;
 	if (p.file != ZF_FILE_SPEC)
 		return -EACCES;
 	/* truncate(1) on spec.yaml: the cut spec is applied like any other */
@@ -695,16 +777,43 @@ static int op_deny(void)
 	return -EPERM;
 }
 
+/* Only in an object directory, and only as a step to replace spec.yaml. */
 static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
-	(void)path, (void)mode, (void)fi;
-	return op_deny();
+	struct zf_daemon *d = daemon_of();
+	struct zf_path p;
+	int r;
+
+	(void)mode;
+	r = zf_path_parse(path, &p);
+	if (r < 0 || p.node != ZF_NODE_OTHER)
+		return r == -ENAMETOOLONG ? r : -EPERM;
+	zf_registry_lock(d->reg);
+	struct zf_object *obj = object_locked(d, &p);
+	char uuid[ZF_UUID_LEN + 1];
+
+	if (obj)
+		memcpy(uuid, obj->rec.uuid, sizeof(uuid));
+	zf_registry_unlock(d->reg);
+	if (!obj)
+		return -ENOENT;
+	r = zf_temp_create(d->temps, uuid, p.leaf, caller_uid());
+	if (r < 0)
+		return r;
+	r = op_open(path, fi);
+	if (r < 0)
+		zf_temp_remove(d->temps, uuid, p.leaf, caller_uid());
+	return r;
 }
 
 static int op_unlink(const char *path)
 {
-	(void)path;
-	return op_deny();
+	struct zf_path p;
+	int r = zf_path_parse(path, &p);
+
+	if (r < 0)
+		return r;
+	return p.node == ZF_NODE_OTHER ? with_temp(&p, TEMP_UNLINK, 0) : op_deny();
 }
 
 static int op_mknod(const char *path, mode_t mode, dev_t dev)
@@ -719,22 +828,60 @@ static int op_link2(const char *from, const char *to)
 	return op_deny();
 }
 
+/* The one rename there is: a temp file over its object's spec.yaml, applied
+ * like a write of spec.yaml (an invalid spec fails the rename with EINVAL and
+ * leaves the temp file). */
 static int op_rename(const char *from, const char *to, unsigned int flags)
 {
-	(void)from, (void)to, (void)flags;
-	return op_deny();
+	struct zf_daemon *d = daemon_of();
+	struct zf_path pf, pt;
+	struct zf_object *obj;
+	char uuid[ZF_UUID_LEN + 1], *text = NULL;
+	size_t len;
+	int r;
+
+	if (zf_path_parse(from, &pf) < 0 || zf_path_parse(to, &pt) < 0 ||
+	    pf.node != ZF_NODE_OTHER || pt.node != ZF_NODE_FILE || pt.file != ZF_FILE_SPEC ||
+	    pf.kind != pt.kind || strcmp(pf.name, pt.name) != 0)
+		return op_deny();
+	if (flags & RENAME_EXCHANGE)
+		return -EINVAL;
+	if (flags & RENAME_NOREPLACE)
+		return -EEXIST; /* spec.yaml is always there */
+	zf_registry_lock(d->reg);
+	obj = object_locked(d, &pf);
+	if (obj)
+		memcpy(uuid, obj->rec.uuid, sizeof(uuid));
+	zf_registry_unlock(d->reg);
+	if (!obj)
+		return -ENOENT;
+	r = zf_temp_copy(d->temps, uuid, pf.leaf, caller_uid(), &text, &len);
+	if (r < 0)
+		return r;
+	r = zf_action_apply_spec(d, uuid, text, len);
+	free(text);
+	if (r == 0)
+		zf_temp_remove(d->temps, uuid, pf.leaf, caller_uid());
+	return r;
 }
 
+/* sed -i and editors give their temp file the original's mode and owner: let them. */
 static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
-	(void)path, (void)mode, (void)fi;
-	return op_deny();
+	struct zf_path p;
+
+	(void)mode;
+	if (!path && fi)
+		path = handle_of(fi)->path_str;
+	if (!path || zf_path_parse(path, &p) < 0 || p.node != ZF_NODE_OTHER)
+		return op_deny();
+	return with_temp(&p, TEMP_EXISTS, 0);
 }
 
 static int op_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
 {
-	(void)path, (void)uid, (void)gid, (void)fi;
-	return op_deny();
+	(void)uid, (void)gid;
+	return op_chmod(path, 0, fi);
 }
 
 static int op_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)

@@ -18,6 +18,7 @@
 #include "fuse_ops.h"
 #include "jobs.h"
 #include "reconcile.h"
+#include "tempfiles.h"
 #include "watcher.h"
 
 /* Worker threads for engine work. */
@@ -68,7 +69,8 @@ static int daemon_start(struct zf_daemon *d, const char *db_path)
 	if ((r = zf_store_open(db_path, &d->store)) < 0 ||
 	    (r = zf_eventlog_new(EVENTLOG_LINES, &d->events)) < 0 ||
 	    (r = zf_registry_new(d->store, d->events, &d->reg)) < 0 ||
-	    (r = zf_registry_load(d->reg)) < 0 || (r = zf_jobs_new(d, N_WORKERS, &d->jobs)) < 0)
+	    (r = zf_registry_load(d->reg)) < 0 || (r = zf_tempfiles_new(&d->temps)) < 0 ||
+	    (r = zf_jobs_new(d, N_WORKERS, &d->jobs)) < 0)
 		return r;
 	r = zf_reconcile(d);
 	if (r < 0)
@@ -90,6 +92,7 @@ static void daemon_stop_threads(struct zf_daemon *d)
 /* After fuse_destroy(), whose destroy callback still reads the registry. */
 static void daemon_free(struct zf_daemon *d)
 {
+	zf_tempfiles_free(d->temps);
 	zf_registry_free(d->reg);
 	zf_eventlog_free(d->events);
 	zf_store_close(d->store);

@@ -5,6 +5,7 @@
  *   zf-testtool write FILE       stdin to FILE; prints "ok" or "STEP: ERRNAME"
  *   zf-testtool poll FILE MS     reads FILE, then polls it: "changed" or "timeout"
  *   zf-testtool nbread FILE      one O_NONBLOCK read: "data", "eof" or ERRNAME
+ *   zf-testtool rename FROM TO   rename(2): "ok" or "rename: ERRNAME" (mv words EINVAL oddly)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -84,6 +85,12 @@ int main(int argc, char **argv)
 		return do_poll(argv[2], atoi(argv[3]));
 	if (argc == 3 && strcmp(argv[1], "nbread") == 0)
 		return do_nbread(argv[2]);
-	fprintf(stderr, "usage: zf-testtool write FILE | poll FILE MS | nbread FILE\n");
+	if (argc == 4 && strcmp(argv[1], "rename") == 0) {
+		if (rename(argv[2], argv[3]) < 0)
+			return report("rename", errno);
+		printf("ok\n");
+		return 0;
+	}
+	fprintf(stderr, "usage: zf-testtool write FILE | poll FILE MS | nbread FILE | rename FROM TO\n");
 	return 2;
 }
