@@ -6,6 +6,7 @@
  *   zf-testtool poll FILE MS     reads FILE, then polls it: "changed" or "timeout"
  *   zf-testtool nbread FILE      one O_NONBLOCK read: "data", "eof" or ERRNAME
  *   zf-testtool rename FROM TO   rename(2): "ok" or "rename: ERRNAME" (mv words EINVAL oddly)
+ *   zf-testtool readloop FILE N  open+read+close N times: prints mean microseconds (bench)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static int report(const char *step, int err)
@@ -77,6 +79,26 @@ static int do_nbread(const char *path)
 	return 0;
 }
 
+static int do_readloop(const char *path, int n)
+{
+	struct timespec a, b;
+	char buf[4096];
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (int i = 0; i < n; i++) {
+		int fd = open(path, O_RDONLY);
+
+		if (fd < 0)
+			return report("open", errno);
+		while (read(fd, buf, sizeof(buf)) > 0)
+			;
+		close(fd);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	printf("%.1f\n", ((double)(b.tv_sec - a.tv_sec) * 1e6 + (double)(b.tv_nsec - a.tv_nsec) / 1e3) / n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "write") == 0)
@@ -85,6 +107,8 @@ int main(int argc, char **argv)
 		return do_poll(argv[2], atoi(argv[3]));
 	if (argc == 3 && strcmp(argv[1], "nbread") == 0)
 		return do_nbread(argv[2]);
+	if (argc == 4 && strcmp(argv[1], "readloop") == 0)
+		return do_readloop(argv[2], atoi(argv[3]));
 	if (argc == 4 && strcmp(argv[1], "rename") == 0) {
 		if (rename(argv[2], argv[3]) < 0)
 			return report("rename", errno);
