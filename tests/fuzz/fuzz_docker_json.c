@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* libFuzzer: every decoder of the engine's replies, on the same bytes. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../backend/docker_json.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *s = malloc(size + 1), buf[256], *out = NULL;
+	struct zf_container_summary *list = NULL;
+	struct zf_container_state st;
+	struct zf_engine_event ev;
+
+	if (!s)
+		return 0;
+	memcpy(s, data, size);
+	s[size] = '\0';
+	zf_docker_parse_inspect(s, &st);
+	if (zf_docker_parse_list(s, &list) >= 0)
+		free(list);
+	zf_docker_parse_event(s, &ev);
+	zf_docker_pull_result(s, buf, sizeof(buf));
+	zf_docker_error_message(s, buf, sizeof(buf));
+	if (zf_docker_parse_create(s, &out) == 0)
+		free(out);
+	if (zf_docker_parse_version(s, &out) == 0)
+		free(out);
+	free(s);
+	return 0;
+}
