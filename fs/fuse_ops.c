@@ -90,6 +90,19 @@ static struct zf_object *object_locked(struct zf_daemon *d, const struct zf_path
 	return obj && zf_action_visible(obj, caller_uid()) ? obj : NULL;
 }
 
+/* The uuid of the caller's object at p: 0, or -ENOENT. */
+static int object_uuid(struct zf_daemon *d, const struct zf_path *p, char uuid[ZF_UUID_LEN + 1])
+{
+	struct zf_object *obj;
+
+	zf_registry_lock(d->reg);
+	obj = object_locked(d, p);
+	if (obj)
+		memcpy(uuid, obj->rec.uuid, ZF_UUID_LEN + 1);
+	zf_registry_unlock(d->reg);
+	return obj ? 0 : -ENOENT;
+}
+
 static void fill_dir(struct stat *st, mode_t mode, uid_t uid, gid_t gid)
 {
 	st->st_mode = S_IFDIR | mode;
@@ -234,15 +247,9 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 		return 0;
 	case ZF_NODE_OBJECT:
 	case ZF_NODE_UNTIL_DIR: {
-		struct zf_object *obj;
 		char uuid[ZF_UUID_LEN + 1];
 
-		zf_registry_lock(d->reg);
-		obj = object_locked(d, &p);
-		if (obj)
-			memcpy(uuid, obj->rec.uuid, sizeof(uuid));
-		zf_registry_unlock(d->reg);
-		if (!obj)
+		if (object_uuid(d, &p, uuid) < 0)
 			return -ENOENT;
 		if (p.node == ZF_NODE_UNTIL_DIR) {
 			for (const char *const *s = zf_states(p.kind); *s; s++)
@@ -549,25 +556,6 @@ static int op_read(const char *path, char *buf, size_t size, off_t off, struct f
 	return r < 0 ? r : read_slice(h, buf, size, off);
 }
 
-/* Grows the spec buffer to hold end bytes. */
-static int buf_reserve(struct handle *h, size_t end)
-{
-	char *b;
-	size_t cap;
-
-	if (end + 1 <= h->cap)
-		return 0;
-	cap = h->cap ? h->cap : 4096;
-	while (cap < end + 1)
-		cap *= 2;
-	b = realloc(h->buf, cap);
-	if (!b)
-		return -ENOMEM;
-	h->buf = b;
-	h->cap = cap;
-	return 0;
-}
-
 static int op_write(const char *path, const char *buf, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
@@ -594,7 +582,7 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off,
 	if (off < 0 || (size_t)off + size > ZF_SPEC_MAX)
 		return -EFBIG;
 	end = (size_t)off + size;
-	r = buf_reserve(h, end);
+	r = zf_grow(&h->buf, &h->cap, end);
 	if (r < 0)
 		return r;
 	if ((size_t)off > h->len)
@@ -633,16 +621,10 @@ enum temp_op { TEMP_EXISTS, TEMP_TRUNCATE, TEMP_UNLINK };
 static int with_temp(const struct zf_path *p, enum temp_op op, off_t size)
 {
 	struct zf_daemon *d = daemon_of();
-	struct zf_object *obj;
 	char uuid[ZF_UUID_LEN + 1];
 	int r;
 
-	zf_registry_lock(d->reg);
-	obj = object_locked(d, p);
-	if (obj)
-		memcpy(uuid, obj->rec.uuid, sizeof(uuid));
-	zf_registry_unlock(d->reg);
-	if (!obj)
+	if (object_uuid(d, p, uuid) < 0)
 		return -ENOENT;
 	switch (op) {
 	case TEMP_TRUNCATE:
@@ -672,7 +654,7 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 			return -EACCES;
 		if (size < 0 || (size_t)size > ZF_SPEC_MAX)
 			return -EFBIG;
-		if ((r = buf_reserve(h, (size_t)size)) < 0)
+		if ((r = zf_grow(&h->buf, &h->cap, (size_t)size)) < 0)
 			return r;
 		if ((size_t)size > h->len)
 			memset(h->buf + h->len, ' ', (size_t)size - h->len);
@@ -691,11 +673,11 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	if (p.file != ZF_FILE_SPEC)
 		return -EACCES;
 	/* truncate(1) on spec.yaml: the cut spec is applied like any other */
+	char uuid[ZF_UUID_LEN + 1];
+
 	zf_registry_lock(d->reg);
 	obj = object_locked(d, &p);
 	text = obj ? strdup(obj->rec.spec) : NULL;
-	char uuid[ZF_UUID_LEN + 1];
-
 	if (obj)
 		memcpy(uuid, obj->rec.uuid, sizeof(uuid));
 	zf_registry_unlock(d->reg);
@@ -788,14 +770,9 @@ static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	r = zf_path_parse(path, &p);
 	if (r < 0 || p.node != ZF_NODE_OTHER)
 		return r == -ENAMETOOLONG ? r : -EPERM;
-	zf_registry_lock(d->reg);
-	struct zf_object *obj = object_locked(d, &p);
 	char uuid[ZF_UUID_LEN + 1];
 
-	if (obj)
-		memcpy(uuid, obj->rec.uuid, sizeof(uuid));
-	zf_registry_unlock(d->reg);
-	if (!obj)
+	if (object_uuid(d, &p, uuid) < 0)
 		return -ENOENT;
 	r = zf_temp_create(d->temps, uuid, p.leaf, caller_uid());
 	if (r < 0)
@@ -835,7 +812,6 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 {
 	struct zf_daemon *d = daemon_of();
 	struct zf_path pf, pt;
-	struct zf_object *obj;
 	char uuid[ZF_UUID_LEN + 1], *text = NULL;
 	size_t len;
 	int r;
@@ -848,12 +824,7 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 		return -EINVAL;
 	if (flags & RENAME_NOREPLACE)
 		return -EEXIST; /* spec.yaml is always there */
-	zf_registry_lock(d->reg);
-	obj = object_locked(d, &pf);
-	if (obj)
-		memcpy(uuid, obj->rec.uuid, sizeof(uuid));
-	zf_registry_unlock(d->reg);
-	if (!obj)
+	if (object_uuid(d, &pf, uuid) < 0)
 		return -ENOENT;
 	r = zf_temp_copy(d->temps, uuid, pf.leaf, caller_uid(), &text, &len);
 	if (r < 0)

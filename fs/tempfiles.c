@@ -7,6 +7,7 @@
 #include "spec.h"
 #include "store.h"
 #include "tempfiles.h"
+#include "util.h"
 
 struct temp {
 	char uuid[ZF_UUID_LEN + 1];
@@ -133,20 +134,12 @@ ssize_t zf_temp_read(struct zf_tempfiles *t, const char *uuid, const char *name,
 /* Makes the file exactly len bytes long (zero-filled when it grows). */
 static int resize(struct temp *f, size_t len)
 {
+	int r;
+
 	if (len > ZF_SPEC_MAX)
 		return -EFBIG;
-	if (len + 1 > f->cap) {
-		size_t cap = f->cap ? f->cap : 1024;
-		char *d;
-
-		while (cap < len + 1)
-			cap *= 2;
-		d = realloc(f->data, cap);
-		if (!d)
-			return -ENOMEM;
-		f->data = d;
-		f->cap = cap;
-	}
+	if ((r = zf_grow(&f->data, &f->cap, len)) < 0)
+		return r;
 	if (len > f->len)
 		memset(f->data + f->len, 0, len - f->len);
 	f->len = len;

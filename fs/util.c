@@ -33,3 +33,20 @@ void zf_now_rfc3339(char *buf, size_t size)
 	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf, size, "%s.%03ldZ", base, ts.tv_nsec / 1000000);
 }
+
+int zf_grow(char **data, size_t *cap, size_t need)
+{
+	size_t c = *cap ? *cap : 1024;
+	char *d;
+
+	if (need + 1 <= *cap)
+		return 0;
+	while (c < need + 1)
+		c *= 2;
+	d = realloc(*data, c);
+	if (!d)
+		return -ENOMEM;
+	*data = d;
+	*cap = c;
+	return 0;
+}

@@ -11,6 +11,12 @@ int zf_uuid_new(char buf[37]);
 /* Now in RFC 3339, UTC, milliseconds: "2026-11-26T00:15:54.123Z". */
 void zf_now_rfc3339(char *buf, size_t size);
 
+/*
+ * Grows *data (capacity *cap, doubling from 1 KiB) to hold need bytes plus a
+ * NUL. 0 or -ENOMEM; *data is unchanged on failure.
+ */
+int zf_grow(char **data, size_t *cap, size_t need);
+
 static inline void zf_freep(void *p)
 {
 	free(*(void **)p);
