@@ -4,10 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "demux.h"
 #include "docker_json.h"
 #include "engine.h"
 #include "http.h"
+#include "stream.h"
 
 /* Ordinary calls answer in well under this; a stuck engine must not hang a worker. */
 #define CALL_TIMEOUT_S 60
@@ -328,6 +332,273 @@ static int docker_events_follow(struct zf_engine *e, const char *instance, zf_ev
 				    err);
 }
 
+/* A hijacked request: the stream, or the engine's message in err. */
+static int hijack(struct zf_engine *e, const char *path, const char *body, bool multiplexed,
+		  struct zf_stream **ret_stream, struct zf_err *err)
+{
+	char *leftover = NULL;
+	size_t left = 0;
+	int fd = -1, r;
+
+	r = zf_http_hijack(to_docker(e)->http, "POST", path, body, &fd, &leftover, &left, err);
+	if (r < 0) {
+		if (err) {
+			char raw[ZF_ERR_MSG_MAX];
+
+			memcpy(raw, err->msg, sizeof(raw));
+			zf_docker_error_message(raw, err->msg, sizeof(err->msg));
+		}
+		return r;
+	}
+	r = zf_stream_new(fd, multiplexed, leftover, left, ret_stream);
+	free(leftover);
+	if (r < 0)
+		close(fd);
+	return r;
+}
+
+static int docker_container_attach(struct zf_engine *e, const char *id, bool with_stdin,
+				   bool tty, struct zf_stream **ret_stream, struct zf_err *err)
+{
+	char path[256], *esc = zf_http_escape(id);
+	int r;
+
+	if (!esc)
+		return zf_err_set(err, ENOMEM, "out of memory");
+	snprintf(path, sizeof(path), "/containers/%s/attach?stream=1&stdout=1&stderr=1&stdin=%d",
+		 esc, with_stdin ? 1 : 0);
+	free(esc);
+	r = hijack(e, path, NULL, !tty, ret_stream, err);
+	/* the engine answers 409 for a container that is not running */
+	return r;
+}
+
+static int docker_exec_create(struct zf_engine *e, const char *id, char *const *argv, bool tty,
+			      bool with_stdin, char **ret_exec_id, struct zf_err *err)
+{
+	struct zf_http_reply reply;
+	char path[256], *esc = zf_http_escape(id), *body = zf_docker_exec_body(argv, tty, with_stdin);
+	int r;
+
+	if (!esc || !body) {
+		free(esc);
+		free(body);
+		return zf_err_set(err, ENOMEM, "out of memory");
+	}
+	snprintf(path, sizeof(path), "/containers/%s/exec", esc);
+	free(esc);
+	r = call(e, "POST", path, body, CALL_TIMEOUT_S, &reply, err);
+	free(body);
+	if (r < 0)
+		return r;
+	r = zf_docker_parse_create(reply.body, ret_exec_id);
+	zf_http_reply_clear(&reply);
+	return r == -EINVAL ? zf_err_set(err, EIO, "the engine's exec reply has no Id") : r;
+}
+
+static int docker_exec_start(struct zf_engine *e, const char *exec_id, bool tty,
+			     struct zf_stream **ret_stream, struct zf_err *err)
+{
+	char path[256], *esc = zf_http_escape(exec_id);
+
+	if (!esc)
+		return zf_err_set(err, ENOMEM, "out of memory");
+	snprintf(path, sizeof(path), "/exec/%s/start", esc);
+	free(esc);
+	return hijack(e, path, tty ? "{\"Detach\":false,\"Tty\":true}" : "{\"Detach\":false,\"Tty\":false}",
+		      !tty, ret_stream, err);
+}
+
+static int docker_exec_inspect(struct zf_engine *e, const char *exec_id, bool *ret_running,
+			       int *ret_exit_code, struct zf_err *err)
+{
+	struct zf_http_reply reply;
+	int r;
+
+	r = call_id(e, "GET", "/exec/%s/json", exec_id, CALL_TIMEOUT_S, &reply, err);
+	if (r < 0)
+		return r;
+	r = zf_docker_parse_exec(reply.body, ret_running, ret_exit_code);
+	zf_http_reply_clear(&reply);
+	return r < 0 ? zf_err_set(err, EIO, "unreadable exec inspect reply") : 0;
+}
+
+static int docker_exec_resize(struct zf_engine *e, const char *exec_id, int rows, int cols,
+			      struct zf_err *err)
+{
+	char fmt[96];
+
+	snprintf(fmt, sizeof(fmt), "/exec/%%s/resize?h=%d&w=%d", rows, cols);
+	return call_id(e, "POST", fmt, exec_id, CALL_TIMEOUT_S, NULL, err);
+}
+
+static int docker_container_top(struct zf_engine *e, const char *id, char **ret_text,
+				struct zf_err *err)
+{
+	struct zf_http_reply reply;
+	int r;
+
+	r = call_id(e, "GET", "/containers/%s/top", id, CALL_TIMEOUT_S, &reply, err);
+	if (r < 0)
+		return r;
+	r = zf_docker_render_top(reply.body, ret_text);
+	zf_http_reply_clear(&reply);
+	return r < 0 ? zf_err_set(err, -r, "unreadable top reply") : 0;
+}
+
+static int docker_container_stats(struct zf_engine *e, const char *id, char **ret_json,
+				  struct zf_err *err)
+{
+	struct zf_http_reply reply;
+	int r;
+
+	/* stream=0 still takes two samples (about a second) so cpu_percent means something */
+	r = call_id(e, "GET", "/containers/%s/stats?stream=0", id, CALL_TIMEOUT_S, &reply, err);
+	if (r < 0)
+		return r;
+	r = zf_docker_summarize_stats(reply.body, ret_json);
+	zf_http_reply_clear(&reply);
+	return r < 0 ? zf_err_set(err, -r, "unreadable stats reply") : 0;
+}
+
+/* Docker's timestamps=1 prefix: RFC3339Nano with fixed width, UTC, and a space. */
+#define TS_LEN 30
+
+struct logs_ctx {
+	bool multiplexed;
+	struct zf_demux demux;
+	zf_log_cb cb;
+	void *userdata;
+	char msg[65536 + TS_LEN + 2]; /* the message being put together */
+	size_t len;
+};
+
+/* Whether p (n bytes available) starts with "2026-11-26T00:15:54.123456789Z ". */
+static bool is_timestamp(const char *p, size_t n)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddddddddZ ";
+
+	if (n < TS_LEN + 1)
+		return false;
+	for (size_t i = 0; i < TS_LEN + 1; i++)
+		if (shape[i] == 'd' ? (p[i] < '0' || p[i] > '9') : p[i] != shape[i])
+			return false;
+	return true;
+}
+
+/* Hands the message in c->msg over (time, then its bytes). */
+static int deliver(struct logs_ctx *c)
+{
+	char ts[TS_LEN + 1];
+	int r = 0;
+
+	if (c->len > TS_LEN && is_timestamp(c->msg, c->len)) {
+		memcpy(ts, c->msg, TS_LEN);
+		ts[TS_LEN] = '\0';
+		r = c->cb(ts, c->msg + TS_LEN + 1, c->len - TS_LEN - 1, c->userdata);
+	} else if (c->len) {
+		r = c->cb("", c->msg, c->len, c->userdata); /* no time: keep the bytes */
+	}
+	c->len = 0;
+	return r;
+}
+
+static int msg_add(struct logs_ctx *c, const char *data, size_t len)
+{
+	while (len > 0) {
+		size_t room = sizeof(c->msg) - c->len, take = len < room ? len : room;
+
+		memcpy(c->msg + c->len, data, take);
+		c->len += take;
+		data += take;
+		len -= take;
+		if (c->len == sizeof(c->msg) && deliver(c))
+			return 1;
+	}
+	return 0;
+}
+
+static int logs_chunk(const char *data, size_t len, void *userdata)
+{
+	struct logs_ctx *c = userdata;
+
+	if (c->multiplexed) {
+		/* one frame is one message: put it together, then hand it over */
+		while (len > 0) {
+			char out[16384];
+			size_t produced = 0, used;
+			bool frame_was_open = c->demux.remaining > 0;
+
+			used = zf_demux_feed(&c->demux, data, len, out, sizeof(out), &produced);
+			if (produced && msg_add(c, out, produced))
+				return 1;
+			if ((frame_was_open || produced) && c->demux.remaining == 0 &&
+			    c->demux.hdr_have == 0 && deliver(c))
+				return 1;
+			data += used;
+			len -= used;
+		}
+		return 0;
+	}
+	/* tty: messages end at a newline, or where the next one's time begins */
+	for (size_t i = 0; i < len; i++) {
+		/* a piece of the stream that starts with a time after a partial message */
+		if (i == 0 && c->len > TS_LEN && is_timestamp(data, len) && deliver(c))
+			return 1;
+		if (msg_add(c, data + i, 1))
+			return 1;
+		if (data[i] == '\n' && deliver(c))
+			return 1;
+	}
+	return 0;
+}
+
+/* "2026-11-26T00:15:54.123456789Z" as the engine's since: "1795745754.123456789". */
+static void since_param(const char *rfc3339, char *buf, size_t size)
+{
+	struct tm tm = { 0 };
+	const char *frac = strptime(rfc3339, "%Y-%m-%dT%H:%M:%S", &tm);
+	char nanos[10] = "000000000";
+
+	if (!frac) {
+		buf[0] = '\0';
+		return;
+	}
+	if (*frac == '.')
+		for (int i = 0; i < 9 && frac[i + 1] >= '0' && frac[i + 1] <= '9'; i++)
+			nanos[i] = frac[i + 1];
+	snprintf(buf, size, "%lld.%s", (long long)timegm(&tm), nanos);
+}
+
+static int docker_container_logs(struct zf_engine *e, const char *id, bool tty, const char *since,
+				 zf_log_cb cb, void *userdata, const volatile bool *stop,
+				 struct zf_err *err)
+{
+	struct logs_ctx *c = calloc(1, sizeof(*c));
+	char path[384], sp[40] = "", *esc = zf_http_escape(id);
+	int r;
+
+	if (!esc || !c) {
+		free(esc);
+		free(c);
+		return zf_err_set(err, ENOMEM, "out of memory");
+	}
+	c->multiplexed = !tty;
+	c->cb = cb;
+	c->userdata = userdata;
+	if (since && *since)
+		since_param(since, sp, sizeof(sp));
+	snprintf(path, sizeof(path),
+		 "/containers/%s/logs?follow=1&stdout=1&stderr=1&timestamps=1%s%s", esc,
+		 sp[0] ? "&since=" : "", sp);
+	free(esc);
+	r = zf_http_stream_raw(to_docker(e)->http, path, logs_chunk, c, stop, err);
+	if (c->len) /* a last line without its newline */
+		deliver(c);
+	free(c);
+	return r == -EPIPE ? 0 : r; /* the container stopped: its log is complete */
+}
+
 static const struct zf_engine_ops docker_ops = {
 	.name = "docker",
 	.free = docker_free,
@@ -345,6 +616,14 @@ static const struct zf_engine_ops docker_ops = {
 	.container_remove = docker_container_remove,
 	.container_inspect = docker_container_inspect,
 	.container_list = docker_container_list,
+	.container_attach = docker_container_attach,
+	.exec_create = docker_exec_create,
+	.exec_start = docker_exec_start,
+	.exec_inspect = docker_exec_inspect,
+	.exec_resize = docker_exec_resize,
+	.container_top = docker_container_top,
+	.container_stats = docker_container_stats,
+	.container_logs = docker_container_logs,
 	.events_follow = docker_events_follow,
 };
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "docker_json.h"
 
@@ -283,6 +284,159 @@ int zf_docker_parse_version(const char *json, char **ret_line)
 	*ret_line = strdup(line);
 	r = *ret_line ? 0 : -ENOMEM;
 out:
+	json_decref(root);
+	return r;
+}
+
+int zf_docker_render_top(const char *json, char **ret_text)
+{
+	json_t *root = json_loads(json, 0, NULL), *titles, *procs, *row, *cell;
+	char *text = NULL;
+	size_t len = 0, i, j;
+	FILE *f;
+	int r = -EINVAL;
+
+	titles = json_object_get(root, "Titles");
+	procs = json_object_get(root, "Processes");
+	if (!json_is_array(titles) || !json_is_array(procs))
+		goto out;
+	f = open_memstream(&text, &len);
+	if (!f) {
+		r = -ENOMEM;
+		goto out;
+	}
+	json_array_foreach(titles, i, cell)
+		fprintf(f, "%s%s", i ? "\t" : "", json_string_value(cell) ? json_string_value(cell) : "");
+	fputc('\n', f);
+	json_array_foreach(procs, i, row) {
+		json_array_foreach(row, j, cell)
+			fprintf(f, "%s%s", j ? "\t" : "",
+				json_string_value(cell) ? json_string_value(cell) : "");
+		fputc('\n', f);
+	}
+	if (fclose(f) != 0) {
+		free(text);
+		r = -ENOMEM;
+		goto out;
+	}
+	*ret_text = text;
+	r = 0;
+out:
+	json_decref(root);
+	return r;
+}
+
+static json_int_t int_at(json_t *o, const char *a, const char *b, const char *c)
+{
+	json_t *v = json_object_get(o, a);
+
+	if (b)
+		v = json_object_get(v, b);
+	if (c)
+		v = json_object_get(v, c);
+	return json_is_integer(v) ? json_integer_value(v) : 0;
+}
+
+int zf_docker_summarize_stats(const char *json, char **ret_json)
+{
+	json_t *root = json_loads(json, 0, NULL), *out = NULL, *blk, *nets, *e;
+	json_int_t cpu, precpu, sys, presys, mem, limit, cache, rd = 0, wr = 0, rx = 0, tx = 0;
+	long cpus;
+	size_t i;
+	const char *key;
+	int r = -EINVAL;
+
+	if (!json_is_object(root) || !json_object_get(root, "memory_stats"))
+		goto done;
+	cpu = int_at(root, "cpu_stats", "cpu_usage", "total_usage");
+	precpu = int_at(root, "precpu_stats", "cpu_usage", "total_usage");
+	sys = int_at(root, "cpu_stats", "system_cpu_usage", NULL);
+	presys = int_at(root, "precpu_stats", "system_cpu_usage", NULL);
+	cpus = (long)int_at(root, "cpu_stats", "online_cpus", NULL);
+	if (cpus <= 0)
+		cpus = (long)json_array_size(
+			json_object_get(json_object_get(json_object_get(root, "cpu_stats"), "cpu_usage"),
+					"percpu_usage"));
+	if (cpus <= 0)
+		cpus = 1;
+	mem = int_at(root, "memory_stats", "usage", NULL);
+	/* as docker stats: the page cache is not the container's own use (cgroup v1) */
+	cache = int_at(root, "memory_stats", "stats", "total_inactive_file");
+	if (cache > 0 && cache < mem)
+		mem -= cache;
+	limit = int_at(root, "memory_stats", "limit", NULL);
+	blk = json_object_get(json_object_get(root, "blkio_stats"), "io_service_bytes_recursive");
+	json_array_foreach(blk, i, e) {
+		const char *op = json_string_value(json_object_get(e, "op"));
+		json_int_t v = json_integer_value(json_object_get(e, "value"));
+
+		if (op && strcasecmp(op, "read") == 0)
+			rd += v;
+		else if (op && strcasecmp(op, "write") == 0)
+			wr += v;
+	}
+	out = json_object();
+	json_object_set_new(out, "read_at", json_string(get_str(root, "read") ? get_str(root, "read") : ""));
+	json_object_set_new(out, "cpu_percent",
+			    json_real(sys > presys && cpu >= precpu
+					      ? (double)(cpu - precpu) / (double)(sys - presys) *
+							(double)cpus * 100.0
+					      : 0.0));
+	json_object_set_new(out, "online_cpus", json_integer(cpus));
+	json_object_set_new(out, "memory_usage", json_integer(mem));
+	json_object_set_new(out, "memory_limit", json_integer(limit));
+	json_object_set_new(out, "memory_percent",
+			    json_real(limit > 0 ? (double)mem / (double)limit * 100.0 : 0.0));
+	json_object_set_new(out, "pids", json_integer(int_at(root, "pids_stats", "current", NULL)));
+	if (json_is_array(blk)) {
+		json_object_set_new(out, "block_read", json_integer(rd));
+		json_object_set_new(out, "block_write", json_integer(wr));
+	}
+	nets = json_object_get(root, "networks");
+	if (json_is_object(nets)) {
+		json_object_foreach(nets, key, e) {
+			rx += json_integer_value(json_object_get(e, "rx_bytes"));
+			tx += json_integer_value(json_object_get(e, "tx_bytes"));
+		}
+		json_object_set_new(out, "net_rx", json_integer(rx));
+		json_object_set_new(out, "net_tx", json_integer(tx));
+	}
+	*ret_json = json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS);
+	r = *ret_json ? 0 : -ENOMEM;
+done:
+	json_decref(out);
+	json_decref(root);
+	return r;
+}
+
+char *zf_docker_exec_body(char *const *argv, bool tty, bool with_stdin)
+{
+	json_t *o = json_object(), *cmd = json_array();
+	char *out;
+
+	for (char *const *p = argv; *p; p++)
+		json_array_append_new(cmd, json_string(*p));
+	json_object_set_new(o, "Cmd", cmd);
+	json_object_set_new(o, "Tty", json_boolean(tty));
+	json_object_set_new(o, "AttachStdin", json_boolean(with_stdin));
+	json_object_set_new(o, "AttachStdout", json_true());
+	json_object_set_new(o, "AttachStderr", json_true());
+	out = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return out;
+}
+
+int zf_docker_parse_exec(const char *json, bool *ret_running, int *ret_exit_code)
+{
+	json_t *root = json_loads(json, 0, NULL);
+	json_t *running = json_object_get(root, "Running");
+	int r = -EINVAL;
+
+	if (json_is_boolean(running)) {
+		*ret_running = json_is_true(running);
+		*ret_exit_code = (int)json_integer_value(json_object_get(root, "ExitCode"));
+		r = 0;
+	}
 	json_decref(root);
 	return r;
 }

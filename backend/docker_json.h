@@ -34,3 +34,19 @@ char *zf_docker_create_body(const struct zf_container_config *cfg,
 
 /* One line from GET /version, e.g. "Docker Engine 20.10.24 (API 1.41, linux/amd64)". */
 int zf_docker_parse_version(const char *json, char **ret_line);
+
+/* GET /containers/{id}/top as text: the titles, then one process a line. */
+int zf_docker_render_top(const char *json, char **ret_text);
+
+/*
+ * GET /containers/{id}/stats?stream=0 summed up as one JSON object:
+ * cpu_percent, memory_usage, memory_limit, memory_percent, pids, and
+ * block_read/block_write, net_rx/net_tx where the engine reports them.
+ */
+int zf_docker_summarize_stats(const char *json, char **ret_json);
+
+/* The body of POST /containers/{id}/exec. NULL on OOM. */
+char *zf_docker_exec_body(char *const *argv, bool tty, bool with_stdin);
+
+/* GET /exec/{id}/json: whether it runs, and its exit code. */
+int zf_docker_parse_exec(const char *json, bool *ret_running, int *ret_exit_code);

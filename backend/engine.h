@@ -117,6 +117,12 @@ struct zf_engine_event {
 	int exit_code; /* for "die", else -1 */
 };
 
+/* Called with each message of a container's log: its time (RFC 3339 with
+ * nanoseconds, fixed width) and bytes; return non-zero to stop. */
+typedef int (*zf_log_cb)(const char *time, const char *data, size_t len, void *userdata);
+
+struct zf_stream; /* stream.h: a hijacked attach or exec connection */
+
 /* Called by events_follow for each event; return non-zero to stop following. */
 typedef int (*zf_event_cb)(const struct zf_engine_event *ev, void *userdata);
 
@@ -155,6 +161,38 @@ struct zf_engine_ops {
 	/* Every container (running or not) labelled zunfs.instance=instance. Returns the count. */
 	int (*container_list)(struct zf_engine *e, const char *instance,
 			      struct zf_container_summary **ret_list, struct zf_err *err);
+
+	/*
+	 * Interactive mode. attach: the container's output (and stdin when
+	 * with_stdin) as a stream; tty says whether the container has one (then
+	 * the stream is raw, else multiplexed). -EBUSY when not running.
+	 */
+	int (*container_attach)(struct zf_engine *e, const char *id, bool with_stdin, bool tty,
+				struct zf_stream **ret_stream, struct zf_err *err);
+	/* A command to run in the container (argv NULL-terminated); its exec id. */
+	int (*exec_create)(struct zf_engine *e, const char *id, char *const *argv, bool tty,
+			   bool with_stdin, char **ret_exec_id, struct zf_err *err);
+	int (*exec_start)(struct zf_engine *e, const char *exec_id, bool tty,
+			  struct zf_stream **ret_stream, struct zf_err *err);
+	int (*exec_inspect)(struct zf_engine *e, const char *exec_id, bool *ret_running,
+			    int *ret_exit_code, struct zf_err *err);
+	int (*exec_resize)(struct zf_engine *e, const char *exec_id, int rows, int cols,
+			   struct zf_err *err);
+	/* The container's processes: a header line, then one line each. */
+	int (*container_top)(struct zf_engine *e, const char *id, char **ret_text,
+			     struct zf_err *err);
+	/* One sample: {"cpu_percent", "memory_usage", "memory_limit", "pids", ...}. */
+	int (*container_stats)(struct zf_engine *e, const char *id, char **ret_json,
+			       struct zf_err *err);
+	/*
+	 * The container's stdout and stderr from `since` on (a time cb was given,
+	 * or NULL for all), a message at a time, following new output until the
+	 * container stops, cb says stop, or *stop turns true. tty: whether the
+	 * container has one (its log is not multiplexed then).
+	 */
+	int (*container_logs)(struct zf_engine *e, const char *id, bool tty, const char *since,
+			      zf_log_cb cb, void *userdata, const volatile bool *stop,
+			      struct zf_err *err);
 
 	/*
 	 * Follows the engine's event stream for containers labelled

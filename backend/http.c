@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <curl/curl.h>
 #include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -225,6 +230,7 @@ out:
 struct stream_ctx {
 	struct buf line;
 	zf_http_line_cb line_cb;
+	bool raw; /* hand bytes to line_cb as they come, not a line at a time */
 	void (*on_open)(void *userdata);
 	void *userdata;
 	const volatile bool *stop;
@@ -248,6 +254,13 @@ static size_t stream_write(char *ptr, size_t size, size_t nmemb, void *userdata)
 	}
 	if (s->status < 200 || s->status >= 300)
 		return buf_write(ptr, size, nmemb, &s->error_body);
+	if (s->raw) {
+		if (s->line_cb(ptr, n, s->userdata)) {
+			s->stopped_by_caller = true;
+			return 0;
+		}
+		return n;
+	}
 
 	for (size_t i = 0; i < n; i++) {
 		if (ptr[i] != '\n') {
@@ -281,11 +294,11 @@ static int stream_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow,
 	return 0;
 }
 
-int zf_http_stream_lines(struct zf_http *h, const char *path, zf_http_line_cb line_cb,
-			 void (*on_open)(void *userdata), void *userdata,
-			 const volatile bool *stop, struct zf_err *err)
+static int stream(struct zf_http *h, const char *path, zf_http_line_cb line_cb, bool raw,
+		  void (*on_open)(void *userdata), void *userdata, const volatile bool *stop,
+		  struct zf_err *err)
 {
-	struct stream_ctx s = { .line_cb = line_cb, .on_open = on_open,
+	struct stream_ctx s = { .line_cb = line_cb, .raw = raw, .on_open = on_open,
 				.userdata = userdata, .stop = stop };
 	char *url = NULL;
 	CURLcode rc;
@@ -308,9 +321,9 @@ int zf_http_stream_lines(struct zf_http *h, const char *path, zf_http_line_cb li
 		zf_err_set(err, -r, "engine answered %ld: %.200s", s.status,
 			   s.error_body.data ? s.error_body.data : "");
 	} else if (rc == CURLE_OK) {
-		r = zf_err_set(err, EPIPE, "the engine ended the event stream");
+		r = zf_err_set(err, EPIPE, "the engine ended the stream");
 	} else {
-		r = zf_err_set(err, -curl_errno(rc), "event stream from %s: %s",
+		r = zf_err_set(err, -curl_errno(rc), "stream from %s: %s",
 			       h->socket_path ? h->socket_path : h->base_url,
 			       curl_easy_strerror(rc));
 	}
@@ -318,5 +331,174 @@ int zf_http_stream_lines(struct zf_http *h, const char *path, zf_http_line_cb li
 	free(s.line.data);
 	free(s.error_body.data);
 	free(url);
+	return r;
+}
+
+int zf_http_stream_lines(struct zf_http *h, const char *path, zf_http_line_cb line_cb,
+			 void (*on_open)(void *userdata), void *userdata,
+			 const volatile bool *stop, struct zf_err *err)
+{
+	return stream(h, path, line_cb, false, on_open, userdata, stop, err);
+}
+
+int zf_http_stream_raw(struct zf_http *h, const char *path, zf_http_line_cb chunk_cb,
+		       void *userdata, const volatile bool *stop, struct zf_err *err)
+{
+	return stream(h, path, chunk_cb, true, NULL, userdata, stop, err);
+}
+
+/* A plain socket to the engine: its unix socket, or host:port of base_url. */
+static int engine_connect(struct zf_http *h, struct zf_err *err)
+{
+	int fd, r;
+
+	if (h->socket_path) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+		if (strlen(h->socket_path) >= sizeof(sa.sun_path))
+			return zf_err_set(err, ENAMETOOLONG, "socket path too long");
+		strcpy(sa.sun_path, h->socket_path);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return zf_err_set(err, errno, "socket: %s", strerror(errno));
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			r = errno;
+			close(fd);
+			return zf_err_set(err, r, "cannot reach the engine at %s: %s", h->socket_path,
+					  strerror(r));
+		}
+		return fd;
+	}
+	/* base_url is "http://host:port" */
+	char host[256], *colon;
+	const char *port = "80";
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL, *ai;
+
+	snprintf(host, sizeof(host), "%s", h->base_url + 7);
+	host[strcspn(host, "/")] = '\0';
+	colon = strrchr(host, ':');
+	if (colon && !strchr(colon, ']')) {
+		*colon = '\0';
+		port = colon + 1;
+	}
+	if (host[0] == '[') {
+		memmove(host, host + 1, strlen(host));
+		host[strcspn(host, "]")] = '\0';
+	}
+	r = getaddrinfo(host, port, &hints, &res);
+	if (r != 0)
+		return zf_err_set(err, EHOSTUNREACH, "%s: %s", host, gai_strerror(r));
+	fd = -1;
+	for (ai = res; ai; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd < 0)
+			continue;
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		close(fd);
+		fd = -1;
+	}
+	r = errno;
+	freeaddrinfo(res);
+	if (fd < 0)
+		return zf_err_set(err, r ? r : ECONNREFUSED, "cannot reach the engine at %s:%s",
+				  host, port);
+	return fd;
+}
+
+static int send_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Reads into buf until the headers end (or the peer closes); the byte count. */
+static ssize_t read_headers(int fd, char *buf, size_t size, char **ret_end)
+{
+	size_t have = 0;
+
+	while (have + 1 < size) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+		char *end;
+
+		if (poll(&p, 1, 30000) <= 0)
+			return -ETIMEDOUT;
+		n = recv(fd, buf + have, size - 1 - have, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EPROTO;
+		have += (size_t)n;
+		buf[have] = '\0';
+		end = strstr(buf, "\r\n\r\n");
+		if (end) {
+			*ret_end = end + 4;
+			return (ssize_t)have;
+		}
+	}
+	return -EPROTO;
+}
+
+int zf_http_hijack(struct zf_http *h, const char *method, const char *path, const char *body,
+		   int *ret_fd, char **ret_leftover, size_t *ret_leftover_len, struct zf_err *err)
+{
+	char buf[16384], *end = NULL, *req = NULL;
+	size_t blen = body ? strlen(body) : 0;
+	long status = 0;
+	ssize_t have;
+	int fd, r;
+
+	fd = engine_connect(h, err);
+	if (fd < 0)
+		return fd;
+	if (asprintf(&req,
+		     "%s %s HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n"
+		     "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+		     method, path, blen, body ? body : "") < 0) {
+		close(fd);
+		return zf_err_set(err, ENOMEM, "out of memory");
+	}
+	r = send_all(fd, req, strlen(req));
+	free(req);
+	if (r < 0) {
+		close(fd);
+		return zf_err_set(err, -r, "sending to the engine: %s", strerror(-r));
+	}
+	have = read_headers(fd, buf, sizeof(buf), &end);
+	if (have < 0) {
+		close(fd);
+		return zf_err_set(err, (int)-have, "the engine's reply: %s", strerror((int)-have));
+	}
+	sscanf(buf, "HTTP/1.%*d %ld", &status);
+	if (status == 101 || status == 200) {
+		size_t left = (size_t)(buf + have - end);
+		char *copy = malloc(left + 1);
+
+		if (!copy) {
+			close(fd);
+			return zf_err_set(err, ENOMEM, "out of memory");
+		}
+		memcpy(copy, end, left);
+		*ret_fd = fd;
+		*ret_leftover = copy;
+		*ret_leftover_len = left;
+		return 0;
+	}
+	/* an error: its body (usually {"message": ...}), what came of it */
+	r = zf_http_status_errno(status);
+	if (r == 0)
+		r = -EPROTO;
+	zf_err_set(err, -r, "%.*s", (int)(buf + have - end), end);
+	close(fd);
 	return r;
 }

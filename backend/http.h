@@ -47,6 +47,20 @@ int zf_http_stream_lines(struct zf_http *h, const char *path, zf_http_line_cb li
 			 void (*on_open)(void *userdata), void *userdata,
 			 const volatile bool *stop, struct zf_err *err);
 
+/*
+ * Sends METHOD path (with an optional JSON body) asking to upgrade the
+ * connection to a raw stream, as Docker's attach and exec start do. On 101
+ * (or 200) returns 0, the socket in *ret_fd and, in *ret_leftover (the
+ * caller's), what was read past the headers. Otherwise the errno of the
+ * status, with the reply's body in err->msg.
+ */
+int zf_http_hijack(struct zf_http *h, const char *method, const char *path, const char *body,
+		   int *ret_fd, char **ret_leftover, size_t *ret_leftover_len, struct zf_err *err);
+
+/* As zf_http_stream_lines, but hands over the raw bytes as they come. */
+int zf_http_stream_raw(struct zf_http *h, const char *path, zf_http_line_cb chunk_cb,
+		       void *userdata, const volatile bool *stop, struct zf_err *err);
+
 /* The errno for an HTTP status (the one table of it): 0 for 2xx and 304. */
 int zf_http_status_errno(long status);
 

@@ -13,6 +13,7 @@
 
 struct zf_jobs;
 struct zf_tempfiles;
+struct zf_logs;
 struct zf_watcher;
 
 struct zf_daemon {
@@ -24,6 +25,7 @@ struct zf_daemon {
 	struct zf_jobs *jobs;
 	struct zf_watcher *watcher;
 	struct zf_tempfiles *temps; /* spec.yaml replacements being written */
+	struct zf_logs *logs; /* followers of the containers' output */
 	char *engine_version; /* protected by the registry lock; refreshed on reconnect */
 	time_t started_at; /* times of the directories that are not objects */
 	uid_t mount_uid;

@@ -11,16 +11,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fuse.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "actions.h"
 #include "fuse_ops.h"
 #include "jobs.h"
+#include "logs.h"
 #include "render.h"
+#include "session.h"
 #include "tempfiles.h"
 #include "tree.h"
 #include "util.h"
@@ -44,6 +49,8 @@ struct handle {
 	bool until_done;
 	uint64_t gen_seen; /* object generation of the snapshot (poll) */
 	uint64_t ev_pos; /* events: next line to read */
+	struct zf_session *session; /* tty, or exec once its command was written */
+	int log_fd; /* logs: the log file, -1 until it exists */
 	struct fuse_pollhandle *ph; /* protected by poll_lock */
 	struct handle *poll_next; /* protected by poll_lock */
 };
@@ -178,6 +185,17 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	case ZF_NODE_FILE:
 		st->st_mode = S_IFREG | zf_file_mode(p.file);
 		st->st_nlink = 1;
+		if (p.file == ZF_FILE_LOGS) {
+			char lp[PATH_MAX];
+			struct stat ls;
+
+			/* the log's real size, so tail -f sees it grow */
+			zf_logs_path(d->logs, obj->rec.uuid, lp, sizeof(lp));
+			st->st_size = stat(lp, &ls) == 0 ? ls.st_size : 0;
+			break;
+		}
+		if (!zf_file_is_rendered(p.file))
+			break; /* streams and engine snapshots: no size before they are read */
 		text = zf_render_file(obj, p.file, d->engine_version);
 		st->st_size = text ? (off_t)strlen(text) : 0;
 		free(text);
@@ -376,6 +394,116 @@ static int snapshot_locked(struct zf_daemon *d, struct handle *h, struct zf_obje
 	return buf_set(h, zf_render_file(obj, h->path.file, d->engine_version));
 }
 
+/* Wakes a poll() on the handle whose session has new output (pump thread). */
+static void session_wake(void *userdata)
+{
+	struct handle *h = userdata;
+
+	pthread_mutex_lock(&poll_lock);
+	if (h->ph) {
+		fuse_notify_poll(h->ph);
+		fuse_pollhandle_destroy(h->ph);
+		h->ph = NULL;
+		for (struct handle **pp = &pollers; *pp; pp = &(*pp)->poll_next) {
+			if (*pp == h) {
+				*pp = h->poll_next;
+				break;
+			}
+		}
+	}
+	pthread_mutex_unlock(&poll_lock);
+}
+
+/* Adds or drops (id NULL: drop exec_id) an open tty exec of the object, for ctl resize. */
+static void note_tty_exec(struct zf_daemon *d, const char *uuid, const char *exec_id, bool add)
+{
+	struct zf_object *obj;
+
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	for (int i = 0; obj && i < ZF_TTY_EXECS_MAX; i++) {
+		if (add && !obj->tty_execs[i][0]) {
+			snprintf(obj->tty_execs[i], sizeof(obj->tty_execs[i]), "%s", exec_id);
+			break;
+		}
+		if (!add && strcmp(obj->tty_execs[i], exec_id) == 0) {
+			obj->tty_execs[i][0] = '\0';
+			break;
+		}
+	}
+	zf_registry_unlock(d->reg);
+}
+
+static void count_attach(struct zf_daemon *d, const char *uuid, int delta)
+{
+	struct zf_object *obj;
+
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	if (obj) {
+		obj->attached += delta;
+		obj->gen++; /* inspect.json changed */
+	}
+	zf_registry_unlock(d->reg);
+}
+
+/*
+ * tty, exec, logs, top and stats. tty attaches now; exec waits for its
+ * command line; top and stats ask the engine now (a snapshot, like a
+ * regular file's content at open); logs opens the log file.
+ */
+static int open_stream(struct zf_daemon *d, struct handle *h, struct fuse_file_info *fi, int acc)
+{
+	const struct zf_engine_ops *ops = d->engine->ops;
+	struct zf_err err = { { 0 } };
+	char id[72] = "", lp[PATH_MAX], *text = NULL;
+	struct zf_object *obj;
+	int r;
+
+	switch (h->path.file) {
+	case ZF_FILE_TTY:
+		fi->nonseekable = 1;
+		r = zf_session_attach(d, h->uuid, acc != O_RDONLY, session_wake, h, &h->session, NULL,
+				      0);
+		if (r == 0)
+			count_attach(d, h->uuid, 1);
+		return r;
+	case ZF_FILE_EXEC:
+		fi->nonseekable = 1;
+		return acc == O_RDONLY ? -EACCES : 0;
+	case ZF_FILE_LOGS:
+		if (acc != O_RDONLY)
+			return -EACCES;
+		zf_logs_path(d->logs, h->uuid, lp, sizeof(lp));
+		h->log_fd = open(lp, O_RDONLY | O_CLOEXEC);
+		return 0;
+	default: /* top, stats */
+		if (acc != O_RDONLY)
+			return -EACCES;
+		zf_registry_lock(d->reg);
+		obj = zf_registry_find_uuid_locked(d->reg, h->uuid);
+		r = obj && obj->rec.engine_id[0] && strcmp(obj->rec.status, "Running") == 0 ? 0 : -EBUSY;
+		if (r == 0)
+			memcpy(id, obj->rec.engine_id, sizeof(id));
+		zf_registry_unlock(d->reg);
+		if (r < 0)
+			return r;
+		r = h->path.file == ZF_FILE_TOP ? ops->container_top(d->engine, id, &text, &err)
+						 : ops->container_stats(d->engine, id, &text, &err);
+		if (r < 0)
+			return r;
+		if (h->path.file == ZF_FILE_STATS) {
+			char *t = NULL;
+
+			if (asprintf(&t, "%s\n", text) < 0)
+				t = NULL;
+			free(text);
+			text = t;
+		}
+		return buf_set(h, text);
+	}
+}
+
 static int op_open(const char *path, struct fuse_file_info *fi)
 {
 	struct zf_daemon *d = daemon_of();
@@ -400,6 +528,7 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 		goto fail_free;
 	h->nonblock = (fi->flags & O_NONBLOCK) != 0;
 	h->owner = caller_uid();
+	h->log_fd = -1;
 	fi->direct_io = 1; /* sizes change under the kernel: never serve from its cache */
 	zf_registry_lock(d->reg);
 	switch (h->path.node) {
@@ -422,6 +551,8 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 		if (h->path.node == ZF_NODE_UNTIL) {
 			r = acc == O_RDONLY ? 0 : -EACCES;
 			fi->nonseekable = 1;
+		} else if (!zf_file_is_rendered(h->path.file)) {
+			r = 0; /* opened below, outside the lock: they may call the engine */
 		} else if (h->path.file == ZF_FILE_CTL) {
 			r = acc == O_WRONLY ? 0 : -EACCES;
 		} else if (h->path.file == ZF_FILE_SPEC && acc != O_RDONLY) {
@@ -448,6 +579,8 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 		r = -EISDIR;
 	}
 	zf_registry_unlock(d->reg);
+	if (r == 0 && h->path.node == ZF_NODE_FILE && !zf_file_is_rendered(h->path.file))
+		r = open_stream(d, h, fi, acc);
 	if (r < 0) {
 		handle_free(h);
 		return r;
@@ -528,6 +661,21 @@ static int read_until(struct zf_daemon *d, struct handle *h, char *buf, size_t s
 	return r;
 }
 
+/* tty and exec: blocks for output (FIFO-like), EOF when the stream ends. */
+static int read_session(struct handle *h, char *buf, size_t size)
+{
+	if (!h->session)
+		return 0; /* exec before its command: nothing will come */
+	for (;;) {
+		ssize_t n = zf_session_read(h->session, buf, size, h->nonblock ? 0 : WAIT_SLICE_MS);
+
+		if (n != -EAGAIN || h->nonblock)
+			return (int)n;
+		if (interrupted())
+			return -EINTR;
+	}
+}
+
 static int op_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi)
 {
 	struct zf_daemon *d = daemon_of();
@@ -537,6 +685,22 @@ static int op_read(const char *path, char *buf, size_t size, off_t off, struct f
 	(void)path;
 	if (h->temp)
 		return (int)zf_temp_read(d->temps, h->uuid, h->path.leaf, h->owner, buf, size, off);
+	if (h->path.node == ZF_NODE_FILE && (h->path.file == ZF_FILE_TTY || h->path.file == ZF_FILE_EXEC))
+		return read_session(h, buf, size);
+	if (h->path.node == ZF_NODE_FILE && h->path.file == ZF_FILE_LOGS) {
+		ssize_t n;
+
+		if (h->log_fd < 0) { /* no output yet when it was opened: look again */
+			char lp[PATH_MAX];
+
+			zf_logs_path(d->logs, h->uuid, lp, sizeof(lp));
+			h->log_fd = open(lp, O_RDONLY | O_CLOEXEC);
+			if (h->log_fd < 0)
+				return 0;
+		}
+		n = pread(h->log_fd, buf, size, off);
+		return n < 0 ? -errno : (int)n;
+	}
 	switch (h->path.node) {
 	case ZF_NODE_EVENTS:
 		return read_events(d, h, buf, size);
@@ -545,7 +709,8 @@ static int op_read(const char *path, char *buf, size_t size, off_t off, struct f
 	default:
 		break;
 	}
-	if (off == 0 && !h->writing && h->path.node == ZF_NODE_FILE) {
+	if (off == 0 && !h->writing && h->path.node == ZF_NODE_FILE &&
+	    zf_file_is_rendered(h->path.file)) {
 		/* a read from the start sees the object as it is now (poll, then re-read) */
 		zf_registry_lock(d->reg);
 		struct zf_object *obj = zf_registry_find_uuid_locked(d->reg, h->uuid);
@@ -554,6 +719,48 @@ static int op_read(const char *path, char *buf, size_t size, off_t off, struct f
 		zf_registry_unlock(d->reg);
 	}
 	return r < 0 ? r : read_slice(h, buf, size, off);
+}
+
+/* The longest exec command line. */
+#define EXEC_LINE_MAX 4096
+
+/* tty: to the container's stdin. exec: the first write is the command line,
+ * later ones go to its stdin (with -i). */
+static int write_session(struct zf_daemon *d, struct handle *h, const char *buf, size_t size)
+{
+	size_t done = 0;
+
+	if (!h->session) {
+		char line[EXEC_LINE_MAX];
+		int r;
+
+		if (size >= sizeof(line))
+			return -E2BIG;
+		memcpy(line, buf, size);
+		line[size] = '\0';
+		line[strcspn(line, "\n")] = '\0';
+		r = zf_session_exec(d, h->uuid, line, session_wake, h, &h->session, NULL, 0);
+		if (r < 0)
+			return r;
+		if (zf_session_has_tty(h->session))
+			note_tty_exec(d, h->uuid, zf_session_exec_id(h->session), true);
+		return (int)size;
+	}
+	while (done < size) {
+		ssize_t n = zf_session_write(h->session, buf + done, size - done, WAIT_SLICE_MS);
+
+		if (n == -EAGAIN) {
+			if (h->nonblock)
+				return done ? (int)done : -EAGAIN;
+			if (interrupted())
+				return done ? (int)done : -EINTR;
+			continue;
+		}
+		if (n < 0)
+			return done ? (int)done : (int)n;
+		done += (size_t)n;
+	}
+	return (int)done;
 }
 
 static int op_write(const char *path, const char *buf, size_t size, off_t off,
@@ -567,6 +774,8 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off,
 	(void)path;
 	if (h->temp)
 		return (int)zf_temp_write(d->temps, h->uuid, h->path.leaf, h->owner, buf, size, off);
+	if (h->path.node == ZF_NODE_FILE && (h->path.file == ZF_FILE_TTY || h->path.file == ZF_FILE_EXEC))
+		return write_session(d, h, buf, size);
 	if (h->path.node == ZF_NODE_FILE && h->path.file == ZF_FILE_CTL) {
 		char line[ZF_JOB_ARG_MAX];
 
@@ -610,8 +819,22 @@ static int op_flush(const char *path, struct fuse_file_info *fi)
 
 static int op_release(const char *path, struct fuse_file_info *fi)
 {
+	struct zf_daemon *d = daemon_of();
+	struct handle *h = handle_of(fi);
+
 	(void)path;
-	handle_free(handle_of(fi));
+	if (h->session) {
+		if (h->path.file == ZF_FILE_TTY)
+			count_attach(d, h->uuid, -1);
+		else if (zf_session_has_tty(h->session))
+			note_tty_exec(d, h->uuid, zf_session_exec_id(h->session), false);
+		/* first: its pump may still wake this handle's poller */
+		zf_session_free(h->session);
+		h->session = NULL;
+	}
+	if (h->log_fd >= 0)
+		close(h->log_fd);
+	handle_free(h);
 	return 0;
 }
 
@@ -711,6 +934,8 @@ static int op_poll(const char *path, struct fuse_file_info *fi, struct fuse_poll
 		else if (h->path.node == ZF_NODE_UNTIL)
 			ready = zf_until_verdict(obj->rec.kind, obj->rec.status, obj->rec.task_state,
 						 h->path.leaf) != ZF_UNTIL_WAIT;
+		else if (h->path.file == ZF_FILE_TTY || h->path.file == ZF_FILE_EXEC)
+			ready = !h->session || zf_session_readable(h->session);
 		else
 			ready = obj->gen != h->gen_seen;
 	} else {

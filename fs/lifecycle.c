@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "logs.h"
 #include "lifecycle.h"
 #include "util.h"
 
@@ -119,11 +120,17 @@ void zf_lifecycle_apply_state(struct zf_daemon *d, const char *uuid,
 	const char *status;
 	char reason[300];
 
+	bool follow = false, tty = false;
+
 	zf_lifecycle_describe(st, &status, reason, sizeof(reason));
 	zf_registry_lock(d->reg);
 	obj = zf_registry_find_uuid_locked(d->reg, uuid);
 	/* only the container zunfs knows as this object's: not a rebuild's old one */
 	if (obj && !obj->rec.deleting && strcmp(obj->rec.engine_id, st->id) == 0) {
+		/* its process runs: its output goes to the logs file */
+		follow = strcmp(st->status, "running") == 0 || strcmp(st->status, "paused") == 0 ||
+			 strcmp(st->status, "restarting") == 0;
+		tty = obj->spec && obj->spec->cfg->tty;
 		obj->exit_code = st->exit_code;
 		snprintf(obj->started_at, sizeof(obj->started_at), "%s", st->started_at);
 		snprintf(obj->finished_at, sizeof(obj->finished_at), "%s", st->finished_at);
@@ -132,6 +139,9 @@ void zf_lifecycle_apply_state(struct zf_daemon *d, const char *uuid,
 			zf_registry_set_state_locked(d->reg, obj, status, reason, NULL);
 	}
 	zf_registry_unlock(d->reg);
+	/* jobs on one object run one at a time: no two calls for uuid race here */
+	if (follow && d->logs)
+		zf_logs_follow(d->logs, uuid, st->id, tty);
 }
 
 void zf_lifecycle_engine_lost(struct zf_daemon *d, const char *uuid, const char *engine_id)
@@ -306,6 +316,23 @@ out:
 	return r;
 }
 
+/* ctl resize also resizes the container's open tty execs (zunfs attach --exec). */
+static void resize_execs(struct zf_daemon *d, const char *uuid, int rows, int cols)
+{
+	char ids[ZF_TTY_EXECS_MAX][72];
+	struct zf_object *obj;
+	int n = 0;
+
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	for (int i = 0; obj && i < ZF_TTY_EXECS_MAX; i++)
+		if (obj->tty_execs[i][0])
+			memcpy(ids[n++], obj->tty_execs[i], sizeof(ids[0]));
+	zf_registry_unlock(d->reg);
+	for (int i = 0; i < n; i++)
+		d->engine->ops->exec_resize(d->engine, ids[i], rows, cols, NULL);
+}
+
 static int ctl(struct zf_daemon *d, const char *uuid, const char *line)
 {
 	const struct zf_engine_ops *ops = d->engine->ops;
@@ -342,6 +369,7 @@ static int ctl(struct zf_daemon *d, const char *uuid, const char *line)
 		break;
 	case ZF_CTL_RESIZE:
 		r = ops->container_resize(d->engine, snap.engine_id, c.rows, c.cols, &err);
+		resize_execs(d, uuid, c.rows, c.cols);
 		break;
 	}
 out:
@@ -374,6 +402,8 @@ static int delete_object(struct zf_daemon *d, const char *uuid)
 			break;
 		sleep(1);
 	}
+	if (r == 0 && d->logs)
+		zf_logs_forget(d->logs, uuid);
 	zf_registry_lock(d->reg);
 	obj = zf_registry_find_uuid_locked(d->reg, uuid);
 	if (obj && r == 0) {

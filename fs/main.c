@@ -17,6 +17,7 @@
 #include "daemon.h"
 #include "fuse_ops.h"
 #include "jobs.h"
+#include "logs.h"
 #include "reconcile.h"
 #include "tempfiles.h"
 #include "watcher.h"
@@ -64,12 +65,18 @@ static int state_db_path(const char *state_dir, char *buf, size_t size)
 /* Everything that needs threads or the database opened for good: after the fork. */
 static int daemon_start(struct zf_daemon *d, const char *db_path)
 {
+	char logs_dir[PATH_MAX];
 	int r;
+
+	/* STATE/logs/, beside STATE/zunfs.db */
+	snprintf(logs_dir, sizeof(logs_dir), "%.*s/logs", (int)(strrchr(db_path, '/') - db_path),
+		 db_path);
 
 	if ((r = zf_store_open(db_path, &d->store)) < 0 ||
 	    (r = zf_eventlog_new(EVENTLOG_LINES, &d->events)) < 0 ||
 	    (r = zf_registry_new(d->store, d->events, &d->reg)) < 0 ||
 	    (r = zf_registry_load(d->reg)) < 0 || (r = zf_tempfiles_new(&d->temps)) < 0 ||
+	    (r = zf_logs_new(d, logs_dir, &d->logs)) < 0 ||
 	    (r = zf_jobs_new(d, N_WORKERS, &d->jobs)) < 0)
 		return r;
 	r = zf_reconcile(d);
@@ -87,6 +94,8 @@ static void daemon_stop_threads(struct zf_daemon *d)
 	d->watcher = NULL;
 	zf_jobs_free(d->jobs);
 	d->jobs = NULL;
+	zf_logs_free(d->logs);
+	d->logs = NULL;
 }
 
 /* After fuse_destroy(), whose destroy callback still reads the registry. */

@@ -21,6 +21,8 @@
 #include "spec.h"
 #include "store.h"
 
+#define ZF_TTY_EXECS_MAX 16
+
 struct zf_object {
 	struct zf_record rec;
 	struct zf_container_spec *spec; /* parsed rec.spec, NULL while Empty */
@@ -28,6 +30,8 @@ struct zf_object {
 	char started_at[40];
 	char finished_at[40];
 	uint64_t gen; /* bumped on every change of status, reason or task */
+	int attached; /* open attaches (tty) */
+	char tty_execs[ZF_TTY_EXECS_MAX][72]; /* exec ids of open tty execs: ctl resize */
 	struct zf_object *next;
 };
 

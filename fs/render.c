@@ -138,7 +138,7 @@ static char *inspect_json(const struct zf_object *obj, const char *host)
 		json_object_set_new(o, "ports", json_array());
 		json_object_set_new(o, "volumes", json_array());
 	}
-	json_object_set_new(o, "attached", json_integer(0));
+	json_object_set_new(o, "attached", json_integer(obj->attached));
 	out = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(o);
 	if (out) {
@@ -170,8 +170,7 @@ char *zf_render_file(const struct zf_object *obj, enum zf_file f, const char *ho
 		return line_of(obj->rec.task_state);
 	case ZF_FILE_INSPECT:
 		return inspect_json(obj, host);
-	case ZF_FILE_CTL:
-	case ZF_FILE_COUNT:
+	default: /* ctl, and the streams (tty, exec, logs, top, stats) fuse_ops serves */
 		break;
 	}
 	return strdup("");

@@ -17,6 +17,11 @@ static const struct {
 	[ZF_FILE_TASK] = { "task_state", 0444, 0xf },
 	[ZF_FILE_INSPECT] = { "inspect.json", 0444, 0xf },
 	[ZF_FILE_CTL] = { "ctl", 0200, 1u << ZF_KIND_CONTAINER },
+	[ZF_FILE_TTY] = { "tty", 0644, 1u << ZF_KIND_CONTAINER },
+	[ZF_FILE_EXEC] = { "exec", 0644, 1u << ZF_KIND_CONTAINER },
+	[ZF_FILE_LOGS] = { "logs", 0444, 1u << ZF_KIND_CONTAINER },
+	[ZF_FILE_TOP] = { "top", 0444, 1u << ZF_KIND_CONTAINER },
+	[ZF_FILE_STATS] = { "stats", 0444, 1u << ZF_KIND_CONTAINER },
 };
 
 const char *zf_file_name(enum zf_file f)
@@ -27,6 +32,11 @@ const char *zf_file_name(enum zf_file f)
 mode_t zf_file_mode(enum zf_file f)
 {
 	return files[f].mode;
+}
+
+bool zf_file_is_rendered(enum zf_file f)
+{
+	return f <= ZF_FILE_CTL;
 }
 
 bool zf_file_in_kind(enum zf_file f, enum zf_kind kind)

@@ -29,6 +29,11 @@ enum zf_file {
 	ZF_FILE_TASK,
 	ZF_FILE_INSPECT,
 	ZF_FILE_CTL,
+	ZF_FILE_TTY,
+	ZF_FILE_EXEC,
+	ZF_FILE_LOGS,
+	ZF_FILE_TOP,
+	ZF_FILE_STATS,
 	ZF_FILE_COUNT,
 };
 
@@ -47,5 +52,8 @@ int zf_path_parse(const char *path, struct zf_path *ret_path);
 const char *zf_file_name(enum zf_file f);
 /* Permission bits: 0644 spec.yaml, 0200 ctl, 0444 the rest. */
 mode_t zf_file_mode(enum zf_file f);
+/* Whether the file is text zunfs renders from its own state (render.c), as
+ * opposed to a stream or an engine snapshot (tty, exec, logs, top, stats). */
+bool zf_file_is_rendered(enum zf_file f);
 /* Whether objects of kind have the file. */
 bool zf_file_in_kind(enum zf_file f, enum zf_kind kind);

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "logs.h"
+#include "store.h"
+
+struct follower {
+	struct zf_logs *l;
+	char uuid[ZF_UUID_LEN + 1];
+	char engine_id[72];
+	bool tty;
+	pthread_t thread;
+	volatile bool stop;
+	bool done; /* protected by the logs lock: the thread has ended */
+	char last_ts[40]; /* the time of the last message written */
+	time_t saved_at; /* when last_ts was last put beside the log */
+	int fd;
+	struct follower *next;
+};
+
+struct zf_logs {
+	struct zf_daemon *d;
+	char dir[PATH_MAX];
+	pthread_mutex_t lock;
+	struct follower *list; /* protected by lock */
+};
+
+int zf_logs_new(struct zf_daemon *d, const char *dir, struct zf_logs **ret_logs)
+{
+	struct zf_logs *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return -ENOMEM;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		int r = -errno;
+
+		free(l);
+		return r;
+	}
+	l->d = d;
+	snprintf(l->dir, sizeof(l->dir), "%s", dir);
+	pthread_mutex_init(&l->lock, NULL);
+	*ret_logs = l;
+	return 0;
+}
+
+void zf_logs_path(struct zf_logs *l, const char *uuid, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/%s.log", l->dir, uuid);
+}
+
+static void ts_path(struct zf_logs *l, const char *uuid, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/%s.since", l->dir, uuid);
+}
+
+/* The time of the last message written, kept beside the log across remounts. */
+static void ts_load(struct follower *f)
+{
+	char path[PATH_MAX];
+	FILE *fp;
+
+	ts_path(f->l, f->uuid, path, sizeof(path));
+	fp = fopen(path, "r");
+	if (!fp)
+		return;
+	if (!fgets(f->last_ts, sizeof(f->last_ts), fp))
+		f->last_ts[0] = '\0';
+	f->last_ts[strcspn(f->last_ts, "\n")] = '\0';
+	fclose(fp);
+}
+
+static void ts_save(struct follower *f)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	FILE *fp;
+
+	if (!f->last_ts[0])
+		return;
+	ts_path(f->l, f->uuid, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fp = fopen(tmp, "w");
+	if (!fp)
+		return;
+	fprintf(fp, "%s\n", f->last_ts);
+	if (fclose(fp) == 0)
+		rename(tmp, path);
+}
+
+static int on_message(const char *ts, const char *data, size_t len, void *userdata)
+{
+	struct follower *f = userdata;
+
+	/* resuming "since" the last time gives that message again: skip what we have */
+	if (ts[0] && f->last_ts[0] && strcmp(ts, f->last_ts) <= 0)
+		return 0;
+	while (len > 0) {
+		ssize_t n = write(f->fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			syslog(LOG_WARNING, "zunfs: log of %s: %s", f->uuid, strerror(errno));
+			return 1;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	if (ts[0])
+		snprintf(f->last_ts, sizeof(f->last_ts), "%s", ts);
+	/* at most a second of output is written twice after a crash */
+	if (time(NULL) != f->saved_at) {
+		ts_save(f);
+		f->saved_at = time(NULL);
+	}
+	return f->stop;
+}
+
+static void *follower_main(void *arg)
+{
+	struct follower *f = arg;
+	struct zf_engine *e = f->l->d->engine;
+	char path[PATH_MAX];
+
+	zf_logs_path(f->l, f->uuid, path, sizeof(path));
+	f->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (f->fd >= 0) {
+		e->ops->container_logs(e, f->engine_id, f->tty, f->last_ts, on_message, f, &f->stop,
+				       NULL);
+		close(f->fd);
+		ts_save(f);
+	}
+	pthread_mutex_lock(&f->l->lock);
+	f->done = true;
+	pthread_mutex_unlock(&f->l->lock);
+	return NULL;
+}
+
+/* Lock held. */
+static struct follower *find_locked(struct zf_logs *l, const char *uuid)
+{
+	for (struct follower *f = l->list; f; f = f->next)
+		if (strcmp(f->uuid, uuid) == 0)
+			return f;
+	return NULL;
+}
+
+void zf_logs_follow(struct zf_logs *l, const char *uuid, const char *engine_id, bool tty)
+{
+	struct follower *f;
+
+	pthread_mutex_lock(&l->lock);
+	f = find_locked(l, uuid);
+	if (f && !f->done && strcmp(f->engine_id, engine_id) == 0)
+		goto out; /* already following this container */
+	if (f) {
+		/* the old stream ended (or was another container's): join it, keep its place */
+		f->stop = true;
+		pthread_mutex_unlock(&l->lock);
+		pthread_join(f->thread, NULL);
+		pthread_mutex_lock(&l->lock);
+	} else {
+		f = calloc(1, sizeof(*f));
+		if (!f)
+			goto out;
+		f->l = l;
+		snprintf(f->uuid, sizeof(f->uuid), "%s", uuid);
+		ts_load(f);
+		f->next = l->list;
+		l->list = f;
+	}
+	snprintf(f->engine_id, sizeof(f->engine_id), "%s", engine_id);
+	f->tty = tty;
+	f->stop = false;
+	f->done = false;
+	if (pthread_create(&f->thread, NULL, follower_main, f) != 0)
+		f->done = true; /* tried again at the next start event */
+out:
+	pthread_mutex_unlock(&l->lock);
+}
+
+static void stop_and_unlink_locked(struct zf_logs *l, struct follower *f)
+{
+	struct follower **p;
+
+	f->stop = true;
+	pthread_mutex_unlock(&l->lock);
+	pthread_join(f->thread, NULL);
+	pthread_mutex_lock(&l->lock);
+	for (p = &l->list; *p; p = &(*p)->next) {
+		if (*p == f) {
+			*p = f->next;
+			break;
+		}
+	}
+	free(f);
+}
+
+void zf_logs_forget(struct zf_logs *l, const char *uuid)
+{
+	struct follower *f;
+	char path[PATH_MAX];
+
+	pthread_mutex_lock(&l->lock);
+	f = find_locked(l, uuid);
+	if (f)
+		stop_and_unlink_locked(l, f);
+	pthread_mutex_unlock(&l->lock);
+	zf_logs_path(l, uuid, path, sizeof(path));
+	unlink(path);
+	ts_path(l, uuid, path, sizeof(path));
+	unlink(path);
+}
+
+void zf_logs_free(struct zf_logs *l)
+{
+	if (!l)
+		return;
+	pthread_mutex_lock(&l->lock);
+	for (struct follower *f = l->list; f; f = f->next)
+		f->stop = true; /* all at once: each takes up to a second to notice */
+	while (l->list)
+		stop_and_unlink_locked(l, l->list);
+	pthread_mutex_unlock(&l->lock);
+	pthread_mutex_destroy(&l->lock);
+	free(l);
+}

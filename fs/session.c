@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../backend/stream.h"
+#include "session.h"
+#include "spec.h"
+
+struct zf_session {
+	struct zf_daemon *d;
+	struct zf_stream *stream;
+	pthread_t pump;
+	bool pump_started;
+	char *exec_id; /* exec sessions only */
+	bool tty;
+	bool exec_trailer; /* print "[exit N]" at the end */
+	zf_session_wake_cb wake;
+	void *wake_data;
+
+	pthread_mutex_t lock;
+	pthread_cond_t more; /* CLOCK_MONOTONIC */
+	char *ring; /* protected by lock: ZF_SESSION_BUF bytes */
+	size_t head, len; /* protected by lock: oldest byte, bytes held */
+	size_t dropped; /* protected by lock: bytes lost to overflow, not yet reported */
+	bool eof; /* protected by lock */
+	bool last_was_newline; /* protected by lock */
+};
+
+static void ring_put_locked(struct zf_session *s, const char *data, size_t n)
+{
+	if (n >= ZF_SESSION_BUF) {
+		s->dropped += s->len + (n - ZF_SESSION_BUF);
+		data += n - ZF_SESSION_BUF;
+		n = ZF_SESSION_BUF;
+		s->head = 0;
+		s->len = 0;
+	}
+	if (s->len + n > ZF_SESSION_BUF) {
+		size_t lose = s->len + n - ZF_SESSION_BUF;
+
+		s->head = (s->head + lose) % ZF_SESSION_BUF;
+		s->len -= lose;
+		s->dropped += lose;
+	}
+	for (size_t i = 0; i < n; i++)
+		s->ring[(s->head + s->len + i) % ZF_SESSION_BUF] = data[i];
+	s->len += n;
+	if (n)
+		s->last_was_newline = data[n - 1] == '\n';
+}
+
+static void put(struct zf_session *s, const char *data, size_t n, bool eof)
+{
+	pthread_mutex_lock(&s->lock);
+	ring_put_locked(s, data, n);
+	if (eof)
+		s->eof = true;
+	pthread_cond_broadcast(&s->more);
+	pthread_mutex_unlock(&s->lock);
+	if (s->wake)
+		s->wake(s->wake_data);
+}
+
+static void *pump_main(void *arg)
+{
+	struct zf_session *s = arg;
+	char buf[16384];
+
+	for (;;) {
+		ssize_t n = zf_stream_read(s->stream, buf, sizeof(buf), -1);
+
+		if (n == -EAGAIN || n == -EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		put(s, buf, (size_t)n, false);
+	}
+	if (s->exec_trailer) {
+		const struct zf_engine_ops *ops = s->d->engine->ops;
+		char line[64];
+		bool running = true;
+		int code = -1;
+
+		/* the stream ends a moment before the engine records the exit code */
+		for (int i = 0; i < 50 && running; i++) {
+			if (ops->exec_inspect(s->d->engine, s->exec_id, &running, &code, NULL) < 0)
+				break;
+			if (running) {
+				struct timespec t = { 0, 20 * 1000000L };
+
+				nanosleep(&t, NULL);
+			}
+		}
+		pthread_mutex_lock(&s->lock);
+		snprintf(line, sizeof(line), "%s[exit %d]\n", s->last_was_newline || !s->len ? "" : "\n",
+			 code);
+		pthread_mutex_unlock(&s->lock);
+		put(s, line, strlen(line), true);
+	} else {
+		put(s, "", 0, true);
+	}
+	return NULL;
+}
+
+static int session_new(struct zf_daemon *d, zf_session_wake_cb wake, void *wake_data,
+		       struct zf_session **ret)
+{
+	struct zf_session *s = calloc(1, sizeof(*s));
+	pthread_condattr_t ca;
+
+	if (!s)
+		return -ENOMEM;
+	s->ring = malloc(ZF_SESSION_BUF);
+	if (!s->ring) {
+		free(s);
+		return -ENOMEM;
+	}
+	s->d = d;
+	s->wake = wake;
+	s->wake_data = wake_data;
+	s->last_was_newline = true;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->more, &ca);
+	pthread_condattr_destroy(&ca);
+	*ret = s;
+	return 0;
+}
+
+static int start_pump(struct zf_session *s)
+{
+	if (pthread_create(&s->pump, NULL, pump_main, s) != 0)
+		return -EAGAIN;
+	s->pump_started = true;
+	return 0;
+}
+
+/* What the container is, as the session needs it; lock taken inside. */
+static int container_facts(struct zf_daemon *d, const char *uuid, char *engine_id, bool *tty,
+			   bool *stdin_open, char *reason, size_t reason_size)
+{
+	struct zf_object *obj;
+	int r = 0;
+
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	if (!obj || obj->rec.deleting) {
+		r = -ENOENT;
+	} else if (strcmp(obj->rec.status, "Running") != 0 || !obj->rec.engine_id[0]) {
+		snprintf(reason, reason_size, "the container is %s, not Running", obj->rec.status);
+		r = -EBUSY;
+	} else {
+		snprintf(engine_id, 72, "%s", obj->rec.engine_id);
+		*tty = obj->spec && obj->spec->cfg->tty;
+		*stdin_open = obj->spec && obj->spec->cfg->stdin_open;
+	}
+	zf_registry_unlock(d->reg);
+	return r;
+}
+
+int zf_session_attach(struct zf_daemon *d, const char *uuid, bool with_stdin,
+		      zf_session_wake_cb wake, void *wake_data, struct zf_session **ret_session,
+		      char *reason, size_t reason_size)
+{
+	struct zf_err err = { { 0 } };
+	struct zf_session *s = NULL;
+	char id[72], scratch[8];
+	bool tty = false, stdin_open = false;
+	int r;
+
+	if (!reason) {
+		reason = scratch;
+		reason_size = sizeof(scratch);
+	}
+	r = container_facts(d, uuid, id, &tty, &stdin_open, reason, reason_size);
+	if (r < 0)
+		return r;
+	if (with_stdin && !stdin_open) {
+		snprintf(reason, reason_size,
+			 "tty: the container's stdin is closed (stdin_open: false); open it read-only");
+		return -EACCES;
+	}
+	r = session_new(d, wake, wake_data, &s);
+	if (r < 0)
+		return r;
+	s->tty = tty;
+	r = d->engine->ops->container_attach(d->engine, id, with_stdin, tty, &s->stream, &err);
+	if (r < 0) {
+		snprintf(reason, reason_size, "tty: %s", err.msg);
+		goto fail;
+	}
+	r = start_pump(s);
+	if (r < 0)
+		goto fail;
+	*ret_session = s;
+	return 0;
+fail:
+	zf_session_free(s);
+	return r;
+}
+
+int zf_session_exec(struct zf_daemon *d, const char *uuid, const char *cmdline,
+		    zf_session_wake_cb wake, void *wake_data, struct zf_session **ret_session,
+		    char *reason, size_t reason_size)
+{
+	struct zf_err err = { { 0 } };
+	struct zf_session *s = NULL;
+	char id[72], **argv = NULL, **args, scratch[8];
+	bool ctty = false, stdin_open = false, with_stdin = false, tty = false;
+	int r;
+
+	if (!reason) {
+		reason = scratch;
+		reason_size = sizeof(scratch);
+	}
+	r = container_facts(d, uuid, id, &ctty, &stdin_open, reason, reason_size);
+	if (r < 0)
+		return r;
+	r = zf_split_words(cmdline, &argv);
+	if (r < 0) {
+		snprintf(reason, reason_size, "exec: the command line has an unclosed quote");
+		return r;
+	}
+	args = argv;
+	while (*args && (strcmp(*args, "-i") == 0 || strcmp(*args, "-t") == 0 ||
+			 strcmp(*args, "-it") == 0 || strcmp(*args, "-ti") == 0)) {
+		with_stdin = true;
+		tty = tty || strchr(*args, 't');
+		args++;
+	}
+	if (!*args) {
+		snprintf(reason, reason_size, "exec: no command given");
+		r = -EINVAL;
+		goto fail;
+	}
+	r = session_new(d, wake, wake_data, &s);
+	if (r < 0)
+		goto fail;
+	s->tty = tty;
+	s->exec_trailer = !tty;
+	r = d->engine->ops->exec_create(d->engine, id, args, tty, with_stdin, &s->exec_id, &err);
+	if (r == 0)
+		r = d->engine->ops->exec_start(d->engine, s->exec_id, tty, &s->stream, &err);
+	if (r < 0) {
+		snprintf(reason, reason_size, "exec: %s", err.msg);
+		goto fail;
+	}
+	if (!with_stdin)
+		zf_stream_close_write(s->stream);
+	r = start_pump(s);
+	if (r < 0)
+		goto fail;
+	for (char **p = argv; *p; p++)
+		free(*p);
+	free(argv);
+	*ret_session = s;
+	return 0;
+fail:
+	for (char **p = argv; p && *p; p++)
+		free(*p);
+	free(argv);
+	zf_session_free(s);
+	return r;
+}
+
+ssize_t zf_session_read(struct zf_session *s, char *buf, size_t size, int timeout_ms)
+{
+	struct timespec t;
+	size_t n = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += timeout_ms / 1000;
+	t.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&s->lock);
+	while (!s->len && !s->dropped && !s->eof && timeout_ms > 0)
+		if (pthread_cond_timedwait(&s->more, &s->lock, &t) == ETIMEDOUT)
+			break;
+	if (s->dropped) {
+		n = (size_t)snprintf(buf, size, "\n[zunfs: %zu bytes dropped]\n", s->dropped);
+		if (n > size)
+			n = size;
+		s->dropped = 0;
+	}
+	while (n < size && s->len) {
+		buf[n++] = s->ring[s->head];
+		s->head = (s->head + 1) % ZF_SESSION_BUF;
+		s->len--;
+	}
+	if (n == 0 && !s->eof) {
+		pthread_mutex_unlock(&s->lock);
+		return -EAGAIN;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return (ssize_t)n;
+}
+
+ssize_t zf_session_write(struct zf_session *s, const char *buf, size_t size, int timeout_ms)
+{
+	bool eof;
+
+	pthread_mutex_lock(&s->lock);
+	eof = s->eof;
+	pthread_mutex_unlock(&s->lock);
+	if (eof)
+		return -EPIPE;
+	return zf_stream_write(s->stream, buf, size, timeout_ms);
+}
+
+bool zf_session_readable(struct zf_session *s)
+{
+	bool r;
+
+	pthread_mutex_lock(&s->lock);
+	r = s->len > 0 || s->dropped > 0 || s->eof;
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+const char *zf_session_exec_id(struct zf_session *s)
+{
+	return s->exec_id;
+}
+
+bool zf_session_has_tty(struct zf_session *s)
+{
+	return s->tty;
+}
+
+void zf_session_free(struct zf_session *s)
+{
+	if (!s)
+		return;
+	if (s->pump_started) {
+		zf_stream_shutdown(s->stream); /* the pump's read returns */
+		pthread_join(s->pump, NULL);
+	}
+	zf_stream_free(s->stream);
+	free(s->exec_id);
+	free(s->ring);
+	pthread_cond_destroy(&s->more);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * One open of `tty` (an attach) or of `exec` (a command run in the container):
+ * an engine stream and a pump thread that drains it into a bounded buffer,
+ * so a slow reader never blocks the engine, the daemon or other readers.
+ * When a reader falls more than ZF_SESSION_BUF bytes behind, the oldest
+ * output is dropped (the reader gets a "[zunfs: N bytes dropped]" line where
+ * they were). No FUSE here.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "daemon.h"
+
+#define ZF_SESSION_BUF (1u << 20)
+
+struct zf_session;
+
+/* Called by the pump (any thread) when there is something new to read. */
+typedef void (*zf_session_wake_cb)(void *userdata);
+
+/*
+ * Attaches to the container uuid. with_stdin: writes go to its stdin
+ * (-EACCES when the spec has stdin_open false). -EBUSY when it is not
+ * running. reason (may be NULL) says why on failure.
+ */
+int zf_session_attach(struct zf_daemon *d, const char *uuid, bool with_stdin,
+		      zf_session_wake_cb wake, void *wake_data, struct zf_session **ret_session,
+		      char *reason, size_t reason_size);
+
+/*
+ * Runs a command line in the container: words split like a shell's; a
+ * leading "-i " attaches its stdin (later writes), "-t " gives it a tty too.
+ * Without a tty, "[exit N]" ends the output. -EBUSY when not running.
+ */
+int zf_session_exec(struct zf_daemon *d, const char *uuid, const char *cmdline,
+		    zf_session_wake_cb wake, void *wake_data, struct zf_session **ret_session,
+		    char *reason, size_t reason_size);
+
+/* Output: waits up to timeout_ms (0: not at all) for some; 0 at the end,
+ * -EAGAIN when nothing came in time. */
+ssize_t zf_session_read(struct zf_session *s, char *buf, size_t size, int timeout_ms);
+/* To stdin: -EPIPE once the stream is gone, -EAGAIN if it did not take the
+ * bytes within timeout_ms. */
+ssize_t zf_session_write(struct zf_session *s, const char *buf, size_t size, int timeout_ms);
+bool zf_session_readable(struct zf_session *s);
+/* An exec session's engine id (for resize), or NULL. */
+const char *zf_session_exec_id(struct zf_session *s);
+bool zf_session_has_tty(struct zf_session *s);
+void zf_session_free(struct zf_session *s);
