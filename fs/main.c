@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attach_client.h"
 #include "daemon.h"
 #include "fuse_ops.h"
 #include "jobs.h"
@@ -121,6 +122,10 @@ int main(int argc, char *argv[])
 	int r, ret = 1;
 	bool mounted = false;
 
+	if (argc >= 2 && strcmp(argv[1], "attach") == 0) {
+		fuse_opt_free_args(&args);
+		return zf_attach_main(argc - 1, argv + 1);
+	}
 	if (zf_options_parse(&args, &d.opts) < 0)
 		goto out;
 	if (d.opts.show_version) {

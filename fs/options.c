@@ -48,6 +48,7 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outa
 void zf_options_usage(const char *progname)
 {
 	printf("usage: %s [-f] [-d] [-o OPTION[,OPTION...]] MOUNTPOINT\n"
+	       "       %s attach [--detach-keys KEYS] [--exec CMD] MOUNTPOINT/containers/NAME\n"
 	       "       %s --help | --version\n"
 	       "\n"
 	       "Mounts container management as files: containers/, capsules/, sandboxes/,\n"
@@ -71,7 +72,7 @@ void zf_options_usage(const char *progname)
 	       "\n"
 	       "FUSE options (allow_other, default_permissions, max_threads=N, ...) are\n"
 	       "passed on to libfuse; see mount.fuse3(8). The manual is zunfs(1).\n",
-	       progname, progname);
+	       progname, progname, progname);
 }
 
 static char *default_state_dir(void)

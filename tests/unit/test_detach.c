@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* zunfs attach's detach keys. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../fs/detach.h"
+
+/* Feeds s; returns whether it detached, and what went through in out. */
+static int type(struct zf_detach *d, const char *s, size_t len, char *out, size_t *out_len)
+{
+	unsigned char buf[ZF_DETACH_MAX + 1];
+	size_t n;
+
+	*out_len = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (zf_detach_feed(d, (unsigned char)s[i], buf, &n))
+			return 1;
+		memcpy(out + *out_len, buf, n);
+		*out_len += n;
+	}
+	return 0;
+}
+
+static void test_parse(void **state)
+{
+	struct zf_detach d;
+
+	(void)state;
+	assert_int_equal(zf_detach_parse("ctrl-p,ctrl-q", &d), 0);
+	assert_int_equal(d.n, 2);
+	assert_int_equal(d.keys[0], 0x10);
+	assert_int_equal(d.keys[1], 0x11);
+	assert_int_equal(zf_detach_parse("ctrl-a,d", &d), 0);
+	assert_int_equal(d.keys[0], 1);
+	assert_int_equal(d.keys[1], 'd');
+	assert_int_equal(zf_detach_parse("ctrl-@", &d), 0);
+	assert_int_equal(d.keys[0], 0);
+	assert_int_equal(zf_detach_parse("CTRL-Z", &d), 0);
+	assert_int_equal(d.keys[0], 26);
+	assert_int_equal(zf_detach_parse("", &d), -EINVAL);
+	assert_int_equal(zf_detach_parse("ctrl-", &d), -EINVAL);
+	assert_int_equal(zf_detach_parse("ctrl-1", &d), -EINVAL);
+	assert_int_equal(zf_detach_parse("ab", &d), -EINVAL);
+	assert_int_equal(zf_detach_parse("a,", &d), -EINVAL);
+}
+
+static void test_feed(void **state)
+{
+	struct zf_detach d;
+	char out[64];
+	size_t n;
+
+	(void)state;
+	zf_detach_parse("ctrl-p,ctrl-q", &d);
+	assert_false(type(&d, "ls\r", 3, out, &n));
+	assert_int_equal(n, 3);
+	assert_memory_equal(out, "ls\r", 3);
+	assert_true(type(&d, "\x10\x11", 2, out, &n));
+	assert_int_equal(n, 0);
+	/* ctrl-p then something else: both go through (ctrl-p is shell history) */
+	assert_false(type(&d, "\x10x", 2, out, &n));
+	assert_int_equal(n, 2);
+	assert_memory_equal(out, "\x10x", 2);
+	/* ctrl-p ctrl-p ctrl-q: the first ctrl-p goes through, then detach */
+	assert_true(type(&d, "a\x10\x10\x11", 4, out, &n));
+	assert_int_equal(n, 2);
+	assert_memory_equal(out, "a\x10", 2);
+	/* a one-key sequence */
+	zf_detach_parse("ctrl-a", &d);
+	assert_true(type(&d, "x\x01", 2, out, &n));
+	assert_int_equal(n, 1);
+	/* three keys, broken at the last */
+	zf_detach_parse("ctrl-a,b,c", &d);
+	assert_false(type(&d, "\x01" "bx", 3, out, &n));
+	assert_int_equal(n, 3);
+	assert_memory_equal(out, "\x01" "bx", 3);
+	assert_true(type(&d, "\x01" "bc", 3, out, &n));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_feed),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
