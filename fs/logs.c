@@ -23,6 +23,7 @@ struct follower {
 	volatile bool stop;
 	bool done; /* protected by the logs lock: the thread has ended */
 	char last_ts[40]; /* the time of the last message written */
+	bool resuming; /* skipping what a resumed stream gives again */
 	time_t saved_at; /* when last_ts was last put beside the log */
 	int fd;
 	struct follower *next;
@@ -101,9 +102,17 @@ static int on_message(const char *ts, const char *data, size_t len, void *userda
 {
 	struct follower *f = userdata;
 
-	/* resuming "since" the last time gives that message again: skip what we have */
-	if (ts[0] && f->last_ts[0] && strcmp(ts, f->last_ts) <= 0)
-		return 0;
+	/*
+	 * Resuming "since" the last time gives that message (and any as old) again:
+	 * skip them until a newer one comes. Only then: stdout and stderr messages
+	 * are not always in time order within a stream, so an older time later on
+	 * is new output, not a repeat.
+	 */
+	if (f->resuming) {
+		if (ts[0] && strcmp(ts, f->last_ts) <= 0)
+			return 0;
+		f->resuming = false;
+	}
 	while (len > 0) {
 		ssize_t n = write(f->fd, data, len);
 
@@ -134,6 +143,7 @@ static void *follower_main(void *arg)
 
 	zf_logs_path(f->l, f->uuid, path, sizeof(path));
 	f->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	f->resuming = f->last_ts[0] != '\0';
 	if (f->fd >= 0) {
 		e->ops->container_logs(e, f->engine_id, f->tty, f->last_ts, on_message, f, &f->stop,
 				       NULL);

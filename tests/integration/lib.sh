@@ -93,8 +93,12 @@ unmount_zunfs() {
 
 cleanup() {
 	local rc=$?
+	# a failed test may hold files of the mount open on these: let go first
+	exec 3<&- 4<&- 5<&- 6<&- 7<&- 8<&- 9<&-
 	if [ -n "$ZUNFS_PID" ]; then
 		fusermount3 -u "$MNT" 2>/dev/null || umount -l "$MNT" 2>/dev/null || true
+		for _ in $(seq 1 100); do kill -0 "$ZUNFS_PID" 2>/dev/null || break; sleep 0.1; done
+		kill "$ZUNFS_PID" 2>/dev/null || true
 		wait "$ZUNFS_PID" 2>/dev/null || true
 	fi
 	if [ -f "$STATE/zunfs.db" ]; then
