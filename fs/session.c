@@ -22,7 +22,9 @@ struct zf_session {
 	void *wake_data;
 
 	pthread_mutex_t lock;
-	pthread_cond_t more; /* CLOCK_MONOTONIC */
+	pthread_cond_t more; /* CLOCK_MONOTONIC: output came */
+	pthread_cond_t space; /* CLOCK_MONOTONIC: a reader took some */
+	bool closing; /* protected by lock: stop waiting for space */
 	char *ring; /* protected by lock: ZF_SESSION_BUF bytes */
 	size_t head, len; /* protected by lock: oldest byte, bytes held */
 	size_t dropped; /* protected by lock: bytes lost to overflow, not yet reported */
@@ -46,16 +48,48 @@ static void ring_put_locked(struct zf_session *s, const char *data, size_t n)
 		s->len -= lose;
 		s->dropped += lose;
 	}
-	for (size_t i = 0; i < n; i++)
-		s->ring[(s->head + s->len + i) % ZF_SESSION_BUF] = data[i];
+	size_t tail = (s->head + s->len) % ZF_SESSION_BUF, first = ZF_SESSION_BUF - tail;
+
+	if (first > n)
+		first = n;
+	memcpy(s->ring + tail, data, first);
+	memcpy(s->ring, data + first, n - first);
 	s->len += n;
 	if (n)
 		s->last_was_newline = data[n - 1] == '\n';
 }
 
+/* How long a full buffer waits for a reader that makes no progress. */
+#define STALL_MS 200
+
+static void deadline_in(struct timespec *t, int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, t);
+	t->tv_sec += ms / 1000;
+	t->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
+}
+
 static void put(struct zf_session *s, const char *data, size_t n, bool eof)
 {
 	pthread_mutex_lock(&s->lock);
+	/*
+	 * Full: wait while the reader keeps taking (cat tty > file loses nothing,
+	 * at the reader's pace); drop the oldest once it has taken nothing for
+	 * STALL_MS (a reader that stopped blocks neither the engine nor others).
+	 */
+	while (s->len + n > ZF_SESSION_BUF && !s->closing) {
+		size_t before = s->len;
+		struct timespec t;
+
+		deadline_in(&t, STALL_MS);
+		pthread_cond_timedwait(&s->space, &s->lock, &t);
+		if (s->len >= before)
+			break;
+	}
 	ring_put_locked(s, data, n);
 	if (eof)
 		s->eof = true;
@@ -127,6 +161,7 @@ static int session_new(struct zf_daemon *d, zf_session_wake_cb wake, void *wake_
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->more, &ca);
+	pthread_cond_init(&s->space, &ca);
 	pthread_condattr_destroy(&ca);
 	*ret = s;
 	return 0;
@@ -291,10 +326,19 @@ ssize_t zf_session_read(struct zf_session *s, char *buf, size_t size, int timeou
 		s->dropped = 0;
 	}
 	while (n < size && s->len) {
-		buf[n++] = s->ring[s->head];
-		s->head = (s->head + 1) % ZF_SESSION_BUF;
-		s->len--;
+		size_t take = ZF_SESSION_BUF - s->head;
+
+		if (take > s->len)
+			take = s->len;
+		if (take > size - n)
+			take = size - n;
+		memcpy(buf + n, s->ring + s->head, take);
+		n += take;
+		s->head = (s->head + take) % ZF_SESSION_BUF;
+		s->len -= take;
 	}
+	if (n)
+		pthread_cond_broadcast(&s->space);
 	if (n == 0 && !s->eof) {
 		pthread_mutex_unlock(&s->lock);
 		return -EAGAIN;
@@ -340,6 +384,10 @@ void zf_session_free(struct zf_session *s)
 	if (!s)
 		return;
 	if (s->pump_started) {
+		pthread_mutex_lock(&s->lock);
+		s->closing = true; /* a pump waiting for space goes on */
+		pthread_cond_broadcast(&s->space);
+		pthread_mutex_unlock(&s->lock);
 		zf_stream_shutdown(s->stream); /* the pump's read returns */
 		pthread_join(s->pump, NULL);
 	}
@@ -347,6 +395,7 @@ void zf_session_free(struct zf_session *s)
 	free(s->exec_id);
 	free(s->ring);
 	pthread_cond_destroy(&s->more);
+	pthread_cond_destroy(&s->space);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }

@@ -2,10 +2,11 @@
 /*
  * One open of `tty` (an attach) or of `exec` (a command run in the container):
  * an engine stream and a pump thread that drains it into a bounded buffer,
- * so a slow reader never blocks the engine, the daemon or other readers.
- * When a reader falls more than ZF_SESSION_BUF bytes behind, the oldest
- * output is dropped (the reader gets a "[zunfs: N bytes dropped]" line where
- * they were). No FUSE here.
+ * so a reader that stops never blocks the engine, the daemon or other
+ * readers. When the buffer (ZF_SESSION_BUF) is full, the pump waits while the
+ * reader keeps taking output, so an active reader loses nothing; once the
+ * reader has taken nothing for 200 ms the oldest output is dropped, and the
+ * reader gets a "[zunfs: N bytes dropped]" line where it was. No FUSE here.
  */
 #pragma once
 

@@ -51,6 +51,18 @@ timeout 30 cat "$C/ro/until/Running" >/dev/null
 assert_fails "Permission denied" sh -c "echo x > '$C/ro/tty'"
 assert_eq "$(timeout 5 head -n 2 "$C/ro/tty" 2>/dev/null | tr '\n' ' ')" "tick tick " "read-only attach"
 
+# a reader that stops reading blocks no one; it later finds where output was dropped
+mkdir "$C/flood"
+printf 'image: busybox\ncommand: [sh, -c, "read go; head -c 3145728 /dev/zero; exec sleep 300"]\nstdin_open: true\n' |
+	put_spec containers/flood >/dev/null
+timeout 30 cat "$C/flood/until/Running" >/dev/null
+exec 4<"$C/flood/tty" # opened, never read while the output comes
+exec 6<>"$C/flood/tty"
+echo go >&6
+assert_eq "$(timeout 20 head -c 3145728 <&6 | wc -c)" "3145728" "an active reader gets all, a stalled one beside it"
+assert_match "$(timeout 3 cat <&4 | tr -d '\0' || true)" "\[zunfs: [0-9]+ bytes dropped\]" "the stalled reader is told what it lost"
+exec 4<&- 6>&-
+
 # a tty container: raw output, ctrl-c reaches the foreground process
 mkdir "$C/t"
 printf 'image: busybox\ncommand: [sh]\ntty: true\nstdin_open: true\n' | put_spec containers/t >/dev/null
