@@ -25,6 +25,7 @@ struct zf_session {
 	pthread_cond_t more; /* CLOCK_MONOTONIC: output came */
 	pthread_cond_t space; /* CLOCK_MONOTONIC: a reader took some */
 	bool closing; /* protected by lock: stop waiting for space */
+	bool stalled; /* protected by lock: the reader took nothing for STALL_MS */
 	char *ring; /* protected by lock: ZF_SESSION_BUF bytes */
 	size_t head, len; /* protected by lock: oldest byte, bytes held */
 	size_t dropped; /* protected by lock: bytes lost to overflow, not yet reported */
@@ -81,14 +82,14 @@ static void put(struct zf_session *s, const char *data, size_t n, bool eof)
 	 * at the reader's pace); drop the oldest once it has taken nothing for
 	 * STALL_MS (a reader that stopped blocks neither the engine nor others).
 	 */
-	while (s->len + n > ZF_SESSION_BUF && !s->closing) {
+	while (s->len + n > ZF_SESSION_BUF && !s->closing && !s->stalled) {
 		size_t before = s->len;
 		struct timespec t;
 
 		deadline_in(&t, STALL_MS);
 		pthread_cond_timedwait(&s->space, &s->lock, &t);
 		if (s->len >= before)
-			break;
+			s->stalled = true; /* until it reads again: drop without waiting */
 	}
 	ring_put_locked(s, data, n);
 	if (eof)
@@ -337,8 +338,10 @@ ssize_t zf_session_read(struct zf_session *s, char *buf, size_t size, int timeou
 		s->head = (s->head + take) % ZF_SESSION_BUF;
 		s->len -= take;
 	}
-	if (n)
+	if (n) {
+		s->stalled = false;
 		pthread_cond_broadcast(&s->space);
+	}
 	if (n == 0 && !s->eof) {
 		pthread_mutex_unlock(&s->lock);
 		return -EAGAIN;
