@@ -25,5 +25,7 @@ void zf_container_config_free(struct zf_container_config *c)
 	kv_free(c->env, c->n_env);
 	kv_free(c->labels, c->n_labels);
 	free(c->ports);
+	free(c->hostname);
+	free(c->join_ns);
 	free(c);
 }

@@ -147,6 +147,52 @@ out:
 	return r;
 }
 
+static int docker_image_import(struct zf_engine *e, const char *ref, const void *tar, size_t len,
+			       const char *const *changes, struct zf_err *err)
+{
+	char name[512], tag[128], *path = NULL, *ename = NULL, *etag = NULL;
+	struct zf_http_reply reply = { 0 };
+	size_t n;
+	FILE *f;
+	int r;
+
+	split_ref(ref, name, sizeof(name), tag, sizeof(tag));
+	ename = zf_http_escape(name);
+	etag = zf_http_escape(tag);
+	f = open_memstream(&path, &n);
+	if (!ename || !etag || !f) {
+		r = zf_err_set(err, ENOMEM, "out of memory");
+		if (f)
+			fclose(f);
+		goto out;
+	}
+	fprintf(f, "/images/create?fromSrc=-&repo=%s&tag=%s", ename, etag);
+	for (const char *const *c = changes; c && *c; c++) {
+		char *ec = zf_http_escape(*c);
+
+		if (ec)
+			fprintf(f, "&changes=%s", ec);
+		free(ec);
+	}
+	fclose(f);
+	r = zf_http_request_body(to_docker(e)->http, "POST", path, "application/x-tar", tar, len,
+				 CALL_TIMEOUT_S, &reply, err);
+	if (r < 0)
+		goto out;
+	r = zf_http_status_errno(reply.status);
+	if (r < 0 && err)
+		zf_docker_error_message(reply.body, err->msg, sizeof(err->msg));
+	else if (r == 0)
+		r = zf_docker_pull_result(reply.body, err ? err->msg : name,
+					  err ? sizeof(err->msg) : sizeof(name));
+out:
+	zf_http_reply_clear(&reply);
+	free(path);
+	free(ename);
+	free(etag);
+	return r;
+}
+
 static int docker_container_create(struct zf_engine *e, const struct zf_container_config *cfg,
 				   const struct zf_owner_labels *owner, char **ret_id,
 				   struct zf_err *err)
@@ -605,6 +651,7 @@ static const struct zf_engine_ops docker_ops = {
 	.version = docker_version,
 	.image_present = docker_image_present,
 	.image_pull = docker_image_pull,
+	.image_import = docker_image_import,
 	.container_create = docker_container_create,
 	.container_start = docker_container_start,
 	.container_stop = docker_container_stop,

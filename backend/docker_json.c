@@ -249,8 +249,21 @@ char *zf_docker_create_body(const struct zf_container_config *cfg,
 		set_new(root, "ExposedPorts", exposed);
 	}
 
-	/* No engine network here: containers get loopback only (docs/design.md). */
-	set_new(host, "NetworkMode", json_string("none"));
+	if (cfg->hostname)
+		set_new(root, "Hostname", json_string(cfg->hostname));
+	/* No engine network here: containers get loopback only (docs/design.md),
+	 * or join a sandbox's namespaces (network brings UTS with it) */
+	if (cfg->join_ns) {
+		char mode[100];
+
+		snprintf(mode, sizeof(mode), "container:%s", cfg->join_ns);
+		set_new(host, "NetworkMode", json_string(mode));
+		set_new(host, "IpcMode", json_string(mode));
+	} else {
+		set_new(host, "NetworkMode", json_string("none"));
+		if (cfg->ipc_shareable)
+			set_new(host, "IpcMode", json_string("shareable"));
+	}
 	set_new(restart, "Name", json_string(cfg->restart_policy[0] ? cfg->restart_policy : "no"));
 	if (strcmp(cfg->restart_policy, "on-failure") == 0)
 		set_new(restart, "MaximumRetryCount", json_integer(cfg->restart_max_retries));

@@ -65,6 +65,10 @@ struct zf_container_config {
 	size_t n_ports;
 	bool tty;
 	bool stdin_open;
+	/* set by zunfs, not by a spec: */
+	char *hostname;
+	char *join_ns; /* engine id whose network, IPC and UTS namespaces to join */
+	bool ipc_shareable; /* a sandbox: others may join its IPC namespace */
 };
 
 void zf_container_config_free(struct zf_container_config *c);
@@ -137,6 +141,12 @@ struct zf_engine_ops {
 	/* 0 if the image is present, -ENOENT if not. */
 	int (*image_present)(struct zf_engine *e, const char *ref, struct zf_err *err);
 	int (*image_pull)(struct zf_engine *e, const char *ref, struct zf_err *err);
+	/*
+	 * Makes image ref from a tar of its root file system; changes are
+	 * Dockerfile lines ("CMD [\"/pause\"]"), NULL-terminated.
+	 */
+	int (*image_import)(struct zf_engine *e, const char *ref, const void *tar, size_t len,
+			    const char *const *changes, struct zf_err *err);
 
 	int (*container_create)(struct zf_engine *e, const struct zf_container_config *cfg,
 				const struct zf_owner_labels *owner, char **ret_id,

@@ -181,6 +181,15 @@ int zf_http_request(struct zf_http *h, const char *method, const char *path,
 		    const char *body, long timeout_s, struct zf_http_reply *ret_reply,
 		    struct zf_err *err)
 {
+	return zf_http_request_body(h, method, path, body ? "application/json" : NULL, body,
+				    body ? strlen(body) : 0, timeout_s, ret_reply, err);
+}
+
+int zf_http_request_body(struct zf_http *h, const char *method, const char *path,
+			 const char *content_type, const void *body, size_t body_len,
+			 long timeout_s, struct zf_http_reply *ret_reply, struct zf_err *err)
+{
+	char ctype[128];
 	struct curl_slist *headers = NULL;
 	struct buf b = { 0 };
 	char *url = NULL;
@@ -193,8 +202,10 @@ int zf_http_request(struct zf_http *h, const char *method, const char *path,
 	if (!c)
 		return zf_err_set(err, ENOMEM, "out of memory");
 	if (body) {
-		headers = curl_slist_append(headers, "Content-Type: application/json");
+		snprintf(ctype, sizeof(ctype), "Content-Type: %s", content_type);
+		headers = curl_slist_append(headers, ctype);
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	} else if (strcmp(method, "POST") == 0) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);

@@ -33,6 +33,11 @@ int zf_http_request(struct zf_http *h, const char *method, const char *path,
 		    const char *body, long timeout_s, struct zf_http_reply *ret_reply,
 		    struct zf_err *err);
 
+/* As zf_http_request, with a body of any type and length (e.g. a tar). */
+int zf_http_request_body(struct zf_http *h, const char *method, const char *path,
+			 const char *content_type, const void *body, size_t body_len,
+			 long timeout_s, struct zf_http_reply *ret_reply, struct zf_err *err);
+
 /* Called for each line of a streamed reply; return non-zero to stop. */
 typedef int (*zf_http_line_cb)(const char *line, size_t len, void *userdata);
 

@@ -25,6 +25,18 @@ int zf_action_mkdir(struct zf_daemon *d, enum zf_kind kind, const char *name, un
 	return zf_registry_create(d->reg, kind, name, uid);
 }
 
+/* A live container whose spec names sandbox `name`, or NULL. Lock held. */
+static const struct zf_object *sandbox_user_locked(struct zf_daemon *d, const char *name)
+{
+	for (struct zf_object *o = zf_registry_first_locked(d->reg); o; o = o->next)
+		if (o->rec.kind == ZF_KIND_CONTAINER && !o->rec.deleting && o->spec &&
+		    o->spec->sandbox && strcmp(o->spec->sandbox, name) == 0)
+			return o;
+	return NULL;
+}
+
+static int refuse_locked(struct zf_daemon *d, struct zf_object *obj, int r, const char *reason);
+
 int zf_action_rmdir(struct zf_daemon *d, enum zf_kind kind, const char *name, unsigned uid)
 {
 	struct zf_object *obj;
@@ -36,6 +48,18 @@ int zf_action_rmdir(struct zf_daemon *d, enum zf_kind kind, const char *name, un
 	if (!obj || !zf_action_visible(obj, uid)) {
 		r = -ENOENT;
 		goto out;
+	}
+	if (kind == ZF_KIND_SANDBOX) {
+		const struct zf_object *user = sandbox_user_locked(d, name);
+
+		if (user) {
+			char reason[200];
+
+			snprintf(reason, sizeof(reason), "rmdir: in use by %s/%s",
+				 zf_kind_dir(user->rec.kind), user->rec.name);
+			r = refuse_locked(d, obj, -EBUSY, reason);
+			goto out;
+		}
 	}
 	memcpy(uuid, obj->rec.uuid, sizeof(uuid));
 	zf_temp_remove_object(d->temps, uuid);
@@ -68,10 +92,15 @@ int zf_action_apply_spec(struct zf_daemon *d, const char *uuid, const char *text
 	struct zf_container_spec *spec = NULL;
 	struct zf_spec_error e = { 0 };
 	struct zf_object *obj;
+	enum zf_kind kind;
 	char reason[400], *copy = NULL;
 	int r;
 
-	r = zf_spec_parse_container(text, len, &spec, &e);
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	kind = obj ? obj->rec.kind : ZF_KIND_CONTAINER;
+	zf_registry_unlock(d->reg);
+	r = zf_spec_parse(kind, text, len, &spec, &e);
 	zf_registry_lock(d->reg);
 	obj = zf_registry_find_uuid_locked(d->reg, uuid);
 	if (!obj || obj->rec.deleting) {
@@ -97,8 +126,9 @@ int zf_action_apply_spec(struct zf_daemon *d, const char *uuid, const char *text
 	}
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		if (!zf_registry_find_locked(d->reg, ZF_KIND_VOLUME, spec->mounts[i].name)) {
-			snprintf(reason, sizeof(reason),
-				 "spec.yaml: volumeMounts: no volume named '%s'", spec->mounts[i].name);
+			snprintf(reason, sizeof(reason), "spec.yaml: %s: no volume named '%s'",
+				 kind == ZF_KIND_SANDBOX ? "volumes" : "volumeMounts",
+				 spec->mounts[i].name);
 			r = refuse_locked(d, obj, -EINVAL, reason);
 			goto out;
 		}
@@ -112,7 +142,7 @@ int zf_action_apply_spec(struct zf_daemon *d, const char *uuid, const char *text
 	}
 	/* the same spec again changes nothing, unless it is to retry after an Error */
 	if (strlen(obj->rec.spec) == len && memcmp(obj->rec.spec, text, len) == 0 &&
-	    strcmp(obj->rec.status, "Error") != 0) {
+	    strcmp(obj->rec.status, "Error") != 0 && strcmp(obj->rec.status, "Empty") != 0) {
 		r = 0;
 		goto out;
 	}

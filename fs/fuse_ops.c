@@ -557,9 +557,10 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 			r = acc == O_WRONLY ? 0 : -EACCES;
 		} else if (h->path.file == ZF_FILE_SPEC && acc != O_RDONLY) {
 			h->writing = true;
-			/* O_TRUNC (atomic_o_trunc) starts empty; else edits start from the spec */
+			/* O_TRUNC (atomic_o_trunc) starts empty; else edits start from the spec.
+			 * Only a write makes it dirty: a shell's `>` closes a dup of the fd
+			 * before writing, and that flush must not apply an empty spec. */
 			r = buf_set(h, strdup((fi->flags & O_TRUNC) ? "" : obj->rec.spec));
-			h->dirty = (fi->flags & O_TRUNC) != 0;
 		} else {
 			r = acc == O_RDONLY ? snapshot_locked(d, h, obj) : -EACCES;
 		}

@@ -6,6 +6,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "../backend/tar.h"
 #include "ctl.h"
 #include "logs.h"
 #include "lifecycle.h"
@@ -128,8 +129,9 @@ void zf_lifecycle_apply_state(struct zf_daemon *d, const char *uuid,
 	/* only the container zunfs knows as this object's: not a rebuild's old one */
 	if (obj && !obj->rec.deleting && strcmp(obj->rec.engine_id, st->id) == 0) {
 		/* its process runs: its output goes to the logs file */
-		follow = strcmp(st->status, "running") == 0 || strcmp(st->status, "paused") == 0 ||
-			 strcmp(st->status, "restarting") == 0;
+		follow = obj->rec.kind == ZF_KIND_CONTAINER &&
+			 (strcmp(st->status, "running") == 0 || strcmp(st->status, "paused") == 0 ||
+			  strcmp(st->status, "restarting") == 0);
 		tty = obj->spec && obj->spec->cfg->tty;
 		obj->exit_code = st->exit_code;
 		snprintf(obj->started_at, sizeof(obj->started_at), "%s", st->started_at);
@@ -245,6 +247,94 @@ static int ensure_image(struct zf_daemon *d, const char *uuid,
 	return 0;
 }
 
+/* The built-in sandbox image: zunfs's own pause program, imported when absent. */
+#define PAUSE_IMAGE "zunfs/pause:" ZF_VERSION
+
+extern const unsigned char zf_pause_bin[];
+extern const size_t zf_pause_bin_len;
+
+static int ensure_pause_image(struct zf_daemon *d, const char *uuid)
+{
+	static const char *const changes[] = { "CMD [\"/pause\"]", NULL };
+	const struct zf_engine_ops *ops = d->engine->ops;
+	struct zf_err err = { { 0 } };
+	char *tar = NULL;
+	size_t len;
+	int r;
+
+	r = ops->image_present(d->engine, PAUSE_IMAGE, &err);
+	if (r != -ENOENT)
+		return r < 0 ? fail(d, uuid, r, "looking up the sandbox image", &err) : 0;
+	set_state(d, uuid, NULL, NULL, "image_pulling");
+	r = zf_tar_one_file("pause", zf_pause_bin, zf_pause_bin_len, 0755, &tar, &len);
+	if (r < 0)
+		return fail(d, uuid, r, "making the sandbox image", &err);
+	r = ops->image_import(d->engine, PAUSE_IMAGE, tar, len, changes, &err);
+	free(tar);
+	if (r < 0)
+		return fail(d, uuid, r, "importing the sandbox image " PAUSE_IMAGE, &err);
+	syslog(LOG_INFO, "zunfs: imported the sandbox image %s", PAUSE_IMAGE);
+	return 0;
+}
+
+/* A sandbox is an infra container: the pause image (or sandbox_image=), a
+ * shareable IPC namespace, its spec's hostname and labels. */
+static int sandbox_config(struct zf_daemon *d, const char *uuid, struct zf_container_config *cfg)
+{
+	cfg->image = strdup(d->opts.sandbox_image ? d->opts.sandbox_image : PAUSE_IMAGE);
+	if (!cfg->image)
+		return -ENOMEM;
+	cfg->ipc_shareable = true;
+	snprintf(cfg->restart_policy, sizeof(cfg->restart_policy), "unless-stopped");
+	(void)uuid;
+	return 0;
+}
+
+/* How long a container waits for its sandbox to come up. */
+#define SANDBOX_WAIT_S 60
+
+/* A container in a sandbox joins its namespaces: the sandbox must run. */
+static int join_sandbox(struct zf_daemon *d, const char *uuid, const char *name,
+			struct zf_container_config *cfg)
+{
+	struct zf_err err = { { 0 } };
+	char status[16] = "", id[72] = "";
+	int r = 0;
+
+	zf_registry_lock(d->reg);
+	for (int waited = 0;; waited++) {
+		struct zf_object *sb = zf_registry_find_locked(d->reg, ZF_KIND_SANDBOX, name);
+
+		if (!sb) {
+			r = -ENOENT;
+			break;
+		}
+		snprintf(status, sizeof(status), "%s", sb->rec.status);
+		if (strcmp(status, "Running") == 0 && sb->rec.engine_id[0]) {
+			memcpy(id, sb->rec.engine_id, sizeof(id));
+			break;
+		}
+		/* still coming up: wait for it, a while */
+		if (waited >= SANDBOX_WAIT_S * 4 ||
+		    (!sb->rec.task_state[0] && strcmp(status, "Creating") != 0)) {
+			r = -EBUSY;
+			break;
+		}
+		zf_registry_wait_locked(d->reg, 250);
+	}
+	zf_registry_unlock(d->reg);
+	if (r == -ENOENT) {
+		snprintf(err.msg, sizeof(err.msg), "no sandbox named '%s'", name);
+		return fail(d, uuid, r, "sandbox", &err);
+	}
+	if (r < 0) {
+		snprintf(err.msg, sizeof(err.msg), "sandbox '%s' is %s, not Running", name, status);
+		return fail(d, uuid, r, "sandbox", &err);
+	}
+	cfg->join_ns = strdup(id);
+	return cfg->join_ns ? 0 : -ENOMEM;
+}
+
 static int launch(struct zf_daemon *d, const char *uuid)
 {
 	const struct zf_engine_ops *ops = d->engine->ops;
@@ -262,12 +352,18 @@ static int launch(struct zf_daemon *d, const char *uuid)
 		r = -ENOENT;
 		goto out;
 	}
-	r = zf_spec_parse_container(snap.spec_text, strlen(snap.spec_text), &spec, &serr);
+	r = zf_spec_parse(snap.kind, snap.spec_text, strlen(snap.spec_text), &spec, &serr);
 	if (r < 0) {
 		snprintf(err.msg, sizeof(err.msg), "%s", serr.msg);
 		r = fail(d, uuid, r, "spec", &err);
 		goto out;
 	}
+	if (snap.kind == ZF_KIND_SANDBOX)
+		r = sandbox_config(d, uuid, spec->cfg);
+	else if (spec->sandbox)
+		r = join_sandbox(d, uuid, spec->sandbox, spec->cfg);
+	if (r < 0)
+		goto out;
 	if (snap.engine_id[0]) {
 		/* a new spec for a launched container: rebuild it from scratch */
 		set_state(d, uuid, NULL, NULL, "container_rebuilding");
@@ -278,7 +374,8 @@ static int launch(struct zf_daemon *d, const char *uuid)
 		}
 		set_engine_id(d, uuid, "");
 	}
-	r = ensure_image(d, uuid, spec->cfg);
+	r = snap.kind == ZF_KIND_SANDBOX && !d->opts.sandbox_image ? ensure_pause_image(d, uuid)
+								      : ensure_image(d, uuid, spec->cfg);
 	if (r < 0)
 		goto out;
 

@@ -153,8 +153,10 @@ int zf_registry_load(struct zf_registry *reg)
 		memset(&recs[i], 0, sizeof(recs[i])); /* strings moved into obj */
 		obj->exit_code = -1;
 		/* a stored spec was valid when stored; one this build refuses stays text only */
-		if (obj->rec.kind == ZF_KIND_CONTAINER && obj->rec.spec[0])
-			zf_spec_parse_container(obj->rec.spec, strlen(obj->rec.spec), &obj->spec, &e);
+		/* a sandbox's spec may be empty: Empty says whether one was written */
+		if (obj->rec.spec[0] || strcmp(obj->rec.status, "Empty") != 0)
+			zf_spec_parse(obj->rec.kind, obj->rec.spec, strlen(obj->rec.spec), &obj->spec,
+				      &e);
 		append_locked(reg, obj);
 	}
 	pthread_mutex_unlock(&reg->lock);

@@ -65,7 +65,8 @@ static json_t *spec_json(const struct zf_container_spec *spec)
 		json_object_set_new(m, "readOnly", json_boolean(spec->mounts[i].read_only));
 		json_array_append_new(mounts, m);
 	}
-	json_object_set_new(o, "image", json_string(c->image));
+	json_object_set_new(o, "image", c->image ? json_string(c->image) : json_null());
+	json_object_set_new(o, "hostname", c->hostname ? json_string(c->hostname) : json_null());
 	json_object_set_new(o, "command", cmd);
 	json_object_set_new(o, "workDir", c->workdir ? json_string(c->workdir) : json_null());
 	json_object_set_new(o, "env", kv_object(c->env, c->n_env));

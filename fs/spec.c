@@ -684,6 +684,59 @@ static int join_args(struct zf_container_config *c, char **args)
 	return 0;
 }
 
+static int parse_hostname(struct parse *p, yaml_node_t *v, struct zf_container_config *c)
+{
+	int r = want_string_dup(p, v, "hostname", &c->hostname);
+	size_t n;
+
+	if (r < 0)
+		return r;
+	n = strlen(c->hostname);
+	if (n == 0 || n > 63 || c->hostname[0] == '-' || c->hostname[n - 1] == '-' ||
+	    strspn(c->hostname, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != n)
+		return fail_at(p, v, "hostname: '%s' is not a host name (letters, digits, '-', at most 63)",
+			       c->hostname);
+	return 0;
+}
+
+/* A sandbox's keys: the infra container's own (the image is zunfs's choice). */
+static int parse_sandbox_root(struct parse *p, struct zf_container_spec *spec)
+{
+	yaml_node_t *root = yaml_document_get_root_node(&p->doc);
+
+	/* an empty spec is a sandbox with defaults */
+	if (!root || (root->type == YAML_SCALAR_NODE && !*scalar(root)))
+		return 0;
+	if (root->type != YAML_MAPPING_NODE)
+		return fail_at(p, root, "the spec must be a map of keys (labels, hostname, volumes)");
+	for (yaml_node_pair_t *pr = root->data.mapping.pairs.start;
+	     pr < root->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = node_at(p, pr->key), *v = node_at(p, pr->value);
+		const char *key = scalar(k);
+		int r;
+
+		if (!key)
+			return fail_at(p, k, "keys must be plain words");
+		for (yaml_node_pair_t *q = root->data.mapping.pairs.start; q < pr; q++) {
+			const char *other = scalar(node_at(p, q->key));
+
+			if (other && strcmp(other, key) == 0)
+				return fail_at(p, k, "'%s' is given twice", key);
+		}
+		if (strcmp(key, "labels") == 0)
+			r = parse_labels(p, v, spec->cfg);
+		else if (strcmp(key, "hostname") == 0)
+			r = parse_hostname(p, v, spec->cfg);
+		else if (strcmp(key, "volumes") == 0)
+			r = parse_mounts(p, v, spec);
+		else
+			r = fail_at(p, k, "unknown key '%s' (labels, hostname, volumes)", key);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int parse_root(struct parse *p, struct zf_container_spec *spec)
 {
 	yaml_node_t *root = yaml_document_get_root_node(&p->doc);
@@ -727,8 +780,33 @@ out:
 	return r;
 }
 
+static int parse_doc(const char *text, size_t len, bool sandbox,
+		     struct zf_container_spec **ret_spec, struct zf_spec_error *ret_error);
+
 int zf_spec_parse_container(const char *text, size_t len, struct zf_container_spec **ret_spec,
 			    struct zf_spec_error *ret_error)
+{
+	return parse_doc(text, len, false, ret_spec, ret_error);
+}
+
+int zf_spec_parse_sandbox(const char *text, size_t len, struct zf_container_spec **ret_spec,
+			  struct zf_spec_error *ret_error)
+{
+	return parse_doc(text, len, true, ret_spec, ret_error);
+}
+
+int zf_spec_parse(enum zf_kind kind, const char *text, size_t len,
+		  struct zf_container_spec **ret_spec, struct zf_spec_error *ret_error)
+{
+	if (kind == ZF_KIND_CONTAINER)
+		return zf_spec_parse_container(text, len, ret_spec, ret_error);
+	if (kind == ZF_KIND_SANDBOX)
+		return zf_spec_parse_sandbox(text, len, ret_spec, ret_error);
+	return -EOPNOTSUPP;
+}
+
+static int parse_doc(const char *text, size_t len, bool sandbox,
+		     struct zf_container_spec **ret_spec, struct zf_spec_error *ret_error)
 {
 	struct zf_spec_error error = { 0 };
 	struct parse p = { .error = &error };
@@ -767,7 +845,7 @@ int zf_spec_parse_container(const char *text, size_t len, struct zf_container_sp
 		goto out;
 	}
 	snprintf(spec->cfg->restart_policy, sizeof(spec->cfg->restart_policy), "no");
-	r = parse_root(&p, spec);
+	r = sandbox ? parse_sandbox_root(&p, spec) : parse_root(&p, spec);
 	if (r == 0) {
 		*ret_spec = spec;
 		spec = NULL;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "../backend/engine.h"
+#include "kinds.h"
 
 /* The largest spec.yaml accepted (a write past it fails with EFBIG). */
 #define ZF_SPEC_MAX (256u * 1024u)
@@ -39,6 +40,18 @@ struct zf_container_spec {
  */
 int zf_spec_parse_container(const char *text, size_t len, struct zf_container_spec **ret_spec,
 			    struct zf_spec_error *ret_error);
+
+/*
+ * A sandbox's spec: empty, or any of labels, hostname and volumes (a list of
+ * {name, mountPath, readOnly}). Same result type: cfg->image is NULL (zunfs
+ * picks the sandbox image), cfg->hostname and cfg->labels are set.
+ */
+int zf_spec_parse_sandbox(const char *text, size_t len, struct zf_container_spec **ret_spec,
+			  struct zf_spec_error *ret_error);
+
+/* The parser of a kind (containers and sandboxes); -EOPNOTSUPP for others. */
+int zf_spec_parse(enum zf_kind kind, const char *text, size_t len,
+		  struct zf_container_spec **ret_spec, struct zf_spec_error *ret_error);
 
 void zf_container_spec_free(struct zf_container_spec *spec);
 

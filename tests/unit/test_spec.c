@@ -265,9 +265,45 @@ static void test_split_words(void **state)
 	free(w);
 }
 
+static void test_sandbox(void **state)
+{
+	struct zf_container_spec *s = NULL;
+	struct zf_spec_error e = { 0 };
+
+	(void)state;
+	assert_int_equal(zf_spec_parse_sandbox("", 0, &s, &e), 0);
+	assert_null(s->cfg->image);
+	assert_null(s->cfg->hostname);
+	zf_container_spec_free(s);
+	assert_int_equal(zf_spec_parse(ZF_KIND_SANDBOX, "\n", 1, &s, &e), 0);
+	zf_container_spec_free(s);
+	const char *good = "hostname: pod-1\nlabels: {app: web}\nvolumes: [{name: d, mountPath: /d}]\n";
+	assert_int_equal(zf_spec_parse_sandbox(good, strlen(good), &s, &e), 0);
+	assert_string_equal(s->cfg->hostname, "pod-1");
+	assert_string_equal(s->cfg->labels[0].value, "web");
+	assert_int_equal(s->n_mounts, 1);
+	zf_container_spec_free(s);
+	const char *sb_bad[][2] = {
+		{ "image: busybox\n", "unknown key 'image' (labels, hostname, volumes)" },
+		{ "hostname: a_b\n", "hostname: 'a_b' is not a host name" },
+		{ "hostname: [a]\n", "hostname must be a single value" },
+		{ "- a\n", "the spec must be a map" },
+		{ "labels: {a: 1}\nlabels: {b: 2}\n", "'labels' is given twice" },
+	};
+	for (size_t i = 0; i < sizeof(sb_bad) / sizeof(sb_bad[0]); i++) {
+		s = NULL;
+		assert_int_equal(zf_spec_parse_sandbox(sb_bad[i][0], strlen(sb_bad[i][0]), &s, &e), -EINVAL);
+		assert_null(s);
+		if (strncmp(e.msg, sb_bad[i][1], strlen(sb_bad[i][1])) != 0)
+			fail_msg("'%s': got '%s'", sb_bad[i][0], e.msg);
+	}
+	assert_int_equal(zf_spec_parse(ZF_KIND_CAPSULE, "", 0, &s, &e), -EOPNOTSUPP);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sandbox),
 		cmocka_unit_test(test_minimal),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_spellings),
