@@ -22,7 +22,7 @@ struct follower {
 	pthread_t thread;
 	volatile bool stop;
 	bool done; /* protected by the logs lock: the thread has ended */
-	char last_ts[40]; /* the time of the last message written */
+	char last_ts[40]; /* the latest time of a message written */
 	bool resuming; /* skipping what a resumed stream gives again */
 	time_t saved_at; /* when last_ts was last put beside the log */
 	int fd;
@@ -125,7 +125,8 @@ static int on_message(const char *ts, const char *data, size_t len, void *userda
 		data += n;
 		len -= (size_t)n;
 	}
-	if (ts[0])
+	/* the latest, not the last: stdout and stderr may come a little out of order */
+	if (ts[0] && strcmp(ts, f->last_ts) > 0)
 		snprintf(f->last_ts, sizeof(f->last_ts), "%s", ts);
 	/* at most a second of output is written twice after a crash */
 	if (time(NULL) != f->saved_at) {

@@ -15,7 +15,7 @@ check_bad() { # REASON-REGEX (spec on stdin)
 }
 printf 'image: busybox\nbogus: 1\n' | check_bad "^spec.yaml: line 2, column 1: unknown key 'bogus'"
 printf 'command: [sh]\n' | check_bad "'image' is required"
-printf '' | check_bad "the spec is empty"
+printf '\n' | check_bad "the spec is empty"
 printf 'image: busybox\nenv: [1, 2\n' | check_bad "^spec.yaml: line 3, column 1: YAML: "
 printf 'image: busybox\nrestartPolicy: Sometimes\n' | check_bad "line 2, column 16: restartPolicy: 'Sometimes'"
 printf 'image: busybox\nresources: {requests: {memory: lots}}\n' | check_bad "line 2, column 32: resources.requests.memory: 'lots'"

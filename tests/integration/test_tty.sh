@@ -60,6 +60,7 @@ exec 4<"$C/flood/tty" # opened, never read while the output comes
 exec 6<>"$C/flood/tty"
 echo go >&6
 assert_eq "$(timeout 20 head -c 3145728 <&6 | wc -c)" "3145728" "an active reader gets all, a stalled one beside it"
+sleep 1 # the stalled reader is found stalled after 200 ms without reading
 assert_match "$(timeout 3 cat <&4 | tr -d '\0' || true)" "\[zunfs: [0-9]+ bytes dropped\]" "the stalled reader is told what it lost"
 exec 4<&- 6>&-
 
