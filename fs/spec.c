@@ -780,8 +780,81 @@ out:
 	return r;
 }
 
+/* Loads text as one YAML document into p (p->error set on failure). */
+static int load_doc(const char *text, size_t len, struct parse *p)
+{
+	yaml_parser_t parser;
+
+	if (len > ZF_SPEC_MAX) {
+		snprintf(p->error->msg, sizeof(p->error->msg), "the spec is larger than %u bytes",
+			 ZF_SPEC_MAX);
+		return -EINVAL;
+	}
+	if (memchr(text, '\0', len)) {
+		snprintf(p->error->msg, sizeof(p->error->msg), "the spec contains a NUL byte");
+		return -EINVAL;
+	}
+	if (!yaml_parser_initialize(&parser))
+		return -ENOMEM;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &p->doc)) {
+		p->error->line = (int)parser.problem_mark.line + 1;
+		p->error->column = (int)parser.problem_mark.column + 1;
+		snprintf(p->error->msg, sizeof(p->error->msg), "YAML: %s%s%s",
+			 parser.problem ? parser.problem : "syntax error",
+			 parser.context ? " " : "", parser.context ? parser.context : "");
+		yaml_parser_delete(&parser);
+		return -EINVAL;
+	}
+	yaml_parser_delete(&parser);
+	return 0;
+}
+
+static struct zf_container_spec *container_spec_new(void)
+{
+	struct zf_container_spec *spec = calloc(1, sizeof(*spec));
+
+	if (spec)
+		spec->cfg = calloc(1, sizeof(*spec->cfg));
+	if (!spec || !spec->cfg) {
+		free(spec);
+		return NULL;
+	}
+	snprintf(spec->cfg->restart_policy, sizeof(spec->cfg->restart_policy), "no");
+	return spec;
+}
+
 static int parse_doc(const char *text, size_t len, bool sandbox,
-		     struct zf_container_spec **ret_spec, struct zf_spec_error *ret_error);
+		     struct zf_container_spec **ret_spec, struct zf_spec_error *ret_error)
+{
+	struct zf_spec_error error = { 0 };
+	struct parse p = { .error = &error };
+	struct zf_container_spec *spec = NULL;
+	int r;
+
+	r = load_doc(text, len, &p);
+	if (r < 0) {
+		if (r == -EINVAL)
+			*ret_error = error;
+		return r;
+	}
+	spec = container_spec_new();
+	if (!spec) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = sandbox ? parse_sandbox_root(&p, spec) : parse_root(&p, spec);
+	if (r == 0) {
+		*ret_spec = spec;
+		spec = NULL;
+	} else if (r == -EINVAL) {
+		*ret_error = error;
+	}
+out:
+	zf_container_spec_free(spec);
+	yaml_document_delete(&p.doc);
+	return r;
+}
 
 int zf_spec_parse_container(const char *text, size_t len, struct zf_container_spec **ret_spec,
 			    struct zf_spec_error *ret_error)
@@ -805,60 +878,6 @@ int zf_spec_parse(enum zf_kind kind, const char *text, size_t len,
 	return -EOPNOTSUPP;
 }
 
-static int parse_doc(const char *text, size_t len, bool sandbox,
-		     struct zf_container_spec **ret_spec, struct zf_spec_error *ret_error)
-{
-	struct zf_spec_error error = { 0 };
-	struct parse p = { .error = &error };
-	struct zf_container_spec *spec = NULL;
-	yaml_parser_t parser;
-	int r;
-
-	if (len > ZF_SPEC_MAX) {
-		snprintf(error.msg, sizeof(error.msg), "the spec is larger than %u bytes", ZF_SPEC_MAX);
-		*ret_error = error;
-		return -EINVAL;
-	}
-	if (memchr(text, '\0', len)) {
-		snprintf(error.msg, sizeof(error.msg), "the spec contains a NUL byte");
-		*ret_error = error;
-		return -EINVAL;
-	}
-	if (!yaml_parser_initialize(&parser))
-		return -ENOMEM;
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &p.doc)) {
-		error.line = (int)parser.problem_mark.line + 1;
-		error.column = (int)parser.problem_mark.column + 1;
-		snprintf(error.msg, sizeof(error.msg), "YAML: %s%s%s",
-			 parser.problem ? parser.problem : "syntax error",
-			 parser.context ? " " : "", parser.context ? parser.context : "");
-		yaml_parser_delete(&parser);
-		*ret_error = error;
-		return -EINVAL;
-	}
-	spec = calloc(1, sizeof(*spec));
-	if (spec)
-		spec->cfg = calloc(1, sizeof(*spec->cfg));
-	if (!spec || !spec->cfg) {
-		r = -ENOMEM;
-		goto out;
-	}
-	snprintf(spec->cfg->restart_policy, sizeof(spec->cfg->restart_policy), "no");
-	r = sandbox ? parse_sandbox_root(&p, spec) : parse_root(&p, spec);
-	if (r == 0) {
-		*ret_spec = spec;
-		spec = NULL;
-	} else if (r == -EINVAL) {
-		*ret_error = error;
-	}
-out:
-	zf_container_spec_free(spec);
-	yaml_document_delete(&p.doc);
-	yaml_parser_delete(&parser);
-	return r;
-}
-
 void zf_container_spec_free(struct zf_container_spec *spec)
 {
 	if (!spec)
@@ -879,4 +898,468 @@ void zf_spec_error_format(const struct zf_spec_error *e, char *buf, size_t size)
 		snprintf(buf, size, "line %d, column %d: %s", e->line, e->column, e->msg);
 	else
 		snprintf(buf, size, "%s", e->msg);
+}
+
+/* ---- capsules ---------------------------------------------------------- */
+
+static void members_free(struct zf_capsule_member *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(m[i].name);
+		zf_container_spec_free(m[i].spec);
+	}
+	free(m);
+}
+
+void zf_capsule_spec_free(struct zf_capsule_spec *spec)
+{
+	if (!spec)
+		return;
+	free(spec->name);
+	for (size_t i = 0; i < spec->n_labels; i++) {
+		free(spec->labels[i].key);
+		free(spec->labels[i].value);
+	}
+	free(spec->labels);
+	for (size_t i = 0; i < spec->n_annotations; i++) {
+		free(spec->annotations[i].key);
+		free(spec->annotations[i].value);
+	}
+	free(spec->annotations);
+	free(spec->host_selector);
+	members_free(spec->containers, spec->n_containers);
+	members_free(spec->init_containers, spec->n_init_containers);
+	for (size_t i = 0; i < spec->n_volumes; i++) {
+		free(spec->volumes[i].name);
+		free(spec->volumes[i].zunfs_volume);
+		free(spec->volumes[i].cinder_id);
+	}
+	free(spec->volumes);
+	free(spec);
+}
+
+/* One entry of containers[] or initContainers[]: a container's keys, plus
+ * name, stdin (Zun) and imageDriver; restartPolicy and sandbox belong to the
+ * capsule. */
+static int parse_member(struct parse *p, yaml_node_t *n, const char *list, size_t index,
+			struct zf_capsule_member *m)
+{
+	char **args = NULL;
+	int r = 0;
+
+	if (n->type != YAML_MAPPING_NODE)
+		return fail_at(p, n, "%s[%zu] must be a map of container keys", list, index);
+	m->line = (int)n->start_mark.line + 1;
+	m->column = (int)n->start_mark.column + 1;
+	m->spec = container_spec_new();
+	if (!m->spec)
+		return -ENOMEM;
+	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
+	     pr++) {
+		yaml_node_t *k = node_at(p, pr->key), *v = node_at(p, pr->value);
+		const char *key = scalar(k), *s;
+
+		if (!key) {
+			r = fail_at(p, k, "keys must be plain words");
+			break;
+		}
+		for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < pr; q++) {
+			const char *other = scalar(node_at(p, q->key));
+
+			if (other && strcmp(other, key) == 0) {
+				r = fail_at(p, k, "%s[%zu]: '%s' is given twice", list, index, key);
+				goto out;
+			}
+		}
+		if (strcmp(key, "name") == 0) {
+			r = want_string_dup(p, v, "name", &m->name);
+			if (r == 0 && zf_name_check(m->name) < 0)
+				r = fail_at(p, v,
+					    "%s[%zu]: name '%s' is not a valid name "
+					    "([a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 63)",
+					    list, index, m->name);
+		} else if (strcmp(key, "stdin") == 0) {
+			r = want_bool(p, v, "stdin", &m->spec->cfg->stdin_open);
+		} else if (strcmp(key, "imageDriver") == 0) {
+			r = want_scalar(p, v, "imageDriver", &s);
+			if (r == 0 && strcasecmp(s, "docker") != 0)
+				r = fail_at(p, v,
+					    "imageDriver: '%s' is not supported: images come from "
+					    "the Docker engine (imageDriver: docker)",
+					    s);
+		} else if (strcmp(key, "restartPolicy") == 0 || strcmp(key, "sandbox") == 0) {
+			r = fail_at(p, k, "%s[%zu]: '%s' belongs to the capsule, not a container",
+				    list, index, key);
+		} else {
+			r = parse_key(p, key, k, v, m->spec, &args);
+		}
+		if (r < 0)
+			break;
+	}
+	if (r == 0 && !m->spec->cfg->image)
+		r = fail_at(p, n, "%s[%zu]: 'image' is required", list, index);
+	if (r == 0)
+		r = join_args(m->spec->cfg, args);
+	if (r == 0)
+		args = NULL;
+out:
+	words_free(args);
+	return r;
+}
+
+static int parse_members(struct parse *p, yaml_node_t *n, const char *list,
+			 struct zf_capsule_member **ret, size_t *ret_n)
+{
+	size_t count;
+
+	if (n->type != YAML_SEQUENCE_NODE)
+		return fail_at(p, n, "%s must be a list of containers", list);
+	count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	*ret = calloc(count ? count : 1, sizeof(**ret));
+	if (!*ret)
+		return -ENOMEM;
+	for (size_t i = 0; i < count; i++) {
+		int r = parse_member(p, node_at(p, n->data.sequence.items.start[i]), list, i,
+				     &(*ret)[i]);
+
+		(*ret_n)++;
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* A size in GB: a whole number, optionally with "G", "GB" or "Gi". */
+static int want_gb(struct parse *p, yaml_node_t *v, const char *what, int64_t *ret)
+{
+	const char *s;
+	char *end;
+	long long n;
+	int r = want_scalar(p, v, what, &s);
+
+	if (r < 0)
+		return r;
+	n = strtoll(s, &end, 10);
+	if (end == s || n <= 0 || n > 1000000 ||
+	    (*end && strcmp(end, "G") && strcmp(end, "GB") && strcmp(end, "Gi")))
+		return fail_at(p, v, "%s: '%s' is not a size in GB (e.g. 5 or 5G)", what, s);
+	*ret = n;
+	return 0;
+}
+
+static int parse_volume(struct parse *p, yaml_node_t *n, size_t index, struct zf_capsule_volume *vol)
+{
+	yaml_node_t *cinder = NULL;
+	int kinds = 0, r = 0;
+
+	if (n->type != YAML_MAPPING_NODE)
+		return fail_at(p, n, "volumes[%zu] must be a map: {name, volume} or {name, cinder}",
+			       index);
+	vol->line = (int)n->start_mark.line + 1;
+	vol->column = (int)n->start_mark.column + 1;
+	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
+	     pr++) {
+		yaml_node_t *k = node_at(p, pr->key), *v = node_at(p, pr->value);
+		const char *key = scalar(k);
+
+		if (key && strcmp(key, "name") == 0) {
+			r = want_string_dup(p, v, "volume name", &vol->name);
+		} else if (key && strcmp(key, "volume") == 0) {
+			r = want_string_dup(p, v, "volume", &vol->zunfs_volume);
+			kinds++;
+		} else if (key && strcmp(key, "cinder") == 0) {
+			cinder = v;
+			kinds++;
+		} else {
+			r = fail_at(p, k,
+				    "volumes[%zu]: unknown key '%s' (name, and volume: VOLUME or "
+				    "cinder: {volumeID | size, autoRemove})",
+				    index, key ? key : "?");
+		}
+		if (r < 0)
+			return r;
+	}
+	if (!vol->name)
+		return fail_at(p, n, "volumes[%zu]: a volume needs a name", index);
+	if (kinds != 1)
+		return fail_at(p, n, "volumes[%zu] '%s': give exactly one of volume: or cinder:", index,
+			       vol->name);
+	if (!cinder)
+		return 0;
+	if (cinder->type != YAML_MAPPING_NODE)
+		return fail_at(p, cinder, "cinder must be a map: {volumeID} or {size, autoRemove}");
+	for (yaml_node_pair_t *pr = cinder->data.mapping.pairs.start;
+	     pr < cinder->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = node_at(p, pr->key), *v = node_at(p, pr->value);
+		const char *key = scalar(k);
+
+		if (key && strcmp(key, "volumeID") == 0)
+			r = want_string_dup(p, v, "volumeID", &vol->cinder_id);
+		else if (key && strcmp(key, "size") == 0)
+			r = want_gb(p, v, "cinder size", &vol->cinder_size_gb);
+		else if (key && strcmp(key, "autoRemove") == 0)
+			r = want_bool(p, v, "autoRemove", &vol->auto_remove);
+		else
+			r = fail_at(p, k, "cinder: unknown key '%s' (volumeID, size, autoRemove)",
+				    key ? key : "?");
+		if (r < 0)
+			return r;
+	}
+	if (!!vol->cinder_id == !!vol->cinder_size_gb)
+		return fail_at(p, cinder, "cinder: give volumeID (adopt) or size (make), not both");
+	return 0;
+}
+
+/* Always | OnFailure | Never (Kubernetes'), also Zun's words; as engine words. */
+static int parse_capsule_restart(struct parse *p, yaml_node_t *v, struct zf_capsule_spec *c)
+{
+	struct zf_container_config tmp = { .restart_policy = "" };
+	int r = parse_restart(p, v, &tmp);
+
+	if (r == 0)
+		memcpy(c->restart_policy, tmp.restart_policy, sizeof(c->restart_policy));
+	return r;
+}
+
+/* A map of strings (labels, annotations) into kv, n. */
+static int parse_string_map(struct parse *p, yaml_node_t *v, struct zf_kv **kv, size_t *n)
+{
+	struct zf_container_config tmp = { .labels = NULL };
+	int r = parse_labels(p, v, &tmp);
+
+	*kv = tmp.labels;
+	*n = tmp.n_labels;
+	return r;
+}
+
+static int parse_capsule_spec(struct parse *p, yaml_node_t *n, struct zf_capsule_spec *c,
+			      bool *ret_policy_set)
+{
+	if (n->type != YAML_MAPPING_NODE)
+		return fail_at(p, n, "spec must be a map (containers, initContainers, volumes)");
+	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
+	     pr++) {
+		yaml_node_t *k = node_at(p, pr->key), *v = node_at(p, pr->value);
+		const char *key = scalar(k);
+		int r;
+
+		if (key && strcmp(key, "containers") == 0) {
+			r = parse_members(p, v, "containers", &c->containers, &c->n_containers);
+		} else if (key && strcmp(key, "initContainers") == 0) {
+			r = parse_members(p, v, "initContainers", &c->init_containers,
+					  &c->n_init_containers);
+		} else if (key && strcmp(key, "volumes") == 0) {
+			size_t count;
+
+			if (v->type != YAML_SEQUENCE_NODE)
+				return fail_at(p, v, "volumes must be a list");
+			count = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+			c->volumes = calloc(count ? count : 1, sizeof(*c->volumes));
+			if (!c->volumes)
+				return -ENOMEM;
+			r = 0;
+			for (size_t i = 0; i < count && r == 0; i++) {
+				r = parse_volume(p, node_at(p, v->data.sequence.items.start[i]), i,
+						 &c->volumes[i]);
+				c->n_volumes++;
+			}
+		} else if (key && strcmp(key, "restartPolicy") == 0) {
+			r = parse_capsule_restart(p, v, c);
+			*ret_policy_set = true;
+		} else {
+			r = fail_at(p, k,
+				    "spec: unknown key '%s' (containers, initContainers, volumes, "
+				    "restartPolicy)",
+				    key ? key : "?");
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int parse_metadata(struct parse *p, yaml_node_t *n, struct zf_capsule_spec *c)
+{
+	if (n->type != YAML_MAPPING_NODE)
+		return fail_at(p, n, "metadata must be a map (name, labels, annotations)");
+	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
+	     pr++) {
+		yaml_node_t *k = node_at(p, pr->key), *v = node_at(p, pr->value);
+		const char *key = scalar(k);
+		int r;
+
+		if (key && strcmp(key, "name") == 0)
+			r = want_string_dup(p, v, "metadata.name", &c->name);
+		/* "lables" as the capsule spec's own sample spells it */
+		else if (key && (strcmp(key, "labels") == 0 || strcmp(key, "lables") == 0))
+			r = parse_string_map(p, v, &c->labels, &c->n_labels);
+		else if (key && strcmp(key, "annotations") == 0)
+			r = parse_string_map(p, v, &c->annotations, &c->n_annotations);
+		else
+			r = fail_at(p, k, "metadata: unknown key '%s' (name, labels, annotations)",
+				    key ? key : "?");
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Fails at a place noted while parsing. */
+static int fail_at_mark(struct parse *p, int line, int column, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail_at_mark(struct parse *p, int line, int column, const char *fmt, ...)
+{
+	va_list ap;
+
+	p->error->line = line;
+	p->error->column = column;
+	va_start(ap, fmt);
+	vsnprintf(p->error->msg, sizeof(p->error->msg), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* What spans the whole capsule: names unique, mounts naming declared volumes. */
+static int validate_capsule(struct parse *p, yaml_node_t *root, struct zf_capsule_spec *c)
+{
+	struct zf_capsule_member *lists[2] = { c->init_containers, c->containers };
+	size_t counts[2] = { c->n_init_containers, c->n_containers };
+	size_t total = 0;
+
+	if (c->n_containers == 0)
+		return fail_at(p, root, "spec.containers: a capsule needs at least one container");
+	for (size_t i = 0; i < c->n_volumes; i++)
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(c->volumes[i].name, c->volumes[j].name) == 0)
+				return fail_at_mark(p, c->volumes[i].line, c->volumes[i].column,
+						    "volumes: '%s' is declared twice",
+						    c->volumes[i].name);
+	for (int l = 0; l < 2; l++) {
+		for (size_t i = 0; i < counts[l]; i++, total++) {
+			struct zf_capsule_member *m = &lists[l][i];
+
+			if (!m->name && asprintf(&m->name, "container-%zu", total) < 0) {
+				m->name = NULL;
+				return -ENOMEM;
+			}
+			for (size_t k = 0; k < m->spec->n_mounts; k++) {
+				bool found = false;
+
+				for (size_t v = 0; v < c->n_volumes; v++)
+					found = found || strcmp(c->volumes[v].name,
+								m->spec->mounts[k].name) == 0;
+				if (!found)
+					return fail_at_mark(p, m->line, m->column,
+							    "container '%s': volumeMounts names '%s', "
+							    "which spec.volumes does not declare",
+							    m->name, m->spec->mounts[k].name);
+			}
+		}
+	}
+	/* every name once, init containers included: each is a directory */
+	for (int l = 0; l < 2; l++)
+		for (size_t i = 0; i < counts[l]; i++)
+			for (int l2 = 0; l2 <= l; l2++)
+				for (size_t j = 0; j < (l2 == l ? i : counts[l2]); j++)
+					if (strcmp(lists[l][i].name, lists[l2][j].name) == 0)
+						return fail_at_mark(p, lists[l][i].line,
+								    lists[l][i].column,
+								    "two containers are named '%s'",
+								    lists[l][i].name);
+	return 0;
+}
+
+static int parse_capsule_root(struct parse *p, struct zf_capsule_spec *c)
+{
+	yaml_node_t *root = yaml_document_get_root_node(&p->doc), *spec = NULL;
+	bool policy_set = false;
+
+	if (!root || (root->type == YAML_SCALAR_NODE && !*scalar(root)))
+		return fail_at(p, NULL, "the spec is empty: a capsule needs spec.containers");
+	if (root->type != YAML_MAPPING_NODE)
+		return fail_at(p, root, "the spec must be a map (apiVersion, kind, metadata, spec)");
+	snprintf(c->restart_policy, sizeof(c->restart_policy), "always");
+	for (yaml_node_pair_t *pr = root->data.mapping.pairs.start;
+	     pr < root->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = node_at(p, pr->key), *v = node_at(p, pr->value);
+		const char *key = scalar(k), *s;
+		int r;
+
+		if (!key)
+			return fail_at(p, k, "keys must be plain words");
+		for (yaml_node_pair_t *q = root->data.mapping.pairs.start; q < pr; q++) {
+			const char *other = scalar(node_at(p, q->key));
+
+			if (other && strcmp(other, key) == 0)
+				return fail_at(p, k, "'%s' is given twice", key);
+		}
+		if (strcmp(key, "apiVersion") == 0 || strcmp(key, "capsuleVersion") == 0) {
+			r = want_scalar(p, v, key, &s);
+			if (r == 0 && strcmp(s, "beta") && strcmp(s, "v1") && strcmp(s, "1.0"))
+				r = fail_at(p, v, "%s: '%s' is not one of beta, v1", key, s);
+		} else if (strcmp(key, "kind") == 0) {
+			r = want_scalar(p, v, "kind", &s);
+			if (r == 0 && strcasecmp(s, "capsule") && strcasecmp(s, "pod"))
+				r = fail_at(p, v, "kind: '%s' is not capsule (or Pod)", s);
+		} else if (strcmp(key, "metadata") == 0) {
+			r = parse_metadata(p, v, c);
+		} else if (strcmp(key, "restartPolicy") == 0) {
+			if (policy_set)
+				return fail_at(p, k, "restartPolicy is given twice (here and in spec)");
+			r = parse_capsule_restart(p, v, c);
+			policy_set = true;
+		} else if (strcmp(key, "hostSelector") == 0) {
+			r = want_string_dup(p, v, "hostSelector", &c->host_selector);
+		} else if (strcmp(key, "spec") == 0) {
+			spec = v;
+			r = 0;
+		} else {
+			r = fail_at(p, k,
+				    "unknown key '%s' (apiVersion, kind, metadata, restartPolicy, "
+				    "hostSelector, spec, capsuleVersion)",
+				    key);
+		}
+		if (r < 0)
+			return r;
+	}
+	if (!spec)
+		return fail_at(p, root, "'spec' is required (spec.containers)");
+	{
+		bool spec_policy = false;
+		int r = parse_capsule_spec(p, spec, c, &spec_policy);
+
+		if (r < 0)
+			return r;
+		if (spec_policy && policy_set)
+			return fail_at(p, spec, "restartPolicy is given twice (here and at the top)");
+	}
+	return validate_capsule(p, spec, c);
+}
+
+int zf_spec_parse_capsule(const char *text, size_t len, struct zf_capsule_spec **ret_spec,
+			  struct zf_spec_error *ret_error)
+{
+	struct zf_spec_error error = { 0 };
+	struct parse p = { .error = &error };
+	struct zf_capsule_spec *c;
+	int r;
+
+	r = load_doc(text, len, &p);
+	if (r < 0) {
+		if (r == -EINVAL)
+			*ret_error = error;
+		return r;
+	}
+	c = calloc(1, sizeof(*c));
+	r = c ? parse_capsule_root(&p, c) : -ENOMEM;
+	if (r == 0) {
+		*ret_spec = c;
+		c = NULL;
+	} else if (r == -EINVAL) {
+		*ret_error = error;
+	}
+	zf_capsule_spec_free(c);
+	yaml_document_delete(&p.doc);
+	return r;
 }

@@ -55,6 +55,49 @@ int zf_spec_parse(enum zf_kind kind, const char *text, size_t len,
 
 void zf_container_spec_free(struct zf_container_spec *spec);
 
+/* A capsule's volume: a zunfs volume by name, or a Cinder volume (adopted
+ * by id, or made with a size). */
+struct zf_capsule_volume {
+	char *name;
+	char *zunfs_volume; /* {name, volume: VOLUME} */
+	char *cinder_id; /* {name, cinder: {volumeID: ID}} */
+	int64_t cinder_size_gb; /* {name, cinder: {size: GB, autoRemove: bool}} */
+	bool auto_remove;
+	int line, column;
+};
+
+struct zf_capsule_member {
+	char *name; /* a valid object name; "container-N" when the spec gives none */
+	struct zf_container_spec *spec; /* sandbox NULL: members join the capsule's */
+	int line, column; /* where it is in the YAML, for errors */
+};
+
+/*
+ * A capsule (the capsule spec's YAML, the fields OpenStack Zun's code takes,
+ * and Kubernetes Pod spellings with the same meaning), validated whole:
+ * names unique across containers and initContainers, every volumeMount
+ * names a declared volume, each container's keys as for a container.
+ */
+struct zf_capsule_spec {
+	char *name; /* metadata.name, or NULL */
+	struct zf_kv *labels;
+	size_t n_labels;
+	struct zf_kv *annotations;
+	size_t n_annotations;
+	char restart_policy[16]; /* "always" (default), "on-failure", "no" */
+	char *host_selector;
+	struct zf_capsule_member *containers;
+	size_t n_containers;
+	struct zf_capsule_member *init_containers; /* run in order, each to exit 0 */
+	size_t n_init_containers;
+	struct zf_capsule_volume *volumes;
+	size_t n_volumes;
+};
+
+int zf_spec_parse_capsule(const char *text, size_t len, struct zf_capsule_spec **ret_spec,
+			  struct zf_spec_error *ret_error);
+void zf_capsule_spec_free(struct zf_capsule_spec *spec);
+
 /* "line 3, column 5: unknown key 'foo'" (or just the message for line 0). */
 void zf_spec_error_format(const struct zf_spec_error *e, char *buf, size_t size);
 

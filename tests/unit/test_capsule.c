@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Capsule YAML: the capsule spec's sample, Zun's fields and Pod spellings
+ * (tests/fixtures/capsules/), and a corpus of bad capsules, each with the
+ * message and line it must give.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../fs/spec.h"
+#include "fixture.h"
+
+static struct zf_capsule_spec *parse_fixture(const char *name)
+{
+	struct zf_capsule_spec *c = NULL;
+	struct zf_spec_error e = { 0 };
+	char *text = fixture(name);
+	int r;
+
+	assert_non_null(text);
+	r = zf_spec_parse_capsule(text, strlen(text), &c, &e);
+	if (r != 0)
+		print_error("%s: line %d col %d: %s\n", name, e.line, e.column, e.msg);
+	assert_int_equal(r, 0);
+	free(text);
+	return c;
+}
+
+static void test_sample(void **state)
+{
+	struct zf_capsule_spec *c = parse_fixture("capsules/sample.yaml");
+	const struct zf_container_config *cfg;
+
+	(void)state;
+	assert_string_equal(c->name, "capsule-example");
+	assert_int_equal(c->n_labels, 1);
+	assert_string_equal(c->labels[0].key, "app");
+	assert_string_equal(c->restart_policy, "always");
+	assert_string_equal(c->host_selector, "node1");
+	assert_int_equal(c->n_containers, 1);
+	assert_string_equal(c->containers[0].name, "container-0");
+	cfg = c->containers[0].spec->cfg;
+	assert_string_equal(cfg->command[0], "echo");
+	assert_string_equal(cfg->command[1], "Hello World");
+	assert_string_equal(cfg->workdir, "/root");
+	assert_int_equal(cfg->nano_cpus, 1000000000);
+	assert_int_equal(cfg->memory_bytes, 2000000000);
+	assert_int_equal(cfg->ports[0].host_port, 80);
+	assert_true(c->containers[0].spec->mounts[0].read_only);
+	assert_int_equal(c->n_volumes, 1);
+	assert_int_equal(c->volumes[0].cinder_size_gb, 5);
+	assert_true(c->volumes[0].auto_remove);
+	zf_capsule_spec_free(c);
+}
+
+static void test_zun_fields(void **state)
+{
+	struct zf_capsule_spec *c = parse_fixture("capsules/zun.yaml");
+
+	(void)state;
+	assert_string_equal(c->restart_policy, "on-failure");
+	assert_string_equal(c->annotations[0].value, "ops");
+	assert_int_equal(c->n_init_containers, 1);
+	assert_string_equal(c->init_containers[0].name, "setup");
+	assert_true(c->containers[0].spec->cfg->stdin_open);
+	assert_true(c->containers[0].spec->cfg->tty);
+	assert_string_equal(c->volumes[0].zunfs_volume, "scratch");
+	assert_string_equal(c->volumes[1].cinder_id, "9f7a3e1c-0000-4000-8000-000000000001");
+	zf_capsule_spec_free(c);
+}
+
+static void test_pod(void **state)
+{
+	struct zf_capsule_spec *c = parse_fixture("capsules/pod.yaml");
+
+	(void)state;
+	assert_string_equal(c->restart_policy, "no");
+	assert_int_equal(c->n_containers, 2);
+	assert_string_equal(c->containers[0].spec->cfg->workdir, "/srv");
+	assert_string_equal(c->containers[0].spec->cfg->env[0].key, "PORT");
+	assert_string_equal(c->containers[0].spec->cfg->env[0].value, "8080");
+	assert_string_equal(c->containers[1].name, "client");
+	assert_int_equal(c->containers[1].spec->cfg->nano_cpus, 250000000);
+	zf_capsule_spec_free(c);
+}
+
+#define HEAD "kind: capsule\nspec:\n  containers:\n"
+
+static const struct {
+	const char *text;
+	int line;
+	const char *msg;
+} bad[] = {
+	{ "", 0, "the spec is empty" },
+	{ "kind: capsule\n", 1, "'spec' is required" },
+	{ "kind: Deployment\nspec: {}\n", 1, "kind: 'Deployment' is not capsule" },
+	{ "apiVersion: v2\nspec: {}\n", 1, "apiVersion: 'v2' is not one of" },
+	{ "kind: capsule\nspec:\n  containers: []\n", 3, "spec.containers: a capsule needs at least one" },
+	{ "kind: capsule\nspec:\n  nodeSelector: {a: b}\n", 3, "spec: unknown key 'nodeSelector'" },
+	{ "kind: capsule\nstatus: {}\nspec: {}\n", 2, "unknown key 'status'" },
+	{ "kind: capsule\nmetadata: {namespace: x}\nspec: {}\n", 2, "metadata: unknown key 'namespace'" },
+	{ HEAD "  - {name: a, image: busybox}\n  - {name: a, image: busybox}\n", 5, "two containers are named 'a'" },
+	{ "kind: capsule\nspec:\n  initContainers:\n  - {name: a, image: busybox}\n  containers:\n  - {name: a, image: busybox}\n", 6, "two containers are named 'a'" },
+	{ HEAD "  - {name: a, image: busybox, volumeMounts: [{name: v, mountPath: /v}]}\n", 4, "container 'a': volumeMounts names 'v', which spec.volumes does not declare" },
+	{ HEAD "  - {name: a, image: busybox, livenessProbe: {}}\n", 4, "unknown key 'livenessProbe'" },
+	{ HEAD "  - {name: a, image: busybox, securityContext: {privileged: true}}\n", 4, "unknown key 'securityContext'" },
+	{ HEAD "  - {name: a, image: busybox, resources: {requests: {memory: 2Q}}}\n", 4, "resources.requests.memory: '2Q'" },
+	{ HEAD "  - {name: a, image: busybox, imageDriver: Glance}\n", 4, "imageDriver: 'Glance' is not supported" },
+	{ HEAD "  - {name: a, image: busybox, restartPolicy: Always}\n", 4, "containers[0]: 'restartPolicy' belongs to the capsule" },
+	{ HEAD "  - {name: a, image: busybox, sandbox: s}\n", 4, "containers[0]: 'sandbox' belongs to the capsule" },
+	{ HEAD "  - {name: 'bad name', image: busybox}\n", 4, "containers[0]: name 'bad name' is not a valid name" },
+	{ HEAD "  - {name: a}\n", 4, "containers[0]: 'image' is required" },
+	{ HEAD "  - just-a-string\n", 4, "containers[0] must be a map" },
+	{ "restartPolicy: Never\nspec:\n  restartPolicy: Always\n  containers:\n  - {image: busybox}\n", 3, "restartPolicy is given twice" },
+	{ "restartPolicy: Sometimes\nspec: {}\n", 1, "restartPolicy: 'Sometimes'" },
+	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, cinder: {volumeID: x, size: 1}}\n", 6, "cinder: give volumeID (adopt) or size (make), not both" },
+	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v}\n", 6, "volumes[0] 'v': give exactly one of volume: or cinder:" },
+	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, volume: a}\n  - {name: v, volume: b}\n", 7, "volumes: 'v' is declared twice" },
+	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, cinder: {size: big}}\n", 6, "cinder size: 'big' is not a size in GB" },
+	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, hostPath: /etc}\n", 6, "volumes[0]: unknown key 'hostPath'" },
+	{ "kind: capsule\nspec:\n  containers:\n  - image: busybox\n   bad: indent\n", 5, "YAML: " },
+};
+
+static void test_bad(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct zf_capsule_spec *c = NULL;
+		struct zf_spec_error e = { 0 };
+		int r = zf_spec_parse_capsule(bad[i].text, strlen(bad[i].text), &c, &e);
+
+		if (r != -EINVAL || strncmp(e.msg, bad[i].msg, strlen(bad[i].msg)) != 0 ||
+		    e.line != bad[i].line)
+			fail_msg("case %zu: r=%d line %d '%s'; expected line %d '%s...'", i, r, e.line,
+				 e.msg, bad[i].line, bad[i].msg);
+		assert_null(c);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sample),
+		cmocka_unit_test(test_zun_fields),
+		cmocka_unit_test(test_pod),
+		cmocka_unit_test(test_bad),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
