@@ -43,6 +43,20 @@ static const char *scalar(yaml_node_t *n)
 	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
 }
 
+/* Fails if the key at pr was given earlier in the same map. */
+static int check_unique_key(struct parse *p, yaml_node_t *map, yaml_node_pair_t *pr)
+{
+	const char *key = scalar(node_at(p, pr->key));
+
+	for (yaml_node_pair_t *q = map->data.mapping.pairs.start; key && q < pr; q++) {
+		const char *other = scalar(node_at(p, q->key));
+
+		if (other && strcmp(other, key) == 0)
+			return fail_at(p, node_at(p, pr->key), "'%s' is given twice", key);
+	}
+	return 0;
+}
+
 /* A scalar, or fails naming what was wanted. */
 static int want_scalar(struct parse *p, yaml_node_t *n, const char *what, const char **ret)
 {
@@ -273,6 +287,9 @@ static int parse_env(struct parse *p, yaml_node_t *n, struct zf_container_config
 				yaml_node_t *k = node_at(p, pr->key), *v = node_at(p, pr->value);
 				const char *ks = scalar(k);
 
+				if (check_unique_key(p, item, pr) < 0)
+					return -EINVAL;
+
 				if (ks && strcmp(ks, "name") == 0)
 					r = want_scalar(p, v, "env name", &name);
 				else if (ks && strcmp(ks, "value") == 0)
@@ -439,6 +456,8 @@ static int parse_quantities(struct parse *p, yaml_node_t *n, const char *what,
 		const char *ks = scalar(k), *vs;
 		int r;
 
+		if (check_unique_key(p, n, pr) < 0)
+			return -EINVAL;
 		if (ks && strcmp(ks, "cpu") == 0) {
 			if ((r = want_scalar(p, v, "cpu", &vs)) < 0)
 				return r;
@@ -536,6 +555,9 @@ static int parse_ports(struct parse *p, yaml_node_t *n, struct zf_container_conf
 			yaml_node_t *k = node_at(p, pr->key), *v = node_at(p, pr->value);
 			const char *ks = scalar(k), *vs;
 
+			if (check_unique_key(p, item, pr) < 0)
+				return -EINVAL;
+
 			if (ks && strcmp(ks, "containerPort") == 0) {
 				r = want_port_number(p, v, "containerPort", &port->container_port);
 			} else if (ks && strcmp(ks, "hostPort") == 0) {
@@ -589,6 +611,9 @@ static int parse_mounts(struct parse *p, yaml_node_t *n, struct zf_container_spe
 		     pr < item->data.mapping.pairs.top; pr++) {
 			yaml_node_t *k = node_at(p, pr->key), *v = node_at(p, pr->value);
 			const char *ks = scalar(k);
+
+			if (check_unique_key(p, item, pr) < 0)
+				return -EINVAL;
 
 			if (ks && strcmp(ks, "name") == 0)
 				r = want_string_dup(p, v, "volumeMounts name", &m->name);
@@ -902,6 +927,7 @@ void zf_spec_error_format(const struct zf_spec_error *e, char *buf, size_t size)
 
 /* ---- capsules ---------------------------------------------------------- */
 
+
 static void members_free(struct zf_capsule_member *m, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -1062,6 +1088,9 @@ static int parse_volume(struct parse *p, yaml_node_t *n, size_t index, struct zf
 		yaml_node_t *k = node_at(p, pr->key), *v = node_at(p, pr->value);
 		const char *key = scalar(k);
 
+		if (check_unique_key(p, n, pr) < 0)
+			return -EINVAL;
+
 		if (key && strcmp(key, "name") == 0) {
 			r = want_string_dup(p, v, "volume name", &vol->name);
 		} else if (key && strcmp(key, "volume") == 0) {
@@ -1092,6 +1121,9 @@ static int parse_volume(struct parse *p, yaml_node_t *n, size_t index, struct zf
 	     pr < cinder->data.mapping.pairs.top; pr++) {
 		yaml_node_t *k = node_at(p, pr->key), *v = node_at(p, pr->value);
 		const char *key = scalar(k);
+
+		if (check_unique_key(p, cinder, pr) < 0)
+			return -EINVAL;
 
 		if (key && strcmp(key, "volumeID") == 0)
 			r = want_string_dup(p, v, "volumeID", &vol->cinder_id);
@@ -1141,6 +1173,9 @@ static int parse_capsule_spec(struct parse *p, yaml_node_t *n, struct zf_capsule
 	     pr++) {
 		yaml_node_t *k = node_at(p, pr->key), *v = node_at(p, pr->value);
 		const char *key = scalar(k);
+
+		if (check_unique_key(p, n, pr) < 0)
+			return -EINVAL;
 		int r;
 
 		if (key && strcmp(key, "containers") == 0) {
@@ -1186,6 +1221,9 @@ static int parse_metadata(struct parse *p, yaml_node_t *n, struct zf_capsule_spe
 	     pr++) {
 		yaml_node_t *k = node_at(p, pr->key), *v = node_at(p, pr->value);
 		const char *key = scalar(k);
+
+		if (check_unique_key(p, n, pr) < 0)
+			return -EINVAL;
 		int r;
 
 		if (key && strcmp(key, "name") == 0)

@@ -124,6 +124,10 @@ static const struct {
 	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, cinder: {size: big}}\n", 6, "cinder size: 'big' is not a size in GB" },
 	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, hostPath: /etc}\n", 6, "volumes[0]: unknown key 'hostPath'" },
 	{ "kind: capsule\nspec:\n  containers:\n  - image: busybox\n   bad: indent\n", 5, "YAML: " },
+	/* found by fuzzing: a key given twice must not be parsed twice */
+	{ HEAD "  - {image: busybox}\n  volumes: []\n  volumes: []\n", 6, "'volumes' is given twice" },
+	{ HEAD "  - {image: busybox}\n  containers: []\n", 5, "'containers' is given twice" },
+	{ "kind: capsule\nmetadata: {name: a, name: b}\nspec: {}\n", 2, "'name' is given twice" },
 };
 
 static void test_bad(void **state)
