@@ -206,7 +206,8 @@ static int docker_container_create(struct zf_engine *e, const struct zf_containe
 	if (!body)
 		return zf_err_set(err, ENOMEM, "out of memory");
 	/* named after the uuid, so a zunfs name is free again as soon as it is removed */
-	snprintf(path, sizeof(path), "/containers/create?name=zunfs-%s", owner->uuid);
+	snprintf(path, sizeof(path), "/containers/create?name=zunfs-%s%s%s", owner->uuid,
+		 owner->role ? "-" : "", owner->role ? owner->role : "");
 	r = call(e, "POST", path, body, CALL_TIMEOUT_S, &reply, err);
 	free(body);
 	if (r < 0)

@@ -103,6 +103,7 @@ int zf_docker_parse_list(const char *json, struct zf_container_summary **ret_lis
 			 get_str(labels, ZF_LABEL_INSTANCE));
 		copy_str(list[i].kind, sizeof(list[i].kind), get_str(labels, ZF_LABEL_KIND));
 		copy_str(list[i].name, sizeof(list[i].name), get_str(labels, ZF_LABEL_NAME));
+		copy_str(list[i].role, sizeof(list[i].role), get_str(labels, ZF_LABEL_ROLE));
 	}
 	*ret_list = list;
 	list = NULL;
@@ -193,6 +194,8 @@ static json_t *labels_json(const struct zf_container_config *cfg,
 	json_object_set_new(labels, ZF_LABEL_NAME, json_string(owner->name));
 	json_object_set_new(labels, ZF_LABEL_INSTANCE, json_string(owner->instance));
 	json_object_set_new(labels, ZF_LABEL_OWNER, json_string(uid));
+	if (owner->role)
+		json_object_set_new(labels, ZF_LABEL_ROLE, json_string(owner->role));
 	return labels;
 }
 

@@ -80,6 +80,7 @@ struct zf_owner_labels {
 	const char *name;
 	const char *instance; /* which zunfs state store made it */
 	unsigned owner_uid;
+	const char *role; /* NULL: the object's own container; "sandbox": its private sandbox */
 };
 
 #define ZF_LABEL_UUID "zunfs.uuid"
@@ -87,6 +88,7 @@ struct zf_owner_labels {
 #define ZF_LABEL_NAME "zunfs.name"
 #define ZF_LABEL_OWNER "zunfs.owner"
 #define ZF_LABEL_INSTANCE "zunfs.instance"
+#define ZF_LABEL_ROLE "zunfs.role"
 
 /* The engine's view of one container. */
 struct zf_container_state {
@@ -110,6 +112,7 @@ struct zf_container_summary {
 	char kind[16];
 	char name[72];
 	char state[16];
+	char role[16]; /* "" for an object's own container, "sandbox" for its private sandbox */
 };
 
 /* One engine event about a container. */

@@ -335,6 +335,52 @@ static int join_sandbox(struct zf_daemon *d, const char *uuid, const char *name,
 	return cfg->join_ns ? 0 : -ENOMEM;
 }
 
+/*
+ * sandbox=per-container: the container gets a sandbox of its own, the
+ * sandbox spec's model: an infra container labelled with the container's
+ * uuid and zunfs.role=sandbox, made and removed with it.
+ */
+static int private_sandbox(struct zf_daemon *d, const struct snapshot *snap,
+			   struct zf_container_config *cfg)
+{
+	const struct zf_engine_ops *ops = d->engine->ops;
+	struct zf_container_config *sb = calloc(1, sizeof(*sb));
+	struct zf_err err = { { 0 } };
+	struct zf_owner_labels owner = {
+		.uuid = snap->uuid,
+		.kind = zf_kind_word(snap->kind),
+		.name = snap->name,
+		.instance = zf_store_instance(d->store),
+		.owner_uid = snap->owner,
+		.role = "sandbox",
+	};
+	char *id = NULL;
+	int r;
+
+	if (!sb)
+		return -ENOMEM;
+	r = sandbox_config(d, snap->uuid, sb);
+	if (r == 0)
+		r = d->opts.sandbox_image ? ensure_image(d, snap->uuid, sb)
+					  : ensure_pause_image(d, snap->uuid);
+	if (r < 0)
+		goto out;
+	set_state(d, snap->uuid, NULL, NULL, "sandbox_creating");
+	r = ops->container_create(d->engine, sb, &owner, &id, &err);
+	if (r == 0)
+		r = ops->container_start(d->engine, id, &err);
+	if (r < 0) {
+		r = fail(d, snap->uuid, r, "making the container's sandbox", &err);
+		goto out;
+	}
+	cfg->join_ns = id;
+	id = NULL;
+out:
+	free(id);
+	zf_container_config_free(sb);
+	return r;
+}
+
 static int launch(struct zf_daemon *d, const char *uuid)
 {
 	const struct zf_engine_ops *ops = d->engine->ops;
@@ -378,6 +424,12 @@ static int launch(struct zf_daemon *d, const char *uuid)
 								      : ensure_image(d, uuid, spec->cfg);
 	if (r < 0)
 		goto out;
+	if (snap.kind == ZF_KIND_CONTAINER && !spec->sandbox &&
+	    strcmp(d->opts.sandbox_mode, "per-container") == 0) {
+		r = private_sandbox(d, &snap, spec->cfg);
+		if (r < 0)
+			goto out;
+	}
 
 	set_state(d, uuid, NULL, NULL, "container_creating");
 	{

@@ -62,8 +62,11 @@ void zf_options_usage(const char *progname)
 	       "  -o state=DIR           directory of the state database (default:\n"
 	       "                         $XDG_STATE_HOME/zunfs, ~/.local/state/zunfs, or\n"
 	       "                         /var/lib/zunfs for root)\n"
-	       "  -o sandbox_image=REF   image of sandbox containers (sandboxes: not yet)\n"
-	       "  -o sandbox=MODE        shared (default); per-container is not yet supported\n"
+	       "  -o sandbox_image=REF   image of sandbox containers (default: zunfs's own\n"
+	       "                         pause image, imported when absent)\n"
+	       "  -o sandbox=MODE        shared (default): containers join a sandbox only when\n"
+	       "                         their spec names one; per-container: every other\n"
+	       "                         container gets a private sandbox of its own\n"
 	       "  -o cinder=URL          Cinder v3 endpoint for cinder volumes (volumes: not yet)\n"
 	       "  -f                     stay in the foreground\n"
 	       "  -d                     debug: foreground, and log every FUSE request\n"
@@ -118,9 +121,8 @@ int zf_options_parse(struct fuse_args *args, struct zf_options *ret_opts)
 		zf_options_clear(&o);
 		return -EINVAL;
 	}
-	if (strcmp(o.sandbox_mode, "shared") != 0) {
-		fprintf(stderr, "zunfs: sandbox=%s: only 'shared' is supported in this version\n",
-			o.sandbox_mode);
+	if (strcmp(o.sandbox_mode, "shared") != 0 && strcmp(o.sandbox_mode, "per-container") != 0) {
+		fprintf(stderr, "zunfs: sandbox=%s: give shared or per-container\n", o.sandbox_mode);
 		zf_options_clear(&o);
 		return -EINVAL;
 	}

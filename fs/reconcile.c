@@ -11,8 +11,9 @@
 static const struct zf_container_summary *find_uuid(const struct zf_container_summary *list,
 						    int n, const char *uuid)
 {
+	/* the object's own container, not its private sandbox */
 	for (int i = 0; i < n; i++)
-		if (strcmp(list[i].uuid, uuid) == 0)
+		if (strcmp(list[i].uuid, uuid) == 0 && !list[i].role[0])
 			return &list[i];
 	return NULL;
 }

@@ -80,3 +80,26 @@ echo >"$S/custom/spec.yaml"
 timeout 60 cat "$S/custom/until/Running" >/dev/null
 assert_eq "$(docker inspect -f '{{.Config.Image}}' "$(jq -r .container_id "$S/custom/inspect.json")")" "zunfs-test/infra:1" "sandbox_image="
 unmount_zunfs
+
+# -o sandbox=per-container: every container without one of its own gets a
+# private sandbox, made and removed with it
+mount_zunfs -o sandbox=per-container
+mkdir "$C/solo"
+printf 'image: busybox\n%s\n' "$FOREVER" | put_spec containers/solo >/dev/null
+assert_eq "$(timeout 60 cat "$C/solo/until/Running")" "Running" "runs in a private sandbox"
+uuid=$(jq -r .uuid "$C/solo/inspect.json")
+psb=$(docker ps -q --no-trunc --filter "label=zunfs.uuid=$uuid" --filter label=zunfs.role=sandbox)
+[ -n "$psb" ] || fail "no private sandbox"
+ok
+assert_eq "$(docker inspect -f '{{.HostConfig.NetworkMode}}' "$(engine_id_of solo)")" "container:$psb" "joined its private sandbox"
+assert_eq "$(ls "$S" | grep -c . || true)" "0" "private sandboxes are not objects of sandboxes/"
+# a remount adopts nothing wrong: the container stays the one it was
+id_before=$(engine_id_of solo)
+unmount_zunfs
+mount_zunfs -o sandbox=per-container
+assert_eq "$(cat "$C/solo/status") $(engine_id_of solo)" "Running $id_before" "same container after remount"
+rmdir "$C/solo"
+wait_for 20 bash -c "[ -z \"\$(docker ps -aq --filter label=zunfs.uuid=$uuid)\" ]"
+unmount_zunfs
+if out=$("$ZUNFS_BIN" -o "sandbox=bogus,state=$T/s3" "$T/m3" 2>&1); then fail "sandbox=bogus accepted"; fi
+assert_match "$out" "sandbox=bogus: give shared or per-container" "bad sandbox mode"

@@ -166,7 +166,8 @@ static void test_create_body(void **state)
 		.tty = true,
 		.stdin_open = true,
 	};
-	struct zf_owner_labels owner = { UUID, "container", "web", INSTANCE, 1000 };
+	struct zf_owner_labels owner = { .uuid = UUID, .kind = "container", .name = "web",
+					 .instance = INSTANCE, .owner_uid = 1000 };
 	char *body = zf_docker_create_body(&cfg, &owner);
 	json_t *o = json_loads(body, 0, NULL), *host = json_object_get(o, "HostConfig");
 
@@ -183,6 +184,7 @@ static void test_create_body(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_object_get(o, "Labels"),
 								"zunfs.owner")),
 			    "1000");
+	assert_null(json_object_get(json_object_get(o, "Labels"), "zunfs.role"));
 	assert_true(json_is_true(json_object_get(o, "Tty")));
 	assert_true(json_is_true(json_object_get(o, "OpenStdin")));
 	assert_non_null(json_object_get(json_object_get(o, "ExposedPorts"), "80/tcp"));
