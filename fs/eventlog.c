@@ -22,7 +22,6 @@ struct zf_eventlog {
 int zf_eventlog_new(size_t capacity, struct zf_eventlog **ret_log)
 {
 	struct zf_eventlog *log = calloc(1, sizeof(*log));
-	pthread_condattr_t ca;
 
 	if (!log)
 		return -ENOMEM;
@@ -33,10 +32,7 @@ int zf_eventlog_new(size_t capacity, struct zf_eventlog **ret_log)
 	}
 	log->capacity = capacity;
 	pthread_mutex_init(&log->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&log->added, &ca);
-	pthread_condattr_destroy(&ca);
+	zf_cond_init_monotonic(&log->added);
 	*ret_log = log;
 	return 0;
 }
@@ -81,13 +77,7 @@ size_t zf_eventlog_read(struct zf_eventlog *log, uint64_t *pos, char *buf, size_
 	struct timespec deadline;
 	size_t n = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += timeout_ms / 1000;
-	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
+	zf_deadline_ms(&deadline, timeout_ms);
 	pthread_mutex_lock(&log->lock);
 	while (*pos >= log->next) {
 		if (pthread_cond_timedwait(&log->added, &log->lock, &deadline) == ETIMEDOUT)

@@ -8,6 +8,7 @@
 
 #include "jobs.h"
 #include "lifecycle.h"
+#include "util.h"
 
 #define MAX_WORKERS 16
 
@@ -106,7 +107,7 @@ int zf_jobs_new(struct zf_daemon *d, int nthreads, struct zf_jobs **ret_jobs)
 		nthreads = MAX_WORKERS;
 	jobs->d = d;
 	pthread_mutex_init(&jobs->lock, NULL);
-	pthread_cond_init(&jobs->cond, NULL);
+	zf_cond_init_monotonic(&jobs->cond);
 	/* hold the lock so workers see every thread id before looking up their slot */
 	pthread_mutex_lock(&jobs->lock);
 	for (int i = 0; i < nthreads; i++) {
@@ -198,12 +199,7 @@ int zf_jobs_run(struct zf_jobs *jobs, enum zf_job_op op, const char *uuid, const
 	while (!j->done) {
 		struct timespec t;
 
-		clock_gettime(CLOCK_REALTIME, &t);
-		t.tv_nsec += 200 * 1000000L;
-		if (t.tv_nsec >= 1000000000L) {
-			t.tv_sec++;
-			t.tv_nsec -= 1000000000L;
-		}
+		zf_deadline_ms(&t, 200);
 		pthread_cond_timedwait(&jobs->cond, &jobs->lock, &t);
 		if (!j->done && interrupted && interrupted()) {
 			j->abandoned = true;

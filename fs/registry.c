@@ -22,15 +22,11 @@ int zf_registry_new(struct zf_store *store, struct zf_eventlog *events,
 		    struct zf_registry **ret_reg)
 {
 	struct zf_registry *reg = calloc(1, sizeof(*reg));
-	pthread_condattr_t ca;
 
 	if (!reg)
 		return -ENOMEM;
 	pthread_mutex_init(&reg->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&reg->changed, &ca);
-	pthread_condattr_destroy(&ca);
+	zf_cond_init_monotonic(&reg->changed);
 	reg->store = store;
 	reg->events = events;
 	*ret_reg = reg;
@@ -81,13 +77,7 @@ void zf_registry_wait_locked(struct zf_registry *reg, int timeout_ms)
 {
 	struct timespec t;
 
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_sec += timeout_ms / 1000;
-	t.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (t.tv_nsec >= 1000000000L) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000L;
-	}
+	zf_deadline_ms(&t, timeout_ms);
 	pthread_cond_timedwait(&reg->changed, &reg->lock, &t);
 }
 

@@ -9,6 +9,7 @@
 #include "../backend/stream.h"
 #include "session.h"
 #include "spec.h"
+#include "util.h"
 
 struct zf_session {
 	struct zf_daemon *d;
@@ -63,17 +64,6 @@ static void ring_put_locked(struct zf_session *s, const char *data, size_t n)
 /* How long a full buffer waits for a reader that makes no progress. */
 #define STALL_MS 200
 
-static void deadline_in(struct timespec *t, int ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, t);
-	t->tv_sec += ms / 1000;
-	t->tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (t->tv_nsec >= 1000000000L) {
-		t->tv_sec++;
-		t->tv_nsec -= 1000000000L;
-	}
-}
-
 static void put(struct zf_session *s, const char *data, size_t n, bool eof)
 {
 	pthread_mutex_lock(&s->lock);
@@ -86,7 +76,7 @@ static void put(struct zf_session *s, const char *data, size_t n, bool eof)
 		size_t before = s->len;
 		struct timespec t;
 
-		deadline_in(&t, STALL_MS);
+		zf_deadline_ms(&t, STALL_MS);
 		pthread_cond_timedwait(&s->space, &s->lock, &t);
 		if (s->len >= before)
 			s->stalled = true; /* until it reads again: drop without waiting */
@@ -145,7 +135,6 @@ static int session_new(struct zf_daemon *d, zf_session_wake_cb wake, void *wake_
 		       struct zf_session **ret)
 {
 	struct zf_session *s = calloc(1, sizeof(*s));
-	pthread_condattr_t ca;
 
 	if (!s)
 		return -ENOMEM;
@@ -159,11 +148,8 @@ static int session_new(struct zf_daemon *d, zf_session_wake_cb wake, void *wake_
 	s->wake_data = wake_data;
 	s->last_was_newline = true;
 	pthread_mutex_init(&s->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&s->more, &ca);
-	pthread_cond_init(&s->space, &ca);
-	pthread_condattr_destroy(&ca);
+	zf_cond_init_monotonic(&s->more);
+	zf_cond_init_monotonic(&s->space);
 	*ret = s;
 	return 0;
 }
@@ -309,13 +295,7 @@ ssize_t zf_session_read(struct zf_session *s, char *buf, size_t size, int timeou
 	struct timespec t;
 	size_t n = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_sec += timeout_ms / 1000;
-	t.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (t.tv_nsec >= 1000000000L) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000L;
-	}
+	zf_deadline_ms(&t, timeout_ms);
 	pthread_mutex_lock(&s->lock);
 	while (!s->len && !s->dropped && !s->eof && timeout_ms > 0)
 		if (pthread_cond_timedwait(&s->more, &s->lock, &t) == ETIMEDOUT)

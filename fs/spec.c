@@ -289,7 +289,6 @@ static int parse_env(struct parse *p, yaml_node_t *n, struct zf_container_config
 
 				if (check_unique_key(p, item, pr) < 0)
 					return -EINVAL;
-
 				if (ks && strcmp(ks, "name") == 0)
 					r = want_scalar(p, v, "env name", &name);
 				else if (ks && strcmp(ks, "value") == 0)
@@ -557,7 +556,6 @@ static int parse_ports(struct parse *p, yaml_node_t *n, struct zf_container_conf
 
 			if (check_unique_key(p, item, pr) < 0)
 				return -EINVAL;
-
 			if (ks && strcmp(ks, "containerPort") == 0) {
 				r = want_port_number(p, v, "containerPort", &port->container_port);
 			} else if (ks && strcmp(ks, "hostPort") == 0) {
@@ -614,7 +612,6 @@ static int parse_mounts(struct parse *p, yaml_node_t *n, struct zf_container_spe
 
 			if (check_unique_key(p, item, pr) < 0)
 				return -EINVAL;
-
 			if (ks && strcmp(ks, "name") == 0)
 				r = want_string_dup(p, v, "volumeMounts name", &m->name);
 			else if (ks && strcmp(ks, "mountPath") == 0)
@@ -1090,7 +1087,6 @@ static int parse_volume(struct parse *p, yaml_node_t *n, size_t index, struct zf
 
 		if (check_unique_key(p, n, pr) < 0)
 			return -EINVAL;
-
 		if (key && strcmp(key, "name") == 0) {
 			r = want_string_dup(p, v, "volume name", &vol->name);
 		} else if (key && strcmp(key, "volume") == 0) {
@@ -1124,7 +1120,6 @@ static int parse_volume(struct parse *p, yaml_node_t *n, size_t index, struct zf
 
 		if (check_unique_key(p, cinder, pr) < 0)
 			return -EINVAL;
-
 		if (key && strcmp(key, "volumeID") == 0)
 			r = want_string_dup(p, v, "volumeID", &vol->cinder_id);
 		else if (key && strcmp(key, "size") == 0)

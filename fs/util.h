@@ -2,11 +2,18 @@
 /* Small helpers: ids, times, cleanup attributes. */
 #pragma once
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <time.h>
 
 /* A random (version 4) uuid, 36 characters and a NUL. 0 or -errno. */
 int zf_uuid_new(char buf[37]);
+
+/* CLOCK_MONOTONIC time ms from now, for pthread_cond_timedwait on a
+ * condition made with zf_cond_init_monotonic. */
+void zf_deadline_ms(struct timespec *ret_t, int ms);
+void zf_cond_init_monotonic(pthread_cond_t *cond);
 
 /* Now in RFC 3339, UTC, milliseconds: "2026-11-26T00:15:54.123Z". */
 void zf_now_rfc3339(char *buf, size_t size);
