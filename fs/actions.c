@@ -107,12 +107,12 @@ int zf_action_apply_spec(struct zf_daemon *d, const char *uuid, const char *text
 		r = -ENOENT;
 		goto out;
 	}
-	if (r == -EINVAL) {
+	if (r == -EINVAL || r == -EPERM) {
 		char where[300];
 
 		zf_spec_error_format(&e, where, sizeof(where));
 		snprintf(reason, sizeof(reason), "spec.yaml: %s", where);
-		r = refuse_locked(d, obj, -EINVAL, reason);
+		r = refuse_locked(d, obj, r, reason);
 		goto out;
 	}
 	if (r < 0)

@@ -634,6 +634,25 @@ static int parse_mounts(struct parse *p, yaml_node_t *n, struct zf_container_spe
 	return 0;
 }
 
+/*
+ * Keys (Docker's and Kubernetes' spellings) that would hand out the host:
+ * refused with EPERM, not EINVAL (interface.md, "Errors and safety"). This
+ * version has no mount option that allows them.
+ */
+static bool hands_out_host(const char *key)
+{
+	static const char *const keys[] = {
+		"privileged", "securityContext", "capabilities", "capAdd", "cap_add",
+		"devices", "hostNetwork", "hostPID", "hostIPC", "hostPath", "binds",
+		"network_mode", "pid_mode", "ipc_mode", "hostNamespace", NULL,
+	};
+
+	for (int i = 0; keys[i]; i++)
+		if (strcmp(key, keys[i]) == 0)
+			return true;
+	return false;
+}
+
 /* One top-level key of a container spec. */
 static int parse_key(struct parse *p, const char *key, yaml_node_t *k, yaml_node_t *v,
 		     struct zf_container_spec *spec, char ***args)
@@ -678,6 +697,12 @@ static int parse_key(struct parse *p, const char *key, yaml_node_t *k, yaml_node
 		return parse_mounts(p, v, spec);
 	if (strcmp(key, "sandbox") == 0)
 		return want_string_dup(p, v, "sandbox", &spec->sandbox);
+	if (hands_out_host(key)) {
+		fail_at(p, k,
+			"'%s' would hand the host to the container: not allowed on this mount",
+			key);
+		return -EPERM;
+	}
 	return fail_at(p, k,
 		       "unknown key '%s' (image, command, args, workDir, env, labels, tty, "
 		       "stdin_open, restartPolicy, imagePullPolicy, resources, volumeMounts, "
@@ -869,7 +894,7 @@ static int parse_doc(const char *text, size_t len, bool sandbox,
 	if (r == 0) {
 		*ret_spec = spec;
 		spec = NULL;
-	} else if (r == -EINVAL) {
+	} else if (r == -EINVAL || r == -EPERM) {
 		*ret_error = error;
 	}
 out:
@@ -1389,7 +1414,7 @@ int zf_spec_parse_capsule(const char *text, size_t len, struct zf_capsule_spec *
 	if (r == 0) {
 		*ret_spec = c;
 		c = NULL;
-	} else if (r == -EINVAL) {
+	} else if (r == -EINVAL || r == -EPERM) {
 		*ret_error = error;
 	}
 	zf_capsule_spec_free(c);

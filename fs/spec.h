@@ -36,7 +36,9 @@ struct zf_container_spec {
 
 /*
  * Parses and validates a container spec. Returns 0 and *ret_spec (the
- * caller's, free with zf_container_spec_free), or -EINVAL with *ret_error.
+ * caller's, free with zf_container_spec_free), or -EINVAL with *ret_error,
+ * or -EPERM with *ret_error for a key that would hand out the host
+ * (privileged, hostNetwork, devices, ...).
  */
 int zf_spec_parse_container(const char *text, size_t len, struct zf_container_spec **ret_spec,
 			    struct zf_spec_error *ret_error);

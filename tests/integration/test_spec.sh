@@ -30,6 +30,11 @@ printf 'image: busybox\nsandbox: sb1\n' | check_bad "no sandbox named 'sb1'"
 printf 'image: busybox\ncommand: "sh -c \x27unclosed"\n' | check_bad "command has an unclosed quote"
 printf 'image: busybox\nworkDir: relative\n' | check_bad "workDir: 'relative' is not an absolute path"
 printf 'image: busybox\nimagePullPolicy: Sometimes\n' | check_bad "imagePullPolicy: 'Sometimes'"
+# a spec that would hand out the host: EPERM, not EINVAL
+for key in "privileged: true" "hostNetwork: true" "devices: [/dev/sda]"; do
+	assert_eq "$(printf 'image: busybox\n%s\n' "$key" | put_spec containers/bad)" "close: EPERM" "$key refused"
+	assert_match "$(cat "$C/bad/status_reason")" "line 2, column 1: '${key%%:*}' would hand the host to the container" "why"
+done
 assert_eq "$(engine_count)" "0" "no bad spec reached the engine"
 
 # a spec with every key

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -162,7 +163,7 @@ static const struct {
 	{ "image: busybox\nvolumeMounts: [{name: a, mountPath: rel}]\n", 2, 16, "volumeMounts: mountPath 'rel' is not absolute" },
 	{ "image: busybox\nvolumeMounts: [{name: a, mountPath: /a, size: 1}]\n", 2, 41, "volumeMounts: unknown key 'size'" },
 	{ "image: busybox\nsandbox: [a]\n", 2, 10, "sandbox must be a single value" },
-	{ "image: busybox\nprivileged: true\n", 2, 1, "unknown key 'privileged'" },
+	{ "image: busybox\nfoo-bar: true\n", 2, 1, "unknown key 'foo-bar'" },
 	{ "image: busybox\n  bad indent: 1\n", 2, 13, "YAML: " },
 	{ "image: [busybox\n", 2, 1, "YAML: " },
 	{ "? [a, b]\n: c\n", 1, 3, "keys must be plain words" },
@@ -185,6 +186,26 @@ static void test_bad(void **state)
 		assert_int_equal(e.line, bad[i].line);
 		if (bad[i].line)
 			assert_int_equal(e.column, bad[i].column);
+	}
+}
+
+static void test_hands_out_host(void **state)
+{
+	static const char *const keys[] = { "privileged: true", "hostNetwork: true",
+					    "devices: [/dev/sda]", "securityContext: {}",
+					    "hostPID: true", "capabilities: [SYS_ADMIN]" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		struct zf_container_spec *spec = NULL;
+		struct zf_spec_error e = { 0 };
+		char text[128];
+
+		snprintf(text, sizeof(text), "image: busybox\n%s\n", keys[i]);
+		assert_int_equal(zf_spec_parse_container(text, strlen(text), &spec, &e), -EPERM);
+		assert_null(spec);
+		assert_int_equal(e.line, 2);
+		assert_non_null(strstr(e.msg, "would hand the host to the container"));
 	}
 }
 
@@ -308,6 +329,7 @@ int main(void)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_spellings),
 		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_hands_out_host),
 		cmocka_unit_test(test_limits_and_format),
 		cmocka_unit_test(test_quantities),
 		cmocka_unit_test(test_split_words),
