@@ -1105,8 +1105,12 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
 	struct zf_daemon *d = daemon_of();
 
-	/* objects change behind the kernel's back: never cache names or sizes */
-	cfg->entry_timeout = 0;
+	/*
+	 * Sizes and absences change behind the kernel's back: never cache them.
+	 * Names may be cached a moment: every operation resolves its path here
+	 * again (and checks who asks), so a stale name only saves a lookup.
+	 */
+	cfg->entry_timeout = 1.0;
 	cfg->attr_timeout = 0;
 	cfg->negative_timeout = 0;
 	cfg->use_ino = 0;
