@@ -23,8 +23,10 @@
 #include "tempfiles.h"
 #include "watcher.h"
 
-/* Worker threads for engine work. */
-#define N_WORKERS 4
+/* Worker threads for engine work: jobs on one object run one at a time, so
+ * this is how many objects move at once (a container waiting for its
+ * sandbox to come up holds one). */
+#define N_WORKERS 8
 /* Blocking readers (events, until/) each hold a FUSE thread: allow many. */
 #define DEFAULT_MAX_THREADS 64
 #define EVENTLOG_LINES 4096
