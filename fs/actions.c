@@ -8,6 +8,7 @@
 #include "ctl.h"
 #include "jobs.h"
 #include "tempfiles.h"
+#include <unistd.h>
 
 bool zf_action_visible(const struct zf_object *obj, unsigned uid)
 {
@@ -36,6 +37,7 @@ static const struct zf_object *sandbox_user_locked(struct zf_daemon *d, const ch
 }
 
 static int refuse_locked(struct zf_daemon *d, struct zf_object *obj, int r, const char *reason);
+static int apply_capsule_spec(struct zf_daemon *d, const char *uuid, const char *text, size_t len);
 
 int zf_action_rmdir(struct zf_daemon *d, enum zf_kind kind, const char *name, unsigned uid)
 {
@@ -64,7 +66,8 @@ int zf_action_rmdir(struct zf_daemon *d, enum zf_kind kind, const char *name, un
 	memcpy(uuid, obj->rec.uuid, sizeof(uuid));
 	zf_temp_remove_object(d->temps, uuid);
 	if (!obj->rec.engine_id[0] && !obj->rec.task_state[0] &&
-	    strcmp(obj->rec.status, "Creating") != 0 && strcmp(obj->rec.status, "Rebuilding") != 0) {
+	    strcmp(obj->rec.status, "Creating") != 0 && strcmp(obj->rec.status, "Rebuilding") != 0 &&
+	    strcmp(obj->rec.status, "Pending") != 0 && strcmp(obj->rec.status, "Starting") != 0) {
 		/* nothing in the engine and nothing queued: forget it now */
 		r = zf_registry_remove_locked(d->reg, obj);
 		goto out;
@@ -100,6 +103,8 @@ int zf_action_apply_spec(struct zf_daemon *d, const char *uuid, const char *text
 	obj = zf_registry_find_uuid_locked(d->reg, uuid);
 	kind = obj ? obj->rec.kind : ZF_KIND_CONTAINER;
 	zf_registry_unlock(d->reg);
+	if (kind == ZF_KIND_CAPSULE)
+		return apply_capsule_spec(d, uuid, text, len);
 	r = zf_spec_parse(kind, text, len, &spec, &e);
 	zf_registry_lock(d->reg);
 	obj = zf_registry_find_uuid_locked(d->reg, uuid);
@@ -165,6 +170,87 @@ int zf_action_apply_spec(struct zf_daemon *d, const char *uuid, const char *text
 out:
 	zf_registry_unlock(d->reg);
 	zf_container_spec_free(spec);
+	return r;
+}
+
+/* Stores text as obj's spec; lock held. */
+static int store_spec_locked(struct zf_object *obj, const char *text, size_t len)
+{
+	char *copy = strndup(text, len);
+
+	if (!copy)
+		return -ENOMEM;
+	free(obj->rec.spec);
+	obj->rec.spec = copy;
+	return 0;
+}
+
+/*
+ * A capsule's spec: validated whole, then launched (or relaunched: a new
+ * spec for a launched capsule replaces it; see docs for what is not done).
+ */
+static int apply_capsule_spec(struct zf_daemon *d, const char *uuid, const char *text, size_t len)
+{
+	struct zf_capsule_spec *c = NULL;
+	struct zf_spec_error e = { 0 };
+	struct zf_object *obj;
+	char reason[400], host[256] = "";
+	int r;
+
+	r = zf_spec_parse_capsule(text, len, &c, &e);
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	if (!obj || obj->rec.deleting) {
+		r = -ENOENT;
+		goto out;
+	}
+	if (r == -EINVAL || r == -EPERM) {
+		char where[300];
+
+		zf_spec_error_format(&e, where, sizeof(where));
+		snprintf(reason, sizeof(reason), "spec.yaml: %s", where);
+		r = refuse_locked(d, obj, r, reason);
+		goto out;
+	}
+	if (r < 0)
+		goto out;
+	gethostname(host, sizeof(host) - 1);
+	if (c->host_selector && strcmp(c->host_selector, host) != 0 &&
+	    strcmp(c->host_selector, "localhost") != 0) {
+		snprintf(reason, sizeof(reason),
+			 "spec.yaml: hostSelector: '%s' is not this host (%s); there is one host",
+			 c->host_selector, host);
+		r = refuse_locked(d, obj, -EINVAL, reason);
+		goto out;
+	}
+	if (c->n_volumes) {
+		snprintf(reason, sizeof(reason),
+			 "spec.yaml: volumes: capsule volumes need volumes/, which this version "
+			 "does not have ('%s')",
+			 c->volumes[0].name);
+		r = refuse_locked(d, obj, -EINVAL, reason);
+		goto out;
+	}
+	if (obj->rec.task_state[0]) {
+		snprintf(reason, sizeof(reason),
+			 "spec.yaml: not applied, an operation is in progress (%s)",
+			 obj->rec.task_state);
+		r = refuse_locked(d, obj, -EBUSY, reason);
+		goto out;
+	}
+	if (strlen(obj->rec.spec) == len && memcmp(obj->rec.spec, text, len) == 0 &&
+	    strcmp(obj->rec.status, "Failed") != 0 && strcmp(obj->rec.status, "Empty") != 0) {
+		r = 0;
+		goto out;
+	}
+	r = store_spec_locked(obj, text, len);
+	if (r == 0)
+		r = zf_registry_set_state_locked(d->reg, obj, "Pending", "", "capsule_creating");
+	if (r == 0)
+		r = zf_jobs_submit(d->jobs, ZF_JOB_LAUNCH, uuid, NULL);
+out:
+	zf_registry_unlock(d->reg);
+	zf_capsule_spec_free(c);
 	return r;
 }
 

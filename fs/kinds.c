@@ -50,7 +50,7 @@ int zf_kind_from_word(const char *word)
 
 bool zf_kind_supported(enum zf_kind kind)
 {
-	return kind == ZF_KIND_CONTAINER || kind == ZF_KIND_SANDBOX;
+	return kind != ZF_KIND_VOLUME;
 }
 
 int zf_name_check(const char *name)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "../backend/tar.h"
+#include "capsule_state.h"
 #include "ctl.h"
 #include "logs.h"
 #include "lifecycle.h"
@@ -95,6 +96,20 @@ static int fail(struct zf_daemon *d, const char *uuid, int r, const char *step,
 	return r;
 }
 
+/* fail() in a capsule's words: Failed. */
+static int fail_capsule(struct zf_daemon *d, const char *uuid, int r, const char *step,
+			const struct zf_err *err)
+{
+	char reason[ZF_ERR_MSG_MAX + 64];
+
+	snprintf(reason, sizeof(reason), "%s: %s", step, err->msg[0] ? err->msg : strerror(-r));
+	set_state(d, uuid, "Failed", reason, "");
+	return r;
+}
+
+static int launch_capsule(struct zf_daemon *d, const char *uuid);
+static int refresh_capsule(struct zf_daemon *d, const char *uuid);
+
 void zf_lifecycle_describe(const struct zf_container_state *st, const char **ret_status,
 			   char *reason, size_t reason_size)
 {
@@ -155,7 +170,8 @@ void zf_lifecycle_engine_lost(struct zf_daemon *d, const char *uuid, const char 
 	if (obj && !obj->rec.deleting && obj->rec.engine_id[0] &&
 	    strcmp(obj->rec.engine_id, engine_id) == 0 && !obj->rec.task_state[0]) {
 		obj->rec.engine_id[0] = '\0';
-		zf_registry_set_state_locked(d->reg, obj, "Error",
+		zf_registry_set_state_locked(d->reg, obj,
+					     obj->rec.kind == ZF_KIND_CAPSULE ? "Failed" : "Error",
 					     "the container was removed from the engine outside "
 					     "zunfs; write spec.yaml again to recreate it",
 					     NULL);
@@ -572,6 +588,240 @@ static int delete_object(struct zf_daemon *d, const char *uuid)
 	return r;
 }
 
+/* ---- capsules: a sandbox, init containers in order, then the members ---- */
+
+/* How long an init container may run before the capsule fails. */
+#define INIT_TIMEOUT_S 600
+
+/* Gives a capsule member's config what the capsule decides. */
+static int member_config(const struct zf_capsule_spec *c, const char *sandbox_id,
+			 const char *capsule_name, struct zf_container_config *cfg, bool init)
+{
+	struct zf_kv *kv;
+
+	cfg->join_ns = strdup(sandbox_id);
+	if (!cfg->join_ns)
+		return -ENOMEM;
+	snprintf(cfg->restart_policy, sizeof(cfg->restart_policy), "%s",
+		 init ? "no" : c->restart_policy);
+	/* the capsule's labels, then zunfs.capsule (members' own labels stay) */
+	kv = realloc(cfg->labels, (cfg->n_labels + c->n_labels + 1) * sizeof(*kv));
+	if (!kv)
+		return -ENOMEM;
+	cfg->labels = kv;
+	for (size_t i = 0; i < c->n_labels; i++) {
+		kv[cfg->n_labels].key = strdup(c->labels[i].key);
+		kv[cfg->n_labels].value = strdup(c->labels[i].value);
+		cfg->n_labels++;
+		if (!kv[cfg->n_labels - 1].key || !kv[cfg->n_labels - 1].value)
+			return -ENOMEM;
+	}
+	kv[cfg->n_labels].key = strdup("zunfs.capsule");
+	kv[cfg->n_labels].value = strdup(capsule_name);
+	cfg->n_labels++;
+	return kv[cfg->n_labels - 1].key && kv[cfg->n_labels - 1].value ? 0 : -ENOMEM;
+}
+
+/* Creates and starts one engine container of the capsule; its id in *ret_id. */
+static int capsule_start_one(struct zf_daemon *d, const struct snapshot *snap, const char *role,
+			     const struct zf_container_config *cfg, char **ret_id,
+			     struct zf_err *err)
+{
+	const struct zf_engine_ops *ops = d->engine->ops;
+	struct zf_owner_labels owner = {
+		.uuid = snap->uuid,
+		.kind = zf_kind_word(snap->kind),
+		.name = snap->name,
+		.instance = zf_store_instance(d->store),
+		.owner_uid = snap->owner,
+		.role = role,
+	};
+	char *id = NULL;
+	int r;
+
+	r = ops->container_create(d->engine, cfg, &owner, &id, err);
+	if (r == 0)
+		r = ops->container_start(d->engine, id, err);
+	if (r < 0) {
+		free(id);
+		return r;
+	}
+	*ret_id = id;
+	return 0;
+}
+
+/* Waits for an init container to exit: 0 if it exited 0. */
+static int wait_init(struct zf_daemon *d, const char *id, int *ret_code, struct zf_err *err)
+{
+	for (int i = 0; i < INIT_TIMEOUT_S * 4; i++) {
+		struct zf_container_state st;
+		int r = d->engine->ops->container_inspect(d->engine, id, &st, err);
+
+		if (r < 0)
+			return r;
+		if (strcmp(st.status, "exited") == 0 || strcmp(st.status, "dead") == 0) {
+			*ret_code = st.exit_code;
+			return st.exit_code == 0 ? 0 : -ECHILD;
+		}
+		usleep(250 * 1000);
+	}
+	return zf_err_set(err, ETIMEDOUT, "still running after %d s", INIT_TIMEOUT_S);
+}
+
+static int launch_capsule(struct zf_daemon *d, const char *uuid)
+{
+	struct zf_container_config *sb = calloc(1, sizeof(*sb));
+	struct zf_capsule_spec *c = NULL;
+	struct zf_err err = { { 0 } };
+	struct zf_spec_error serr;
+	struct snapshot snap = { .spec_text = NULL };
+	char *sandbox_id = NULL, *id = NULL, role[ZF_NAME_MAX + 16], step[ZF_NAME_MAX + 64];
+	int r, code = 0;
+
+	r = sb ? snapshot_take(d, uuid, &snap) : -ENOMEM;
+	if (r < 0)
+		goto out;
+	r = zf_spec_parse_capsule(snap.spec_text, strlen(snap.spec_text), &c, &serr);
+	if (r < 0) {
+		snprintf(err.msg, sizeof(err.msg), "%s", serr.msg);
+		r = fail_capsule(d, uuid, r, "spec", &err);
+		goto out;
+	}
+	set_state(d, uuid, "Starting", "", "capsule_creating");
+	/* a relaunch (new spec, or after a crash) starts from nothing */
+	r = remove_containers(d, uuid, snap.engine_id, &err);
+	if (r < 0) {
+		r = fail_capsule(d, uuid, r, "removing the capsule's old containers", &err);
+		goto out;
+	}
+	set_engine_id(d, uuid, "");
+
+	r = sandbox_config(d, uuid, sb);
+	if (r == 0)
+		r = d->opts.sandbox_image ? ensure_image(d, uuid, sb) : ensure_pause_image(d, uuid);
+	if (r < 0)
+		goto failed;
+	set_state(d, uuid, NULL, NULL, "sandbox_creating");
+	r = capsule_start_one(d, &snap, "sandbox", sb, &sandbox_id, &err);
+	if (r < 0) {
+		r = fail_capsule(d, uuid, r, "starting the capsule's sandbox", &err);
+		goto out;
+	}
+	set_engine_id(d, uuid, sandbox_id);
+
+	for (size_t i = 0; i < c->n_init_containers; i++) {
+		struct zf_capsule_member *m = &c->init_containers[i];
+
+		set_state(d, uuid, NULL, NULL, "init_container_running");
+		r = member_config(c, sandbox_id, snap.name, m->spec->cfg, true);
+		if (r == 0)
+			r = ensure_image(d, uuid, m->spec->cfg);
+		if (r < 0)
+			goto failed;
+		snprintf(role, sizeof(role), "init.%s", m->name);
+		r = capsule_start_one(d, &snap, role, m->spec->cfg, &id, &err);
+		if (r == 0)
+			r = wait_init(d, id, &code, &err);
+		free(id);
+		id = NULL;
+		if (r == -ECHILD)
+			snprintf(err.msg, sizeof(err.msg), "exited with code %d", code);
+		if (r < 0) {
+			snprintf(step, sizeof(step), "init container %s", m->name);
+			r = fail_capsule(d, uuid, r, step, &err);
+			goto out;
+		}
+	}
+	set_state(d, uuid, NULL, NULL, "container_creating");
+	for (size_t i = 0; i < c->n_containers; i++) {
+		struct zf_capsule_member *m = &c->containers[i];
+
+		r = member_config(c, sandbox_id, snap.name, m->spec->cfg, false);
+		if (r == 0)
+			r = ensure_image(d, uuid, m->spec->cfg);
+		if (r < 0)
+			goto failed;
+		snprintf(role, sizeof(role), "member.%s", m->name);
+		r = capsule_start_one(d, &snap, role, m->spec->cfg, &id, &err);
+		free(id);
+		id = NULL;
+		if (r < 0) {
+			snprintf(step, sizeof(step), "container %s", m->name);
+			r = fail_capsule(d, uuid, r, step, &err);
+			goto out;
+		}
+	}
+	r = refresh_capsule(d, uuid);
+	set_state(d, uuid, NULL, NULL, "");
+	goto out;
+failed:
+	/* ensure_image and friends set Error with the reason: a capsule says Failed */
+	set_state(d, uuid, "Failed", NULL, "");
+out:
+	free(snap.spec_text);
+	free(sandbox_id);
+	zf_container_config_free(sb);
+	zf_capsule_spec_free(c);
+	return r;
+}
+
+/* The capsule's status from its members' states in the engine. */
+static int refresh_capsule(struct zf_daemon *d, const char *uuid)
+{
+	const struct zf_engine_ops *ops = d->engine->ops;
+	struct zf_container_summary *list = NULL;
+	struct zf_member_state *members = NULL;
+	struct zf_container_state *states = NULL;
+	struct zf_err err = { { 0 } };
+	struct zf_object *obj;
+	char policy[16] = "always", reason[300];
+	const char *status;
+	size_t nm = 0;
+	int n, r = 0;
+
+	n = ops->container_list(d->engine, zf_store_instance(d->store), &list, &err);
+	if (n < 0)
+		return n;
+	members = calloc((size_t)n + 1, sizeof(*members));
+	states = calloc((size_t)n + 1, sizeof(*states));
+	if (!members || !states) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (int i = 0; i < n; i++) {
+		if (strcmp(list[i].uuid, uuid) != 0 || strncmp(list[i].role, "member.", 7) != 0)
+			continue;
+		if (ops->container_inspect(d->engine, list[i].id, &states[nm], NULL) < 0)
+			continue; /* gone meanwhile: it will say so in an event */
+		members[nm].name = list[i].role + 7;
+		members[nm].engine_status = states[nm].status;
+		members[nm].exit_code = states[nm].exit_code;
+		nm++;
+	}
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	if (obj && !obj->rec.deleting && !obj->rec.task_state[0]) {
+		struct zf_capsule_spec *c = NULL;
+		struct zf_spec_error e;
+
+		if (zf_spec_parse_capsule(obj->rec.spec, strlen(obj->rec.spec), &c, &e) == 0)
+			snprintf(policy, sizeof(policy), "%s", c->restart_policy);
+		zf_capsule_spec_free(c);
+		status = zf_capsule_status(members, nm, policy, reason, sizeof(reason));
+		/* a capsule that failed to launch stays Failed until a new spec */
+		if (strcmp(obj->rec.status, "Failed") != 0 || nm > 0)
+			if (strcmp(obj->rec.status, status) != 0 ||
+			    strcmp(obj->rec.status_reason, reason) != 0)
+				zf_registry_set_state_locked(d->reg, obj, status, reason, NULL);
+	}
+	zf_registry_unlock(d->reg);
+out:
+	free(members);
+	free(states);
+	free(list);
+	return r;
+}
+
 int zf_lifecycle_run(struct zf_daemon *d, enum zf_job_op op, const char *uuid, const char *arg)
 {
 	struct snapshot snap;
@@ -579,7 +829,11 @@ int zf_lifecycle_run(struct zf_daemon *d, enum zf_job_op op, const char *uuid, c
 
 	switch (op) {
 	case ZF_JOB_LAUNCH:
-		return launch(d, uuid);
+		r = snapshot_take(d, uuid, &snap);
+		if (r < 0)
+			return r;
+		free(snap.spec_text);
+		return snap.kind == ZF_KIND_CAPSULE ? launch_capsule(d, uuid) : launch(d, uuid);
 	case ZF_JOB_CTL:
 		return ctl(d, uuid, arg);
 	case ZF_JOB_DELETE:
@@ -589,7 +843,8 @@ int zf_lifecycle_run(struct zf_daemon *d, enum zf_job_op op, const char *uuid, c
 		if (r < 0)
 			return r;
 		free(snap.spec_text);
-		return refresh(d, uuid, snap.engine_id);
+		return snap.kind == ZF_KIND_CAPSULE ? refresh_capsule(d, uuid)
+						    : refresh(d, uuid, snap.engine_id);
 	}
 	return -EINVAL;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,11 +10,12 @@
 #include "reconcile.h"
 
 static const struct zf_container_summary *find_uuid(const struct zf_container_summary *list,
-						    int n, const char *uuid)
+						    int n, const char *uuid, bool capsule)
 {
-	/* the object's own container, not its private sandbox */
+	/* the object's own container, not its private sandbox; a capsule's is its sandbox */
 	for (int i = 0; i < n; i++)
-		if (strcmp(list[i].uuid, uuid) == 0 && !list[i].role[0])
+		if (strcmp(list[i].uuid, uuid) == 0 &&
+		    strcmp(list[i].role, capsule ? "sandbox" : "") == 0)
 			return &list[i];
 	return NULL;
 }
@@ -22,7 +24,8 @@ static const struct zf_container_summary *find_uuid(const struct zf_container_su
 static int plan_locked(struct zf_daemon *d, struct zf_object *o,
 		       const struct zf_container_summary *list, int n)
 {
-	const struct zf_container_summary *c = find_uuid(list, n, o->rec.uuid);
+	const struct zf_container_summary *c =
+		find_uuid(list, n, o->rec.uuid, o->rec.kind == ZF_KIND_CAPSULE);
 
 	if (o->rec.deleting)
 		return ZF_JOB_DELETE;
@@ -31,7 +34,9 @@ static int plan_locked(struct zf_daemon *d, struct zf_object *o,
 		snprintf(o->rec.engine_id, sizeof(o->rec.engine_id), "%s", c->id);
 		zf_registry_persist_locked(d->reg, o);
 	}
-	if (strcmp(o->rec.status, "Creating") == 0 || strcmp(o->rec.status, "Rebuilding") == 0)
+	/* a launch cut short (a capsule's too): done again from the start */
+	if (strcmp(o->rec.status, "Creating") == 0 || strcmp(o->rec.status, "Rebuilding") == 0 ||
+	    strcmp(o->rec.status, "Pending") == 0 || strcmp(o->rec.status, "Starting") == 0)
 		return o->rec.spec[0] ? ZF_JOB_LAUNCH : -1; /* resumed from scratch */
 	if (o->rec.task_state[0]) /* an operation cut short: the engine says how it ended */
 		zf_registry_set_state_locked(d->reg, o, NULL, NULL, "");
@@ -39,7 +44,8 @@ static int plan_locked(struct zf_daemon *d, struct zf_object *o,
 		return -1;
 	if (!c) {
 		o->rec.engine_id[0] = '\0';
-		zf_registry_set_state_locked(d->reg, o, "Error",
+		zf_registry_set_state_locked(d->reg, o,
+					     o->rec.kind == ZF_KIND_CAPSULE ? "Failed" : "Error",
 					     "the container was removed from the engine while "
 					     "zunfs was not running; write spec.yaml again to "
 					     "recreate it",

@@ -171,6 +171,8 @@ char *zf_render_file(const struct zf_object *obj, enum zf_file f, const char *ho
 		return line_of(obj->rec.task_state);
 	case ZF_FILE_INSPECT:
 		return inspect_json(obj, host);
+	case ZF_FILE_SANDBOX:
+		return line_of(obj->rec.engine_id);
 	default: /* ctl, and the streams (tty, exec, logs, top, stats) fuse_ops serves */
 		break;
 	}

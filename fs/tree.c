@@ -17,6 +17,7 @@ static const struct {
 	[ZF_FILE_TASK] = { "task_state", 0444, 0xf },
 	[ZF_FILE_INSPECT] = { "inspect.json", 0444, 0xf },
 	[ZF_FILE_CTL] = { "ctl", 0200, 1u << ZF_KIND_CONTAINER },
+	[ZF_FILE_SANDBOX] = { "sandbox", 0444, 1u << ZF_KIND_CAPSULE },
 	[ZF_FILE_TTY] = { "tty", 0644, 1u << ZF_KIND_CONTAINER },
 	[ZF_FILE_EXEC] = { "exec", 0644, 1u << ZF_KIND_CONTAINER },
 	[ZF_FILE_LOGS] = { "logs", 0444, 1u << ZF_KIND_CONTAINER },
@@ -36,7 +37,7 @@ mode_t zf_file_mode(enum zf_file f)
 
 bool zf_file_is_rendered(enum zf_file f)
 {
-	return f <= ZF_FILE_CTL;
+	return f <= ZF_FILE_SANDBOX;
 }
 
 bool zf_file_in_kind(enum zf_file f, enum zf_kind kind)

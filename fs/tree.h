@@ -29,6 +29,7 @@ enum zf_file {
 	ZF_FILE_TASK,
 	ZF_FILE_INSPECT,
 	ZF_FILE_CTL,
+	ZF_FILE_SANDBOX, /* capsules: the sandbox's engine id */
 	ZF_FILE_TTY,
 	ZF_FILE_EXEC,
 	ZF_FILE_LOGS,

@@ -70,6 +70,8 @@ static int on_event(const struct zf_engine_event *ev, void *userdata)
 		return 0;
 	if (strcmp(ev->action, "destroy") == 0) {
 		zf_lifecycle_engine_lost(w->d, ev->uuid, ev->id);
+		/* a capsule member gone: the capsule's status follows */
+		zf_jobs_submit(w->d->jobs, ZF_JOB_REFRESH, ev->uuid, NULL);
 		return 0;
 	}
 	/* exec, attach, resize, top...: no change of state */

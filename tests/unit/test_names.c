@@ -49,7 +49,8 @@ static void test_kinds(void **state)
 	assert_int_equal(zf_kind_from_word("capsule"), ZF_KIND_CAPSULE);
 	assert_string_equal(zf_kind_dir(ZF_KIND_SANDBOX), "sandboxes");
 	assert_true(zf_kind_supported(ZF_KIND_CONTAINER));
-	assert_false(zf_kind_supported(ZF_KIND_CAPSULE));
+	assert_true(zf_kind_supported(ZF_KIND_CAPSULE));
+	assert_false(zf_kind_supported(ZF_KIND_VOLUME));
 }
 
 int main(void)

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# capsules/: pods from YAML on one sandbox. This step: launch (sandbox, init
+# containers in order, members), status from the members, the sandbox file,
+# rmdir of everything, relaunch after a remount. Members' own directories,
+# symlinks, upgrade with rollback and merged logs are not there yet.
+. "$(dirname "$0")/lib.sh"
+mount_zunfs
+K=$MNT/capsules
+members() { docker ps -aq --filter "label=zunfs.uuid=$(jq -r .uuid "$K/$1/inspect.json")" --filter "label=zunfs.role=$2"; }
+
+mkdir "$K/web"
+assert_eq "$(ls "$K/web" | tr '\n' ' ')" "inspect.json sandbox spec.yaml status status_reason task_state until " "capsule files"
+assert_eq "$(cat "$K/web/status")" "Empty" "a new capsule"
+cat >"$T/web.yaml" <<'YAML'
+kind: Pod
+metadata: {name: web, labels: {app: demo}}
+spec:
+  restartPolicy: Never
+  initContainers:
+  - name: setup
+    image: busybox
+    command: [sh, -c, "echo set-up-first > /dev/shm/flag"]
+  containers:
+  - name: server
+    image: busybox
+    command: [sh, -c, "cat /dev/shm/flag; echo hello-pod | nc -l -p 8080; trap 'exit 0' TERM; while :; do sleep 0.2; done"]
+  - name: client
+    image: busybox
+    command: [sh, -c, "until nc 127.0.0.1 8080 2>/dev/null; do sleep 0.2; done; trap 'exit 0' TERM; while :; do sleep 0.2; done"]
+YAML
+assert_eq "$("$ZF_TESTTOOL" write "$K/web/spec.yaml" <"$T/web.yaml")" "ok" "a valid capsule"
+assert_match "$(cat "$K/web/status")" "^(Pending|Starting|Running)$" "launching"
+assert_eq "$(timeout 60 cat "$K/web/until/Running")" "Running" "the capsule runs"
+sid=$(cat "$K/web/sandbox")
+assert_eq "$(docker inspect -f '{{.Config.Image}} {{.HostConfig.IpcMode}}' "$sid" | cut -d: -f1)" "zunfs/pause" "its sandbox"
+srv=$(members web member.server)
+cli=$(members web member.client)
+assert_eq "$(docker inspect -f '{{.HostConfig.NetworkMode}}' "$cli")" "container:$sid" "members join the sandbox"
+assert_eq "$(docker inspect -f '{{index .Config.Labels "app"}} {{index .Config.Labels "zunfs.capsule"}} {{.HostConfig.RestartPolicy.Name}}' "$srv")" "demo web no" "member labels and restart policy"
+wait_for 10 bash -c "docker logs '$srv' 2>&1 | grep -q set-up-first"
+assert_eq "$(docker logs "$srv" 2>&1 | head -n 1)" "set-up-first" "the init container ran first"
+assert_eq "$(docker inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$(members web init.setup)")" "exited 0" "init container done"
+wait_for 10 bash -c "docker logs '$cli' 2>&1 | grep -q hello-pod"
+ok
+
+# a member stopped behind zunfs's back: the capsule follows (restartPolicy Never)
+docker kill "$cli" >/dev/null
+wait_for 5 bash -c "[ \"\$(cat '$K/web/status')\" = Failed ]"
+assert_match "$(cat "$K/web/status_reason")" "container client exited with code 137" "why it failed"
+
+# rmdir takes everything: members, init containers, sandbox
+rmdir "$K/web"
+wait_for 20 bash -c "[ -z \"\$(docker ps -aq --filter label=zunfs.instance=$(instance))\" ]"
+ok
+
+# Finished: every member exited 0
+mkdir "$K/job"
+printf 'kind: capsule\nspec:\n  restartPolicy: Never\n  containers:\n  - {name: a, image: busybox, command: [true]}\n  - {name: b, image: busybox, command: [sh, -c, "sleep 1"]}\n' >"$T/job.yaml"
+"$ZF_TESTTOOL" write "$K/job/spec.yaml" <"$T/job.yaml" >/dev/null
+assert_eq "$(timeout 60 cat "$K/job/until/Finished")" "Finished" "all members exited 0"
+
+# a failing init container: Failed, and the members never start
+mkdir "$K/bad-init"
+printf 'kind: capsule\nspec:\n  initContainers:\n  - {name: i, image: busybox, command: [sh, -c, "exit 4"]}\n  containers:\n  - {name: m, image: busybox}\n' >"$T/bi.yaml"
+"$ZF_TESTTOOL" write "$K/bad-init/spec.yaml" <"$T/bi.yaml" >/dev/null
+assert_fails "Input/output error" timeout 60 cat "$K/bad-init/until/Running"
+assert_eq "$(cat "$K/bad-init/status")" "Failed" "init failure"
+assert_match "$(cat "$K/bad-init/status_reason")" "init container i: exited with code 4" "why"
+assert_eq "$(members bad-init member.m)" "" "members never started"
+
+# validation happens before anything is launched
+mkdir "$K/v"
+printf 'kind: capsule\nspec:\n  containers:\n  - {name: a, image: busybox}\n  - {name: a, image: busybox}\n' | put_spec capsules/v >/dev/null
+assert_match "$(cat "$K/v/status_reason")" "line 5, column 5: two containers are named 'a'" "duplicate names"
+printf 'kind: capsule\nhostSelector: elsewhere\nspec:\n  containers:\n  - {image: busybox}\n' | put_spec capsules/v >/dev/null
+assert_match "$(cat "$K/v/status_reason")" "hostSelector: 'elsewhere' is not this host" "hostSelector"
+printf 'kind: capsule\nspec:\n  containers:\n  - {image: busybox, securityContext: {privileged: true}}\n' | put_spec capsules/v >/dev/null
+assert_match "$(cat "$K/v/status_reason")" "'securityContext' would hand the host" "EPERM field"
+assert_eq "$(cat "$K/v/status")" "Empty" "nothing launched"
+
+# a remount keeps a running capsule as it is
+mkdir "$K/keep"
+printf 'kind: capsule\nspec:\n  containers:\n  - {name: a, image: busybox, command: [sh, -c, "trap \\"exit 0\\" TERM; while :; do sleep 0.2; done"]}\n' >"$T/keep.yaml"
+"$ZF_TESTTOOL" write "$K/keep/spec.yaml" <"$T/keep.yaml" >/dev/null
+timeout 60 cat "$K/keep/until/Running" >/dev/null
+before=$(members keep member.a)
+unmount_zunfs
+mount_zunfs
+assert_eq "$(cat "$K/keep/status") $(members keep member.a)" "Running $before" "same capsule after remount"
+# a launch cut short by a crash is done again from the start
+sqlite3 "$STATE/zunfs.db" "UPDATE objects SET status = 'Starting', task_state = 'capsule_creating' WHERE name = 'keep'"
+unmount_zunfs
+mount_zunfs
+assert_eq "$(timeout 60 cat "$K/keep/until/Running")" "Running" "relaunched after a cut-short launch"
+assert_eq "$(docker ps -aq --filter "label=zunfs.uuid=$(jq -r .uuid "$K/keep/inspect.json")" | wc -l)" "2" "one sandbox and one member, nothing twice"
+unmount_zunfs
