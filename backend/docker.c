@@ -206,8 +206,12 @@ static int docker_container_create(struct zf_engine *e, const struct zf_containe
 	if (!body)
 		return zf_err_set(err, ENOMEM, "out of memory");
 	/* named after the uuid, so a zunfs name is free again as soon as it is removed */
-	snprintf(path, sizeof(path), "/containers/create?name=zunfs-%s%s%s", owner->uuid,
-		 owner->role ? "-" : "", owner->role ? owner->role : "");
+	if (owner->generation > 0)
+		snprintf(path, sizeof(path), "/containers/create?name=zunfs-%s-g%d-%s", owner->uuid,
+			 owner->generation, owner->role ? owner->role : "");
+	else
+		snprintf(path, sizeof(path), "/containers/create?name=zunfs-%s%s%s", owner->uuid,
+			 owner->role ? "-" : "", owner->role ? owner->role : "");
 	r = call(e, "POST", path, body, CALL_TIMEOUT_S, &reply, err);
 	free(body);
 	if (r < 0)

@@ -104,6 +104,9 @@ int zf_docker_parse_list(const char *json, struct zf_container_summary **ret_lis
 		copy_str(list[i].kind, sizeof(list[i].kind), get_str(labels, ZF_LABEL_KIND));
 		copy_str(list[i].name, sizeof(list[i].name), get_str(labels, ZF_LABEL_NAME));
 		copy_str(list[i].role, sizeof(list[i].role), get_str(labels, ZF_LABEL_ROLE));
+		copy_str(list[i].group, sizeof(list[i].group), get_str(labels, ZF_LABEL_GROUP));
+		if (get_str(labels, ZF_LABEL_GENERATION))
+			list[i].generation = atoi(get_str(labels, ZF_LABEL_GENERATION));
 	}
 	*ret_list = list;
 	list = NULL;

@@ -81,6 +81,7 @@ struct zf_owner_labels {
 	const char *instance; /* which zunfs state store made it */
 	unsigned owner_uid;
 	const char *role; /* NULL: the object's own container; "sandbox": its private sandbox */
+	int generation; /* > 0: a capsule's generation, part of the engine name */
 };
 
 #define ZF_LABEL_UUID "zunfs.uuid"
@@ -89,6 +90,8 @@ struct zf_owner_labels {
 #define ZF_LABEL_OWNER "zunfs.owner"
 #define ZF_LABEL_INSTANCE "zunfs.instance"
 #define ZF_LABEL_ROLE "zunfs.role"
+#define ZF_LABEL_GROUP "zunfs.sandbox"
+#define ZF_LABEL_GENERATION "zunfs.generation"
 
 /* The engine's view of one container. */
 struct zf_container_state {
@@ -112,7 +115,9 @@ struct zf_container_summary {
 	char kind[16];
 	char name[72];
 	char state[16];
-	char role[16]; /* "" for an object's own container, "sandbox" for its private sandbox */
+	char role[80]; /* "" for an object's own container, "sandbox", "member.NAME", ... */
+	char group[72]; /* zunfs.sandbox: the sandbox a capsule member belongs with */
+	int generation; /* zunfs.generation of a capsule's sandbox, 0 if none */
 };
 
 /* One engine event about a container. */

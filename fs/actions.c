@@ -243,6 +243,18 @@ static int apply_capsule_spec(struct zf_daemon *d, const char *uuid, const char 
 		r = 0;
 		goto out;
 	}
+	if (strcmp(obj->rec.status, "Running") == 0 && obj->rec.engine_id[0]) {
+		/* an upgrade: the new spec is launched beside the old, and is stored
+		 * only once it runs (a crash meanwhile keeps the old one whole) */
+		free(obj->pending_spec);
+		obj->pending_spec = strndup(text, len);
+		r = obj->pending_spec ? 0 : -ENOMEM;
+		if (r == 0)
+			r = zf_registry_set_state_locked(d->reg, obj, NULL, "", "capsule_upgrading");
+		if (r == 0)
+			r = zf_jobs_submit(d->jobs, ZF_JOB_LAUNCH, uuid, "upgrade");
+		goto out;
+	}
 	r = store_spec_locked(obj, text, len);
 	if (r == 0)
 		r = zf_registry_set_state_locked(d->reg, obj, "Pending", "", "capsule_creating");

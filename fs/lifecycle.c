@@ -107,7 +107,7 @@ static int fail_capsule(struct zf_daemon *d, const char *uuid, int r, const char
 	return r;
 }
 
-static int launch_capsule(struct zf_daemon *d, const char *uuid);
+static int launch_capsule(struct zf_daemon *d, const char *uuid, bool upgrade);
 static int refresh_capsule(struct zf_daemon *d, const char *uuid);
 
 void zf_lifecycle_describe(const struct zf_container_state *st, const char **ret_status,
@@ -593,38 +593,44 @@ static int delete_object(struct zf_daemon *d, const char *uuid)
 /* How long an init container may run before the capsule fails. */
 #define INIT_TIMEOUT_S 600
 
+/* Appends one label to cfg. */
+static int add_label(struct zf_container_config *cfg, const char *key, const char *value)
+{
+	struct zf_kv *kv = realloc(cfg->labels, (cfg->n_labels + 1) * sizeof(*kv));
+
+	if (!kv)
+		return -ENOMEM;
+	cfg->labels = kv;
+	kv[cfg->n_labels].key = strdup(key);
+	kv[cfg->n_labels].value = strdup(value);
+	cfg->n_labels++;
+	return kv[cfg->n_labels - 1].key && kv[cfg->n_labels - 1].value ? 0 : -ENOMEM;
+}
+
 /* Gives a capsule member's config what the capsule decides. */
 static int member_config(const struct zf_capsule_spec *c, const char *sandbox_id,
 			 const char *capsule_name, struct zf_container_config *cfg, bool init)
 {
-	struct zf_kv *kv;
+	int r = 0;
 
 	cfg->join_ns = strdup(sandbox_id);
 	if (!cfg->join_ns)
 		return -ENOMEM;
 	snprintf(cfg->restart_policy, sizeof(cfg->restart_policy), "%s",
 		 init ? "no" : c->restart_policy);
-	/* the capsule's labels, then zunfs.capsule (members' own labels stay) */
-	kv = realloc(cfg->labels, (cfg->n_labels + c->n_labels + 1) * sizeof(*kv));
-	if (!kv)
-		return -ENOMEM;
-	cfg->labels = kv;
-	for (size_t i = 0; i < c->n_labels; i++) {
-		kv[cfg->n_labels].key = strdup(c->labels[i].key);
-		kv[cfg->n_labels].value = strdup(c->labels[i].value);
-		cfg->n_labels++;
-		if (!kv[cfg->n_labels - 1].key || !kv[cfg->n_labels - 1].value)
-			return -ENOMEM;
-	}
-	kv[cfg->n_labels].key = strdup("zunfs.capsule");
-	kv[cfg->n_labels].value = strdup(capsule_name);
-	cfg->n_labels++;
-	return kv[cfg->n_labels - 1].key && kv[cfg->n_labels - 1].value ? 0 : -ENOMEM;
+	/* the capsule's labels, then zunfs's: which capsule, which generation */
+	for (size_t i = 0; i < c->n_labels && r == 0; i++)
+		r = add_label(cfg, c->labels[i].key, c->labels[i].value);
+	if (r == 0)
+		r = add_label(cfg, "zunfs.capsule", capsule_name);
+	if (r == 0)
+		r = add_label(cfg, ZF_LABEL_GROUP, sandbox_id);
+	return r;
 }
 
 /* Creates and starts one engine container of the capsule; its id in *ret_id. */
 static int capsule_start_one(struct zf_daemon *d, const struct snapshot *snap, const char *role,
-			     const struct zf_container_config *cfg, char **ret_id,
+			     int generation, const struct zf_container_config *cfg, char **ret_id,
 			     struct zf_err *err)
 {
 	const struct zf_engine_ops *ops = d->engine->ops;
@@ -635,6 +641,7 @@ static int capsule_start_one(struct zf_daemon *d, const struct snapshot *snap, c
 		.instance = zf_store_instance(d->store),
 		.owner_uid = snap->owner,
 		.role = role,
+		.generation = generation,
 	};
 	char *id = NULL;
 	int r;
@@ -668,99 +675,234 @@ static int wait_init(struct zf_daemon *d, const char *id, int *ret_code, struct 
 	return zf_err_set(err, ETIMEDOUT, "still running after %d s", INIT_TIMEOUT_S);
 }
 
-static int launch_capsule(struct zf_daemon *d, const char *uuid)
+/*
+ * Removes the capsule's engine containers of one generation (keep == NULL:
+ * all of them), or all but one generation (keep: the sandbox id to keep).
+ */
+static int remove_generation(struct zf_daemon *d, const char *uuid, const char *only,
+			     const char *keep)
+{
+	const struct zf_engine_ops *ops = d->engine->ops;
+	struct zf_container_summary *list = NULL;
+	int n, r = 0;
+
+	n = ops->container_list(d->engine, zf_store_instance(d->store), &list, NULL);
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		/* a sandbox is its own generation; the others say theirs in a label */
+		const char *gen = strcmp(list[i].role, "sandbox") == 0 ? list[i].id : list[i].group;
+
+		if (strcmp(list[i].uuid, uuid) != 0)
+			continue;
+		if ((only && strcmp(gen, only) != 0) || (keep && strcmp(gen, keep) == 0))
+			continue;
+		ops->container_stop(d->engine, list[i].id, STOP_GRACE_S, NULL);
+		if (ops->container_remove(d->engine, list[i].id, true, NULL) < 0 && r == 0)
+			r = -EIO;
+	}
+	free(list);
+	return r;
+}
+
+/*
+ * Makes one generation of the capsule: its sandbox, the init containers in
+ * order (each to exit 0), then the members. On failure *ret_step says what
+ * failed and err why; what was made is left for the caller to remove.
+ */
+static int start_generation(struct zf_daemon *d, const struct snapshot *snap,
+			    struct zf_capsule_spec *c, int generation, char **ret_sandbox,
+			    char *step, size_t step_size, struct zf_err *err)
 {
 	struct zf_container_config *sb = calloc(1, sizeof(*sb));
+	char *id = NULL, role[ZF_NAME_MAX + 16], gen[16];
+	int r, code = 0;
+
+	snprintf(step, step_size, "the capsule's sandbox");
+	snprintf(gen, sizeof(gen), "%d", generation);
+	r = sb ? sandbox_config(d, snap->uuid, sb) : -ENOMEM;
+	if (r == 0)
+		r = add_label(sb, ZF_LABEL_GENERATION, gen);
+	if (r == 0)
+		r = d->opts.sandbox_image ? ensure_image(d, snap->uuid, sb)
+					  : ensure_pause_image(d, snap->uuid);
+	if (r == 0) {
+		set_state(d, snap->uuid, NULL, NULL, "sandbox_creating");
+		r = capsule_start_one(d, snap, "sandbox", generation, sb, ret_sandbox, err);
+	}
+	zf_container_config_free(sb);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < c->n_init_containers; i++) {
+		struct zf_capsule_member *m = &c->init_containers[i];
+
+		snprintf(step, step_size, "init container %s", m->name);
+		set_state(d, snap->uuid, NULL, NULL, "init_container_running");
+		r = member_config(c, *ret_sandbox, snap->name, m->spec->cfg, true);
+		if (r == 0)
+			r = ensure_image(d, snap->uuid, m->spec->cfg);
+		snprintf(role, sizeof(role), "init.%s", m->name);
+		if (r == 0)
+			r = capsule_start_one(d, snap, role, generation, m->spec->cfg, &id, err);
+		if (r == 0)
+			r = wait_init(d, id, &code, err);
+		free(id);
+		id = NULL;
+		if (r == -ECHILD)
+			snprintf(err->msg, sizeof(err->msg), "exited with code %d", code);
+		if (r < 0)
+			return r;
+	}
+	set_state(d, snap->uuid, NULL, NULL, "container_creating");
+	for (size_t i = 0; i < c->n_containers; i++) {
+		struct zf_capsule_member *m = &c->containers[i];
+
+		snprintf(step, step_size, "container %s", m->name);
+		r = member_config(c, *ret_sandbox, snap->name, m->spec->cfg, false);
+		if (r == 0)
+			r = ensure_image(d, snap->uuid, m->spec->cfg);
+		snprintf(role, sizeof(role), "member.%s", m->name);
+		if (r == 0)
+			r = capsule_start_one(d, snap, role, generation, m->spec->cfg, &id, err);
+		free(id);
+		id = NULL;
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* The members of generation `sandbox` that do not run (yet): how many. */
+static int members_not_running(struct zf_daemon *d, const char *uuid, const char *sandbox,
+			       char *first, size_t first_size)
+{
+	const struct zf_engine_ops *ops = d->engine->ops;
+	struct zf_container_summary *list = NULL;
+	int n, bad = 0;
+
+	n = ops->container_list(d->engine, zf_store_instance(d->store), &list, NULL);
+	for (int i = 0; i < n; i++) {
+		struct zf_container_state st;
+
+		if (strcmp(list[i].uuid, uuid) != 0 || strncmp(list[i].role, "member.", 7) != 0 ||
+		    strcmp(list[i].group, sandbox) != 0)
+			continue;
+		if (ops->container_inspect(d->engine, list[i].id, &st, NULL) == 0 &&
+		    (strcmp(st.status, "running") == 0 ||
+		     (strcmp(st.status, "exited") == 0 && st.exit_code == 0)))
+			continue;
+		if (!bad++)
+			snprintf(first, first_size, "container %s is %s (exit code %d)",
+				 list[i].role + 7, st.status, st.exit_code);
+	}
+	free(list);
+	return n < 0 ? n : bad;
+}
+
+/* How long an upgrade waits for the new generation to run before rolling back. */
+#define UPGRADE_SETTLE_S 2
+
+/*
+ * LAUNCH of a capsule. A first launch (or one a crash cut short) starts from
+ * nothing. An upgrade (arg "upgrade": a new spec for a running capsule)
+ * launches the new generation beside the old, waits for it to run, then
+ * removes the old; if the new one fails, it is removed, the old keeps
+ * running and its spec stays in force (rollback).
+ */
+static int launch_capsule(struct zf_daemon *d, const char *uuid, bool upgrade)
+{
 	struct zf_capsule_spec *c = NULL;
 	struct zf_err err = { { 0 } };
 	struct zf_spec_error serr;
 	struct snapshot snap = { .spec_text = NULL };
-	char *sandbox_id = NULL, *id = NULL, role[ZF_NAME_MAX + 16], step[ZF_NAME_MAX + 64];
-	int r, code = 0;
+	char *sandbox_id = NULL, step[ZF_NAME_MAX + 64], *text = NULL;
+	struct zf_object *obj;
+	int r, generation = 1;
 
-	r = sb ? snapshot_take(d, uuid, &snap) : -ENOMEM;
+	r = snapshot_take(d, uuid, &snap);
 	if (r < 0)
 		goto out;
-	r = zf_spec_parse_capsule(snap.spec_text, strlen(snap.spec_text), &c, &serr);
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	upgrade = upgrade && obj && obj->pending_spec && snap.engine_id[0];
+	if (obj) {
+		text = strdup(upgrade ? obj->pending_spec : obj->rec.spec);
+		generation = obj->generation + 1;
+	}
+	zf_registry_unlock(d->reg);
+	if (!text) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = zf_spec_parse_capsule(text, strlen(text), &c, &serr);
 	if (r < 0) {
 		snprintf(err.msg, sizeof(err.msg), "%s", serr.msg);
 		r = fail_capsule(d, uuid, r, "spec", &err);
 		goto out;
 	}
-	set_state(d, uuid, "Starting", "", "capsule_creating");
-	/* a relaunch (new spec, or after a crash) starts from nothing */
-	r = remove_containers(d, uuid, snap.engine_id, &err);
-	if (r < 0) {
-		r = fail_capsule(d, uuid, r, "removing the capsule's old containers", &err);
-		goto out;
-	}
-	set_engine_id(d, uuid, "");
-
-	r = sandbox_config(d, uuid, sb);
-	if (r == 0)
-		r = d->opts.sandbox_image ? ensure_image(d, uuid, sb) : ensure_pause_image(d, uuid);
-	if (r < 0)
-		goto failed;
-	set_state(d, uuid, NULL, NULL, "sandbox_creating");
-	r = capsule_start_one(d, &snap, "sandbox", sb, &sandbox_id, &err);
-	if (r < 0) {
-		r = fail_capsule(d, uuid, r, "starting the capsule's sandbox", &err);
-		goto out;
-	}
-	set_engine_id(d, uuid, sandbox_id);
-
-	for (size_t i = 0; i < c->n_init_containers; i++) {
-		struct zf_capsule_member *m = &c->init_containers[i];
-
-		set_state(d, uuid, NULL, NULL, "init_container_running");
-		r = member_config(c, sandbox_id, snap.name, m->spec->cfg, true);
-		if (r == 0)
-			r = ensure_image(d, uuid, m->spec->cfg);
-		if (r < 0)
-			goto failed;
-		snprintf(role, sizeof(role), "init.%s", m->name);
-		r = capsule_start_one(d, &snap, role, m->spec->cfg, &id, &err);
-		if (r == 0)
-			r = wait_init(d, id, &code, &err);
-		free(id);
-		id = NULL;
-		if (r == -ECHILD)
-			snprintf(err.msg, sizeof(err.msg), "exited with code %d", code);
+	if (!upgrade) {
+		set_state(d, uuid, "Starting", "", "capsule_creating");
+		/* a relaunch (a replaced spec, or after a crash) starts from nothing */
+		r = remove_containers(d, uuid, snap.engine_id, &err);
 		if (r < 0) {
-			snprintf(step, sizeof(step), "init container %s", m->name);
-			r = fail_capsule(d, uuid, r, step, &err);
+			r = fail_capsule(d, uuid, r, "removing the capsule's old containers", &err);
 			goto out;
 		}
+		set_engine_id(d, uuid, "");
 	}
-	set_state(d, uuid, NULL, NULL, "container_creating");
-	for (size_t i = 0; i < c->n_containers; i++) {
-		struct zf_capsule_member *m = &c->containers[i];
-
-		r = member_config(c, sandbox_id, snap.name, m->spec->cfg, false);
-		if (r == 0)
-			r = ensure_image(d, uuid, m->spec->cfg);
-		if (r < 0)
-			goto failed;
-		snprintf(role, sizeof(role), "member.%s", m->name);
-		r = capsule_start_one(d, &snap, role, m->spec->cfg, &id, &err);
-		free(id);
-		id = NULL;
-		if (r < 0) {
-			snprintf(step, sizeof(step), "container %s", m->name);
-			r = fail_capsule(d, uuid, r, step, &err);
-			goto out;
+	r = start_generation(d, &snap, c, generation, &sandbox_id, step, sizeof(step), &err);
+	if (r == 0 && upgrade) {
+		/* the new generation must run before the old one goes */
+		sleep(UPGRADE_SETTLE_S);
+		if (members_not_running(d, uuid, sandbox_id, err.msg, sizeof(err.msg)) != 0) {
+			snprintf(step, sizeof(step), "the new capsule");
+			r = -EIO;
 		}
 	}
+	if (r < 0 && upgrade) {
+		char reason[ZF_ERR_MSG_MAX + 200];
+
+		remove_generation(d, uuid, sandbox_id ? sandbox_id : "", NULL);
+		snprintf(reason, sizeof(reason),
+			 "upgrade rolled back: %s: %s; the previous capsule keeps running", step,
+			 err.msg[0] ? err.msg : strerror(-r));
+		zf_registry_lock(d->reg);
+		obj = zf_registry_find_uuid_locked(d->reg, uuid);
+		if (obj) {
+			free(obj->pending_spec);
+			obj->pending_spec = NULL;
+			zf_registry_set_state_locked(d->reg, obj, NULL, reason, "");
+		}
+		zf_registry_unlock(d->reg);
+		goto out;
+	}
+	if (r < 0) {
+		if (sandbox_id)
+			set_engine_id(d, uuid, sandbox_id); /* rmdir removes it by uuid anyway */
+		r = fail_capsule(d, uuid, r, step, &err);
+		goto out;
+	}
+	if (upgrade)
+		remove_generation(d, uuid, NULL, sandbox_id);
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	if (obj) {
+		if (upgrade && obj->pending_spec) {
+			free(obj->rec.spec);
+			obj->rec.spec = obj->pending_spec;
+			obj->pending_spec = NULL;
+		}
+		obj->generation = generation;
+		snprintf(obj->rec.engine_id, sizeof(obj->rec.engine_id), "%s", sandbox_id);
+		zf_registry_persist_locked(d->reg, obj);
+	}
+	zf_registry_unlock(d->reg);
+	set_state(d, uuid, NULL, upgrade ? "" : NULL, "");
 	r = refresh_capsule(d, uuid);
-	set_state(d, uuid, NULL, NULL, "");
-	goto out;
-failed:
-	/* ensure_image and friends set Error with the reason: a capsule says Failed */
-	set_state(d, uuid, "Failed", NULL, "");
 out:
+	free(text);
 	free(snap.spec_text);
 	free(sandbox_id);
-	zf_container_config_free(sb);
 	zf_capsule_spec_free(c);
 	return r;
 }
@@ -774,10 +916,10 @@ static int refresh_capsule(struct zf_daemon *d, const char *uuid)
 	struct zf_container_state *states = NULL;
 	struct zf_err err = { { 0 } };
 	struct zf_object *obj;
-	char policy[16] = "always", reason[300];
+	char policy[16] = "always", reason[300], current[72];
 	const char *status;
 	size_t nm = 0;
-	int n, r = 0;
+	int n, r = 0, generation = 0;
 
 	n = ops->container_list(d->engine, zf_store_instance(d->store), &list, &err);
 	if (n < 0)
@@ -788,8 +930,16 @@ static int refresh_capsule(struct zf_daemon *d, const char *uuid)
 		r = -ENOMEM;
 		goto out;
 	}
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	snprintf(current, sizeof(current), "%s", obj ? obj->rec.engine_id : "");
+	zf_registry_unlock(d->reg);
 	for (int i = 0; i < n; i++) {
-		if (strcmp(list[i].uuid, uuid) != 0 || strncmp(list[i].role, "member.", 7) != 0)
+		if (strcmp(list[i].uuid, uuid) == 0 && strcmp(list[i].id, current) == 0)
+			generation = list[i].generation;
+		/* members of the generation in force (an upgrade's new one is not yet) */
+		if (strcmp(list[i].uuid, uuid) != 0 || strncmp(list[i].role, "member.", 7) != 0 ||
+		    strcmp(list[i].group, current) != 0)
 			continue;
 		if (ops->container_inspect(d->engine, list[i].id, &states[nm], NULL) < 0)
 			continue; /* gone meanwhile: it will say so in an event */
@@ -800,6 +950,8 @@ static int refresh_capsule(struct zf_daemon *d, const char *uuid)
 	}
 	zf_registry_lock(d->reg);
 	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	if (obj && generation)
+		obj->generation = generation;
 	if (obj && !obj->rec.deleting && !obj->rec.task_state[0]) {
 		struct zf_capsule_spec *c = NULL;
 		struct zf_spec_error e;
@@ -808,6 +960,10 @@ static int refresh_capsule(struct zf_daemon *d, const char *uuid)
 			snprintf(policy, sizeof(policy), "%s", c->restart_policy);
 		zf_capsule_spec_free(c);
 		status = zf_capsule_status(members, nm, policy, reason, sizeof(reason));
+		/* why the last upgrade was rolled back stays until something else is said */
+		if (!reason[0] && strcmp(status, obj->rec.status) == 0 &&
+		    strncmp(obj->rec.status_reason, "upgrade rolled back:", 20) == 0)
+			snprintf(reason, sizeof(reason), "%s", obj->rec.status_reason);
 		/* a capsule that failed to launch stays Failed until a new spec */
 		if (strcmp(obj->rec.status, "Failed") != 0 || nm > 0)
 			if (strcmp(obj->rec.status, status) != 0 ||
@@ -833,7 +989,8 @@ int zf_lifecycle_run(struct zf_daemon *d, enum zf_job_op op, const char *uuid, c
 		if (r < 0)
 			return r;
 		free(snap.spec_text);
-		return snap.kind == ZF_KIND_CAPSULE ? launch_capsule(d, uuid) : launch(d, uuid);
+		return snap.kind == ZF_KIND_CAPSULE ? launch_capsule(d, uuid, strcmp(arg, "upgrade") == 0)
+						    : launch(d, uuid);
 	case ZF_JOB_CTL:
 		return ctl(d, uuid, arg);
 	case ZF_JOB_DELETE:

@@ -39,6 +39,7 @@ static void object_free(struct zf_object *obj)
 		return;
 	zf_record_clear(&obj->rec);
 	zf_container_spec_free(obj->spec);
+	free(obj->pending_spec);
 	free(obj);
 }
 

@@ -31,6 +31,8 @@ struct zf_object {
 	char finished_at[40];
 	uint64_t gen; /* bumped on every change of status, reason or task */
 	int attached; /* open attaches (tty) */
+	int generation; /* capsules: the spec generation in force (its sandbox's label) */
+	char *pending_spec; /* capsules: a new spec being launched beside the old (upgrade) */
 	char tty_execs[ZF_TTY_EXECS_MAX][72]; /* exec ids of open tty execs: ctl resize */
 	struct zf_object *next;
 };

@@ -140,6 +140,11 @@ static char *inspect_json(const struct zf_object *obj, const char *host)
 		json_object_set_new(o, "volumes", json_array());
 	}
 	json_object_set_new(o, "attached", json_integer(obj->attached));
+	if (r->kind == ZF_KIND_CAPSULE) {
+		/* the spec generation in force: 1 at the first launch, +1 per upgrade */
+		json_object_set_new(o, "generation", json_integer(obj->generation));
+		json_object_set_new(o, "upgrading", json_boolean(obj->pending_spec != NULL));
+	}
 	out = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(o);
 	if (out) {

@@ -94,3 +94,33 @@ mount_zunfs
 assert_eq "$(timeout 60 cat "$K/keep/until/Running")" "Running" "relaunched after a cut-short launch"
 assert_eq "$(docker ps -aq --filter "label=zunfs.uuid=$(jq -r .uuid "$K/keep/inspect.json")" | wc -l)" "2" "one sandbox and one member, nothing twice"
 unmount_zunfs
+
+# upgrade: a new spec for a running capsule runs beside the old one, then
+# replaces it; a new spec that fails is rolled back and the old one stays
+mount_zunfs
+mkdir "$K/up"
+up_spec() { printf 'kind: capsule\nspec:\n  containers:\n  - {name: a, image: busybox, command: [sh, -c, "echo %s; trap \\"exit 0\\" TERM; while :; do sleep 0.2; done"]}\n' "$1"; }
+up_spec v1 >"$T/up1.yaml"
+"$ZF_TESTTOOL" write "$K/up/spec.yaml" <"$T/up1.yaml" >/dev/null
+timeout 60 cat "$K/up/until/Running" >/dev/null
+assert_eq "$(jq .generation "$K/up/inspect.json")" "1" "first generation"
+old_sb=$(cat "$K/up/sandbox")
+up_spec v2 >"$T/up2.yaml"
+"$ZF_TESTTOOL" write "$K/up/spec.yaml" <"$T/up2.yaml" >/dev/null
+wait_for 30 bash -c "[ \"\$(jq .generation '$K/up/inspect.json')\" = 2 ] && [ -z \"\$(cat '$K/up/task_state')\" ]"
+assert_eq "$(cat "$K/up/status")" "Running" "upgraded and running"
+new_sb=$(cat "$K/up/sandbox")
+[ "$new_sb" != "$old_sb" ] || fail "the upgrade kept the old sandbox"
+ok
+wait_for 20 bash -c "! docker inspect '$old_sb' >/dev/null 2>&1"
+assert_match "$(cat "$K/up/spec.yaml")" "echo v2" "the new spec is in force"
+assert_eq "$(docker logs "$(members up member.a)" 2>&1)" "v2" "the new member runs"
+# a failing upgrade: rolled back
+printf 'kind: capsule\nspec:\n  restartPolicy: Never\n  containers:\n  - {name: a, image: busybox, command: [sh, -c, "exit 9"]}\n' >"$T/up3.yaml"
+"$ZF_TESTTOOL" write "$K/up/spec.yaml" <"$T/up3.yaml" >/dev/null
+wait_for 30 bash -c "grep -q 'rolled back' '$K/up/status_reason'"
+assert_match "$(cat "$K/up/status_reason")" "upgrade rolled back: the new capsule: container a is exited \(exit code 9\); the previous capsule keeps running" "rollback reason"
+assert_eq "$(cat "$K/up/status") $(cat "$K/up/sandbox") $(jq .generation "$K/up/inspect.json")" "Running $new_sb 2" "the old capsule kept"
+assert_match "$(cat "$K/up/spec.yaml")" "echo v2" "the old spec still in force"
+assert_eq "$(docker ps -aq --filter "label=zunfs.uuid=$(jq -r .uuid "$K/up/inspect.json")" | wc -l)" "2" "the failed generation is gone"
+unmount_zunfs

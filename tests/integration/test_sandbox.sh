@@ -72,7 +72,9 @@ assert_eq "$(cat "$S/keep/status")" "Running" "sandbox after remount"
 unmount_zunfs
 
 # sandbox_image= uses another image (here one made from busybox that sleeps)
-docker export "$(docker create busybox)" | docker import -c 'CMD ["sleep", "100000"]' - zunfs-test/infra:1 >/dev/null
+tmp=$(docker create busybox)
+docker export "$tmp" | docker import -c 'CMD ["sleep", "100000"]' - zunfs-test/infra:1 >/dev/null
+docker rm "$tmp" >/dev/null
 trap 'docker rmi zunfs-test/infra:1 >/dev/null 2>&1 || true; cleanup' EXIT
 mount_zunfs -o sandbox_image=zunfs-test/infra:1
 mkdir "$S/custom"
