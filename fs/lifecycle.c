@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,6 +200,58 @@ static int refresh(struct zf_daemon *d, const char *uuid, const char *engine_id)
 	return 0;
 }
 
+struct stopper {
+	struct zf_daemon *d;
+	char id[72];
+	bool paused;
+	pthread_t thread;
+};
+
+static void *stopper_main(void *arg)
+{
+	struct stopper *s = arg;
+
+	/* graceful: SIGTERM, SIGKILL after the grace period (and no restart) */
+	if (s->paused)
+		s->d->engine->ops->container_unpause(s->d->engine, s->id, NULL);
+	s->d->engine->ops->container_stop(s->d->engine, s->id, STOP_GRACE_S, NULL);
+	return NULL;
+}
+
+/*
+ * Stops the listed containers of uuid that run, all at once (a capsule's
+ * members get their grace periods side by side, not one after another).
+ * only_group / keep_group select a capsule generation as remove_generation does.
+ */
+static void stop_running(struct zf_daemon *d, const struct zf_container_summary *list, int n,
+			 const char *uuid, const char *only_group, const char *keep_group)
+{
+	struct stopper *s = calloc((size_t)n + 1, sizeof(*s));
+	int started = 0;
+
+	for (int i = 0; s && i < n; i++) {
+		const char *gen = strcmp(list[i].role, "sandbox") == 0 ? list[i].id : list[i].group;
+		bool running = strcmp(list[i].state, "running") == 0 ||
+			       strcmp(list[i].state, "paused") == 0 ||
+			       strcmp(list[i].state, "restarting") == 0;
+
+		if (strcmp(list[i].uuid, uuid) != 0 || !running ||
+		    (only_group && strcmp(gen, only_group) != 0) ||
+		    (keep_group && strcmp(gen, keep_group) == 0))
+			continue;
+		s[started].d = d;
+		s[started].paused = strcmp(list[i].state, "paused") == 0;
+		snprintf(s[started].id, sizeof(s[started].id), "%s", list[i].id);
+		if (pthread_create(&s[started].thread, NULL, stopper_main, &s[started]) == 0)
+			started++;
+		else
+			stopper_main(&s[started]);
+	}
+	for (int i = 0; i < started; i++)
+		pthread_join(s[i].thread, NULL);
+	free(s);
+}
+
 /* Removes every engine container labelled with uuid (and engine_id, if not listed). */
 static int remove_containers(struct zf_daemon *d, const char *uuid, const char *engine_id,
 			     struct zf_err *err)
@@ -210,16 +263,10 @@ static int remove_containers(struct zf_daemon *d, const char *uuid, const char *
 	n = ops->container_list(d->engine, zf_store_instance(d->store), &list, err);
 	if (n < 0)
 		return n;
+	stop_running(d, list, n, uuid, NULL, NULL);
 	for (int i = 0; i < n && r == 0; i++) {
 		if (strcmp(list[i].uuid, uuid) != 0)
 			continue;
-		if (strcmp(list[i].state, "running") == 0 || strcmp(list[i].state, "paused") == 0 ||
-		    strcmp(list[i].state, "restarting") == 0) {
-			/* graceful first: SIGTERM, SIGKILL after the grace period */
-			if (strcmp(list[i].state, "paused") == 0)
-				ops->container_unpause(d->engine, list[i].id, NULL);
-			ops->container_stop(d->engine, list[i].id, STOP_GRACE_S, NULL);
-		}
 		r = ops->container_remove(d->engine, list[i].id, true, err);
 		if (r == -ENOENT)
 			r = 0;
@@ -689,6 +736,7 @@ static int remove_generation(struct zf_daemon *d, const char *uuid, const char *
 	n = ops->container_list(d->engine, zf_store_instance(d->store), &list, NULL);
 	if (n < 0)
 		return n;
+	stop_running(d, list, n, uuid, only, keep);
 	for (int i = 0; i < n; i++) {
 		/* a sandbox is its own generation; the others say theirs in a label */
 		const char *gen = strcmp(list[i].role, "sandbox") == 0 ? list[i].id : list[i].group;
@@ -697,7 +745,6 @@ static int remove_generation(struct zf_daemon *d, const char *uuid, const char *
 			continue;
 		if ((only && strcmp(gen, only) != 0) || (keep && strcmp(gen, keep) == 0))
 			continue;
-		ops->container_stop(d->engine, list[i].id, STOP_GRACE_S, NULL);
 		if (ops->container_remove(d->engine, list[i].id, true, NULL) < 0 && r == 0)
 			r = -EIO;
 	}
