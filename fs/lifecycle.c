@@ -967,6 +967,7 @@ static int refresh_capsule(struct zf_daemon *d, const char *uuid)
 	const char *status;
 	size_t nm = 0;
 	int n, r = 0, generation = 0;
+	bool strays = false;
 
 	n = ops->container_list(d->engine, zf_store_instance(d->store), &list, &err);
 	if (n < 0)
@@ -999,6 +1000,10 @@ static int refresh_capsule(struct zf_daemon *d, const char *uuid)
 	obj = zf_registry_find_uuid_locked(d->reg, uuid);
 	if (obj && generation)
 		obj->generation = generation;
+	/* no launch or upgrade under way: other generations are strays (an upgrade
+	 * that a crash cut short), removed below */
+	strays = obj && !obj->rec.deleting && !obj->rec.task_state[0] && !obj->pending_spec &&
+		 current[0];
 	if (obj && !obj->rec.deleting && !obj->rec.task_state[0]) {
 		struct zf_capsule_spec *c = NULL;
 		struct zf_spec_error e;
@@ -1018,6 +1023,8 @@ static int refresh_capsule(struct zf_daemon *d, const char *uuid)
 				zf_registry_set_state_locked(d->reg, obj, status, reason, NULL);
 	}
 	zf_registry_unlock(d->reg);
+	if (strays)
+		remove_generation(d, uuid, NULL, current);
 out:
 	free(members);
 	free(states);

@@ -123,4 +123,13 @@ assert_match "$(cat "$K/up/status_reason")" "upgrade rolled back: the new capsul
 assert_eq "$(cat "$K/up/status") $(cat "$K/up/sandbox") $(jq .generation "$K/up/inspect.json")" "Running $new_sb 2" "the old capsule kept"
 assert_match "$(cat "$K/up/spec.yaml")" "echo v2" "the old spec still in force"
 assert_eq "$(docker ps -aq --filter "label=zunfs.uuid=$(jq -r .uuid "$K/up/inspect.json")" | wc -l)" "2" "the failed generation is gone"
+# an upgrade cut short by a crash leaves a second generation behind: the next
+# refresh removes it, the capsule in force stays whole
+unmount_zunfs
+uuid=$(sqlite3 "$STATE/zunfs.db" "SELECT uuid FROM objects WHERE name = 'up'")
+stray=$(docker run -d --network none --label "zunfs.instance=$(instance)" --label "zunfs.uuid=$uuid" \
+	--label zunfs.kind=capsule --label zunfs.role=member.a --label zunfs.sandbox=gone busybox sleep 300)
+mount_zunfs
+wait_for 20 bash -c "! docker inspect '$stray' >/dev/null 2>&1"
+assert_eq "$(cat "$K/up/status") $(cat "$K/up/sandbox")" "Running $new_sb" "the capsule in force stays"
 unmount_zunfs
