@@ -39,6 +39,30 @@ static const struct zf_object *sandbox_user_locked(struct zf_daemon *d, const ch
 static int refuse_locked(struct zf_daemon *d, struct zf_object *obj, int r, const char *reason);
 static int apply_capsule_spec(struct zf_daemon *d, const char *uuid, const char *text, size_t len);
 
+/*
+ * Lock held. The object a new spec is for, given how its parsing went
+ * (parsed: 0 or -errno with e): a parse error becomes the refusal, its
+ * place in status_reason. 0 and *ret_obj to go on, or the errno to return.
+ */
+static int parsed_target_locked(struct zf_daemon *d, const char *uuid, int parsed,
+				const struct zf_spec_error *e, struct zf_object **ret_obj)
+{
+	struct zf_object *obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	char where[300], reason[400];
+
+	if (!obj || obj->rec.deleting)
+		return -ENOENT;
+	if (parsed == -EINVAL || parsed == -EPERM) {
+		zf_spec_error_format(e, where, sizeof(where));
+		snprintf(reason, sizeof(reason), "spec.yaml: %s", where);
+		return refuse_locked(d, obj, parsed, reason);
+	}
+	if (parsed < 0)
+		return parsed;
+	*ret_obj = obj;
+	return 0;
+}
+
 int zf_action_rmdir(struct zf_daemon *d, enum zf_kind kind, const char *name, unsigned uid)
 {
 	struct zf_object *obj;
@@ -107,19 +131,7 @@ int zf_action_apply_spec(struct zf_daemon *d, const char *uuid, const char *text
 		return apply_capsule_spec(d, uuid, text, len);
 	r = zf_spec_parse(kind, text, len, &spec, &e);
 	zf_registry_lock(d->reg);
-	obj = zf_registry_find_uuid_locked(d->reg, uuid);
-	if (!obj || obj->rec.deleting) {
-		r = -ENOENT;
-		goto out;
-	}
-	if (r == -EINVAL || r == -EPERM) {
-		char where[300];
-
-		zf_spec_error_format(&e, where, sizeof(where));
-		snprintf(reason, sizeof(reason), "spec.yaml: %s", where);
-		r = refuse_locked(d, obj, r, reason);
-		goto out;
-	}
+	r = parsed_target_locked(d, uuid, r, &e, &obj);
 	if (r < 0)
 		goto out;
 	/* what the spec names must exist: kinds this build lacks have no objects */
@@ -199,19 +211,7 @@ static int apply_capsule_spec(struct zf_daemon *d, const char *uuid, const char 
 
 	r = zf_spec_parse_capsule(text, len, &c, &e);
 	zf_registry_lock(d->reg);
-	obj = zf_registry_find_uuid_locked(d->reg, uuid);
-	if (!obj || obj->rec.deleting) {
-		r = -ENOENT;
-		goto out;
-	}
-	if (r == -EINVAL || r == -EPERM) {
-		char where[300];
-
-		zf_spec_error_format(&e, where, sizeof(where));
-		snprintf(reason, sizeof(reason), "spec.yaml: %s", where);
-		r = refuse_locked(d, obj, r, reason);
-		goto out;
-	}
+	r = parsed_target_locked(d, uuid, r, &e, &obj);
 	if (r < 0)
 		goto out;
 	gethostname(host, sizeof(host) - 1);

@@ -399,6 +399,49 @@ static int join_sandbox(struct zf_daemon *d, const char *uuid, const char *name,
 }
 
 /*
+ * Creates and starts one more engine container of the object (a private
+ * sandbox, a capsule's sandbox or member), labelled with its role; its id
+ * in *ret_id.
+ */
+static int start_labelled(struct zf_daemon *d, const struct snapshot *snap, const char *role,
+			  int generation, const struct zf_container_config *cfg, char **ret_id,
+			  struct zf_err *err)
+{
+	const struct zf_engine_ops *ops = d->engine->ops;
+	struct zf_owner_labels owner = {
+		.uuid = snap->uuid,
+		.kind = zf_kind_word(snap->kind),
+		.name = snap->name,
+		.instance = zf_store_instance(d->store),
+		.owner_uid = snap->owner,
+		.role = role,
+		.generation = generation,
+	};
+	char *id = NULL;
+	int r;
+
+	r = ops->container_create(d->engine, cfg, &owner, &id, err);
+	if (r == 0)
+		r = ops->container_start(d->engine, id, err);
+	if (r < 0) {
+		free(id);
+		return r;
+	}
+	*ret_id = id;
+	return 0;
+}
+
+/* A sandbox's config (see sandbox_config) with its image present. */
+static int sandbox_ready(struct zf_daemon *d, const char *uuid, struct zf_container_config *sb)
+{
+	int r = sandbox_config(d, uuid, sb);
+
+	if (r < 0)
+		return r;
+	return d->opts.sandbox_image ? ensure_image(d, uuid, sb) : ensure_pause_image(d, uuid);
+}
+
+/*
  * sandbox=per-container: the container gets a sandbox of its own, the
  * sandbox spec's model: an infra container labelled with the container's
  * uuid and zunfs.role=sandbox, made and removed with it.
@@ -406,40 +449,18 @@ static int join_sandbox(struct zf_daemon *d, const char *uuid, const char *name,
 static int private_sandbox(struct zf_daemon *d, const struct snapshot *snap,
 			   struct zf_container_config *cfg)
 {
-	const struct zf_engine_ops *ops = d->engine->ops;
 	struct zf_container_config *sb = calloc(1, sizeof(*sb));
 	struct zf_err err = { { 0 } };
-	struct zf_owner_labels owner = {
-		.uuid = snap->uuid,
-		.kind = zf_kind_word(snap->kind),
-		.name = snap->name,
-		.instance = zf_store_instance(d->store),
-		.owner_uid = snap->owner,
-		.role = "sandbox",
-	};
-	char *id = NULL;
 	int r;
 
-	if (!sb)
-		return -ENOMEM;
-	r = sandbox_config(d, snap->uuid, sb);
-	if (r == 0)
-		r = d->opts.sandbox_image ? ensure_image(d, snap->uuid, sb)
-					  : ensure_pause_image(d, snap->uuid);
+	r = sb ? sandbox_ready(d, snap->uuid, sb) : -ENOMEM;
 	if (r < 0)
 		goto out;
 	set_state(d, snap->uuid, NULL, NULL, "sandbox_creating");
-	r = ops->container_create(d->engine, sb, &owner, &id, &err);
-	if (r == 0)
-		r = ops->container_start(d->engine, id, &err);
-	if (r < 0) {
+	r = start_labelled(d, snap, "sandbox", 0, sb, &cfg->join_ns, &err);
+	if (r < 0)
 		r = fail(d, snap->uuid, r, "making the container's sandbox", &err);
-		goto out;
-	}
-	cfg->join_ns = id;
-	id = NULL;
 out:
-	free(id);
 	zf_container_config_free(sb);
 	return r;
 }
@@ -675,35 +696,6 @@ static int member_config(const struct zf_capsule_spec *c, const char *sandbox_id
 	return r;
 }
 
-/* Creates and starts one engine container of the capsule; its id in *ret_id. */
-static int capsule_start_one(struct zf_daemon *d, const struct snapshot *snap, const char *role,
-			     int generation, const struct zf_container_config *cfg, char **ret_id,
-			     struct zf_err *err)
-{
-	const struct zf_engine_ops *ops = d->engine->ops;
-	struct zf_owner_labels owner = {
-		.uuid = snap->uuid,
-		.kind = zf_kind_word(snap->kind),
-		.name = snap->name,
-		.instance = zf_store_instance(d->store),
-		.owner_uid = snap->owner,
-		.role = role,
-		.generation = generation,
-	};
-	char *id = NULL;
-	int r;
-
-	r = ops->container_create(d->engine, cfg, &owner, &id, err);
-	if (r == 0)
-		r = ops->container_start(d->engine, id, err);
-	if (r < 0) {
-		free(id);
-		return r;
-	}
-	*ret_id = id;
-	return 0;
-}
-
 /* Waits for an init container to exit: 0 if it exited 0. */
 static int wait_init(struct zf_daemon *d, const char *id, int *ret_code, struct zf_err *err)
 {
@@ -767,15 +759,12 @@ static int start_generation(struct zf_daemon *d, const struct snapshot *snap,
 
 	snprintf(step, step_size, "the capsule's sandbox");
 	snprintf(gen, sizeof(gen), "%d", generation);
-	r = sb ? sandbox_config(d, snap->uuid, sb) : -ENOMEM;
+	r = sb ? sandbox_ready(d, snap->uuid, sb) : -ENOMEM;
 	if (r == 0)
 		r = add_label(sb, ZF_LABEL_GENERATION, gen);
-	if (r == 0)
-		r = d->opts.sandbox_image ? ensure_image(d, snap->uuid, sb)
-					  : ensure_pause_image(d, snap->uuid);
 	if (r == 0) {
 		set_state(d, snap->uuid, NULL, NULL, "sandbox_creating");
-		r = capsule_start_one(d, snap, "sandbox", generation, sb, ret_sandbox, err);
+		r = start_labelled(d, snap, "sandbox", generation, sb, ret_sandbox, err);
 	}
 	zf_container_config_free(sb);
 	if (r < 0)
@@ -790,7 +779,7 @@ static int start_generation(struct zf_daemon *d, const struct snapshot *snap,
 			r = ensure_image(d, snap->uuid, m->spec->cfg);
 		snprintf(role, sizeof(role), "init.%s", m->name);
 		if (r == 0)
-			r = capsule_start_one(d, snap, role, generation, m->spec->cfg, &id, err);
+			r = start_labelled(d, snap, role, generation, m->spec->cfg, &id, err);
 		if (r == 0)
 			r = wait_init(d, id, &code, err);
 		free(id);
@@ -810,7 +799,7 @@ static int start_generation(struct zf_daemon *d, const struct snapshot *snap,
 			r = ensure_image(d, snap->uuid, m->spec->cfg);
 		snprintf(role, sizeof(role), "member.%s", m->name);
 		if (r == 0)
-			r = capsule_start_one(d, snap, role, generation, m->spec->cfg, &id, err);
+			r = start_labelled(d, snap, role, generation, m->spec->cfg, &id, err);
 		free(id);
 		id = NULL;
 		if (r < 0)
