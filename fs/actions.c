@@ -114,13 +114,48 @@ static int refuse_locked(struct zf_daemon *d, struct zf_object *obj, int r, cons
 	return r;
 }
 
+/* Stores text as obj's spec; lock held. */
+static int store_spec_locked(struct zf_object *obj, const char *text, size_t len)
+{
+	char *copy = strndup(text, len);
+
+	if (!copy)
+		return -ENOMEM;
+	free(obj->rec.spec);
+	obj->rec.spec = copy;
+	return 0;
+}
+
+/*
+ * Lock held. -EBUSY (and why in status_reason) while an operation is in
+ * flight; 1 when text is the spec in force already (nothing to do, unless
+ * the object is Empty or in retry_status, where writing it again retries);
+ * 0 to apply it.
+ */
+static int busy_or_same_locked(struct zf_daemon *d, struct zf_object *obj, const char *text,
+			       size_t len, const char *retry_status)
+{
+	char reason[200];
+
+	if (obj->rec.task_state[0]) {
+		snprintf(reason, sizeof(reason),
+			 "spec.yaml: not applied, an operation is in progress (%s)",
+			 obj->rec.task_state);
+		return refuse_locked(d, obj, -EBUSY, reason);
+	}
+	if (strlen(obj->rec.spec) == len && memcmp(obj->rec.spec, text, len) == 0 &&
+	    strcmp(obj->rec.status, retry_status) != 0 && strcmp(obj->rec.status, "Empty") != 0)
+		return 1;
+	return 0;
+}
+
 int zf_action_apply_spec(struct zf_daemon *d, const char *uuid, const char *text, size_t len)
 {
 	struct zf_container_spec *spec = NULL;
 	struct zf_spec_error e = { 0 };
 	struct zf_object *obj;
 	enum zf_kind kind;
-	char reason[400], *copy = NULL;
+	char reason[400];
 	int r;
 
 	zf_registry_lock(d->reg);
@@ -150,26 +185,14 @@ int zf_action_apply_spec(struct zf_daemon *d, const char *uuid, const char *text
 			goto out;
 		}
 	}
-	if (obj->rec.task_state[0]) {
-		snprintf(reason, sizeof(reason),
-			 "spec.yaml: not applied, an operation is in progress (%s)",
-			 obj->rec.task_state);
-		r = refuse_locked(d, obj, -EBUSY, reason);
+	r = busy_or_same_locked(d, obj, text, len, "Error");
+	if (r != 0) {
+		r = r > 0 ? 0 : r;
 		goto out;
 	}
-	/* the same spec again changes nothing, unless it is to retry after an Error */
-	if (strlen(obj->rec.spec) == len && memcmp(obj->rec.spec, text, len) == 0 &&
-	    strcmp(obj->rec.status, "Error") != 0 && strcmp(obj->rec.status, "Empty") != 0) {
-		r = 0;
+	r = store_spec_locked(obj, text, len);
+	if (r < 0)
 		goto out;
-	}
-	copy = strndup(text, len);
-	if (!copy) {
-		r = -ENOMEM;
-		goto out;
-	}
-	free(obj->rec.spec);
-	obj->rec.spec = copy;
 	zf_container_spec_free(obj->spec);
 	obj->spec = spec;
 	spec = NULL;
@@ -185,17 +208,6 @@ out:
 	return r;
 }
 
-/* Stores text as obj's spec; lock held. */
-static int store_spec_locked(struct zf_object *obj, const char *text, size_t len)
-{
-	char *copy = strndup(text, len);
-
-	if (!copy)
-		return -ENOMEM;
-	free(obj->rec.spec);
-	obj->rec.spec = copy;
-	return 0;
-}
 
 /*
  * A capsule's spec: validated whole, then launched (or relaunched: a new
@@ -231,16 +243,9 @@ static int apply_capsule_spec(struct zf_daemon *d, const char *uuid, const char 
 		r = refuse_locked(d, obj, -EINVAL, reason);
 		goto out;
 	}
-	if (obj->rec.task_state[0]) {
-		snprintf(reason, sizeof(reason),
-			 "spec.yaml: not applied, an operation is in progress (%s)",
-			 obj->rec.task_state);
-		r = refuse_locked(d, obj, -EBUSY, reason);
-		goto out;
-	}
-	if (strlen(obj->rec.spec) == len && memcmp(obj->rec.spec, text, len) == 0 &&
-	    strcmp(obj->rec.status, "Failed") != 0 && strcmp(obj->rec.status, "Empty") != 0) {
-		r = 0;
+	r = busy_or_same_locked(d, obj, text, len, "Failed");
+	if (r != 0) {
+		r = r > 0 ? 0 : r;
 		goto out;
 	}
 	if (strcmp(obj->rec.status, "Running") == 0 && obj->rec.engine_id[0]) {
