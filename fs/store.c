@@ -9,7 +9,7 @@
 #include "store.h"
 #include "util.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 struct zf_store {
 	sqlite3 *db; /* protected by lock */
@@ -34,6 +34,13 @@ static const char schema_v1[] =
 	" updated_at TEXT NOT NULL);"
 	/* a name is taken only by a record that is not being deleted */
 	"CREATE UNIQUE INDEX objects_live_name ON objects(kind, name) WHERE deleting = 0;";
+
+/* v2: capsule members are container records with a parent (the capsule's
+ * uuid); a name is unique among its parent's children */
+static const char schema_v2[] =
+	"ALTER TABLE objects ADD COLUMN parent TEXT NOT NULL DEFAULT '';"
+	"DROP INDEX objects_live_name;"
+	"CREATE UNIQUE INDEX objects_live_name2 ON objects(kind, parent, name) WHERE deleting = 0;";
 
 void zf_record_clear(struct zf_record *r)
 {
@@ -155,7 +162,8 @@ static int migrate(struct zf_store *s)
 	}
 	if (v < 1 && (r = exec(s, schema_v1)) < 0)
 		goto fail;
-	/* future versions: if (v < 2) ALTER TABLE ... */
+	if (v < 2 && (r = exec(s, schema_v2)) < 0)
+		goto fail;
 	if (v != SCHEMA_VERSION) {
 		char sql[64];
 
@@ -227,6 +235,7 @@ static void bind_record(sqlite3_stmt *st, const struct zf_record *r)
 	sqlite3_bind_int(st, 10, r->deleting);
 	sqlite3_bind_text(st, 11, r->created_at, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 12, r->updated_at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 13, r->parent, -1, SQLITE_STATIC);
 }
 
 /* Runs one statement on a record inside BEGIN IMMEDIATE ... COMMIT. */
@@ -272,8 +281,8 @@ int zf_store_insert(struct zf_store *s, const struct zf_record *r)
 {
 	return write_record(s,
 			    "INSERT INTO objects(uuid, kind, name, owner, spec, status, "
-			    "status_reason, task_state, engine_id, deleting, created_at, updated_at) "
-			    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+			    "status_reason, task_state, engine_id, deleting, created_at, updated_at, "
+			    "parent) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 			    r, false, false);
 }
 
@@ -282,7 +291,8 @@ int zf_store_update(struct zf_store *s, const struct zf_record *r)
 	return write_record(s,
 			    "UPDATE objects SET kind = ?2, name = ?3, owner = ?4, spec = ?5, "
 			    "status = ?6, status_reason = ?7, task_state = ?8, engine_id = ?9, "
-			    "deleting = ?10, created_at = ?11, updated_at = ?12 WHERE uuid = ?1",
+			    "deleting = ?10, created_at = ?11, updated_at = ?12, parent = ?13 "
+			    "WHERE uuid = ?1",
 			    r, false, true);
 }
 
@@ -311,7 +321,8 @@ int zf_store_load(struct zf_store *s, struct zf_record **ret_records, size_t *re
 	pthread_mutex_lock(&s->lock);
 	rc = sqlite3_prepare_v2(s->db,
 				"SELECT uuid, kind, name, owner, spec, status, status_reason, "
-				"task_state, engine_id, deleting, created_at, updated_at FROM objects "
+				"task_state, engine_id, deleting, created_at, updated_at, parent "
+				"FROM objects "
 				"ORDER BY created_at, rowid",
 				-1, &st, NULL);
 	if (rc != SQLITE_OK) {
@@ -350,6 +361,7 @@ int zf_store_load(struct zf_store *s, struct zf_record **ret_records, size_t *re
 		rec->deleting = sqlite3_column_int(st, 9) != 0;
 		copy_col(rec->created_at, sizeof(rec->created_at), st, 10);
 		copy_col(rec->updated_at, sizeof(rec->updated_at), st, 11);
+		copy_col(rec->parent, sizeof(rec->parent), st, 12);
 		n++;
 		if (!rec->spec || !rec->status_reason) {
 			r = -ENOMEM;

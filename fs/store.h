@@ -29,6 +29,7 @@ struct zf_record {
 	bool deleting; /* rmdir accepted: the name is free, removal goes on */
 	char created_at[ZF_TIME_LEN];
 	char updated_at[ZF_TIME_LEN];
+	char parent[ZF_UUID_LEN + 1]; /* a capsule member's capsule uuid, "" for the rest */
 };
 
 void zf_record_clear(struct zf_record *r);
@@ -44,7 +45,7 @@ void zf_store_close(struct zf_store *s);
 /* This store's instance id (made at first open): it labels engine objects. */
 const char *zf_store_instance(const struct zf_store *s);
 
-/* -EEXIST when kind/name is taken by a live (not deleting) record. */
+/* -EEXIST when kind/parent/name is taken by a live (not deleting) record. */
 int zf_store_insert(struct zf_store *s, const struct zf_record *r);
 /* Writes every field of the row r->uuid; -ENOENT if none. */
 int zf_store_update(struct zf_store *s, const struct zf_record *r);

@@ -105,11 +105,81 @@ static void test_file_reopen(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* capsule members: container records with a parent; names are per parent */
+static void test_members(void **state)
+{
+	struct zf_store *s = NULL;
+	struct zf_record *all = NULL;
+	size_t n = 0;
+	struct zf_record top = rec("u1", "db"), m1 = rec("u2", "db"), m2 = rec("u3", "db"),
+			 m3 = rec("u4", "db");
+
+	(void)state;
+	snprintf(m1.parent, sizeof(m1.parent), "capsule-a");
+	snprintf(m2.parent, sizeof(m2.parent), "capsule-b");
+	snprintf(m3.parent, sizeof(m3.parent), "capsule-a");
+	assert_int_equal(zf_store_open(":memory:", &s), 0);
+	assert_int_equal(zf_store_insert(s, &top), 0);
+	assert_int_equal(zf_store_insert(s, &m1), 0);
+	assert_int_equal(zf_store_insert(s, &m2), 0);
+	assert_int_equal(zf_store_insert(s, &m3), -EEXIST);
+	assert_int_equal(zf_store_load(s, &all, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(all[0].parent, "");
+	assert_string_equal(all[1].parent, "capsule-a");
+	assert_string_equal(all[2].parent, "capsule-b");
+	zf_records_free(all, n);
+	zf_store_close(s);
+}
+
+/* a store written by schema 1 (before members) opens, keeps its rows, takes members */
+static void test_migrate_v1(void **state)
+{
+	char dir[] = "/tmp/zunfs-store-XXXXXX", path[64], cmd[1024];
+	struct zf_store *s = NULL;
+	struct zf_record *all = NULL, m = rec("u2", "web");
+	size_t n = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/zunfs.db", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "sqlite3 %s \""
+		 "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+		 "INSERT INTO meta VALUES('instance', '00000000-0000-4000-8000-000000000001');"
+		 "CREATE TABLE objects(uuid TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL,"
+		 " owner INTEGER NOT NULL, spec TEXT NOT NULL DEFAULT '', status TEXT NOT NULL,"
+		 " status_reason TEXT NOT NULL DEFAULT '', task_state TEXT NOT NULL DEFAULT '',"
+		 " engine_id TEXT NOT NULL DEFAULT '', deleting INTEGER NOT NULL DEFAULT 0,"
+		 " created_at TEXT NOT NULL, updated_at TEXT NOT NULL);"
+		 "CREATE UNIQUE INDEX objects_live_name ON objects(kind, name) WHERE deleting = 0;"
+		 "INSERT INTO objects(uuid, kind, name, owner, status, created_at, updated_at)"
+		 " VALUES('u1', 'container', 'web', 0, 'Empty', '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z');"
+		 "PRAGMA user_version = 1;\"",
+		 path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(zf_store_open(path, &s), 0);
+	assert_string_equal(zf_store_instance(s), "00000000-0000-4000-8000-000000000001");
+	snprintf(m.parent, sizeof(m.parent), "capsule-a");
+	assert_int_equal(zf_store_insert(s, &m), 0);
+	assert_int_equal(zf_store_load(s, &all, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(all[0].uuid, "u1");
+	assert_string_equal(all[0].parent, "");
+	assert_string_equal(all[1].parent, "capsule-a");
+	zf_records_free(all, n);
+	zf_store_close(s);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_crud),
 		cmocka_unit_test(test_file_reopen),
+		cmocka_unit_test(test_members),
+		cmocka_unit_test(test_migrate_v1),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
