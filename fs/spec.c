@@ -16,6 +16,8 @@
 struct parse {
 	yaml_document_t doc;
 	struct zf_spec_error *error;
+	const char *text; /* the source, for the text of a capsule's member */
+	size_t len;
 };
 
 static int fail_at(struct parse *p, yaml_node_t *node, const char *fmt, ...)
@@ -854,6 +856,8 @@ static int load_doc(const char *text, size_t len, struct parse *p)
 		return -EINVAL;
 	}
 	yaml_parser_delete(&parser);
+	p->text = text;
+	p->len = len;
 	return 0;
 }
 
@@ -954,6 +958,7 @@ static void members_free(struct zf_capsule_member *m, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(m[i].name);
+		free(m[i].text);
 		zf_container_spec_free(m[i].spec);
 	}
 	free(m);
@@ -989,14 +994,52 @@ void zf_capsule_spec_free(struct zf_capsule_spec *spec)
 /* One entry of containers[] or initContainers[]: a container's keys, plus
  * name, stdin (Zun) and imageDriver; restartPolicy and sandbox belong to the
  * capsule. */
+/*
+ * The source text of a node, as a document of its own: a block map inside a
+ * list loses the indentation it had there, trailing blank space goes.
+ */
+static char *node_text(struct parse *p, yaml_node_t *n)
+{
+	size_t start = n->start_mark.index, end = n->end_mark.index, col = n->start_mark.column;
+	char *out, *o;
+
+	if (start > p->len || end > p->len || end < start)
+		return strdup("");
+	while (end > start && strchr(" \t\r\n", p->text[end - 1]))
+		end--;
+	out = malloc(end - start + 2);
+	if (!out)
+		return NULL;
+	o = out;
+	for (size_t i = start; i < end;) {
+		*o++ = p->text[i];
+		if (p->text[i++] != '\n')
+			continue;
+		/* drop up to col spaces of the indentation the list gave */
+		for (size_t k = 0; k < col && i < end && p->text[i] == ' '; k++)
+			i++;
+	}
+	*o++ = '\n';
+	*o = '\0';
+	return out;
+}
+
 static int parse_member(struct parse *p, yaml_node_t *n, const char *list, size_t index,
 			struct zf_capsule_member *m)
 {
-	char **args = NULL;
+	char **args = NULL, at[64];
 	int r = 0;
 
+	/* errors say where: containers[1], or the member's own spec.yaml */
+	if (list)
+		snprintf(at, sizeof(at), "%s[%zu]", list, index);
+	else
+		snprintf(at, sizeof(at), "spec.yaml");
 	if (n->type != YAML_MAPPING_NODE)
-		return fail_at(p, n, "%s[%zu] must be a map of container keys", list, index);
+		return fail_at(p, n, "%s must be a map of container keys", at);
+	m->text = node_text(p, n);
+	if (!m->text)
+		return -ENOMEM;
 	m->line = (int)n->start_mark.line + 1;
 	m->column = (int)n->start_mark.column + 1;
 	m->spec = container_spec_new();
@@ -1015,7 +1058,7 @@ static int parse_member(struct parse *p, yaml_node_t *n, const char *list, size_
 			const char *other = scalar(node_at(p, q->key));
 
 			if (other && strcmp(other, key) == 0) {
-				r = fail_at(p, k, "%s[%zu]: '%s' is given twice", list, index, key);
+				r = fail_at(p, k, "%s: '%s' is given twice", at, key);
 				goto out;
 			}
 		}
@@ -1023,9 +1066,9 @@ static int parse_member(struct parse *p, yaml_node_t *n, const char *list, size_
 			r = want_string_dup(p, v, "name", &m->name);
 			if (r == 0 && zf_name_check(m->name) < 0)
 				r = fail_at(p, v,
-					    "%s[%zu]: name '%s' is not a valid name "
+					    "%s: name '%s' is not a valid name "
 					    "([a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 63)",
-					    list, index, m->name);
+					    at, m->name);
 		} else if (strcmp(key, "stdin") == 0) {
 			r = want_bool(p, v, "stdin", &m->spec->cfg->stdin_open);
 		} else if (strcmp(key, "imageDriver") == 0) {
@@ -1036,8 +1079,8 @@ static int parse_member(struct parse *p, yaml_node_t *n, const char *list, size_
 					    "the Docker engine (imageDriver: docker)",
 					    s);
 		} else if (strcmp(key, "restartPolicy") == 0 || strcmp(key, "sandbox") == 0) {
-			r = fail_at(p, k, "%s[%zu]: '%s' belongs to the capsule, not a container",
-				    list, index, key);
+			r = fail_at(p, k, "%s: '%s' belongs to the capsule, not a container", at,
+				    key);
 		} else {
 			r = parse_key(p, key, k, v, m->spec, &args);
 		}
@@ -1045,7 +1088,7 @@ static int parse_member(struct parse *p, yaml_node_t *n, const char *list, size_
 			break;
 	}
 	if (r == 0 && !m->spec->cfg->image)
-		r = fail_at(p, n, "%s[%zu]: 'image' is required", list, index);
+		r = fail_at(p, n, "%s: 'image' is required", at);
 	if (r == 0)
 		r = join_args(m->spec->cfg, args);
 	if (r == 0)
@@ -1418,6 +1461,41 @@ int zf_spec_parse_capsule(const char *text, size_t len, struct zf_capsule_spec *
 		*ret_error = error;
 	}
 	zf_capsule_spec_free(c);
+	yaml_document_delete(&p.doc);
+	return r;
+}
+
+int zf_spec_parse_member(const char *text, size_t len, struct zf_container_spec **ret_spec,
+			 char **ret_name, struct zf_spec_error *ret_error)
+{
+	struct zf_spec_error error = { 0 };
+	struct parse p = { .error = &error };
+	struct zf_capsule_member m = { 0 };
+	yaml_node_t *root;
+	int r;
+
+	r = load_doc(text, len, &p);
+	if (r < 0) {
+		if (r == -EINVAL)
+			*ret_error = error;
+		return r;
+	}
+	root = yaml_document_get_root_node(&p.doc);
+	r = root ? parse_member(&p, root, NULL, 0, &m)
+		 : fail_at(&p, NULL, "the spec is empty: a container needs at least 'image'");
+	if (r == 0) {
+		*ret_spec = m.spec;
+		m.spec = NULL;
+		if (ret_name) {
+			*ret_name = m.name;
+			m.name = NULL;
+		}
+	} else if (r == -EINVAL || r == -EPERM) {
+		*ret_error = error;
+	}
+	free(m.name);
+	free(m.text);
+	zf_container_spec_free(m.spec);
 	yaml_document_delete(&p.doc);
 	return r;
 }

@@ -71,6 +71,7 @@ struct zf_capsule_volume {
 struct zf_capsule_member {
 	char *name; /* a valid object name; "container-N" when the spec gives none */
 	struct zf_container_spec *spec; /* sandbox NULL: members join the capsule's */
+	char *text; /* its entry's YAML as a document of its own (the member's spec.yaml) */
 	int line, column; /* where it is in the YAML, for errors */
 };
 
@@ -99,6 +100,15 @@ struct zf_capsule_spec {
 int zf_spec_parse_capsule(const char *text, size_t len, struct zf_capsule_spec **ret_spec,
 			  struct zf_spec_error *ret_error);
 void zf_capsule_spec_free(struct zf_capsule_spec *spec);
+
+/*
+ * One capsule member's spec on its own (capsules/NAME/containers/CNAME/spec.yaml):
+ * a container's keys plus name, stdin and imageDriver, as an entry of
+ * containers[]; restartPolicy and sandbox belong to the capsule. *ret_name
+ * (may be NULL) gets the name it gives, or NULL.
+ */
+int zf_spec_parse_member(const char *text, size_t len, struct zf_container_spec **ret_spec,
+			 char **ret_name, struct zf_spec_error *ret_error);
 
 /* "line 3, column 5: unknown key 'foo'" (or just the message for line 0). */
 void zf_spec_error_format(const struct zf_spec_error *e, char *buf, size_t size);

@@ -146,6 +146,60 @@ static void test_bad(void **state)
 	}
 }
 
+/* each member's own spec.yaml: its entry's text, which parses on its own alike */
+static void test_member_text(void **state)
+{
+	static const char text[] = "kind: capsule\n"
+				   "spec:\n"
+				   "  containers:\n"
+				   "  - name: web\n"
+				   "    image: busybox\n"
+				   "    command: [\"httpd\", \"-f\"]\n"
+				   "    env:\n"
+				   "      A: b\n"
+				   "\n"
+				   "  - {name: side, image: busybox, tty: true}\n";
+	struct zf_capsule_spec *c = NULL;
+	struct zf_container_spec *m = NULL;
+	struct zf_spec_error e = { 0 };
+	char *name = NULL;
+
+	(void)state;
+	assert_int_equal(zf_spec_parse_capsule(text, strlen(text), &c, &e), 0);
+	assert_string_equal(c->containers[0].text, "name: web\n"
+						   "image: busybox\n"
+						   "command: [\"httpd\", \"-f\"]\n"
+						   "env:\n"
+						   "  A: b\n");
+	assert_string_equal(c->containers[1].text, "{name: side, image: busybox, tty: true}\n");
+	for (size_t i = 0; i < c->n_containers; i++) {
+		const char *t = c->containers[i].text;
+
+		assert_int_equal(zf_spec_parse_member(t, strlen(t), &m, &name, &e), 0);
+		assert_string_equal(name, c->containers[i].name);
+		assert_string_equal(m->cfg->image, "busybox");
+		assert_int_equal(m->cfg->tty, c->containers[i].spec->cfg->tty);
+		zf_container_spec_free(m);
+		free(name);
+	}
+	zf_capsule_spec_free(c);
+
+	/* a member's spec on its own: no name is fine; the capsule's keys are not */
+	assert_int_equal(zf_spec_parse_member("image: busybox\n", 15, &m, &name, &e), 0);
+	assert_null(name);
+	zf_container_spec_free(m);
+	assert_int_equal(zf_spec_parse_member("image: busybox\nsandbox: s\n", 26, &m, NULL, &e),
+			 -EINVAL);
+	assert_int_equal(e.line, 2);
+	assert_string_equal(e.msg, "spec.yaml: 'sandbox' belongs to the capsule, not a container");
+	assert_int_equal(zf_spec_parse_member("", 0, &m, NULL, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "needs at least 'image'"));
+	assert_int_equal(zf_spec_parse_member("command: [sh]\n", 14, &m, NULL, &e), -EINVAL);
+	assert_string_equal(e.msg, "spec.yaml: 'image' is required");
+	assert_int_equal(zf_spec_parse_member("image: x\nprivileged: true\n", 26, &m, NULL, &e),
+			 -EPERM);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -153,6 +207,7 @@ int main(void)
 		cmocka_unit_test(test_zun_fields),
 		cmocka_unit_test(test_pod),
 		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_member_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
