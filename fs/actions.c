@@ -10,20 +10,106 @@
 #include "tempfiles.h"
 #include <unistd.h>
 
+static int refuse_locked(struct zf_daemon *d, struct zf_object *obj, int r, const char *reason);
+static int apply_member_spec(struct zf_daemon *d, const char *uuid, const char *text, size_t len);
+
 bool zf_action_visible(const struct zf_object *obj, unsigned uid)
 {
 	return uid == 0 || obj->rec.owner == uid;
 }
 
+int zf_action_link_target_locked(struct zf_daemon *d, const char *name, unsigned uid, char *buf,
+				 size_t size)
+{
+	char cap[ZF_NAME_MAX + 1];
+
+	if (zf_registry_find_locked(d->reg, ZF_KIND_CONTAINER, name))
+		return -ENOENT; /* a container of that name comes first */
+	/* names may hold dots: try every split, CAPSULE.CNAME */
+	for (const char *dot = strchr(name, '.'); dot; dot = strchr(dot + 1, '.')) {
+		struct zf_object *c;
+		size_t n = (size_t)(dot - name);
+
+		if (n == 0 || n > ZF_NAME_MAX)
+			continue;
+		memcpy(cap, name, n);
+		cap[n] = '\0';
+		c = zf_registry_find_locked(d->reg, ZF_KIND_CAPSULE, cap);
+		if (c && zf_action_visible(c, uid) &&
+		    zf_registry_find_member_locked(d->reg, c->rec.uuid, dot + 1)) {
+			snprintf(buf, size, "../capsules/%s/containers/%s", cap, dot + 1);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 int zf_action_mkdir(struct zf_daemon *d, enum zf_kind kind, const char *name, unsigned uid)
 {
+	char target[2 * ZF_NAME_MAX + 32];
 	int r = zf_name_check(name);
 
 	if (r < 0)
 		return r;
 	if (!zf_kind_supported(kind))
 		return -EOPNOTSUPP;
+	if (kind == ZF_KIND_CONTAINER) {
+		/* containers/CAPSULE.CNAME is taken by the member's link (anyone's:
+		 * names are one namespace) */
+		zf_registry_lock(d->reg);
+		r = zf_action_link_target_locked(d, name, 0, target, sizeof(target));
+		zf_registry_unlock(d->reg);
+		if (r == 0)
+			return -EEXIST;
+	}
 	return zf_registry_create(d->reg, kind, name, uid);
+}
+
+/* The caller's live capsule by name, or NULL. Lock held. */
+static struct zf_object *capsule_locked(struct zf_daemon *d, const char *name, unsigned uid)
+{
+	struct zf_object *c = zf_registry_find_locked(d->reg, ZF_KIND_CAPSULE, name);
+
+	return c && zf_action_visible(c, uid) ? c : NULL;
+}
+
+int zf_action_mkdir_member(struct zf_daemon *d, const char *capsule, const char *name,
+			   unsigned uid)
+{
+	struct zf_object *c;
+	int r = zf_name_check(name);
+
+	if (r < 0)
+		return r;
+	zf_registry_lock(d->reg);
+	c = capsule_locked(d, capsule, uid);
+	r = c ? zf_registry_create_member_locked(d->reg, c, name, "", true, NULL) : -ENOENT;
+	zf_registry_unlock(d->reg);
+	return r;
+}
+
+int zf_action_rmdir_member(struct zf_daemon *d, const char *capsule, const char *name,
+			   unsigned uid)
+{
+	struct zf_object *c, *m = NULL;
+	int r;
+
+	zf_registry_lock(d->reg);
+	c = capsule_locked(d, capsule, uid);
+	if (c)
+		m = zf_registry_find_member_locked(d->reg, c->rec.uuid, name);
+	if (!m) {
+		r = -ENOENT;
+	} else if (m->rec.added && strcmp(m->rec.status, "Empty") == 0) {
+		zf_temp_remove_object(d->temps, m->rec.uuid);
+		r = zf_registry_remove_locked(d->reg, m);
+	} else {
+		r = refuse_locked(d, m, -EPERM,
+				  "rmdir: a capsule's containers go with the capsule: change "
+				  "its spec.yaml or rmdir the capsule");
+	}
+	zf_registry_unlock(d->reg);
+	return r;
 }
 
 /* A live container whose spec names sandbox `name`, or NULL. Lock held. */
@@ -36,7 +122,6 @@ static const struct zf_object *sandbox_user_locked(struct zf_daemon *d, const ch
 	return NULL;
 }
 
-static int refuse_locked(struct zf_daemon *d, struct zf_object *obj, int r, const char *reason);
 static int apply_capsule_spec(struct zf_daemon *d, const char *uuid, const char *text, size_t len);
 
 /*
@@ -158,12 +243,17 @@ int zf_action_apply_spec(struct zf_daemon *d, const char *uuid, const char *text
 	char reason[400];
 	int r;
 
+	bool member;
+
 	zf_registry_lock(d->reg);
 	obj = zf_registry_find_uuid_locked(d->reg, uuid);
 	kind = obj ? obj->rec.kind : ZF_KIND_CONTAINER;
+	member = obj && obj->rec.parent[0];
 	zf_registry_unlock(d->reg);
 	if (kind == ZF_KIND_CAPSULE)
 		return apply_capsule_spec(d, uuid, text, len);
+	if (member)
+		return apply_member_spec(d, uuid, text, len);
 	r = zf_spec_parse(kind, text, len, &spec, &e);
 	zf_registry_lock(d->reg);
 	r = parsed_target_locked(d, uuid, r, &e, &obj);
@@ -271,6 +361,81 @@ out:
 	return r;
 }
 
+/*
+ * A member's spec.yaml. Those of the capsule's spec change with it (EPERM);
+ * one added by mkdir is launched into the running capsule's sandbox, like
+ * `zun run --capsule`, or rebuilt there when written again.
+ */
+static int apply_member_spec(struct zf_daemon *d, const char *uuid, const char *text, size_t len)
+{
+	struct zf_container_spec *spec = NULL;
+	struct zf_spec_error e = { 0 };
+	struct zf_object *obj, *capsule;
+	char reason[400], *name = NULL;
+	int r;
+
+	r = zf_spec_parse_member(text, len, &spec, &name, &e);
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	if (obj && !obj->rec.deleting && !obj->rec.added) {
+		snprintf(reason, sizeof(reason),
+			 "spec.yaml: %s comes from capsules/%s/spec.yaml: change it there (an "
+			 "upgrade)",
+			 obj->rec.name, obj->parent_name);
+		r = refuse_locked(d, obj, -EPERM, reason);
+		goto out;
+	}
+	r = parsed_target_locked(d, uuid, r, &e, &obj);
+	if (r < 0)
+		goto out;
+	if (name && strcmp(name, obj->rec.name) != 0) {
+		snprintf(reason, sizeof(reason),
+			 "spec.yaml: name: '%s' is not this container's name (%s)", name,
+			 obj->rec.name);
+		r = refuse_locked(d, obj, -EINVAL, reason);
+		goto out;
+	}
+	if (spec->n_mounts) {
+		snprintf(reason, sizeof(reason),
+			 "spec.yaml: volumeMounts: a capsule's volumes are declared in its spec.yaml");
+		r = refuse_locked(d, obj, -EINVAL, reason);
+		goto out;
+	}
+	capsule = zf_registry_find_uuid_locked(d->reg, obj->rec.parent);
+	if (!capsule || capsule->rec.deleting || strcmp(capsule->rec.status, "Running") != 0 ||
+	    capsule->rec.task_state[0] || !capsule->rec.engine_id[0]) {
+		snprintf(reason, sizeof(reason),
+			 "spec.yaml: containers are added to a Running capsule; capsules/%s is %s%s%s",
+			 obj->parent_name, capsule ? capsule->rec.status : "gone",
+			 capsule && capsule->rec.task_state[0] ? " and busy: " : "",
+			 capsule ? capsule->rec.task_state : "");
+		r = refuse_locked(d, obj, -EBUSY, reason);
+		goto out;
+	}
+	r = busy_or_same_locked(d, obj, text, len, "Error");
+	if (r != 0) {
+		r = r > 0 ? 0 : r;
+		goto out;
+	}
+	r = store_spec_locked(obj, text, len);
+	if (r < 0)
+		goto out;
+	zf_container_spec_free(obj->spec);
+	obj->spec = spec;
+	spec = NULL;
+	r = zf_registry_set_state_locked(d->reg, obj,
+					 obj->rec.engine_id[0] ? "Rebuilding" : "Creating", "",
+					 obj->rec.engine_id[0] ? "container_rebuilding"
+							       : "container_creating");
+	if (r == 0)
+		r = zf_jobs_submit(d->jobs, ZF_JOB_LAUNCH, uuid, NULL);
+out:
+	zf_registry_unlock(d->reg);
+	zf_container_spec_free(spec);
+	free(name);
+	return r;
+}
+
 int zf_action_ctl(struct zf_daemon *d, const char *uuid, const char *line,
 		  bool (*interrupted)(void))
 {
@@ -288,6 +453,14 @@ int zf_action_ctl(struct zf_daemon *d, const char *uuid, const char *line,
 	r = zf_ctl_parse(line, &c, reason, sizeof(reason));
 	if (r < 0) {
 		r = refuse_locked(d, obj, r, reason);
+		goto unlock;
+	}
+	if (obj->rec.parent[0] && c.cmd != ZF_CTL_RESIZE) {
+		snprintf(reason, sizeof(reason),
+			 "ctl %s: a capsule's containers follow the capsule: change "
+			 "capsules/%s/spec.yaml or rmdir it",
+			 zf_ctl_word(c.cmd), obj->parent_name);
+		r = refuse_locked(d, obj, -EPERM, reason);
 		goto unlock;
 	}
 	if (obj->rec.task_state[0]) {

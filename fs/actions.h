@@ -14,6 +14,24 @@
 /* mkdir KIND/NAME by uid. */
 int zf_action_mkdir(struct zf_daemon *d, enum zf_kind kind, const char *name, unsigned uid);
 
+/* mkdir capsules/CAPSULE/containers/NAME by uid: a container to add to the
+ * running capsule once its spec.yaml is written (zun run --capsule). */
+int zf_action_mkdir_member(struct zf_daemon *d, const char *capsule, const char *name,
+			   unsigned uid);
+
+/* rmdir of a member: EPERM (members go with the capsule), except one made by
+ * mkdir that never got a spec. */
+int zf_action_rmdir_member(struct zf_daemon *d, const char *capsule, const char *name,
+			   unsigned uid);
+
+/*
+ * containers/NAME as a link to a capsule member: NAME is CAPSULE.CNAME,
+ * no container is called NAME, uid sees the capsule. 0 and the link's
+ * target (relative) in buf, or -ENOENT. Lock held.
+ */
+int zf_action_link_target_locked(struct zf_daemon *d, const char *name, unsigned uid, char *buf,
+				 size_t size);
+
 /* rmdir KIND/NAME: the name is free at once, the engine work goes on behind. */
 int zf_action_rmdir(struct zf_daemon *d, enum zf_kind kind, const char *name, unsigned uid);
 

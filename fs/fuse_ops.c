@@ -92,9 +92,25 @@ static time_t parse_time(const char *s)
 /* Looks up the object a path is in; lock held. NULL if gone or not the caller's. */
 static struct zf_object *object_locked(struct zf_daemon *d, const struct zf_path *p)
 {
-	struct zf_object *obj = zf_registry_find_locked(d->reg, p->kind, p->name);
+	struct zf_object *obj;
 
+	if (p->capsule[0]) { /* a member: the capsule decides who sees it */
+		struct zf_object *c = zf_registry_find_locked(d->reg, ZF_KIND_CAPSULE, p->capsule);
+
+		if (!c || !zf_action_visible(c, caller_uid()))
+			return NULL;
+		return zf_registry_find_member_locked(d->reg, c->rec.uuid, p->name);
+	}
+	obj = zf_registry_find_locked(d->reg, p->kind, p->name);
 	return obj && zf_action_visible(obj, caller_uid()) ? obj : NULL;
+}
+
+/* The capsule whose members directory p is (ZF_NODE_MEMBERS); lock held. */
+static struct zf_object *members_dir_locked(struct zf_daemon *d, const struct zf_path *p)
+{
+	struct zf_object *c = zf_registry_find_locked(d->reg, ZF_KIND_CAPSULE, p->name);
+
+	return c && zf_action_visible(c, caller_uid()) ? c : NULL;
 }
 
 /* The uuid of the caller's object at p: 0, or -ENOENT. */
@@ -162,7 +178,20 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 		break;
 	}
 	zf_registry_lock(d->reg);
-	obj = object_locked(d, &p);
+	obj = p.node == ZF_NODE_MEMBERS ? members_dir_locked(d, &p) : object_locked(d, &p);
+	if (!obj && p.node == ZF_NODE_OBJECT && p.kind == ZF_KIND_CONTAINER && !p.capsule[0]) {
+		char target[PATH_MAX];
+
+		/* containers/CAPSULE.CNAME: a link to the member */
+		r = zf_action_link_target_locked(d, p.name, caller_uid(), target, sizeof(target));
+		if (r == 0) {
+			st->st_mode = S_IFLNK | 0777;
+			st->st_nlink = 1;
+			st->st_size = (off_t)strlen(target);
+			st->st_mtime = st->st_ctime = st->st_atime = d->started_at;
+		}
+		goto out;
+	}
 	if (!obj) {
 		r = -ENOENT;
 		goto out;
@@ -173,6 +202,7 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	st->st_atime = st->st_mtime;
 	switch (p.node) {
 	case ZF_NODE_OBJECT:
+	case ZF_NODE_MEMBERS:
 		fill_dir(st, 0755, obj->rec.owner, d->mount_gid);
 		break;
 	case ZF_NODE_UNTIL_DIR:
@@ -184,6 +214,9 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 		break;
 	case ZF_NODE_FILE:
 		st->st_mode = S_IFREG | zf_file_mode(p.file);
+		/* a member of the capsule's spec changes with the capsule's spec.yaml */
+		if (p.file == ZF_FILE_SPEC && obj->rec.parent[0] && !obj->rec.added)
+			st->st_mode = S_IFREG | 0444;
 		st->st_nlink = 1;
 		if (p.file == ZF_FILE_LOGS) {
 			char lp[PATH_MAX];
@@ -233,6 +266,41 @@ static void fill_one(const char *name, void *userdata)
 	fc->filler(fc->buf, name, NULL, 0, 0);
 }
 
+/* containers/CAPSULE.CNAME for every member of the caller's capsules, unless a
+ * container has that name. Lock held. */
+static void list_links_locked(struct zf_daemon *d, void *buf, fuse_fill_dir_t filler)
+{
+	char name[2 * ZF_NAME_MAX + 2], target[PATH_MAX];
+
+	for (struct zf_object *o = zf_registry_first_locked(d->reg); o; o = o->next) {
+		if (!o->rec.parent[0] || o->rec.deleting)
+			continue;
+		snprintf(name, sizeof(name), "%s.%s", o->parent_name, o->rec.name);
+		/* the link must lead here (a capsule the caller sees, no container of the name) */
+		if (zf_action_link_target_locked(d, name, caller_uid(), target, sizeof(target)) == 0)
+			filler(buf, name, NULL, 0, 0);
+	}
+}
+
+static int op_readlink(const char *path, char *buf, size_t size)
+{
+	struct zf_daemon *d = daemon_of();
+	struct zf_path p;
+	int r;
+
+	r = zf_path_parse(path, &p);
+	if (r < 0)
+		return r;
+	if (p.node != ZF_NODE_OBJECT || p.kind != ZF_KIND_CONTAINER || p.capsule[0])
+		return -EINVAL;
+	zf_registry_lock(d->reg);
+	r = zf_action_link_target_locked(d, p.name, caller_uid(), buf, size);
+	if (r < 0 && object_locked(d, &p))
+		r = -EINVAL; /* a directory, not a link */
+	zf_registry_unlock(d->reg);
+	return r;
+}
+
 static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t off,
 		      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
 {
@@ -258,11 +326,24 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 	case ZF_NODE_KIND_DIR:
 		zf_registry_lock(d->reg);
 		for (struct zf_object *o = zf_registry_first_locked(d->reg); o; o = o->next)
-			if (o->rec.kind == p.kind && !o->rec.deleting &&
+			if (o->rec.kind == p.kind && !o->rec.deleting && !o->rec.parent[0] &&
 			    zf_action_visible(o, caller_uid()))
 				filler(buf, o->rec.name, NULL, 0, 0);
+		if (p.kind == ZF_KIND_CONTAINER)
+			list_links_locked(d, buf, filler);
 		zf_registry_unlock(d->reg);
 		return 0;
+	case ZF_NODE_MEMBERS: {
+		struct zf_object *c;
+
+		zf_registry_lock(d->reg);
+		c = members_dir_locked(d, &p);
+		for (struct zf_object *o = zf_registry_first_locked(d->reg); c && o; o = o->next)
+			if (!o->rec.deleting && strcmp(o->rec.parent, c->rec.uuid) == 0)
+				filler(buf, o->rec.name, NULL, 0, 0);
+		zf_registry_unlock(d->reg);
+		return c ? 0 : -ENOENT;
+	}
 	case ZF_NODE_OBJECT:
 	case ZF_NODE_UNTIL_DIR: {
 		char uuid[ZF_UUID_LEN + 1];
@@ -278,6 +359,8 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 			if (zf_file_in_kind((enum zf_file)f, p.kind))
 				filler(buf, zf_file_name((enum zf_file)f), NULL, 0, 0);
 		filler(buf, "until", NULL, 0, 0);
+		if (p.kind == ZF_KIND_CAPSULE)
+			filler(buf, "containers", NULL, 0, 0);
 		struct fill_ctx fc = { buf, filler };
 
 		zf_temp_list(d->temps, uuid, caller_uid(), fill_one, &fc);
@@ -324,7 +407,9 @@ static int op_mkdir(const char *path, mode_t mode)
 	if (r == -ENAMETOOLONG)
 		return r;
 	if (r < 0 || p.node != ZF_NODE_OBJECT)
-		return -EPERM; /* only KIND/NAME can be made */
+		return -EPERM; /* only KIND/NAME and capsules/NAME/containers/NEW can be made */
+	if (p.capsule[0])
+		return zf_action_mkdir_member(daemon_of(), p.capsule, p.name, caller_uid());
 	return zf_action_mkdir(daemon_of(), p.kind, p.name, caller_uid());
 }
 
@@ -336,10 +421,13 @@ static int op_rmdir(const char *path)
 	r = zf_path_parse(path, &p);
 	if (r < 0)
 		return r;
-	if (p.node == ZF_NODE_ROOT || p.node == ZF_NODE_KIND_DIR || p.node == ZF_NODE_UNTIL_DIR)
+	if (p.node == ZF_NODE_ROOT || p.node == ZF_NODE_KIND_DIR || p.node == ZF_NODE_UNTIL_DIR ||
+	    p.node == ZF_NODE_MEMBERS)
 		return -EPERM;
 	if (p.node != ZF_NODE_OBJECT)
 		return -ENOTDIR;
+	if (p.capsule[0])
+		return zf_action_rmdir_member(daemon_of(), p.capsule, p.name, caller_uid());
 	return zf_action_rmdir(daemon_of(), p.kind, p.name, caller_uid());
 }
 
@@ -555,6 +643,9 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 			r = 0; /* opened below, outside the lock: they may call the engine */
 		} else if (h->path.file == ZF_FILE_CTL) {
 			r = acc == O_WRONLY ? 0 : -EACCES;
+		} else if (h->path.file == ZF_FILE_SPEC && acc != O_RDONLY && obj->rec.parent[0] &&
+			   !obj->rec.added) {
+			r = -EPERM; /* a member of the capsule's spec: apply_spec says why, below */
 		} else if (h->path.file == ZF_FILE_SPEC && acc != O_RDONLY) {
 			h->writing = true;
 			/* O_TRUNC (atomic_o_trunc) starts empty; else edits start from the spec.
@@ -580,6 +671,8 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 		r = -EISDIR;
 	}
 	zf_registry_unlock(d->reg);
+	if (r == -EPERM && h->path.file == ZF_FILE_SPEC)
+		zf_action_apply_spec(d, h->uuid, "", 0); /* refused, with the reason */
 	if (r == 0 && h->path.node == ZF_NODE_FILE && !zf_file_is_rendered(h->path.file))
 		r = open_stream(d, h, fi, acc);
 	if (r < 0) {
@@ -1044,7 +1137,8 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 
 	if (zf_path_parse(from, &pf) < 0 || zf_path_parse(to, &pt) < 0 ||
 	    pf.node != ZF_NODE_OTHER || pt.node != ZF_NODE_FILE || pt.file != ZF_FILE_SPEC ||
-	    pf.kind != pt.kind || strcmp(pf.name, pt.name) != 0)
+	    pf.kind != pt.kind || strcmp(pf.name, pt.name) != 0 ||
+	    strcmp(pf.capsule, pt.capsule) != 0)
 		return op_deny();
 	if (flags & RENAME_EXCHANGE)
 		return -EINVAL;
@@ -1141,6 +1235,7 @@ const struct fuse_operations zf_fuse_ops = {
 	.releasedir = op_releasedir,
 	.mkdir = op_mkdir,
 	.rmdir = op_rmdir,
+	.readlink = op_readlink,
 	.open = op_open,
 	.read = op_read,
 	.write = op_write,

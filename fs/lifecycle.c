@@ -28,6 +28,7 @@ struct snapshot {
 	char engine_id[72];
 	char *spec_text;
 	bool deleting;
+	char parent[ZF_UUID_LEN + 1]; /* a capsule member's capsule */
 };
 
 static int snapshot_take(struct zf_daemon *d, const char *uuid, struct snapshot *ret)
@@ -48,6 +49,7 @@ static int snapshot_take(struct zf_daemon *d, const char *uuid, struct snapshot 
 	ret->kind = obj->rec.kind;
 	ret->owner = obj->rec.owner;
 	ret->deleting = obj->rec.deleting;
+	memcpy(ret->parent, obj->rec.parent, sizeof(ret->parent));
 	ret->spec_text = strdup(obj->rec.spec);
 	if (!ret->spec_text)
 		r = -ENOMEM;
@@ -109,6 +111,7 @@ static int fail_capsule(struct zf_daemon *d, const char *uuid, int r, const char
 }
 
 static int launch_capsule(struct zf_daemon *d, const char *uuid, bool upgrade);
+static int launch_member(struct zf_daemon *d, const struct snapshot *snap);
 static int refresh_capsule(struct zf_daemon *d, const char *uuid);
 
 void zf_lifecycle_describe(const struct zf_container_state *st, const char **ret_status,
@@ -138,6 +141,7 @@ void zf_lifecycle_apply_state(struct zf_daemon *d, const char *uuid,
 	char reason[300];
 
 	bool follow = false, tty = false;
+	char parent[ZF_UUID_LEN + 1] = "", name[ZF_NAME_MAX + 1] = "";
 
 	zf_lifecycle_describe(st, &status, reason, sizeof(reason));
 	zf_registry_lock(d->reg);
@@ -149,6 +153,9 @@ void zf_lifecycle_apply_state(struct zf_daemon *d, const char *uuid,
 			 (strcmp(st->status, "running") == 0 || strcmp(st->status, "paused") == 0 ||
 			  strcmp(st->status, "restarting") == 0);
 		tty = obj->spec && obj->spec->cfg->tty;
+		/* a capsule member's lines also go to the capsule's logs */
+		memcpy(parent, obj->rec.parent, sizeof(parent));
+		memcpy(name, obj->rec.name, sizeof(name));
 		obj->exit_code = st->exit_code;
 		snprintf(obj->started_at, sizeof(obj->started_at), "%s", st->started_at);
 		snprintf(obj->finished_at, sizeof(obj->finished_at), "%s", st->finished_at);
@@ -159,7 +166,7 @@ void zf_lifecycle_apply_state(struct zf_daemon *d, const char *uuid,
 	zf_registry_unlock(d->reg);
 	/* jobs on one object run one at a time: no two calls for uuid race here */
 	if (follow && d->logs)
-		zf_logs_follow(d->logs, uuid, st->id, tty);
+		zf_logs_follow(d->logs, uuid, st->id, tty, parent[0] ? parent : NULL, name);
 }
 
 void zf_lifecycle_engine_lost(struct zf_daemon *d, const char *uuid, const char *engine_id)
@@ -482,6 +489,10 @@ static int launch(struct zf_daemon *d, const char *uuid)
 		r = -ENOENT;
 		goto out;
 	}
+	if (snap.parent[0]) {
+		r = launch_member(d, &snap);
+		goto out;
+	}
 	r = zf_spec_parse(snap.kind, snap.spec_text, strlen(snap.spec_text), &spec, &serr);
 	if (r < 0) {
 		snprintf(err.msg, sizeof(err.msg), "%s", serr.msg);
@@ -618,6 +629,28 @@ out:
 	return r;
 }
 
+/* rmdir: the object's log, and its members' if it is a capsule. */
+static void forget_logs(struct zf_daemon *d, const char *uuid)
+{
+	char (*members)[ZF_UUID_LEN + 1] = NULL;
+	size_t n = 0;
+
+	zf_registry_lock(d->reg);
+	for (struct zf_object *o = zf_registry_first_locked(d->reg); o; o = o->next) {
+		void *a;
+
+		if (strcmp(o->rec.parent, uuid) != 0 || !(a = realloc(members, (n + 1) * sizeof(*members))))
+			continue;
+		members = a;
+		memcpy(members[n++], o->rec.uuid, sizeof(*members));
+	}
+	zf_registry_unlock(d->reg);
+	for (size_t i = 0; i < n; i++)
+		zf_logs_forget(d->logs, members[i]);
+	zf_logs_forget(d->logs, uuid);
+	free(members);
+}
+
 static int delete_object(struct zf_daemon *d, const char *uuid)
 {
 	struct zf_err err = { { 0 } };
@@ -636,7 +669,7 @@ static int delete_object(struct zf_daemon *d, const char *uuid)
 		sleep(1);
 	}
 	if (r == 0 && d->logs)
-		zf_logs_forget(d->logs, uuid);
+		forget_logs(d, uuid);
 	zf_registry_lock(d->reg);
 	obj = zf_registry_find_uuid_locked(d->reg, uuid);
 	if (obj && r == 0) {
@@ -693,6 +726,91 @@ static int member_config(const struct zf_capsule_spec *c, const char *sandbox_id
 		r = add_label(cfg, "zunfs.capsule", capsule_name);
 	if (r == 0)
 		r = add_label(cfg, ZF_LABEL_GROUP, sandbox_id);
+	return r;
+}
+
+/*
+ * Makes the capsule's member records those of spec c: one per container,
+ * kept (with its logs) when the name stays, none for the rest (members
+ * added with mkdir too: a generation is what its spec says). fresh: a
+ * launch from nothing, every member waits for its container (Creating).
+ */
+static int sync_members(struct zf_daemon *d, const char *uuid, const struct zf_capsule_spec *c,
+			bool fresh)
+{
+	char (*gone)[ZF_UUID_LEN + 1] = NULL;
+	struct zf_object *cap, *m;
+	size_t n_gone = 0;
+	int r = 0;
+
+	zf_registry_lock(d->reg);
+	cap = zf_registry_find_uuid_locked(d->reg, uuid);
+	if (!cap) {
+		zf_registry_unlock(d->reg);
+		return -ENOENT;
+	}
+	/* records whose name the spec does not have: removed */
+	for (struct zf_object *o = zf_registry_first_locked(d->reg); o;) {
+		bool keep = false;
+
+		if (strcmp(o->rec.parent, uuid) != 0) {
+			o = o->next;
+			continue;
+		}
+		for (size_t i = 0; i < c->n_containers && !keep; i++)
+			keep = strcmp(c->containers[i].name, o->rec.name) == 0 && !o->rec.added;
+		if (keep) {
+			o = o->next;
+			continue;
+		}
+		void *a = realloc(gone, (n_gone + 1) * sizeof(*gone));
+
+		if (a) {
+			gone = a;
+			memcpy(gone[n_gone++], o->rec.uuid, sizeof(*gone));
+		}
+		zf_registry_remove_locked(d->reg, o);
+		o = zf_registry_first_locked(d->reg); /* the list changed */
+	}
+	for (size_t i = 0; i < c->n_containers && r == 0; i++) {
+		const struct zf_capsule_member *cm = &c->containers[i];
+		struct zf_container_spec *spec = NULL;
+		struct zf_spec_error e;
+
+		m = zf_registry_find_member_locked(d->reg, uuid, cm->name);
+		if (!m) {
+			r = zf_registry_create_member_locked(d->reg, cap, cm->name, cm->text, false, &m);
+			if (r == 0)
+				r = zf_registry_set_state_locked(d->reg, m, NULL, NULL,
+								 "container_creating");
+			continue;
+		}
+		/* the member's spec is its entry in the capsule's spec in force */
+		if (strcmp(m->rec.spec, cm->text) != 0 &&
+		    zf_spec_parse_member(cm->text, strlen(cm->text), &spec, NULL, &e) == 0) {
+			char *text = strdup(cm->text);
+
+			if (text) {
+				free(m->rec.spec);
+				m->rec.spec = text;
+				zf_container_spec_free(m->spec);
+				m->spec = spec;
+				spec = NULL;
+			}
+			zf_container_spec_free(spec);
+		}
+		if (fresh) {
+			m->rec.engine_id[0] = '\0';
+			r = zf_registry_set_state_locked(d->reg, m, "Creating", "",
+							 "container_creating");
+		} else {
+			r = zf_registry_persist_locked(d->reg, m);
+		}
+	}
+	zf_registry_unlock(d->reg);
+	for (size_t i = 0; i < n_gone && d->logs; i++)
+		zf_logs_forget(d->logs, gone[i]);
+	free(gone);
 	return r;
 }
 
@@ -835,6 +953,97 @@ static int members_not_running(struct zf_daemon *d, const char *uuid, const char
 	return n < 0 ? n : bad;
 }
 
+/*
+ * LAUNCH of a container added to a running capsule (mkdir
+ * capsules/NAME/containers/NEW, then its spec.yaml): it joins the capsule's
+ * sandbox with the capsule's labels and restart policy, labelled a member of
+ * the generation in force, so the capsule's status, upgrade and rmdir take
+ * it in like the spec's own. Written again, it is rebuilt.
+ */
+static int launch_member(struct zf_daemon *d, const struct snapshot *snap)
+{
+	const struct zf_engine_ops *ops = d->engine->ops;
+	struct zf_container_spec *spec = NULL;
+	struct zf_capsule_spec *c = NULL;
+	struct snapshot cap = { .spec_text = NULL };
+	struct zf_err err = { { 0 } };
+	struct zf_spec_error serr;
+	struct zf_object *obj;
+	char role[ZF_NAME_MAX + 16], *id = NULL;
+	int r, generation = 0;
+	bool running = false;
+
+	r = zf_spec_parse_member(snap->spec_text, strlen(snap->spec_text), &spec, NULL, &serr);
+	if (r < 0) {
+		snprintf(err.msg, sizeof(err.msg), "%s", serr.msg);
+		r = fail(d, snap->uuid, r, "spec", &err);
+		goto out;
+	}
+	r = snapshot_take(d, snap->parent, &cap);
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, snap->parent);
+	if (obj) {
+		generation = obj->generation;
+		running = !obj->rec.deleting && strcmp(obj->rec.status, "Running") == 0 &&
+			  obj->rec.engine_id[0];
+	}
+	zf_registry_unlock(d->reg);
+	if (r < 0 || !running) {
+		snprintf(err.msg, sizeof(err.msg), "the capsule is not Running");
+		r = fail(d, snap->uuid, -EBUSY, "joining the capsule", &err);
+		goto out;
+	}
+	r = zf_spec_parse_capsule(cap.spec_text, strlen(cap.spec_text), &c, &serr);
+	if (r == 0)
+		r = member_config(c, cap.engine_id, cap.name, spec->cfg, false);
+	if (r < 0) {
+		r = fail(d, snap->uuid, r, "the capsule's spec", &err);
+		goto out;
+	}
+	if (snap->engine_id[0]) {
+		/* written again: this container alone is rebuilt (its labels are the
+		 * capsule's, so remove it by id) */
+		ops->container_stop(d->engine, snap->engine_id, STOP_GRACE_S, NULL);
+		r = ops->container_remove(d->engine, snap->engine_id, true, &err);
+		if (r < 0 && r != -ENOENT) {
+			r = fail(d, snap->uuid, r, "removing the old container", &err);
+			goto out;
+		}
+		set_engine_id(d, snap->uuid, "");
+	}
+	r = ensure_image(d, snap->uuid, spec->cfg);
+	if (r < 0)
+		goto out;
+	set_state(d, snap->uuid, NULL, NULL, "container_creating");
+	snprintf(role, sizeof(role), "member.%s", snap->name);
+	r = start_labelled(d, &cap, role, generation, spec->cfg, &id, &err);
+	if (r < 0) {
+		r = fail(d, snap->uuid, r, "starting the container", &err);
+		goto out;
+	}
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, snap->parent);
+	running = obj && !obj->rec.deleting && strcmp(obj->rec.engine_id, cap.engine_id) == 0;
+	zf_registry_unlock(d->reg);
+	if (!running) {
+		/* the capsule went (rmdir) or changed generation meanwhile: take it back */
+		ops->container_remove(d->engine, id, true, NULL);
+		snprintf(err.msg, sizeof(err.msg), "the capsule changed while it started");
+		r = fail(d, snap->uuid, -EBUSY, "joining the capsule", &err);
+		goto out;
+	}
+	set_engine_id(d, snap->uuid, id);
+	/* the capsule's view takes the new member in (its state, its logs) */
+	r = refresh_capsule(d, cap.uuid);
+	set_state(d, snap->uuid, NULL, NULL, "");
+out:
+	free(id);
+	free(cap.spec_text);
+	zf_capsule_spec_free(c);
+	zf_container_spec_free(spec);
+	return r;
+}
+
 /* How long an upgrade waits for the new generation to run before rolling back. */
 #define UPGRADE_SETTLE_S 2
 
@@ -885,6 +1094,11 @@ static int launch_capsule(struct zf_daemon *d, const char *uuid, bool upgrade)
 			goto out;
 		}
 		set_engine_id(d, uuid, "");
+		r = sync_members(d, uuid, c, true);
+		if (r < 0) {
+			r = fail_capsule(d, uuid, r, "recording the capsule's containers", &err);
+			goto out;
+		}
 	}
 	r = start_generation(d, &snap, c, generation, &sandbox_id, step, sizeof(step), &err);
 	if (r == 0 && upgrade) {
@@ -933,6 +1147,8 @@ static int launch_capsule(struct zf_daemon *d, const char *uuid, bool upgrade)
 		zf_registry_persist_locked(d->reg, obj);
 	}
 	zf_registry_unlock(d->reg);
+	if (upgrade)
+		sync_members(d, uuid, c, false); /* the new generation's members */
 	set_state(d, uuid, NULL, upgrade ? "" : NULL, "");
 	r = refresh_capsule(d, uuid);
 out:
@@ -941,6 +1157,65 @@ out:
 	free(sandbox_id);
 	zf_capsule_spec_free(c);
 	return r;
+}
+
+/*
+ * The member records follow their containers of the generation in force
+ * (members[i] with its engine state states[i]): engine ids, states, logs.
+ * A record whose container is not there says why, once no launch is under
+ * way.
+ */
+static void follow_members(struct zf_daemon *d, const char *uuid,
+			   const struct zf_member_state *members,
+			   const struct zf_container_state *states, size_t nm)
+{
+	char (*apply)[ZF_UUID_LEN + 1] = calloc(nm + 1, sizeof(*apply));
+	struct zf_object *cap;
+	bool launching;
+
+	if (!apply)
+		return;
+	zf_registry_lock(d->reg);
+	cap = zf_registry_find_uuid_locked(d->reg, uuid);
+	launching = !cap || cap->rec.deleting || cap->rec.task_state[0] ||
+		    strcmp(cap->rec.status, "Pending") == 0;
+	for (struct zf_object *o = zf_registry_first_locked(d->reg); cap && o; o = o->next) {
+		size_t i;
+
+		if (strcmp(o->rec.parent, uuid) != 0 || o->rec.deleting)
+			continue;
+		for (i = 0; i < nm && strcmp(members[i].name, o->rec.name) != 0; i++)
+			;
+		if (i < nm) {
+			bool task = strcmp(o->rec.task_state, "container_creating") == 0;
+
+			if (strcmp(o->rec.engine_id, states[i].id) != 0 || task) {
+				snprintf(o->rec.engine_id, sizeof(o->rec.engine_id), "%s", states[i].id);
+				zf_registry_set_state_locked(d->reg, o, NULL, NULL, task ? "" : NULL);
+			}
+			memcpy(apply[i], o->rec.uuid, sizeof(*apply));
+			continue;
+		}
+		/* no container: a member added by mkdir that waits for its spec or is being
+		 * launched, a launch still under way, or one that did not get so far */
+		if (launching || o->rec.task_state[0] || strcmp(o->rec.status, "Empty") == 0 ||
+		    strcmp(o->rec.status, "Error") == 0)
+			continue;
+		char reason[300];
+
+		snprintf(reason, sizeof(reason), "%s (the capsule is %s%s%s)",
+			 o->rec.engine_id[0] ? "its container is gone from the engine"
+					     : "its container was not made",
+			 cap->rec.status, cap->rec.status_reason[0] ? ": " : "",
+			 cap->rec.status_reason);
+		o->rec.engine_id[0] = '\0';
+		zf_registry_set_state_locked(d->reg, o, "Error", reason, "");
+	}
+	zf_registry_unlock(d->reg);
+	for (size_t i = 0; i < nm; i++)
+		if (apply[i][0])
+			zf_lifecycle_apply_state(d, apply[i], &states[i]);
+	free(apply);
 }
 
 /* The capsule's status from its members' states in the engine. */
@@ -1012,6 +1287,7 @@ static int refresh_capsule(struct zf_daemon *d, const char *uuid)
 				zf_registry_set_state_locked(d->reg, obj, status, reason, NULL);
 	}
 	zf_registry_unlock(d->reg);
+	follow_members(d, uuid, members, states, nm);
 	if (strays)
 		remove_generation(d, uuid, NULL, current);
 out:

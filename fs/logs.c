@@ -23,6 +23,11 @@ struct follower {
 	volatile bool stop;
 	bool done; /* protected by the logs lock: the thread has ended */
 	char last_ts[40]; /* the latest time of a message written */
+	char ts_engine_id[72]; /* the container last_ts is of */
+	char merge_uuid[ZF_UUID_LEN + 1]; /* capsule members: the capsule's log too */
+	char prefix[ZF_NAME_MAX + 4]; /* "[CNAME] " */
+	bool merge_midline; /* the capsule's log got part of a line of ours */
+	int merge_fd;
 	bool resuming; /* skipping what a resumed stream gives again */
 	time_t saved_at; /* when last_ts was last put beside the log */
 	int fd;
@@ -75,9 +80,9 @@ static void ts_load(struct follower *f)
 	fp = fopen(path, "r");
 	if (!fp)
 		return;
-	if (!fgets(f->last_ts, sizeof(f->last_ts), fp))
+	/* "TIME ENGINE_ID" (stores before members held the time alone) */
+	if (fscanf(fp, "%39s %71s", f->last_ts, f->ts_engine_id) < 1)
 		f->last_ts[0] = '\0';
-	f->last_ts[strcspn(f->last_ts, "\n")] = '\0';
 	fclose(fp);
 }
 
@@ -93,9 +98,52 @@ static void ts_save(struct follower *f)
 	fp = fopen(tmp, "w");
 	if (!fp)
 		return;
-	fprintf(fp, "%s\n", f->last_ts);
+	fprintf(fp, "%s %s\n", f->last_ts, f->engine_id);
 	if (fclose(fp) == 0)
 		rename(tmp, path);
+}
+
+/* Writes all of buf to fd (EINTR and short writes); 0 or -errno. */
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * A member's output into the capsule's log, "[CNAME] " before each line, in
+ * one write: with O_APPEND, members' lines do not cut into each other.
+ */
+static void merge_write(struct follower *f, const char *data, size_t len)
+{
+	size_t plen = strlen(f->prefix), lines = 1, o = 0;
+	char *buf;
+
+	for (size_t i = 0; i < len; i++)
+		lines += data[i] == '\n';
+	buf = malloc(len + lines * plen);
+	if (!buf)
+		return;
+	for (size_t i = 0; i < len; i++) {
+		if (!f->merge_midline) {
+			memcpy(buf + o, f->prefix, plen);
+			o += plen;
+		}
+		buf[o++] = data[i];
+		f->merge_midline = data[i] != '\n';
+	}
+	if (write_all(f->merge_fd, buf, o) < 0)
+		syslog(LOG_WARNING, "zunfs: log of %s: %s", f->merge_uuid, strerror(errno));
+	free(buf);
 }
 
 static int on_message(const char *ts, const char *data, size_t len, void *userdata)
@@ -113,6 +161,8 @@ static int on_message(const char *ts, const char *data, size_t len, void *userda
 			return 0;
 		f->resuming = false;
 	}
+	size_t len0 = len;
+
 	while (len > 0) {
 		ssize_t n = write(f->fd, data, len);
 
@@ -125,6 +175,8 @@ static int on_message(const char *ts, const char *data, size_t len, void *userda
 		data += n;
 		len -= (size_t)n;
 	}
+	if (f->merge_fd >= 0)
+		merge_write(f, data - (len0 - len), len0);
 	/* the latest, not the last: stdout and stderr may come a little out of order */
 	if (ts[0] && strcmp(ts, f->last_ts) > 0)
 		snprintf(f->last_ts, sizeof(f->last_ts), "%s", ts);
@@ -144,6 +196,11 @@ static void *follower_main(void *arg)
 
 	zf_logs_path(f->l, f->uuid, path, sizeof(path));
 	f->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	f->merge_fd = -1;
+	if (f->merge_uuid[0]) {
+		zf_logs_path(f->l, f->merge_uuid, path, sizeof(path));
+		f->merge_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	}
 	f->resuming = f->last_ts[0] != '\0';
 	if (f->fd >= 0) {
 		e->ops->container_logs(e, f->engine_id, f->tty, f->last_ts, on_message, f, &f->stop,
@@ -151,6 +208,8 @@ static void *follower_main(void *arg)
 		close(f->fd);
 		ts_save(f);
 	}
+	if (f->merge_fd >= 0)
+		close(f->merge_fd);
 	pthread_mutex_lock(&f->l->lock);
 	f->done = true;
 	pthread_mutex_unlock(&f->l->lock);
@@ -166,7 +225,8 @@ static struct follower *find_locked(struct zf_logs *l, const char *uuid)
 	return NULL;
 }
 
-void zf_logs_follow(struct zf_logs *l, const char *uuid, const char *engine_id, bool tty)
+void zf_logs_follow(struct zf_logs *l, const char *uuid, const char *engine_id, bool tty,
+		    const char *merge_uuid, const char *prefix)
 {
 	struct follower *f;
 
@@ -190,7 +250,13 @@ void zf_logs_follow(struct zf_logs *l, const char *uuid, const char *engine_id, 
 		f->next = l->list;
 		l->list = f;
 	}
+	/* another container (rebuilt, upgraded): its output from its start */
+	if (f->ts_engine_id[0] && strcmp(f->ts_engine_id, engine_id) != 0)
+		f->last_ts[0] = '\0';
 	snprintf(f->engine_id, sizeof(f->engine_id), "%s", engine_id);
+	snprintf(f->ts_engine_id, sizeof(f->ts_engine_id), "%s", engine_id);
+	snprintf(f->merge_uuid, sizeof(f->merge_uuid), "%s", merge_uuid ? merge_uuid : "");
+	snprintf(f->prefix, sizeof(f->prefix), "[%s] ", prefix ? prefix : "");
 	f->tty = tty;
 	f->stop = false;
 	f->done = false;

@@ -27,6 +27,15 @@ static int plan_locked(struct zf_daemon *d, struct zf_object *o,
 	const struct zf_container_summary *c =
 		find_uuid(list, n, o->rec.uuid, o->rec.kind == ZF_KIND_CAPSULE);
 
+	if (o->rec.parent[0]) {
+		/* a capsule's member follows the capsule's refresh; one added by mkdir
+		 * whose launch was cut short is launched again */
+		if (o->rec.added && o->rec.spec[0] &&
+		    (strcmp(o->rec.status, "Creating") == 0 ||
+		     strcmp(o->rec.status, "Rebuilding") == 0))
+			return ZF_JOB_LAUNCH;
+		return -1;
+	}
 	if (o->rec.deleting)
 		return ZF_JOB_DELETE;
 	/* a container made just before a crash, whose id was not stored yet */

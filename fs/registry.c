@@ -91,9 +91,33 @@ struct zf_object *zf_registry_find_locked(struct zf_registry *reg, enum zf_kind 
 					  const char *name)
 {
 	for (struct zf_object *o = reg->head; o; o = o->next)
-		if (!o->rec.deleting && o->rec.kind == kind && strcmp(o->rec.name, name) == 0)
+		if (!o->rec.deleting && !o->rec.parent[0] && o->rec.kind == kind &&
+		    strcmp(o->rec.name, name) == 0)
 			return o;
 	return NULL;
+}
+
+struct zf_object *zf_registry_find_member_locked(struct zf_registry *reg, const char *parent_uuid,
+						 const char *name)
+{
+	for (struct zf_object *o = reg->head; o; o = o->next)
+		if (!o->rec.deleting && strcmp(o->rec.parent, parent_uuid) == 0 &&
+		    strcmp(o->rec.name, name) == 0)
+			return o;
+	return NULL;
+}
+
+/* The name in `events`: a member is CAPSULE.CNAME, as its containers/ link. */
+static void event_add_locked(struct zf_registry *reg, const struct zf_object *obj, const char *old,
+			     const char *new)
+{
+	char name[2 * ZF_NAME_MAX + 2];
+
+	if (obj->rec.parent[0])
+		snprintf(name, sizeof(name), "%s.%s", obj->parent_name, obj->rec.name);
+	else
+		snprintf(name, sizeof(name), "%s", obj->rec.name);
+	zf_eventlog_add(reg->events, obj->rec.kind, name, old, new);
 }
 
 struct zf_object *zf_registry_find_uuid_locked(struct zf_registry *reg, const char *uuid)
@@ -145,10 +169,20 @@ int zf_registry_load(struct zf_registry *reg)
 		obj->exit_code = -1;
 		/* a stored spec was valid when stored; one this build refuses stays text only */
 		/* a sandbox's spec may be empty: Empty says whether one was written */
-		if (obj->rec.spec[0] || strcmp(obj->rec.status, "Empty") != 0)
+		if (obj->rec.parent[0] && obj->rec.spec[0])
+			zf_spec_parse_member(obj->rec.spec, strlen(obj->rec.spec), &obj->spec, NULL,
+					     &e);
+		else if (obj->rec.spec[0] || strcmp(obj->rec.status, "Empty") != 0)
 			zf_spec_parse(obj->rec.kind, obj->rec.spec, strlen(obj->rec.spec), &obj->spec,
 				      &e);
 		append_locked(reg, obj);
+	}
+	for (struct zf_object *o = reg->head; o; o = o->next) {
+		struct zf_object *parent =
+			o->rec.parent[0] ? zf_registry_find_uuid_locked(reg, o->rec.parent) : NULL;
+
+		if (parent)
+			memcpy(o->parent_name, parent->rec.name, sizeof(o->parent_name));
 	}
 	pthread_mutex_unlock(&reg->lock);
 	zf_records_free(recs, n);
@@ -187,12 +221,60 @@ int zf_registry_create(struct zf_registry *reg, enum zf_kind kind, const char *n
 		r = zf_store_insert(reg->store, &obj->rec);
 		if (r == 0) {
 			append_locked(reg, obj);
-			zf_eventlog_add(reg->events, kind, name, NULL, "Empty");
+			event_add_locked(reg, obj, NULL, "Empty");
 			changed_locked(reg, obj);
 			obj = NULL;
 		}
 	}
 	pthread_mutex_unlock(&reg->lock);
+fail:
+	object_free(obj);
+	return r;
+}
+
+int zf_registry_create_member_locked(struct zf_registry *reg, const struct zf_object *capsule,
+				     const char *name, const char *spec, bool added,
+				     struct zf_object **ret_obj)
+{
+	struct zf_object *obj;
+	struct zf_spec_error e;
+	int r;
+
+	if (zf_registry_find_member_locked(reg, capsule->rec.uuid, name))
+		return -EEXIST;
+	obj = calloc(1, sizeof(*obj));
+	if (!obj)
+		return -ENOMEM;
+	obj->exit_code = -1;
+	obj->rec.kind = ZF_KIND_CONTAINER;
+	obj->rec.owner = capsule->rec.owner;
+	obj->rec.added = added;
+	memcpy(obj->rec.parent, capsule->rec.uuid, sizeof(obj->rec.parent));
+	memcpy(obj->parent_name, capsule->rec.name, sizeof(obj->parent_name));
+	snprintf(obj->rec.name, sizeof(obj->rec.name), "%s", name);
+	snprintf(obj->rec.status, sizeof(obj->rec.status), "%s", spec[0] ? "Creating" : "Empty");
+	obj->rec.spec = strdup(spec);
+	obj->rec.status_reason = strdup("");
+	if (!obj->rec.spec || !obj->rec.status_reason) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	if (spec[0] && (r = zf_spec_parse_member(spec, strlen(spec), &obj->spec, NULL, &e)) < 0)
+		goto fail;
+	r = zf_uuid_new(obj->rec.uuid);
+	if (r < 0)
+		goto fail;
+	zf_now_rfc3339(obj->rec.created_at, sizeof(obj->rec.created_at));
+	memcpy(obj->rec.updated_at, obj->rec.created_at, sizeof(obj->rec.updated_at));
+	r = zf_store_insert(reg->store, &obj->rec);
+	if (r < 0)
+		goto fail;
+	append_locked(reg, obj);
+	event_add_locked(reg, obj, NULL, obj->rec.status);
+	changed_locked(reg, obj);
+	if (ret_obj)
+		*ret_obj = obj;
+	return 0;
 fail:
 	object_free(obj);
 	return r;
@@ -229,15 +311,27 @@ int zf_registry_set_state_locked(struct zf_registry *reg, struct zf_object *obj,
 	if (task_state)
 		snprintf(obj->rec.task_state, sizeof(obj->rec.task_state), "%s", task_state);
 	if (strcmp(old, obj->rec.status) != 0)
-		zf_eventlog_add(reg->events, obj->rec.kind, obj->rec.name, old, obj->rec.status);
+		event_add_locked(reg, obj, old, obj->rec.status);
 	return zf_registry_persist_locked(reg, obj);
 }
 
 int zf_registry_remove_locked(struct zf_registry *reg, struct zf_object *obj)
 {
-	struct zf_object **p;
+	struct zf_object **p, *child;
 	int r;
 
+	/* a capsule's members go with it */
+	for (p = &reg->head; *p;) {
+		child = *p;
+		if (!child->rec.parent[0] || strcmp(child->rec.parent, obj->rec.uuid) != 0) {
+			p = &child->next;
+			continue;
+		}
+		r = zf_registry_remove_locked(reg, child);
+		if (r < 0)
+			return r;
+		p = &reg->head; /* the list changed: walk it again */
+	}
 	r = zf_store_delete(reg->store, obj->rec.uuid);
 	if (r < 0 && r != -ENOENT)
 		return r;
@@ -247,7 +341,7 @@ int zf_registry_remove_locked(struct zf_registry *reg, struct zf_object *obj)
 			break;
 		}
 	}
-	zf_eventlog_add(reg->events, obj->rec.kind, obj->rec.name, obj->rec.status, NULL);
+	event_add_locked(reg, obj, obj->rec.status, NULL);
 	changed_locked(reg, obj);
 	object_free(obj);
 	return 0;

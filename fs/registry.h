@@ -34,6 +34,7 @@ struct zf_object {
 	int generation; /* capsules: the spec generation in force (its sandbox's label) */
 	char *pending_spec; /* capsules: a new spec being launched beside the old (upgrade) */
 	char tty_execs[ZF_TTY_EXECS_MAX][72]; /* exec ids of open tty execs: ctl resize */
+	char parent_name[ZF_NAME_MAX + 1]; /* capsule members: the capsule's name */
 	struct zf_object *next;
 };
 
@@ -54,10 +55,14 @@ void zf_registry_wait_locked(struct zf_registry *reg, int timeout_ms);
 
 /* The first object, for walking with ->next (lock held). Includes deleting ones. */
 struct zf_object *zf_registry_first_locked(struct zf_registry *reg);
-/* A live (not deleting) object by kind and name, or NULL. */
+/* A live (not deleting) object by kind and name, or NULL. Capsule members
+ * (records with a parent) are not found here. */
 struct zf_object *zf_registry_find_locked(struct zf_registry *reg, enum zf_kind kind,
 					  const char *name);
 struct zf_object *zf_registry_find_uuid_locked(struct zf_registry *reg, const char *uuid);
+/* A live member of the capsule parent_uuid by name, or NULL. */
+struct zf_object *zf_registry_find_member_locked(struct zf_registry *reg, const char *parent_uuid,
+						 const char *name);
 
 /* Loads every stored record (at start). */
 int zf_registry_load(struct zf_registry *reg);
@@ -65,6 +70,15 @@ int zf_registry_load(struct zf_registry *reg);
 /* mkdir: a new Empty object, stored. -EEXIST if the name is taken. */
 int zf_registry_create(struct zf_registry *reg, enum zf_kind kind, const char *name,
 		       unsigned owner);
+
+/*
+ * A capsule member: a container record whose parent is capsule, with its
+ * spec text (status Creating; Empty when spec is ""), stored. added: made
+ * by mkdir, not by the capsule's spec. -EEXIST if the capsule has it.
+ */
+int zf_registry_create_member_locked(struct zf_registry *reg, const struct zf_object *capsule,
+				     const char *name, const char *spec, bool added,
+				     struct zf_object **ret_obj);
 
 /*
  * Sets status (NULL: unchanged), status_reason (NULL: unchanged) and task
@@ -76,5 +90,6 @@ int zf_registry_set_state_locked(struct zf_registry *reg, struct zf_object *obj,
 /* Stores obj->rec as it is now and tells waiters. */
 int zf_registry_persist_locked(struct zf_registry *reg, struct zf_object *obj);
 
-/* Takes the object out of the store and frees it (lock held). */
+/* Takes the object (and a capsule's members) out of the store and frees it
+ * (lock held). */
 int zf_registry_remove_locked(struct zf_registry *reg, struct zf_object *obj);

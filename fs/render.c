@@ -94,6 +94,8 @@ static char *inspect_json(const struct zf_object *obj, const char *host)
 	json_object_set_new(o, "uuid", json_string(r->uuid));
 	json_object_set_new(o, "name", json_string(r->name));
 	json_object_set_new(o, "kind", json_string(zf_kind_word(r->kind)));
+	if (r->parent[0]) /* a capsule's member */
+		json_object_set_new(o, "capsule", json_string(obj->parent_name));
 	json_object_set_new(o, "status", json_string(r->status));
 	json_object_set_new(o, "status_reason", json_string(r->status_reason));
 	json_object_set_new(o, "task_state", r->task_state[0] ? json_string(r->task_state)

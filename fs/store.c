@@ -39,6 +39,7 @@ static const char schema_v1[] =
  * uuid); a name is unique among its parent's children */
 static const char schema_v2[] =
 	"ALTER TABLE objects ADD COLUMN parent TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE objects ADD COLUMN added INTEGER NOT NULL DEFAULT 0;"
 	"DROP INDEX objects_live_name;"
 	"CREATE UNIQUE INDEX objects_live_name2 ON objects(kind, parent, name) WHERE deleting = 0;";
 
@@ -236,6 +237,7 @@ static void bind_record(sqlite3_stmt *st, const struct zf_record *r)
 	sqlite3_bind_text(st, 11, r->created_at, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 12, r->updated_at, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 13, r->parent, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 14, r->added);
 }
 
 /* Runs one statement on a record inside BEGIN IMMEDIATE ... COMMIT. */
@@ -282,7 +284,7 @@ int zf_store_insert(struct zf_store *s, const struct zf_record *r)
 	return write_record(s,
 			    "INSERT INTO objects(uuid, kind, name, owner, spec, status, "
 			    "status_reason, task_state, engine_id, deleting, created_at, updated_at, "
-			    "parent) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+			    "parent, added) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
 			    r, false, false);
 }
 
@@ -291,7 +293,7 @@ int zf_store_update(struct zf_store *s, const struct zf_record *r)
 	return write_record(s,
 			    "UPDATE objects SET kind = ?2, name = ?3, owner = ?4, spec = ?5, "
 			    "status = ?6, status_reason = ?7, task_state = ?8, engine_id = ?9, "
-			    "deleting = ?10, created_at = ?11, updated_at = ?12, parent = ?13 "
+			    "deleting = ?10, created_at = ?11, updated_at = ?12, parent = ?13, added = ?14 "
 			    "WHERE uuid = ?1",
 			    r, false, true);
 }
@@ -321,7 +323,7 @@ int zf_store_load(struct zf_store *s, struct zf_record **ret_records, size_t *re
 	pthread_mutex_lock(&s->lock);
 	rc = sqlite3_prepare_v2(s->db,
 				"SELECT uuid, kind, name, owner, spec, status, status_reason, "
-				"task_state, engine_id, deleting, created_at, updated_at, parent "
+				"task_state, engine_id, deleting, created_at, updated_at, parent, added "
 				"FROM objects "
 				"ORDER BY created_at, rowid",
 				-1, &st, NULL);
@@ -362,6 +364,7 @@ int zf_store_load(struct zf_store *s, struct zf_record **ret_records, size_t *re
 		copy_col(rec->created_at, sizeof(rec->created_at), st, 10);
 		copy_col(rec->updated_at, sizeof(rec->updated_at), st, 11);
 		copy_col(rec->parent, sizeof(rec->parent), st, 12);
+		rec->added = sqlite3_column_int(st, 13) != 0;
 		n++;
 		if (!rec->spec || !rec->status_reason) {
 			r = -ENOMEM;

@@ -30,6 +30,7 @@ struct zf_record {
 	char created_at[ZF_TIME_LEN];
 	char updated_at[ZF_TIME_LEN];
 	char parent[ZF_UUID_LEN + 1]; /* a capsule member's capsule uuid, "" for the rest */
+	bool added; /* a member made by mkdir in capsules/NAME/containers/, not the spec's */
 };
 
 void zf_record_clear(struct zf_record *r);

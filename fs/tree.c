@@ -20,7 +20,8 @@ static const struct {
 	[ZF_FILE_SANDBOX] = { "sandbox", 0444, 1u << ZF_KIND_CAPSULE },
 	[ZF_FILE_TTY] = { "tty", 0644, 1u << ZF_KIND_CONTAINER },
 	[ZF_FILE_EXEC] = { "exec", 0644, 1u << ZF_KIND_CONTAINER },
-	[ZF_FILE_LOGS] = { "logs", 0444, 1u << ZF_KIND_CONTAINER },
+	/* a capsule's logs: every member's lines, each prefixed [CNAME] */
+	[ZF_FILE_LOGS] = { "logs", 0444, 1u << ZF_KIND_CONTAINER | 1u << ZF_KIND_CAPSULE },
 	[ZF_FILE_TOP] = { "top", 0444, 1u << ZF_KIND_CONTAINER },
 	[ZF_FILE_STATS] = { "stats", 0444, 1u << ZF_KIND_CONTAINER },
 };
@@ -94,6 +95,21 @@ int zf_path_parse(const char *path, struct zf_path *ret_path)
 		goto done;
 	if (!(rest = component(rest, part, sizeof(part))))
 		return -ENAMETOOLONG;
+	if (p.kind == ZF_KIND_CAPSULE && strcmp(part, "containers") == 0) {
+		/* capsules/NAME/containers/CNAME/...: the member, a container */
+		p.node = ZF_NODE_MEMBERS;
+		if (!*rest)
+			goto done;
+		memcpy(p.capsule, p.name, sizeof(p.capsule));
+		p.kind = ZF_KIND_CONTAINER;
+		if (!(rest = component(rest, p.name, sizeof(p.name))))
+			return -ENAMETOOLONG;
+		p.node = ZF_NODE_OBJECT;
+		if (!*rest)
+			goto done;
+		if (!(rest = component(rest, part, sizeof(part))))
+			return -ENAMETOOLONG;
+	}
 	if (strcmp(part, "until") == 0) {
 		p.node = ZF_NODE_UNTIL_DIR;
 		if (!*rest)

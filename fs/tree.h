@@ -20,6 +20,7 @@ enum zf_node {
 	ZF_NODE_UNTIL_DIR, /* /containers/NAME/until */
 	ZF_NODE_UNTIL, /* /containers/NAME/until/Running */
 	ZF_NODE_OTHER, /* a name inside an object the tree does not define */
+	ZF_NODE_MEMBERS, /* /capsules/NAME/containers */
 };
 
 enum zf_file {
@@ -38,10 +39,16 @@ enum zf_file {
 	ZF_FILE_COUNT,
 };
 
+/*
+ * A capsule's member, capsules/NAME/containers/CNAME/..., is a container
+ * object: kind ZF_KIND_CONTAINER, name CNAME, capsule NAME. capsule is ""
+ * everywhere else.
+ */
 struct zf_path {
 	enum zf_node node;
 	enum zf_kind kind;
 	char name[256]; /* object name as given (may be invalid: mkdir says why) */
+	char capsule[256]; /* the capsule of a member's path */
 	enum zf_file file;
 	char leaf[256]; /* the state of until/STATE, or the name for ZF_NODE_OTHER */
 };

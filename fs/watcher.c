@@ -26,7 +26,8 @@ static void resync_all(struct zf_daemon *d)
 
 	zf_registry_lock(d->reg);
 	for (struct zf_object *o = zf_registry_first_locked(d->reg); o; o = o->next) {
-		if (!o->rec.engine_id[0] || o->rec.deleting)
+		/* a capsule's members follow the capsule's refresh */
+		if (!o->rec.engine_id[0] || o->rec.deleting || o->rec.parent[0])
 			continue;
 		if (n == cap) {
 			void *a = realloc(uuids, (cap = cap ? cap * 2 : 32) * sizeof(*uuids));

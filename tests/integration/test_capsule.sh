@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# capsules/: pods from YAML on one sandbox. This step: launch (sandbox, init
-# containers in order, members), status from the members, the sandbox file,
-# rmdir of everything, relaunch after a remount. Members' own directories,
-# symlinks, upgrade with rollback and merged logs are not there yet.
+# capsules/: pods from YAML on one sandbox: launch (sandbox, init containers
+# in order, members), status from the members, the sandbox file, rmdir of
+# everything, relaunch after a remount, upgrade with rollback. Members' own
+# directories: test_capsule_members.sh; kill -9 mid-way: test_capsule_crash.sh.
 . "$(dirname "$0")/lib.sh"
 mount_zunfs
 K=$MNT/capsules
 members() { docker ps -aq --filter "label=zunfs.uuid=$(jq -r .uuid "$K/$1/inspect.json")" --filter "label=zunfs.role=$2"; }
 
 mkdir "$K/web"
-assert_eq "$(ls "$K/web" | tr '\n' ' ')" "inspect.json sandbox spec.yaml status status_reason task_state until " "capsule files"
+assert_eq "$(ls "$K/web" | tr '\n' ' ')" "containers inspect.json logs sandbox spec.yaml status status_reason task_state until " "capsule files"
 assert_eq "$(cat "$K/web/status")" "Empty" "a new capsule"
 cat >"$T/web.yaml" <<'YAML'
 kind: Pod

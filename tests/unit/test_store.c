@@ -117,6 +117,7 @@ static void test_members(void **state)
 	(void)state;
 	snprintf(m1.parent, sizeof(m1.parent), "capsule-a");
 	snprintf(m2.parent, sizeof(m2.parent), "capsule-b");
+	m2.added = true;
 	snprintf(m3.parent, sizeof(m3.parent), "capsule-a");
 	assert_int_equal(zf_store_open(":memory:", &s), 0);
 	assert_int_equal(zf_store_insert(s, &top), 0);
@@ -128,6 +129,8 @@ static void test_members(void **state)
 	assert_string_equal(all[0].parent, "");
 	assert_string_equal(all[1].parent, "capsule-a");
 	assert_string_equal(all[2].parent, "capsule-b");
+	assert_false(all[1].added);
+	assert_true(all[2].added);
 	zf_records_free(all, n);
 	zf_store_close(s);
 }

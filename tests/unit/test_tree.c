@@ -60,6 +60,42 @@ static void test_nothing_there(void **state)
 	assert_int_equal(zf_path_parse("relative", &p), -ENOENT);
 }
 
+/* capsules/NAME/containers/CNAME/...: a container path with its capsule */
+static void test_members(void **state)
+{
+	struct zf_path p;
+
+	(void)state;
+	assert_int_equal(zf_path_parse("/capsules/web/containers", &p), 0);
+	assert_int_equal(p.node, ZF_NODE_MEMBERS);
+	assert_int_equal(p.kind, ZF_KIND_CAPSULE);
+	assert_string_equal(p.name, "web");
+	assert_int_equal(zf_path_parse("/capsules/web/containers/db", &p), 0);
+	assert_int_equal(p.node, ZF_NODE_OBJECT);
+	assert_int_equal(p.kind, ZF_KIND_CONTAINER);
+	assert_string_equal(p.name, "db");
+	assert_string_equal(p.capsule, "web");
+	assert_int_equal(zf_path_parse("/capsules/web/containers/db/tty", &p), 0);
+	assert_int_equal(p.node, ZF_NODE_FILE);
+	assert_int_equal(p.file, ZF_FILE_TTY);
+	assert_string_equal(p.capsule, "web");
+	assert_int_equal(zf_path_parse("/capsules/web/containers/db/until/Running", &p), 0);
+	assert_int_equal(p.node, ZF_NODE_UNTIL);
+	assert_int_equal(zf_path_parse("/capsules/web/containers/db/.spec.yaml.swp", &p), 0);
+	assert_int_equal(p.node, ZF_NODE_OTHER);
+	/* a capsule's own files, its merged logs among them */
+	assert_int_equal(zf_path_parse("/capsules/web/logs", &p), 0);
+	assert_int_equal(p.node, ZF_NODE_FILE);
+	assert_int_equal(p.file, ZF_FILE_LOGS);
+	assert_string_equal(p.capsule, "");
+	/* no members below a member, and containers/ has no such directory */
+	assert_int_equal(zf_path_parse("/capsules/web/containers/db/containers/x", &p), -ENOENT);
+	assert_int_equal(zf_path_parse("/containers/web/containers", &p), 0);
+	assert_int_equal(p.node, ZF_NODE_OTHER);
+	assert_int_equal(zf_path_parse("/containers/web", &p), 0);
+	assert_string_equal(p.capsule, "");
+}
+
 static void test_modes(void **state)
 {
 	(void)state;
@@ -77,6 +113,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_nothing_there),
+		cmocka_unit_test(test_members),
 		cmocka_unit_test(test_modes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
