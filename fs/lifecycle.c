@@ -1276,9 +1276,10 @@ static int refresh_capsule(struct zf_daemon *d, const char *uuid)
 			snprintf(policy, sizeof(policy), "%s", c->restart_policy);
 		zf_capsule_spec_free(c);
 		status = zf_capsule_status(members, nm, policy, reason, sizeof(reason));
-		/* why the last upgrade was rolled back stays until something else is said */
+		/* why the last upgrade did not take stays until something else is said */
 		if (!reason[0] && strcmp(status, obj->rec.status) == 0 &&
-		    strncmp(obj->rec.status_reason, "upgrade rolled back:", 20) == 0)
+		    (strncmp(obj->rec.status_reason, "upgrade rolled back:", 20) == 0 ||
+		     strncmp(obj->rec.status_reason, "an upgrade was cut short", 24) == 0))
 			snprintf(reason, sizeof(reason), "%s", obj->rec.status_reason);
 		/* a capsule that failed to launch stays Failed until a new spec */
 		if (strcmp(obj->rec.status, "Failed") != 0 || nm > 0)

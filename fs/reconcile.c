@@ -47,6 +47,14 @@ static int plan_locked(struct zf_daemon *d, struct zf_object *o,
 	if (strcmp(o->rec.status, "Creating") == 0 || strcmp(o->rec.status, "Rebuilding") == 0 ||
 	    strcmp(o->rec.status, "Pending") == 0 || strcmp(o->rec.status, "Starting") == 0)
 		return o->rec.spec[0] ? ZF_JOB_LAUNCH : -1; /* resumed from scratch */
+	/* a running capsule with a task: an upgrade a crash cut short. Its new
+	 * spec was never stored; the refresh removes what it made */
+	if (o->rec.kind == ZF_KIND_CAPSULE && o->rec.task_state[0] &&
+	    strcmp(o->rec.status, "Running") == 0)
+		zf_registry_set_state_locked(d->reg, o, NULL,
+					     "an upgrade was cut short (zunfs stopped); the "
+					     "previous capsule runs: write spec.yaml again",
+					     "");
 	if (o->rec.task_state[0]) /* an operation cut short: the engine says how it ended */
 		zf_registry_set_state_locked(d->reg, o, NULL, NULL, "");
 	if (!o->rec.engine_id[0])
