@@ -242,7 +242,9 @@ char *zf_docker_create_body(const struct zf_container_config *cfg,
 	set_new(root, "AttachStdin", json_boolean(cfg->stdin_open));
 	set_new(root, "AttachStdout", json_true());
 	set_new(root, "AttachStderr", json_true());
-	if (cfg->n_ports) {
+	/* a container joined to another's network has no ports of its own (the
+	 * engine refuses them): a capsule's are its sandbox's */
+	if (cfg->n_ports && !cfg->join_ns) {
 		json_t *exposed = json_object();
 
 		for (size_t i = 0; i < cfg->n_ports; i++) {

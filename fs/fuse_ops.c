@@ -229,7 +229,8 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 		}
 		if (!zf_file_is_rendered(p.file))
 			break; /* streams and engine snapshots: no size before they are read */
-		text = zf_render_file(obj, p.file, d->engine_version);
+		text = zf_render_file(obj, p.file, d->engine_version,
+				      zf_registry_first_locked(d->reg));
 		st->st_size = text ? (off_t)strlen(text) : 0;
 		free(text);
 		break;
@@ -479,7 +480,8 @@ static int snapshot_locked(struct zf_daemon *d, struct handle *h, struct zf_obje
 	if (h->path.node == ZF_NODE_VERSION)
 		return buf_set(h, zf_render_version(d->engine_version));
 	h->gen_seen = obj->gen;
-	return buf_set(h, zf_render_file(obj, h->path.file, d->engine_version));
+	return buf_set(h, zf_render_file(obj, h->path.file, d->engine_version,
+					 zf_registry_first_locked(d->reg)));
 }
 
 /* Wakes a poll() on the handle whose session has new output (pump thread). */

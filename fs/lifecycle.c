@@ -140,7 +140,7 @@ void zf_lifecycle_apply_state(struct zf_daemon *d, const char *uuid,
 	const char *status;
 	char reason[300];
 
-	bool follow = false, tty = false;
+	bool follow = false, tty = false, running = false;
 	char parent[ZF_UUID_LEN + 1] = "", name[ZF_NAME_MAX + 1] = "";
 
 	zf_lifecycle_describe(st, &status, reason, sizeof(reason));
@@ -148,10 +148,14 @@ void zf_lifecycle_apply_state(struct zf_daemon *d, const char *uuid,
 	obj = zf_registry_find_uuid_locked(d->reg, uuid);
 	/* only the container zunfs knows as this object's: not a rebuild's old one */
 	if (obj && !obj->rec.deleting && strcmp(obj->rec.engine_id, st->id) == 0) {
-		/* its process runs: its output goes to the logs file */
+		/* its process runs, or ran: its output goes to the logs file (one that
+		 * ended before zunfs looked is read to its end) */
+		running = strcmp(st->status, "running") == 0 || strcmp(st->status, "paused") == 0 ||
+			  strcmp(st->status, "restarting") == 0;
 		follow = obj->rec.kind == ZF_KIND_CONTAINER &&
-			 (strcmp(st->status, "running") == 0 || strcmp(st->status, "paused") == 0 ||
-			  strcmp(st->status, "restarting") == 0);
+			 (running || ((strcmp(st->status, "exited") == 0 ||
+				       strcmp(st->status, "dead") == 0) &&
+				      strncmp(st->started_at, "0001-", 5) != 0 && st->started_at[0]));
 		tty = obj->spec && obj->spec->cfg->tty;
 		/* a capsule member's lines also go to the capsule's logs */
 		memcpy(parent, obj->rec.parent, sizeof(parent));
@@ -166,7 +170,7 @@ void zf_lifecycle_apply_state(struct zf_daemon *d, const char *uuid,
 	zf_registry_unlock(d->reg);
 	/* jobs on one object run one at a time: no two calls for uuid race here */
 	if (follow && d->logs)
-		zf_logs_follow(d->logs, uuid, st->id, tty, parent[0] ? parent : NULL, name);
+		zf_logs_follow(d->logs, uuid, st->id, tty, running, parent[0] ? parent : NULL, name);
 }
 
 void zf_lifecycle_engine_lost(struct zf_daemon *d, const char *uuid, const char *engine_id)
@@ -862,6 +866,32 @@ static int remove_generation(struct zf_daemon *d, const char *uuid, const char *
 	return r;
 }
 
+/* The members' ports are exposed on the sandbox, which owns the network
+ * they share (each port/protocol once). */
+static int sandbox_ports(const struct zf_capsule_spec *c, struct zf_container_config *sb)
+{
+	for (size_t i = 0; i < c->n_containers; i++) {
+		const struct zf_container_config *m = c->containers[i].spec->cfg;
+
+		for (size_t j = 0; j < m->n_ports; j++) {
+			struct zf_port *p;
+			bool seen = false;
+
+			for (size_t k = 0; k < sb->n_ports && !seen; k++)
+				seen = sb->ports[k].container_port == m->ports[j].container_port &&
+				       strcmp(sb->ports[k].protocol, m->ports[j].protocol) == 0;
+			if (seen)
+				continue;
+			p = realloc(sb->ports, (sb->n_ports + 1) * sizeof(*p));
+			if (!p)
+				return -ENOMEM;
+			sb->ports = p;
+			sb->ports[sb->n_ports++] = m->ports[j];
+		}
+	}
+	return 0;
+}
+
 /*
  * Makes one generation of the capsule: its sandbox, the init containers in
  * order (each to exit 0), then the members. On failure *ret_step says what
@@ -880,6 +910,8 @@ static int start_generation(struct zf_daemon *d, const struct snapshot *snap,
 	r = sb ? sandbox_ready(d, snap->uuid, sb) : -ENOMEM;
 	if (r == 0)
 		r = add_label(sb, ZF_LABEL_GENERATION, gen);
+	if (r == 0)
+		r = sandbox_ports(c, sb);
 	if (r == 0) {
 		set_state(d, snap->uuid, NULL, NULL, "sandbox_creating");
 		r = start_labelled(d, snap, "sandbox", generation, sb, ret_sandbox, err);

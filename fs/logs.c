@@ -226,14 +226,14 @@ static struct follower *find_locked(struct zf_logs *l, const char *uuid)
 }
 
 void zf_logs_follow(struct zf_logs *l, const char *uuid, const char *engine_id, bool tty,
-		    const char *merge_uuid, const char *prefix)
+		    bool running, const char *merge_uuid, const char *prefix)
 {
 	struct follower *f;
 
 	pthread_mutex_lock(&l->lock);
 	f = find_locked(l, uuid);
-	if (f && !f->done && strcmp(f->engine_id, engine_id) == 0)
-		goto out; /* already following this container */
+	if (f && strcmp(f->engine_id, engine_id) == 0 && (!f->done || !running))
+		goto out; /* following this container, or read to the end of one that ended */
 	if (f) {
 		/* the old stream ended (or was another container's): join it, keep its place */
 		f->stop = true;

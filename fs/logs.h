@@ -22,13 +22,15 @@ int zf_logs_new(struct zf_daemon *d, const char *dir, struct zf_logs **ret_logs)
 void zf_logs_free(struct zf_logs *l);
 
 /*
- * Makes sure a follower appends the container's output (idempotent). A
+ * Makes sure a follower appends the container's output (idempotent). For a
+ * container that is not running (running false), once: what it wrote up to
+ * its end. A
  * capsule member's (merge_uuid: the capsule's) also goes to the capsule's
  * log, each line prefixed "[prefix] ". A new engine_id for uuid (a rebuilt
  * or upgraded container) is followed from its start.
  */
 void zf_logs_follow(struct zf_logs *l, const char *uuid, const char *engine_id, bool tty,
-		    const char *merge_uuid, const char *prefix);
+		    bool running, const char *merge_uuid, const char *prefix);
 /* rmdir: stops the follower and deletes the log. */
 void zf_logs_forget(struct zf_logs *l, const char *uuid);
 /* The log file's path (it may not exist yet: then the log is empty). */

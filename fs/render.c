@@ -85,7 +85,28 @@ static json_t *spec_json(const struct zf_container_spec *spec)
 	return o;
 }
 
-static char *inspect_json(const struct zf_object *obj, const char *host)
+/* A capsule's members: [{name, status, container_id}], in creation order. */
+static json_t *members_json(const struct zf_object *obj, const struct zf_object *all,
+			    json_t *engine_ids)
+{
+	json_t *list = json_array(), *ids = json_object();
+
+	for (const struct zf_object *m = all; m; m = m->next) {
+		if (m->rec.deleting || strcmp(m->rec.parent, obj->rec.uuid) != 0)
+			continue;
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s?, s:b}", "name", m->rec.name,
+						      "status", m->rec.status, "container_id",
+						      m->rec.engine_id[0] ? m->rec.engine_id : NULL,
+						      "added", m->rec.added));
+		if (m->rec.engine_id[0])
+			json_object_set_new(ids, m->rec.name, json_string(m->rec.engine_id));
+	}
+	json_object_set_new(engine_ids, "members", ids);
+	return list;
+}
+
+static char *inspect_json(const struct zf_object *obj, const char *host,
+			  const struct zf_object *all)
 {
 	const struct zf_record *r = &obj->rec;
 	json_t *o = json_object();
@@ -146,6 +167,11 @@ static char *inspect_json(const struct zf_object *obj, const char *host)
 		/* the spec generation in force: 1 at the first launch, +1 per upgrade */
 		json_object_set_new(o, "generation", json_integer(obj->generation));
 		json_object_set_new(o, "upgrading", json_boolean(obj->pending_spec != NULL));
+		/* a capsule's engine container is its sandbox; its members have their own */
+		json_object_set_new(o, "sandbox_id", r->engine_id[0] ? json_string(r->engine_id)
+								     : json_null());
+		json_object_set_new(o, "containers",
+				    members_json(obj, all, json_object_get(o, "engine_ids")));
 	}
 	out = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(o);
@@ -165,7 +191,8 @@ static char *inspect_json(const struct zf_object *obj, const char *host)
 	return out;
 }
 
-char *zf_render_file(const struct zf_object *obj, enum zf_file f, const char *host)
+char *zf_render_file(const struct zf_object *obj, enum zf_file f, const char *host,
+		     const struct zf_object *all)
 {
 	switch (f) {
 	case ZF_FILE_SPEC:
@@ -177,7 +204,7 @@ char *zf_render_file(const struct zf_object *obj, enum zf_file f, const char *ho
 	case ZF_FILE_TASK:
 		return line_of(obj->rec.task_state);
 	case ZF_FILE_INSPECT:
-		return inspect_json(obj, host);
+		return inspect_json(obj, host, all);
 	case ZF_FILE_SANDBOX:
 		return line_of(obj->rec.engine_id);
 	default: /* ctl, and the streams (tty, exec, logs, top, stats) fuse_ops serves */

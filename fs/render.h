@@ -8,9 +8,12 @@
 /*
  * The content of an object's file, made now (the caller holds the registry
  * lock so the object is stable). host: the engine's line for inspect.json.
- * Returns a string the caller frees, NULL on OOM. ctl renders "".
+ * all: the registry's first object (a capsule's inspect.json lists its
+ * members), or NULL. Returns a string the caller frees, NULL on OOM. ctl
+ * renders "".
  */
-char *zf_render_file(const struct zf_object *obj, enum zf_file f, const char *host);
+char *zf_render_file(const struct zf_object *obj, enum zf_file f, const char *host,
+		     const struct zf_object *all);
 
 /* The top-level `version` file. */
 char *zf_render_version(const char *engine_line);

@@ -133,3 +133,33 @@ mount_zunfs
 wait_for 20 bash -c "! docker inspect '$stray' >/dev/null 2>&1"
 assert_eq "$(cat "$K/up/status") $(cat "$K/up/sandbox")" "Running $new_sb" "the capsule in force stays"
 unmount_zunfs
+
+# the capsule spec's sample (tests/fixtures/capsules/sample.yaml), adapted
+# to this machine: this host, a PATH where busybox is, no volumes (volumes/
+# is not there yet: a capsule naming one is refused, below), restartPolicy
+# Never so that its echo finishes
+mount_zunfs
+mkdir "$K/sample"
+sed -e 's/^hostSelector: node1/hostSelector: localhost/' -e 's/^restartPolicy: Always/restartPolicy: Never/' \
+	-e 's|PATH: /usr/local/bin|PATH: /usr/local/bin:/bin|' -e '/volumeMounts:/,/readOnly/d' -e '/^  volumes:/,$d' \
+	"$(dirname "$0")/../fixtures/capsules/sample.yaml" >"$T/sample.yaml"
+assert_eq "$("$ZF_TESTTOOL" write "$K/sample/spec.yaml" <"$T/sample.yaml")" "ok" "the sample is valid"
+assert_eq "$(timeout 60 cat "$K/sample/until/Finished")" "Finished" "the sample ran"
+wait_for 10 grep -q '^\[container-0\] Hello World$' "$K/sample/logs"
+sid=$(jq -r '.containers[0].container_id' "$K/sample/inspect.json")
+assert_eq "$(docker inspect -f '{{.Config.WorkingDir}} {{.HostConfig.NanoCpus}} {{.HostConfig.Memory}} {{index .Config.Labels "app"}}' "$sid")" "/root 1000000000 2000000000 web" "the sample's fields reach the engine"
+assert_eq "$(docker inspect -f '{{range $p, $_ := .Config.ExposedPorts}}{{$p}}{{end}}' "$(cat "$K/sample/sandbox")")" "80/tcp" "its port, exposed on the sandbox that owns the network"
+assert_eq "$(jq -r '.containers[0].name' "$K/sample/inspect.json") $(jq -c '[.ports[] | .containerPort, .hostPort]' "$K/sample/containers/container-0/inspect.json")" "container-0 [80,80]" "the port recorded"
+# the sample as written names a Cinder volume: refused until volumes/ exists
+mkdir "$K/sample-vol"
+sed -e 's/^hostSelector: node1/hostSelector: localhost/' "$(dirname "$0")/../fixtures/capsules/sample.yaml" | put_spec capsules/sample-vol >/dev/null
+assert_match "$(cat "$K/sample-vol/status_reason")" "volumes: capsule volumes need volumes/" "why"
+assert_eq "$(cat "$K/sample-vol/status")" "Empty" "nothing launched"
+
+# restartPolicy Never and a container that fails: Failed, and which one
+mkdir "$K/fails"
+printf 'kind: capsule\nspec:\n  restartPolicy: Never\n  containers:\n  - {name: ok, image: busybox, %s}\n  - {name: bad, image: busybox, command: [sh, -c, "sleep 1; exit 3"]}\n' "$FOREVER" | put_spec capsules/fails >/dev/null
+assert_eq "$(timeout 60 cat "$K/fails/until/Failed")" "Failed" "a failing member under Never"
+assert_match "$(cat "$K/fails/status_reason")" "container bad exited with code 3" "why"
+assert_eq "$(cat "$K/fails/containers/bad/status") $(cat "$K/fails/containers/ok/status")" "Stopped Running" "each member says its own"
+unmount_zunfs

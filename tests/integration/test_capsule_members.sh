@@ -31,6 +31,8 @@ assert_eq "$(ls "$K/web/containers" | tr '\n' ' ')" "server shell " "one directo
 assert_eq "$(ls "$K/web/containers/server" | tr '\n' ' ')" "ctl exec inspect.json logs spec.yaml stats status status_reason task_state top tty until " "a member's files"
 assert_eq "$(timeout 30 cat "$K/web/containers/server/until/Running")" "Running" "member status"
 assert_eq "$(cat "$K/web/containers/shell/status")" "Running" "member status"
+assert_eq "$(jq -r '[.containers[] | .name + "=" + .status] | join(" ")' "$K/web/inspect.json")" "server=Running shell=Running" "the capsule's inspect.json lists its members"
+assert_eq "$(jq -r '.engine_ids.members.server == .containers[0].container_id and .sandbox_id != null' "$K/web/inspect.json")" "true" "and their engine ids"
 # the member's spec is its entry in the capsule's spec
 assert_eq "$(head -n 2 "$K/web/containers/server/spec.yaml")" "name: server
 image: busybox" "a member's spec.yaml"

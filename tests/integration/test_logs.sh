@@ -41,3 +41,16 @@ rmdir "$C/l"
 wait_for 15 not engine_has l
 assert_eq "$(ls "$STATE/logs" | grep -c . || true)" "0" "rmdir deletes the log"
 unmount_zunfs
+
+# a container that ended before zunfs looked at it: its output is read to the end
+mount_zunfs
+mkdir "$C/quick"
+printf 'image: busybox\ncommand: [sh, -c, "echo quick-1; echo quick-2 >&2"]\n' | put_spec containers/quick >/dev/null
+timeout 30 cat "$C/quick/until/Stopped" >/dev/null
+wait_for 10 grep -q quick-2 "$C/quick/logs"
+assert_eq "$(sort "$C/quick/logs" | tr '\n' ' ')" "quick-1 quick-2 " "a short-lived container's logs, once"
+unmount_zunfs
+mount_zunfs
+sleep 1
+assert_eq "$(sort "$C/quick/logs" | tr '\n' ' ')" "quick-1 quick-2 " "not read again at a remount"
+unmount_zunfs

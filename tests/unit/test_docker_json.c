@@ -196,6 +196,18 @@ static void test_create_body(void **state)
 			 3);
 	json_decref(o);
 	free(body);
+
+	/* joined to another's network: its ports are that container's, the engine
+	 * refuses them here */
+	cfg.join_ns = "0123abcd";
+	body = zf_docker_create_body(&cfg, &owner);
+	o = json_loads(body, 0, NULL);
+	host = json_object_get(o, "HostConfig");
+	assert_string_equal(json_string_value(json_object_get(host, "NetworkMode")),
+			    "container:0123abcd");
+	assert_null(json_object_get(o, "ExposedPorts"));
+	json_decref(o);
+	free(body);
 }
 
 int main(void)
