@@ -74,9 +74,33 @@ mount_zunfs() { # [zunfs options...]
 	fail "zunfs did not mount"
 }
 
-# The sanitizer build reports on stderr; any report fails the test.
+# The sanitizer reports in a daemon log, but one that is libfuse's own: a
+# FUSE_INTERRUPT that comes after its request was answered is queued in the
+# session and never freed (128 bytes, allocated and lost inside libfuse3; see
+# the review of libfuse/libfuse#1522). Every other report is printed.
+sanitizer_findings() { # LOG
+	awk '
+	function judge() { if (blk != "" && !benign) print blk; blk = "" }
+	/runtime error:|ERROR: AddressSanitizer|LeakSanitizer has encountered/ { print; next }
+	/^(Direct|Indirect) leak of/ {
+		judge(); blk = $0
+		benign = ($0 ~ /^Direct leak of 128 byte\(s\) in 1 object\(s\)/); next
+	}
+	blk != "" && /^ +#[0-9]+ / {
+		blk = blk "\n" $0
+		if ($0 !~ /__interceptor_calloc|libfuse3\.so|libc\.so|start_thread|clone/) benign = 0
+		next
+	}
+	blk != "" { judge() }
+	END { judge() }' "$1" 2>/dev/null
+}
+
+# The sanitizer build reports on stderr; any report of ours fails the test.
 check_daemon_log() {
-	if grep -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$T/zunfs.log" >&2; then
+	local found
+	found=$(sanitizer_findings "$T/zunfs.log")
+	if [ -n "$found" ]; then
+		echo "$found" >&2
 		fail "sanitizer report in the zunfs log"
 	fi
 }
@@ -110,7 +134,7 @@ cleanup() {
 		echo "--- zunfs log (last 30 lines) ---" >&2
 		tail -n 30 "$T/zunfs.log" >&2
 	fi
-	grep -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$T/zunfs.log" >/dev/null 2>&1 && rc=1
+	[ -z "$(sanitizer_findings "$T/zunfs.log")" ] || rc=1
 	rm -rf "$T"
 	[ $rc -eq 0 ] && echo "ok: $CHECKS checks"
 	exit $rc
