@@ -1162,6 +1162,7 @@ static int launch_capsule(struct zf_daemon *d, const char *uuid, bool upgrade)
 		if (sandbox_id)
 			set_engine_id(d, uuid, sandbox_id); /* rmdir removes it by uuid anyway */
 		r = fail_capsule(d, uuid, r, step, &err);
+		refresh_capsule(d, uuid); /* the members say why they have no container */
 		goto out;
 	}
 	if (upgrade)
@@ -1228,10 +1229,11 @@ static void follow_members(struct zf_daemon *d, const char *uuid,
 			memcpy(apply[i], o->rec.uuid, sizeof(*apply));
 			continue;
 		}
-		/* no container: a member added by mkdir that waits for its spec or is being
-		 * launched, a launch still under way, or one that did not get so far */
-		if (launching || o->rec.task_state[0] || strcmp(o->rec.status, "Empty") == 0 ||
-		    strcmp(o->rec.status, "Error") == 0)
+		/* no container: a launch of the capsule still under way, a member added
+		 * by mkdir that waits for its spec or for its own launch job, or one
+		 * that said so already */
+		if (launching || (o->rec.added && o->rec.task_state[0]) ||
+		    strcmp(o->rec.status, "Empty") == 0 || strcmp(o->rec.status, "Error") == 0)
 			continue;
 		char reason[300];
 

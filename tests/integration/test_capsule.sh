@@ -67,6 +67,9 @@ assert_fails "Input/output error" timeout 60 cat "$K/bad-init/until/Running"
 assert_eq "$(cat "$K/bad-init/status")" "Failed" "init failure"
 assert_match "$(cat "$K/bad-init/status_reason")" "init container i: exited with code 4" "why"
 assert_eq "$(members bad-init member.m)" "" "members never started"
+assert_eq "$(cat "$K/bad-init/containers/m/status")" "Error" "the member says so"
+assert_match "$(cat "$K/bad-init/containers/m/status_reason")" "its container was not made \(the capsule is Failed: init container i: exited with code 4\)" "and why"
+assert_eq "$(cat "$K/bad-init/containers/m/task_state")" "" "no task left"
 
 # validation happens before anything is launched
 mkdir "$K/v"
