@@ -27,5 +27,11 @@ void zf_container_config_free(struct zf_container_config *c)
 	free(c->ports);
 	free(c->hostname);
 	free(c->join_ns);
+	for (size_t i = 0; i < c->n_mounts; i++) {
+		free(c->mounts[i].source);
+		free(c->mounts[i].target);
+	}
+	free(c->mounts);
+	free(c->volumes_from);
 	free(c);
 }

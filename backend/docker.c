@@ -650,6 +650,69 @@ static int docker_container_logs(struct zf_engine *e, const char *id, bool tty, 
 	return r == -EPIPE ? 0 : r; /* the container stopped: its log is complete */
 }
 
+static int docker_volume_create(struct zf_engine *e, const char *name, const struct zf_kv *opts,
+				size_t n_opts, const struct zf_owner_labels *owner,
+				char **ret_mountpoint, struct zf_err *err)
+{
+	struct zf_http_reply reply;
+	char *body = zf_docker_volume_create_body(name, opts, n_opts, owner);
+	int r;
+
+	if (!body)
+		return zf_err_set(err, ENOMEM, "out of memory");
+	r = call(e, "POST", "/volumes/create", body, CALL_TIMEOUT_S, &reply, err);
+	free(body);
+	if (r < 0)
+		return r;
+	r = zf_docker_parse_volume(reply.body, ret_mountpoint);
+	zf_http_reply_clear(&reply);
+	if (r == -EINVAL)
+		return zf_err_set(err, EIO, "the engine's volume reply has no Mountpoint");
+	return r;
+}
+
+static int docker_volume_inspect(struct zf_engine *e, const char *name, char **ret_mountpoint,
+				 struct zf_err *err)
+{
+	struct zf_http_reply reply;
+	int r = call_id(e, "GET", "/volumes/%s", name, CALL_TIMEOUT_S, &reply, err);
+
+	if (r < 0)
+		return r;
+	r = zf_docker_parse_volume(reply.body, ret_mountpoint);
+	zf_http_reply_clear(&reply);
+	if (r == -EINVAL)
+		return zf_err_set(err, EIO, "the engine's volume reply has no Mountpoint");
+	return r;
+}
+
+static int docker_volume_remove(struct zf_engine *e, const char *name, struct zf_err *err)
+{
+	return call_id(e, "DELETE", "/volumes/%s", name, CALL_TIMEOUT_S, NULL, err);
+}
+
+static int docker_volume_list(struct zf_engine *e, const char *instance,
+			      struct zf_volume_summary **ret_list, struct zf_err *err)
+{
+	struct zf_http_reply reply;
+	char *filter = label_filter(instance, NULL);
+	char path[512];
+	int r;
+
+	if (!filter)
+		return zf_err_set(err, ENOMEM, "out of memory");
+	snprintf(path, sizeof(path), "/volumes?filters=%s", filter);
+	free(filter);
+	r = call(e, "GET", path, NULL, CALL_TIMEOUT_S, &reply, err);
+	if (r < 0)
+		return r;
+	r = zf_docker_parse_volume_list(reply.body, ret_list);
+	if (r < 0)
+		zf_err_set(err, -r, "unreadable volume list");
+	zf_http_reply_clear(&reply);
+	return r;
+}
+
 static const struct zf_engine_ops docker_ops = {
 	.name = "docker",
 	.free = docker_free,
@@ -677,6 +740,10 @@ static const struct zf_engine_ops docker_ops = {
 	.container_stats = docker_container_stats,
 	.container_logs = docker_container_logs,
 	.events_follow = docker_events_follow,
+	.volume_create = docker_volume_create,
+	.volume_inspect = docker_volume_inspect,
+	.volume_remove = docker_volume_remove,
+	.volume_list = docker_volume_list,
 };
 
 int zf_docker_engine_new(const char *url, struct zf_engine **ret_engine)

@@ -180,7 +180,7 @@ static int set_new(json_t *obj, const char *key, json_t *value)
 	return value ? json_object_set_new(obj, key, value) : -1;
 }
 
-static json_t *labels_json(const struct zf_container_config *cfg,
+static json_t *labels_json(const struct zf_kv *user, size_t n_user,
 			   const struct zf_owner_labels *owner)
 {
 	json_t *labels = json_object();
@@ -188,8 +188,8 @@ static json_t *labels_json(const struct zf_container_config *cfg,
 
 	if (!labels)
 		return NULL;
-	for (size_t i = 0; i < cfg->n_labels; i++)
-		json_object_set_new(labels, cfg->labels[i].key, json_string(cfg->labels[i].value));
+	for (size_t i = 0; i < n_user; i++)
+		json_object_set_new(labels, user[i].key, json_string(user[i].value));
 	/* ours last, so a user label cannot mask them */
 	snprintf(uid, sizeof(uid), "%u", owner->owner_uid);
 	json_object_set_new(labels, ZF_LABEL_UUID, json_string(owner->uuid));
@@ -236,7 +236,7 @@ char *zf_docker_create_body(const struct zf_container_config *cfg,
 		}
 		set_new(root, "Env", env);
 	}
-	set_new(root, "Labels", labels_json(cfg, owner));
+	set_new(root, "Labels", labels_json(cfg->labels, cfg->n_labels, owner));
 	set_new(root, "Tty", json_boolean(cfg->tty));
 	set_new(root, "OpenStdin", json_boolean(cfg->stdin_open));
 	set_new(root, "AttachStdin", json_boolean(cfg->stdin_open));
@@ -276,6 +276,20 @@ char *zf_docker_create_body(const struct zf_container_config *cfg,
 	if (strcmp(cfg->restart_policy, "on-failure") == 0)
 		set_new(restart, "MaximumRetryCount", json_integer(cfg->restart_max_retries));
 	json_object_set(host, "RestartPolicy", restart);
+	if (cfg->n_mounts) {
+		json_t *mounts = json_array();
+
+		for (size_t i = 0; i < cfg->n_mounts; i++)
+			json_array_append_new(mounts,
+					      json_pack("{s:s, s:s, s:s, s:b}", "Type",
+							cfg->mounts[i].bind ? "bind" : "volume",
+							"Source", cfg->mounts[i].source, "Target",
+							cfg->mounts[i].target, "ReadOnly",
+							cfg->mounts[i].read_only));
+		set_new(host, "Mounts", mounts);
+	}
+	if (cfg->volumes_from)
+		set_new(host, "VolumesFrom", json_pack("[s]", cfg->volumes_from));
 	if (cfg->nano_cpus)
 		set_new(host, "NanoCpus", json_integer(cfg->nano_cpus));
 	if (cfg->memory_bytes)
@@ -458,6 +472,72 @@ int zf_docker_parse_exec(const char *json, bool *ret_running, int *ret_exit_code
 		*ret_exit_code = (int)json_integer_value(json_object_get(root, "ExitCode"));
 		r = 0;
 	}
+	json_decref(root);
+	return r;
+}
+
+char *zf_docker_volume_create_body(const char *name, const struct zf_kv *opts, size_t n_opts,
+				   const struct zf_owner_labels *owner)
+{
+	json_t *root = json_object(), *dopts = json_object();
+	char *out = NULL;
+
+	if (!root || !dopts)
+		goto out;
+	for (size_t i = 0; i < n_opts; i++)
+		json_object_set_new(dopts, opts[i].key, json_string(opts[i].value));
+	set_new(root, "Name", json_string(name));
+	set_new(root, "Driver", json_string("local"));
+	json_object_set(root, "DriverOpts", dopts);
+	set_new(root, "Labels", labels_json(NULL, 0, owner));
+	out = json_dumps(root, JSON_COMPACT);
+out:
+	json_decref(dopts);
+	json_decref(root);
+	return out;
+}
+
+int zf_docker_parse_volume(const char *json, char **ret_mountpoint)
+{
+	json_t *root = json_loads(json, 0, NULL);
+	const char *mp = root ? get_str(root, "Mountpoint") : NULL;
+	int r = -EINVAL;
+
+	if (mp) {
+		*ret_mountpoint = strdup(mp);
+		r = *ret_mountpoint ? 0 : -ENOMEM;
+	}
+	json_decref(root);
+	return r;
+}
+
+int zf_docker_parse_volume_list(const char *json, struct zf_volume_summary **ret_list)
+{
+	json_t *root = json_loads(json, 0, NULL);
+	json_t *vols = root ? json_object_get(root, "Volumes") : NULL;
+	struct zf_volume_summary *list;
+	size_t n;
+	int r = -EINVAL;
+
+	if (!json_is_object(root))
+		goto out;
+	/* an engine with no volumes may say null */
+	n = json_is_array(vols) ? json_array_size(vols) : 0;
+	list = calloc(n + 1, sizeof(*list));
+	if (!list) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *v = json_array_get(vols, i);
+
+		copy_str(list[i].name, sizeof(list[i].name), get_str(v, "Name"));
+		copy_str(list[i].uuid, sizeof(list[i].uuid),
+			 get_str(json_object_get(v, "Labels"), ZF_LABEL_UUID));
+	}
+	*ret_list = list;
+	r = (int)n;
+out:
 	json_decref(root);
 	return r;
 }

@@ -50,3 +50,14 @@ char *zf_docker_exec_body(char *const *argv, bool tty, bool with_stdin);
 
 /* GET /exec/{id}/json: whether it runs, and its exit code. */
 int zf_docker_parse_exec(const char *json, bool *ret_running, int *ret_exit_code);
+
+/* The body of POST /volumes/create: driver local, opts as DriverOpts, the
+ * owner's labels. NULL on OOM. */
+char *zf_docker_volume_create_body(const char *name, const struct zf_kv *opts, size_t n_opts,
+				   const struct zf_owner_labels *owner);
+
+/* A volume's Mountpoint from POST /volumes/create or GET /volumes/{name}. */
+int zf_docker_parse_volume(const char *json, char **ret_mountpoint);
+
+/* Decodes GET /volumes. Returns the count; *ret_list is the caller's. */
+int zf_docker_parse_volume_list(const char *json, struct zf_volume_summary **ret_list);

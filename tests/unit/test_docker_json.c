@@ -210,6 +210,70 @@ static void test_create_body(void **state)
 	free(body);
 }
 
+/* the local volume driver's bodies and replies, and mounts in a create body */
+static void test_volumes(void **state)
+{
+	struct zf_kv opts[] = { { "type", "tmpfs" }, { "device", "tmpfs" } };
+	struct zf_owner_labels owner = { .uuid = UUID, .kind = "volume", .name = "data",
+					 .instance = INSTANCE, .owner_uid = 1000 };
+	struct zf_mount mounts[] = { { "zunfs-v1", "/data", true, false },
+				     { "/srv/x", "/x", false, true } };
+	struct zf_container_config cfg = { .image = "busybox", .mounts = mounts, .n_mounts = 2,
+					   .volumes_from = "sb1" };
+	struct zf_volume_summary *list = NULL;
+	char *body, *mp = NULL, *json;
+	json_t *o, *m;
+
+	(void)state;
+	body = zf_docker_volume_create_body("zunfs-v1", opts, 2, &owner);
+	o = json_loads(body, 0, NULL);
+	assert_string_equal(json_string_value(json_object_get(o, "Name")), "zunfs-v1");
+	assert_string_equal(json_string_value(json_object_get(o, "Driver")), "local");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(o, "DriverOpts"),
+								"type")),
+			    "tmpfs");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(o, "Labels"),
+								"zunfs.uuid")),
+			    UUID);
+	json_decref(o);
+	free(body);
+
+	json = fixture("volume.json");
+	assert_int_equal(zf_docker_parse_volume(json, &mp), 0);
+	assert_string_equal(mp, "/tmp/zc/data/volumes/zunfs-fixture/_data");
+	free(mp);
+	free(json);
+	assert_int_equal(zf_docker_parse_volume("{}", &mp), -EINVAL);
+	json = fixture("volume_list.json");
+	assert_int_equal(zf_docker_parse_volume_list(json, &list), 1);
+	assert_string_equal(list[0].name, "zunfs-fixture");
+	assert_string_equal(list[0].uuid, "1b4e28ba-2fa1-4d3b-a3f5-ef19b5a7633b");
+	free(list);
+	free(json);
+	/* an engine with none may say null */
+	assert_int_equal(zf_docker_parse_volume_list("{\"Volumes\":null}", &list), 0);
+	free(list);
+	assert_int_equal(zf_docker_parse_volume_list("[]", &list), -EINVAL);
+
+	body = zf_docker_create_body(&cfg, &owner);
+	o = json_loads(body, 0, NULL);
+	m = json_object_get(json_object_get(o, "HostConfig"), "Mounts");
+	assert_int_equal(json_array_size(m), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(m, 0), "Type")),
+			    "volume");
+	assert_true(json_is_true(json_object_get(json_array_get(m, 0), "ReadOnly")));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(m, 1), "Type")),
+			    "bind");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(m, 1), "Target")),
+			    "/x");
+	assert_string_equal(json_string_value(json_array_get(
+				    json_object_get(json_object_get(o, "HostConfig"), "VolumesFrom"),
+				    0)),
+			    "sb1");
+	json_decref(o);
+	free(body);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -221,6 +285,7 @@ int main(void)
 		cmocka_unit_test(test_errors_and_pull),
 		cmocka_unit_test(test_create_reply_and_version),
 		cmocka_unit_test(test_create_body),
+		cmocka_unit_test(test_volumes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
