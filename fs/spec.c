@@ -1499,3 +1499,156 @@ int zf_spec_parse_member(const char *text, size_t len, struct zf_container_spec 
 	yaml_document_delete(&p.doc);
 	return r;
 }
+
+/* ---- volumes ----------------------------------------------------------- */
+
+void zf_volume_spec_free(struct zf_volume_spec *spec)
+{
+	if (!spec)
+		return;
+	free(spec->volume_id);
+	free(spec->volume_type);
+	for (size_t i = 0; i < spec->n_opts; i++) {
+		free(spec->opts[i].key);
+		free(spec->opts[i].value);
+	}
+	free(spec->opts);
+	free(spec);
+}
+
+static int parse_driver_options(struct parse *p, yaml_node_t *n, struct zf_volume_spec *v)
+{
+	if (n->type != YAML_MAPPING_NODE)
+		return fail_at(p, n, "driverOptions must be a map of strings");
+	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
+	     pr++) {
+		yaml_node_t *k = node_at(p, pr->key), *val = node_at(p, pr->value);
+		const char *ks, *vs;
+		int r;
+
+		if ((r = want_scalar(p, k, "a driver option", &ks)) < 0 ||
+		    (r = want_scalar(p, val, "a driver option's value", &vs)) < 0)
+			return r;
+		if (kv_has(v->opts, v->n_opts, ks))
+			return fail_at(p, k, "driverOptions: '%s' is given twice", ks);
+		if ((r = kv_add(&v->opts, &v->n_opts, ks, vs)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* What the local driver takes: the engine's tmpfs options, nothing of the host. */
+static int check_local_options(struct parse *p, yaml_node_t *n, const struct zf_volume_spec *v)
+{
+	for (size_t i = 0; i < v->n_opts; i++) {
+		const char *k = v->opts[i].key, *val = v->opts[i].value;
+
+		if (strcmp(k, "type") != 0 && strcmp(k, "device") != 0 && strcmp(k, "o") != 0)
+			return fail_at(p, n, "driverOptions: unknown option '%s' for the local driver "
+					     "(type, device, o)", k);
+		if ((strcmp(k, "device") == 0 && strcmp(val, "tmpfs") != 0) ||
+		    (strcmp(k, "type") == 0 && strcmp(val, "tmpfs") != 0) ||
+		    (strcmp(k, "o") == 0 && strstr(val, "bind"))) {
+			fail_at(p, n,
+				"driverOptions: %s=%s would hand a host device or directory to the "
+				"volume: the local driver takes tmpfs only (type: tmpfs, device: "
+				"tmpfs, o: size=...)",
+				k, val);
+			return -EPERM;
+		}
+	}
+	return 0;
+}
+
+static int parse_volume_root(struct parse *p, struct zf_volume_spec *v)
+{
+	yaml_node_t *root = yaml_document_get_root_node(&p->doc), *opts_node = NULL;
+	yaml_node_t *cinder_only = NULL;
+	int r = 0;
+
+	snprintf(v->driver, sizeof(v->driver), "local");
+	/* an empty spec is a local volume with defaults */
+	if (!root || (root->type == YAML_SCALAR_NODE && !*scalar(root)))
+		return 0;
+	if (root->type != YAML_MAPPING_NODE)
+		return fail_at(p, root,
+			       "the spec must be a map of keys (driver, size, volumeID, volumeType, "
+			       "driverOptions)");
+	for (yaml_node_pair_t *pr = root->data.mapping.pairs.start;
+	     pr < root->data.mapping.pairs.top && r == 0; pr++) {
+		yaml_node_t *k = node_at(p, pr->key), *val = node_at(p, pr->value);
+		const char *key = scalar(k), *s;
+
+		if (!key)
+			return fail_at(p, k, "keys must be plain words");
+		if ((r = check_unique_key(p, root, pr)) < 0)
+			return r;
+		if (strcmp(key, "driver") == 0) {
+			r = want_scalar(p, val, "driver", &s);
+			if (r == 0 && strcmp(s, "local") != 0 && strcmp(s, "cinder") != 0)
+				r = fail_at(p, val, "driver: '%s' is not a driver (local, cinder)", s);
+			if (r == 0)
+				snprintf(v->driver, sizeof(v->driver), "%s", s);
+		} else if (strcmp(key, "size") == 0) {
+			r = want_scalar(p, val, "size", &s);
+			if (r == 0 && (zf_parse_memory(s, &v->size_bytes) < 0 || v->size_bytes <= 0))
+				r = fail_at(p, val, "size: '%s' is not a size (e.g. 1G, 512Mi)", s);
+		} else if (strcmp(key, "volumeID") == 0) {
+			r = want_string_dup(p, val, "volumeID", &v->volume_id);
+			cinder_only = k;
+		} else if (strcmp(key, "volumeType") == 0) {
+			r = want_string_dup(p, val, "volumeType", &v->volume_type);
+			cinder_only = k;
+		} else if (strcmp(key, "driverOptions") == 0) {
+			r = parse_driver_options(p, val, v);
+			opts_node = val;
+		} else {
+			r = fail_at(p, k,
+				    "unknown key '%s' (driver, size, volumeID, volumeType, "
+				    "driverOptions)",
+				    key);
+		}
+	}
+	if (r < 0)
+		return r;
+	if (strcmp(v->driver, "local") == 0) {
+		if (cinder_only)
+			return fail_at(p, cinder_only, "%s is for the cinder driver, not local",
+				       scalar(cinder_only));
+		if (opts_node)
+			return check_local_options(p, opts_node, v);
+		return 0;
+	}
+	if (!v->volume_id && !v->size_bytes)
+		return fail_at(p, root, "driver cinder: give size (a new volume) or volumeID (adopt one)");
+	if (v->volume_id && v->size_bytes)
+		return fail_at(p, root, "driver cinder: give size or volumeID, not both");
+	return 0;
+}
+
+int zf_spec_parse_volume(const char *text, size_t len, struct zf_volume_spec **ret_spec,
+			 struct zf_spec_error *ret_error)
+{
+	struct zf_spec_error error = { 0 };
+	struct parse p = { .error = &error };
+	struct zf_volume_spec *v;
+	int r;
+
+	r = load_doc(text, len, &p);
+	if (r < 0) {
+		if (r == -EINVAL)
+			*ret_error = error;
+		return r;
+	}
+	v = calloc(1, sizeof(*v));
+	r = v ? parse_volume_root(&p, v) : -ENOMEM;
+	if (r == 0) {
+		*ret_spec = v;
+		v = NULL;
+	} else if (r == -EINVAL || r == -EPERM) {
+		*ret_error = error;
+	}
+	zf_volume_spec_free(v);
+	yaml_document_delete(&p.doc);
+	return r;
+}

@@ -110,6 +110,26 @@ void zf_capsule_spec_free(struct zf_capsule_spec *spec);
 int zf_spec_parse_member(const char *text, size_t len, struct zf_container_spec **ret_spec,
 			 char **ret_name, struct zf_spec_error *ret_error);
 
+/*
+ * A volume's spec (volumes/NAME/spec.yaml): driver local (an engine volume,
+ * the default) or cinder, size, volumeID and volumeType (cinder only), and
+ * driverOptions. An empty spec is a local volume. For the local driver,
+ * driverOptions are the engine's type/device/o, and a device other than
+ * tmpfs, or a bind, would hand out the host: -EPERM.
+ */
+struct zf_volume_spec {
+	char driver[8]; /* "local" or "cinder" */
+	int64_t size_bytes; /* 0: not given */
+	char *volume_id; /* cinder: adopt this volume */
+	char *volume_type;
+	struct zf_kv *opts; /* driverOptions */
+	size_t n_opts;
+};
+
+int zf_spec_parse_volume(const char *text, size_t len, struct zf_volume_spec **ret_spec,
+			 struct zf_spec_error *ret_error);
+void zf_volume_spec_free(struct zf_volume_spec *spec);
+
 /* "line 3, column 5: unknown key 'foo'" (or just the message for line 0). */
 void zf_spec_error_format(const struct zf_spec_error *e, char *buf, size_t size);
 

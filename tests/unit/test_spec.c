@@ -321,6 +321,58 @@ static void test_sandbox(void **state)
 	assert_int_equal(zf_spec_parse(ZF_KIND_CAPSULE, "", 0, &s, &e), -EOPNOTSUPP);
 }
 
+/* volumes/NAME/spec.yaml: the local driver by default, cinder's keys checked */
+static void test_volume(void **state)
+{
+	static const struct {
+		const char *text;
+		int r, line;
+		const char *msg;
+	} bad_volumes[] = {
+		{ "driver: nfs\n", -EINVAL, 1, "driver: 'nfs' is not a driver (local, cinder)" },
+		{ "size: lots\n", -EINVAL, 1, "size: 'lots' is not a size" },
+		{ "volumeID: abc\n", -EINVAL, 1, "volumeID is for the cinder driver, not local" },
+		{ "driver: local\nvolumeType: fast\n", -EINVAL, 2, "volumeType is for the cinder driver" },
+		{ "driver: cinder\n", -EINVAL, 1, "driver cinder: give size (a new volume) or volumeID" },
+		{ "driver: cinder\nsize: 1G\nvolumeID: x\n", -EINVAL, 1, "give size or volumeID, not both" },
+		{ "labels: {a: b}\n", -EINVAL, 1, "unknown key 'labels'" },
+		{ "driver: local\ndriver: local\n", -EINVAL, 2, "'driver' is given twice" },
+		{ "driverOptions: [a]\n", -EINVAL, 1, "driverOptions must be a map" },
+		{ "driverOptions: {foo: bar}\n", -EINVAL, 1, "unknown option 'foo' for the local driver" },
+		{ "driverOptions: {type: none, device: /etc, o: bind}\n", -EPERM, 1, "would hand a host device" },
+		{ "driverOptions: {device: /dev/sda}\n", -EPERM, 1, "device=/dev/sda would hand" },
+		{ "- a\n", -EINVAL, 1, "the spec must be a map" },
+	};
+	struct zf_volume_spec *v = NULL;
+	struct zf_spec_error e;
+
+	(void)state;
+	assert_int_equal(zf_spec_parse_volume("", 0, &v, &e), 0);
+	assert_string_equal(v->driver, "local");
+	zf_volume_spec_free(v);
+	const char *local = "driver: local\nsize: 1G\ndriverOptions: {type: tmpfs, device: tmpfs, o: size=64m}\n";
+	assert_int_equal(zf_spec_parse_volume(local, strlen(local), &v, &e), 0);
+	assert_int_equal(v->size_bytes, 1000000000);
+	assert_int_equal(v->n_opts, 3);
+	assert_string_equal(v->opts[2].key, "o");
+	assert_string_equal(v->opts[2].value, "size=64m");
+	zf_volume_spec_free(v);
+	const char *cinder = "driver: cinder\nsize: 5Gi\nvolumeType: fast\n";
+	assert_int_equal(zf_spec_parse_volume(cinder, strlen(cinder), &v, &e), 0);
+	assert_string_equal(v->driver, "cinder");
+	assert_string_equal(v->volume_type, "fast");
+	zf_volume_spec_free(v);
+	for (size_t i = 0; i < sizeof(bad_volumes) / sizeof(bad_volumes[0]); i++) {
+		int r = zf_spec_parse_volume(bad_volumes[i].text, strlen(bad_volumes[i].text), &v, &e);
+
+		if (r != bad_volumes[i].r || e.line != bad_volumes[i].line || !strstr(e.msg, bad_volumes[i].msg))
+			print_error("%s: got %d, line %d: %s\n", bad_volumes[i].text, r, e.line, e.msg);
+		assert_int_equal(r, bad_volumes[i].r);
+		assert_int_equal(e.line, bad_volumes[i].line);
+		assert_non_null(strstr(e.msg, bad_volumes[i].msg));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -333,6 +385,7 @@ int main(void)
 		cmocka_unit_test(test_limits_and_format),
 		cmocka_unit_test(test_quantities),
 		cmocka_unit_test(test_split_words),
+		cmocka_unit_test(test_volume),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
