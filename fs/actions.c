@@ -8,10 +8,12 @@
 #include "ctl.h"
 #include "jobs.h"
 #include "tempfiles.h"
+#include "volumes.h"
 #include <unistd.h>
 
 static int refuse_locked(struct zf_daemon *d, struct zf_object *obj, int r, const char *reason);
 static int apply_member_spec(struct zf_daemon *d, const char *uuid, const char *text, size_t len);
+static int apply_volume_spec(struct zf_daemon *d, const char *uuid, const char *text, size_t len);
 
 bool zf_action_visible(const struct zf_object *obj, unsigned uid)
 {
@@ -160,8 +162,10 @@ int zf_action_rmdir(struct zf_daemon *d, enum zf_kind kind, const char *name, un
 		r = -ENOENT;
 		goto out;
 	}
-	if (kind == ZF_KIND_SANDBOX) {
-		const struct zf_object *user = sandbox_user_locked(d, name);
+	if (kind == ZF_KIND_SANDBOX || kind == ZF_KIND_VOLUME) {
+		const struct zf_object *user = kind == ZF_KIND_SANDBOX
+						       ? sandbox_user_locked(d, name)
+						       : zf_volume_user_locked(d->reg, name);
 
 		if (user) {
 			char reason[200];
@@ -179,14 +183,19 @@ int zf_action_rmdir(struct zf_daemon *d, enum zf_kind kind, const char *name, un
 	    strcmp(obj->rec.status, "Pending") != 0 && strcmp(obj->rec.status, "Starting") != 0) {
 		/* nothing in the engine and nothing queued: forget it now */
 		r = zf_registry_remove_locked(d->reg, obj);
+		zf_volumes_recount_locked(d->reg);
 		goto out;
 	}
 	obj->rec.deleting = true;
-	r = zf_registry_set_state_locked(d->reg, obj, "Deleting", "", "container_deleting");
+	r = zf_registry_set_state_locked(d->reg, obj, "Deleting", "",
+					 kind == ZF_KIND_VOLUME ? "volume_deleting"
+								: "container_deleting");
 	if (r < 0) {
 		obj->rec.deleting = false;
 		goto out;
 	}
+	/* what it used is free again (a volume it named: Available) */
+	zf_volumes_recount_locked(d->reg);
 	r = zf_jobs_submit(d->jobs, ZF_JOB_DELETE, uuid, NULL);
 out:
 	zf_registry_unlock(d->reg);
@@ -252,6 +261,8 @@ int zf_action_apply_spec(struct zf_daemon *d, const char *uuid, const char *text
 	zf_registry_unlock(d->reg);
 	if (kind == ZF_KIND_CAPSULE)
 		return apply_capsule_spec(d, uuid, text, len);
+	if (kind == ZF_KIND_VOLUME)
+		return apply_volume_spec(d, uuid, text, len);
 	if (member)
 		return apply_member_spec(d, uuid, text, len);
 	r = zf_spec_parse(kind, text, len, &spec, &e);
@@ -290,6 +301,7 @@ int zf_action_apply_spec(struct zf_daemon *d, const char *uuid, const char *text
 		r = zf_registry_set_state_locked(d->reg, obj, "Rebuilding", "", "container_rebuilding");
 	else
 		r = zf_registry_set_state_locked(d->reg, obj, "Creating", "", "container_creating");
+	zf_volumes_recount_locked(d->reg); /* the volumes it names are in use now */
 	if (r == 0)
 		r = zf_jobs_submit(d->jobs, ZF_JOB_LAUNCH, uuid, NULL);
 out:
@@ -325,13 +337,26 @@ static int apply_capsule_spec(struct zf_daemon *d, const char *uuid, const char 
 		r = refuse_locked(d, obj, -EINVAL, reason);
 		goto out;
 	}
-	if (c->n_volumes) {
-		snprintf(reason, sizeof(reason),
-			 "spec.yaml: volumes: capsule volumes need volumes/, which this version "
-			 "does not have ('%s')",
-			 c->volumes[0].name);
-		r = refuse_locked(d, obj, -EINVAL, reason);
-		goto out;
+	for (size_t i = 0; i < c->n_volumes; i++) {
+		const struct zf_capsule_volume *v = &c->volumes[i];
+
+		if (!v->zunfs_volume) {
+			/* a valid entry this version cannot serve */
+			snprintf(reason, sizeof(reason),
+				 "spec.yaml: line %d: volumes: '%s': cinder volumes are not in this "
+				 "version; make a volume in volumes/ and write {name: %s, volume: "
+				 "VOLUME}",
+				 v->line, v->name, v->name);
+			r = refuse_locked(d, obj, -EOPNOTSUPP, reason);
+			goto out;
+		}
+		if (!zf_registry_find_locked(d->reg, ZF_KIND_VOLUME, v->zunfs_volume)) {
+			snprintf(reason, sizeof(reason),
+				 "spec.yaml: line %d: volumes: '%s': no volume named '%s'", v->line,
+				 v->name, v->zunfs_volume);
+			r = refuse_locked(d, obj, -EINVAL, reason);
+			goto out;
+		}
 	}
 	r = busy_or_same_locked(d, obj, text, len, "Failed");
 	if (r != 0) {
@@ -346,6 +371,7 @@ static int apply_capsule_spec(struct zf_daemon *d, const char *uuid, const char 
 		r = obj->pending_spec ? 0 : -ENOMEM;
 		if (r == 0)
 			r = zf_registry_set_state_locked(d->reg, obj, NULL, "", "capsule_upgrading");
+		zf_volumes_recount_locked(d->reg);
 		if (r == 0)
 			r = zf_jobs_submit(d->jobs, ZF_JOB_LAUNCH, uuid, "upgrade");
 		goto out;
@@ -353,6 +379,7 @@ static int apply_capsule_spec(struct zf_daemon *d, const char *uuid, const char 
 	r = store_spec_locked(obj, text, len);
 	if (r == 0)
 		r = zf_registry_set_state_locked(d->reg, obj, "Pending", "", "capsule_creating");
+	zf_volumes_recount_locked(d->reg);
 	if (r == 0)
 		r = zf_jobs_submit(d->jobs, ZF_JOB_LAUNCH, uuid, NULL);
 out:
@@ -433,6 +460,50 @@ out:
 	zf_registry_unlock(d->reg);
 	zf_container_spec_free(spec);
 	free(name);
+	return r;
+}
+
+/*
+ * A volume's spec: validated, then the volume is made behind (local: an
+ * engine volume). A made volume keeps its spec: another would lose its data.
+ */
+static int apply_volume_spec(struct zf_daemon *d, const char *uuid, const char *text, size_t len)
+{
+	struct zf_volume_spec *v = NULL;
+	struct zf_spec_error e = { 0 };
+	struct zf_object *obj;
+	int r;
+
+	r = zf_spec_parse_volume(text, len, &v, &e);
+	zf_registry_lock(d->reg);
+	r = parsed_target_locked(d, uuid, r, &e, &obj);
+	if (r < 0)
+		goto out;
+	if (strcmp(v->driver, "cinder") == 0) {
+		r = refuse_locked(d, obj, -EOPNOTSUPP,
+				  "spec.yaml: driver: cinder volumes are not in this version; "
+				  "driver: local makes an engine volume");
+		goto out;
+	}
+	r = busy_or_same_locked(d, obj, text, len, "Error");
+	if (r != 0) {
+		r = r > 0 ? 0 : r;
+		goto out;
+	}
+	if (obj->rec.engine_id[0]) {
+		r = refuse_locked(d, obj, -EBUSY,
+				  "spec.yaml: the volume is made and holds data; a new spec would "
+				  "lose it: rmdir it and make another");
+		goto out;
+	}
+	r = store_spec_locked(obj, text, len);
+	if (r == 0)
+		r = zf_registry_set_state_locked(d->reg, obj, "Creating", "", "volume_creating");
+	if (r == 0)
+		r = zf_jobs_submit(d->jobs, ZF_JOB_LAUNCH, uuid, NULL);
+out:
+	zf_registry_unlock(d->reg);
+	zf_volume_spec_free(v);
 	return r;
 }
 

@@ -205,6 +205,15 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	case ZF_NODE_MEMBERS:
 		fill_dir(st, 0755, obj->rec.owner, d->mount_gid);
 		break;
+	case ZF_NODE_DATA:
+		if (!obj->host_path) {
+			r = -ENOENT; /* not made yet */
+			break;
+		}
+		st->st_mode = S_IFLNK | 0777;
+		st->st_nlink = 1;
+		st->st_size = (off_t)strlen(obj->host_path);
+		break;
 	case ZF_NODE_UNTIL_DIR:
 		fill_dir(st, 0555, obj->rec.owner, d->mount_gid);
 		break;
@@ -267,6 +276,19 @@ static void fill_one(const char *name, void *userdata)
 	fc->filler(fc->buf, name, NULL, 0, 0);
 }
 
+/* Whether the volume at p has its files somewhere (volumes/NAME/data). */
+static bool volume_has_data(struct zf_daemon *d, const struct zf_path *p)
+{
+	struct zf_object *obj;
+	bool has;
+
+	zf_registry_lock(d->reg);
+	obj = object_locked(d, p);
+	has = obj && obj->host_path;
+	zf_registry_unlock(d->reg);
+	return has;
+}
+
 /* containers/CAPSULE.CNAME for every member of the caller's capsules, unless a
  * container has that name. Lock held. */
 static void list_links_locked(struct zf_daemon *d, void *buf, fuse_fill_dir_t filler)
@@ -292,6 +314,17 @@ static int op_readlink(const char *path, char *buf, size_t size)
 	r = zf_path_parse(path, &p);
 	if (r < 0)
 		return r;
+	if (p.node == ZF_NODE_DATA) {
+		struct zf_object *obj;
+
+		zf_registry_lock(d->reg);
+		obj = object_locked(d, &p);
+		r = !obj || !obj->host_path ? -ENOENT : 0;
+		if (r == 0)
+			snprintf(buf, size, "%s", obj->host_path);
+		zf_registry_unlock(d->reg);
+		return r;
+	}
 	if (p.node != ZF_NODE_OBJECT || p.kind != ZF_KIND_CONTAINER || p.capsule[0])
 		return -EINVAL;
 	zf_registry_lock(d->reg);
@@ -362,6 +395,8 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 		filler(buf, "until", NULL, 0, 0);
 		if (p.kind == ZF_KIND_CAPSULE)
 			filler(buf, "containers", NULL, 0, 0);
+		if (p.kind == ZF_KIND_VOLUME && volume_has_data(d, &p))
+			filler(buf, "data", NULL, 0, 0);
 		struct fill_ctx fc = { buf, filler };
 
 		zf_temp_list(d->temps, uuid, caller_uid(), fill_one, &fc);

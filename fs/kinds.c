@@ -50,7 +50,7 @@ int zf_kind_from_word(const char *word)
 
 bool zf_kind_supported(enum zf_kind kind)
 {
-	return kind != ZF_KIND_VOLUME;
+	return kind < ZF_KIND_COUNT;
 }
 
 int zf_name_check(const char *name)

@@ -13,6 +13,7 @@
 #include "logs.h"
 #include "lifecycle.h"
 #include "util.h"
+#include "volumes.h"
 
 /* Grace period of rmdir and of a rebuild's stop, as `docker stop`. */
 #define STOP_GRACE_S 10
@@ -112,6 +113,9 @@ static int fail_capsule(struct zf_daemon *d, const char *uuid, int r, const char
 
 static int launch_capsule(struct zf_daemon *d, const char *uuid, bool upgrade);
 static int launch_member(struct zf_daemon *d, const struct snapshot *snap);
+static int launch_volume(struct zf_daemon *d, const char *uuid);
+static int refresh_volume(struct zf_daemon *d, const char *uuid, const char *engine_id);
+static int remove_volume(struct zf_daemon *d, const char *engine_id, struct zf_err *err);
 static int refresh_capsule(struct zf_daemon *d, const char *uuid);
 
 void zf_lifecycle_describe(const struct zf_container_state *st, const char **ret_status,
@@ -364,8 +368,73 @@ static int sandbox_config(struct zf_daemon *d, const char *uuid, struct zf_conta
 	return 0;
 }
 
-/* How long a container waits for its sandbox to come up. */
+/* How long a container waits for its sandbox, or a volume, to come up. */
 #define SANDBOX_WAIT_S 60
+
+/*
+ * Adds volumes/NAME, mounted at target, to cfg's mounts: the engine volume,
+ * once it is made (one still being made is waited for, a while). On
+ * failure err says why.
+ */
+static int add_volume_mount(struct zf_daemon *d, const char *name, const char *target,
+			    bool read_only, struct zf_container_config *cfg, struct zf_err *err)
+{
+	char status[16] = "", id[72] = "";
+	struct zf_mount *m;
+	int r = 0;
+
+	zf_registry_lock(d->reg);
+	for (int waited = 0;; waited++) {
+		struct zf_object *v = zf_registry_find_locked(d->reg, ZF_KIND_VOLUME, name);
+
+		if (!v) {
+			r = -ENOENT;
+			break;
+		}
+		snprintf(status, sizeof(status), "%s", v->rec.status);
+		if ((strcmp(status, "Available") == 0 || strcmp(status, "In-use") == 0) &&
+		    v->rec.engine_id[0]) {
+			memcpy(id, v->rec.engine_id, sizeof(id));
+			break;
+		}
+		if (waited >= SANDBOX_WAIT_S * 4 ||
+		    (!v->rec.task_state[0] && strcmp(status, "Creating") != 0)) {
+			r = -EBUSY;
+			break;
+		}
+		zf_registry_wait_locked(d->reg, 250);
+	}
+	zf_registry_unlock(d->reg);
+	if (r == -ENOENT)
+		return zf_err_set(err, ENOENT, "no volume named '%s'", name);
+	if (r < 0)
+		return zf_err_set(err, EBUSY, "volume '%s' is %s, not Available", name, status);
+	m = realloc(cfg->mounts, (cfg->n_mounts + 1) * sizeof(*m));
+	if (!m)
+		return zf_err_set(err, ENOMEM, "out of memory");
+	cfg->mounts = m;
+	m = &cfg->mounts[cfg->n_mounts];
+	m->source = strdup(id);
+	m->target = strdup(target);
+	m->read_only = read_only;
+	m->bind = false;
+	cfg->n_mounts++;
+	return m->source && m->target ? 0 : zf_err_set(err, ENOMEM, "out of memory");
+}
+
+/* A container's volumeMounts (a sandbox's volumes) as engine mounts. */
+static int spec_mounts(struct zf_daemon *d, const struct zf_container_spec *spec,
+		       struct zf_container_config *cfg, struct zf_err *err)
+{
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		int r = add_volume_mount(d, spec->mounts[i].name, spec->mounts[i].mount_path,
+					 spec->mounts[i].read_only, cfg, err);
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
 
 /* A container in a sandbox joins its namespaces: the sandbox must run. */
 static int join_sandbox(struct zf_daemon *d, const char *uuid, const char *name,
@@ -405,8 +474,10 @@ static int join_sandbox(struct zf_daemon *d, const char *uuid, const char *name,
 		snprintf(err.msg, sizeof(err.msg), "sandbox '%s' is %s, not Running", name, status);
 		return fail(d, uuid, r, "sandbox", &err);
 	}
+	/* the sandbox's namespaces, and its volumes */
 	cfg->join_ns = strdup(id);
-	return cfg->join_ns ? 0 : -ENOMEM;
+	cfg->volumes_from = strdup(id);
+	return cfg->join_ns && cfg->volumes_from ? 0 : -ENOMEM;
 }
 
 /*
@@ -509,6 +580,11 @@ static int launch(struct zf_daemon *d, const char *uuid)
 		r = join_sandbox(d, uuid, spec->sandbox, spec->cfg);
 	if (r < 0)
 		goto out;
+	r = spec_mounts(d, spec, spec->cfg, &err);
+	if (r < 0) {
+		r = fail(d, uuid, r, "volumes", &err);
+		goto out;
+	}
 	if (snap.engine_id[0]) {
 		/* a new spec for a launched container: rebuild it from scratch */
 		set_state(d, uuid, NULL, NULL, "container_rebuilding");
@@ -667,7 +743,8 @@ static int delete_object(struct zf_daemon *d, const char *uuid)
 		return r;
 	free(snap.spec_text);
 	for (int i = 0; i < REMOVE_TRIES; i++) {
-		r = remove_containers(d, uuid, snap.engine_id, &err);
+		r = snap.kind == ZF_KIND_VOLUME ? remove_volume(d, snap.engine_id, &err)
+						: remove_containers(d, uuid, snap.engine_id, &err);
 		if (r == 0)
 			break;
 		sleep(1);
@@ -688,6 +765,7 @@ static int delete_object(struct zf_daemon *d, const char *uuid)
 		if (!zf_registry_find_locked(d->reg, obj->rec.kind, obj->rec.name))
 			obj->rec.deleting = false;
 		zf_registry_set_state_locked(d->reg, obj, "Error", reason, "");
+		zf_volumes_recount_locked(d->reg); /* back, with what it uses */
 	}
 	zf_registry_unlock(d->reg);
 	return r;
@@ -866,6 +944,28 @@ static int remove_generation(struct zf_daemon *d, const char *uuid, const char *
 	return r;
 }
 
+/* A member's volumeMounts name the capsule's volumes, which name volumes/. */
+static int member_mounts(struct zf_daemon *d, const struct zf_capsule_spec *c,
+			 struct zf_capsule_member *m, struct zf_err *err)
+{
+	for (size_t i = 0; i < m->spec->n_mounts; i++) {
+		const struct zf_volume_mount *vm = &m->spec->mounts[i];
+		const char *volume = NULL;
+		int r;
+
+		for (size_t j = 0; j < c->n_volumes && !volume; j++)
+			if (strcmp(c->volumes[j].name, vm->name) == 0)
+				volume = c->volumes[j].zunfs_volume;
+		if (!volume) /* validated before launch: a cinder entry, refused there */
+			return zf_err_set(err, EOPNOTSUPP, "volume '%s' is not a volumes/ volume",
+					  vm->name);
+		r = add_volume_mount(d, volume, vm->mount_path, vm->read_only, m->spec->cfg, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* The members' ports are exposed on the sandbox, which owns the network
  * they share (each port/protocol once). */
 static int sandbox_ports(const struct zf_capsule_spec *c, struct zf_container_config *sb)
@@ -926,6 +1026,8 @@ static int start_generation(struct zf_daemon *d, const struct snapshot *snap,
 		set_state(d, snap->uuid, NULL, NULL, "init_container_running");
 		r = member_config(c, *ret_sandbox, snap->name, m->spec->cfg, true);
 		if (r == 0)
+			r = member_mounts(d, c, m, err);
+		if (r == 0)
 			r = ensure_image(d, snap->uuid, m->spec->cfg);
 		snprintf(role, sizeof(role), "init.%s", m->name);
 		if (r == 0)
@@ -945,6 +1047,8 @@ static int start_generation(struct zf_daemon *d, const struct snapshot *snap,
 
 		snprintf(step, step_size, "container %s", m->name);
 		r = member_config(c, *ret_sandbox, snap->name, m->spec->cfg, false);
+		if (r == 0)
+			r = member_mounts(d, c, m, err);
 		if (r == 0)
 			r = ensure_image(d, snap->uuid, m->spec->cfg);
 		snprintf(role, sizeof(role), "member.%s", m->name);
@@ -1332,6 +1436,121 @@ out:
 	return r;
 }
 
+/* ---- volumes: the local driver, an engine volume each ---- */
+
+/*
+ * LAUNCH of a volume: the engine volume zunfs-UUID with the owner's labels
+ * and the spec's driver options; its files are given to the owner, so
+ * volumes/NAME/data is theirs to write.
+ */
+static int launch_volume(struct zf_daemon *d, const char *uuid)
+{
+	struct zf_volume_spec *v = NULL;
+	struct zf_err err = { { 0 } };
+	struct zf_spec_error serr;
+	struct snapshot snap;
+	struct zf_object *obj;
+	char name[ZF_UUID_LEN + 8], *mp = NULL;
+	int r;
+
+	r = snapshot_take(d, uuid, &snap);
+	if (r < 0)
+		return r;
+	r = zf_spec_parse_volume(snap.spec_text, strlen(snap.spec_text), &v, &serr);
+	if (r < 0) {
+		snprintf(err.msg, sizeof(err.msg), "%s", serr.msg);
+		r = fail(d, uuid, r, "spec", &err);
+		goto out;
+	}
+	snprintf(name, sizeof(name), "zunfs-%s", uuid);
+	{
+		struct zf_owner_labels owner = {
+			.uuid = snap.uuid,
+			.kind = zf_kind_word(snap.kind),
+			.name = snap.name,
+			.instance = zf_store_instance(d->store),
+			.owner_uid = snap.owner,
+		};
+
+		r = d->engine->ops->volume_create(d->engine, name, v->opts, v->n_opts, &owner, &mp,
+						  &err);
+	}
+	if (r < 0) {
+		r = fail(d, uuid, r, "creating the volume", &err);
+		goto out;
+	}
+	/* the owner's to write through data/ (root's files stay root's) */
+	if (snap.owner != 0 && chown(mp, snap.owner, (gid_t)-1) < 0)
+		syslog(LOG_WARNING, "zunfs: volume %s: cannot give %s to uid %u: %m", snap.name, mp,
+		       snap.owner);
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	if (obj) {
+		free(obj->host_path);
+		obj->host_path = mp;
+		mp = NULL;
+		snprintf(obj->rec.engine_id, sizeof(obj->rec.engine_id), "%s", name);
+		if (!obj->rec.deleting)
+			zf_registry_set_state_locked(d->reg, obj, "Available", "", "");
+		else
+			zf_registry_persist_locked(d->reg, obj);
+		zf_volumes_recount_locked(d->reg);
+	}
+	zf_registry_unlock(d->reg);
+out:
+	free(mp);
+	free(snap.spec_text);
+	zf_volume_spec_free(v);
+	return r;
+}
+
+/* Where the volume's files are, and whether the engine still has it. */
+static int refresh_volume(struct zf_daemon *d, const char *uuid, const char *engine_id)
+{
+	struct zf_err err = { { 0 } };
+	struct zf_object *obj;
+	char *mp = NULL;
+	int r;
+
+	if (!engine_id[0])
+		return 0;
+	r = d->engine->ops->volume_inspect(d->engine, engine_id, &mp, &err);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	if (obj && !obj->rec.deleting && strcmp(obj->rec.engine_id, engine_id) == 0) {
+		free(obj->host_path);
+		obj->host_path = mp;
+		mp = NULL;
+		if (r == -ENOENT) {
+			obj->rec.engine_id[0] = '\0';
+			zf_registry_set_state_locked(d->reg, obj, "Error",
+						     "the volume was removed from the engine "
+						     "outside zunfs; its data is gone",
+						     "");
+		} else if (strcmp(obj->rec.status, "Available") != 0 &&
+			   strcmp(obj->rec.status, "In-use") != 0) {
+			zf_registry_set_state_locked(d->reg, obj, "Available", "", "");
+		}
+		zf_volumes_recount_locked(d->reg);
+	}
+	zf_registry_unlock(d->reg);
+	free(mp);
+	return 0;
+}
+
+/* rmdir of a volume: the engine volume and its data go (it was asked for by name). */
+static int remove_volume(struct zf_daemon *d, const char *engine_id, struct zf_err *err)
+{
+	int r;
+
+	if (!engine_id[0])
+		return 0;
+	r = d->engine->ops->volume_remove(d->engine, engine_id, err);
+	return r == -ENOENT ? 0 : r;
+}
+
 int zf_lifecycle_run(struct zf_daemon *d, enum zf_job_op op, const char *uuid, const char *arg)
 {
 	struct snapshot snap;
@@ -1343,6 +1562,8 @@ int zf_lifecycle_run(struct zf_daemon *d, enum zf_job_op op, const char *uuid, c
 		if (r < 0)
 			return r;
 		free(snap.spec_text);
+		if (snap.kind == ZF_KIND_VOLUME)
+			return launch_volume(d, uuid);
 		return snap.kind == ZF_KIND_CAPSULE ? launch_capsule(d, uuid, strcmp(arg, "upgrade") == 0)
 						    : launch(d, uuid);
 	case ZF_JOB_CTL:
@@ -1354,6 +1575,8 @@ int zf_lifecycle_run(struct zf_daemon *d, enum zf_job_op op, const char *uuid, c
 		if (r < 0)
 			return r;
 		free(snap.spec_text);
+		if (snap.kind == ZF_KIND_VOLUME)
+			return refresh_volume(d, uuid, snap.engine_id);
 		return snap.kind == ZF_KIND_CAPSULE ? refresh_capsule(d, uuid)
 						    : refresh(d, uuid, snap.engine_id);
 	}

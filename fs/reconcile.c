@@ -27,6 +27,17 @@ static int plan_locked(struct zf_daemon *d, struct zf_object *o,
 	const struct zf_container_summary *c =
 		find_uuid(list, n, o->rec.uuid, o->rec.kind == ZF_KIND_CAPSULE);
 
+	if (o->rec.kind == ZF_KIND_VOLUME) {
+		/* an engine volume: no container; DELETE, LAUNCH (the engine makes a
+		 * volume of a taken name idempotently) or REFRESH finish the job */
+		if (o->rec.deleting)
+			return ZF_JOB_DELETE;
+		if (strcmp(o->rec.status, "Creating") == 0)
+			return ZF_JOB_LAUNCH;
+		if (o->rec.task_state[0])
+			zf_registry_set_state_locked(d->reg, o, NULL, NULL, "");
+		return o->rec.engine_id[0] ? ZF_JOB_REFRESH : -1;
+	}
 	if (o->rec.parent[0]) {
 		/* a capsule's member follows the capsule's refresh; one added by mkdir
 		 * whose launch was cut short is launched again */
@@ -70,6 +81,28 @@ static int plan_locked(struct zf_daemon *d, struct zf_object *o,
 		return -1;
 	}
 	return ZF_JOB_REFRESH;
+}
+
+/* Engine volumes labelled with this instance that no record owns (left by
+ * hand, or by a store restored from before them): removed, and said so. */
+static void remove_orphan_volumes(struct zf_daemon *d)
+{
+	struct zf_volume_summary *vols = NULL;
+	int n = d->engine->ops->volume_list(d->engine, zf_store_instance(d->store), &vols, NULL);
+
+	for (int i = 0; i < n; i++) {
+		bool owned;
+
+		zf_registry_lock(d->reg);
+		owned = vols[i].uuid[0] && zf_registry_find_uuid_locked(d->reg, vols[i].uuid);
+		zf_registry_unlock(d->reg);
+		if (owned)
+			continue;
+		syslog(LOG_NOTICE, "zunfs: removing engine volume %s: no record owns it", vols[i].name);
+		fprintf(stderr, "zunfs: removing engine volume %s: no record owns it\n", vols[i].name);
+		d->engine->ops->volume_remove(d->engine, vols[i].name, NULL);
+	}
+	free(vols);
 }
 
 int zf_reconcile(struct zf_daemon *d)
@@ -120,6 +153,7 @@ int zf_reconcile(struct zf_daemon *d)
 			list[i].id, list[i].name);
 		d->engine->ops->container_remove(d->engine, list[i].id, true, NULL);
 	}
+	remove_orphan_volumes(d);
 	for (size_t i = 0; i < np; i++)
 		zf_jobs_submit(d->jobs, (enum zf_job_op)plan[i].op, plan[i].uuid, NULL);
 	free(orphan);

@@ -40,6 +40,7 @@ static void object_free(struct zf_object *obj)
 	zf_record_clear(&obj->rec);
 	zf_container_spec_free(obj->spec);
 	free(obj->pending_spec);
+	free(obj->host_path);
 	free(obj);
 }
 

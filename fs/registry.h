@@ -35,6 +35,7 @@ struct zf_object {
 	char *pending_spec; /* capsules: a new spec being launched beside the old (upgrade) */
 	char tty_execs[ZF_TTY_EXECS_MAX][72]; /* exec ids of open tty execs: ctl resize */
 	char parent_name[ZF_NAME_MAX + 1]; /* capsule members: the capsule's name */
+	char *host_path; /* volumes: where the host sees its files (data), NULL until known */
 	struct zf_object *next;
 };
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "render.h"
+#include "volumes.h"
 
 static char *line_of(const char *s)
 {
@@ -105,6 +106,33 @@ static json_t *members_json(const struct zf_object *obj, const struct zf_object 
 	return list;
 }
 
+/* A volume's details: its driver and options, the engine volume, where the
+ * host sees its files, and who uses it. */
+static void volume_json(json_t *o, const struct zf_object *obj, const struct zf_object *all)
+{
+	const struct zf_object *user = zf_volume_user_in(all, obj->rec.name);
+	struct zf_volume_spec *v = NULL;
+	struct zf_spec_error e;
+	char who[ZF_NAME_MAX + 16];
+
+	if (obj->rec.spec[0] || strcmp(obj->rec.status, "Empty") != 0)
+		zf_spec_parse_volume(obj->rec.spec, strlen(obj->rec.spec), &v, &e);
+	json_object_set_new(o, "driver", v ? json_string(v->driver) : json_null());
+	json_object_set_new(o, "size", v && v->size_bytes ? json_integer(v->size_bytes)
+							  : json_null());
+	json_object_set_new(o, "driver_options",
+			    v ? kv_object(v->opts, v->n_opts) : json_object());
+	json_object_set_new(o, "volume_name", obj->rec.engine_id[0]
+						      ? json_string(obj->rec.engine_id)
+						      : json_null());
+	json_object_set_new(o, "mountpoint", obj->host_path ? json_string(obj->host_path)
+							    : json_null());
+	if (user)
+		snprintf(who, sizeof(who), "%s/%s", zf_kind_dir(user->rec.kind), user->rec.name);
+	json_object_set_new(o, "used_by", user ? json_string(who) : json_null());
+	zf_volume_spec_free(v);
+}
+
 static char *inspect_json(const struct zf_object *obj, const char *host,
 			  const struct zf_object *all)
 {
@@ -173,6 +201,8 @@ static char *inspect_json(const struct zf_object *obj, const char *host,
 		json_object_set_new(o, "containers",
 				    members_json(obj, all, json_object_get(o, "engine_ids")));
 	}
+	if (r->kind == ZF_KIND_VOLUME)
+		volume_json(o, obj, all);
 	out = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(o);
 	if (out) {

@@ -110,6 +110,13 @@ int zf_path_parse(const char *path, struct zf_path *ret_path)
 		if (!(rest = component(rest, part, sizeof(part))))
 			return -ENAMETOOLONG;
 	}
+	if (p.kind == ZF_KIND_VOLUME && strcmp(part, "data") == 0) {
+		/* a symbolic link: the kernel resolves what is below it, not zunfs */
+		if (*rest)
+			return -ENOENT;
+		p.node = ZF_NODE_DATA;
+		goto done;
+	}
 	if (strcmp(part, "until") == 0) {
 		p.node = ZF_NODE_UNTIL_DIR;
 		if (!*rest)

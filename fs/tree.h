@@ -21,6 +21,7 @@ enum zf_node {
 	ZF_NODE_UNTIL, /* /containers/NAME/until/Running */
 	ZF_NODE_OTHER, /* a name inside an object the tree does not define */
 	ZF_NODE_MEMBERS, /* /capsules/NAME/containers */
+	ZF_NODE_DATA, /* /volumes/NAME/data: a link to where the host sees the files */
 };
 
 enum zf_file {

@@ -2,7 +2,7 @@
 # ($DOCKER_HOST, started by scripts/test), check, and clean up on every exit.
 # Each test file sources this, gets its own $T (mountpoint $MNT, state
 # $STATE), and everything it made goes at exit: the mount, the daemon, the
-# engine containers labelled with its state's instance id, and $T.
+# engine containers and volumes labelled with its state's instance id, and $T.
 set -euo pipefail
 
 : "${ZUNFS_BIN:?set ZUNFS_BIN to the zunfs binary}"
@@ -129,6 +129,8 @@ cleanup() {
 		local ids
 		ids=$(engine_ids 2>/dev/null || true)
 		[ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1 || true
+		ids=$(docker volume ls -q --filter "label=zunfs.instance=$(instance)" 2>/dev/null || true)
+		[ -z "$ids" ] || docker volume rm -f $ids >/dev/null 2>&1 || true
 	fi
 	if [ $rc -ne 0 ] && [ -f "$T/zunfs.log" ]; then
 		echo "--- zunfs log (last 30 lines) ---" >&2

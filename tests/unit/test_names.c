@@ -50,7 +50,7 @@ static void test_kinds(void **state)
 	assert_string_equal(zf_kind_dir(ZF_KIND_SANDBOX), "sandboxes");
 	assert_true(zf_kind_supported(ZF_KIND_CONTAINER));
 	assert_true(zf_kind_supported(ZF_KIND_CAPSULE));
-	assert_false(zf_kind_supported(ZF_KIND_VOLUME));
+	assert_true(zf_kind_supported(ZF_KIND_VOLUME));
 }
 
 int main(void)

@@ -96,6 +96,18 @@ static void test_members(void **state)
 	assert_string_equal(p.capsule, "");
 }
 
+static void test_volume_data(void **state)
+{
+	struct zf_path p;
+
+	(void)state;
+	assert_int_equal(zf_path_parse("/volumes/v/data", &p), 0);
+	assert_int_equal(p.node, ZF_NODE_DATA);
+	assert_int_equal(zf_path_parse("/volumes/v/data/x", &p), -ENOENT);
+	assert_int_equal(zf_path_parse("/containers/c/data", &p), 0);
+	assert_int_equal(p.node, ZF_NODE_OTHER);
+}
+
 static void test_modes(void **state)
 {
 	(void)state;
@@ -114,6 +126,7 @@ int main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_nothing_there),
 		cmocka_unit_test(test_members),
+		cmocka_unit_test(test_volume_data),
 		cmocka_unit_test(test_modes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

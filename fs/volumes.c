@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <string.h>
+
+#include "volumes.h"
+
+/* Whether a capsule's spec text has a volumes entry {volume: name}. */
+static bool capsule_names(const char *text, const char *name)
+{
+	struct zf_capsule_spec *c = NULL;
+	struct zf_spec_error e;
+	bool found = false;
+
+	if (!text || !*text || zf_spec_parse_capsule(text, strlen(text), &c, &e) < 0)
+		return false;
+	for (size_t i = 0; i < c->n_volumes && !found; i++)
+		found = c->volumes[i].zunfs_volume && strcmp(c->volumes[i].zunfs_volume, name) == 0;
+	zf_capsule_spec_free(c);
+	return found;
+}
+
+const struct zf_object *zf_volume_user_locked(struct zf_registry *reg, const char *name)
+{
+	return zf_volume_user_in(zf_registry_first_locked(reg), name);
+}
+
+const struct zf_object *zf_volume_user_in(const struct zf_object *first, const char *name)
+{
+	for (const struct zf_object *o = first; o; o = o->next) {
+		if (o->rec.deleting || o->rec.kind == ZF_KIND_VOLUME)
+			continue;
+		/* a capsule's: its spec in force, or the one an upgrade is bringing in */
+		if (o->rec.kind == ZF_KIND_CAPSULE) {
+			if (capsule_names(o->rec.spec, name) || capsule_names(o->pending_spec, name))
+				return o;
+			continue;
+		}
+		/* containers (not capsule members: they name the capsule's volumes) and
+		 * sandboxes */
+		if (o->rec.parent[0] || !o->spec)
+			continue;
+		for (size_t i = 0; i < o->spec->n_mounts; i++)
+			if (strcmp(o->spec->mounts[i].name, name) == 0)
+				return o;
+	}
+	return NULL;
+}
+
+void zf_volumes_recount_locked(struct zf_registry *reg)
+{
+	for (struct zf_object *o = zf_registry_first_locked(reg); o; o = o->next) {
+		const char *want;
+
+		if (o->rec.kind != ZF_KIND_VOLUME || o->rec.deleting || o->rec.task_state[0] ||
+		    (strcmp(o->rec.status, "Available") != 0 && strcmp(o->rec.status, "In-use") != 0))
+			continue;
+		want = zf_volume_user_locked(reg, o->rec.name) ? "In-use" : "Available";
+		if (strcmp(o->rec.status, want) != 0)
+			zf_registry_set_state_locked(reg, o, want, "", NULL);
+	}
+}
