@@ -29,6 +29,7 @@
 #include "tempfiles.h"
 #include "tree.h"
 #include "util.h"
+#include "volume_data.h"
 
 /* How often a blocked read looks for an interrupt (ctrl-c on `cat events`). */
 #define WAIT_SLICE_MS 250
@@ -51,6 +52,7 @@ struct handle {
 	uint64_t ev_pos; /* events: next line to read */
 	struct zf_session *session; /* tty, or exec once its command was written */
 	int log_fd; /* logs: the log file, -1 until it exists */
+	int data_fd; /* a file of a volume's data/, else -1 */
 	struct fuse_pollhandle *ph; /* protected by poll_lock */
 	struct handle *poll_next; /* protected by poll_lock */
 };
@@ -105,6 +107,36 @@ static struct zf_object *object_locked(struct zf_daemon *d, const struct zf_path
 	return obj && zf_action_visible(obj, caller_uid()) ? obj : NULL;
 }
 
+/* The caller, for a volume's data/ (volume_data.c works as them). */
+static struct zf_caller caller(void)
+{
+	struct fuse_context *c = fuse_get_context();
+
+	return (struct zf_caller){ .uid = c->uid, .gid = c->gid };
+}
+
+/*
+ * For a path in volumes/NAME/data: the volume's directory on the host into
+ * root (size PATH_MAX) and the path below data/ into *ret_rel. -ENOENT if
+ * the caller cannot see the volume or it has no files yet.
+ */
+static int data_root(struct zf_daemon *d, const char *path, const struct zf_path *p, char *root,
+		     const char **ret_rel)
+{
+	struct zf_object *obj;
+	int r = 0;
+
+	zf_registry_lock(d->reg);
+	obj = object_locked(d, p);
+	if (!obj || !obj->host_path)
+		r = -ENOENT;
+	else
+		snprintf(root, PATH_MAX, "%s", obj->host_path);
+	zf_registry_unlock(d->reg);
+	*ret_rel = path + p->rel;
+	return r;
+}
+
 /* The capsule whose members directory p is (ZF_NODE_MEMBERS); lock held. */
 static struct zf_object *members_dir_locked(struct zf_daemon *d, const struct zf_path *p)
 {
@@ -149,6 +181,16 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	r = zf_path_parse(path, &p);
 	if (r < 0)
 		return r;
+	if (p.node == ZF_NODE_DATA) {
+		struct zf_caller who = caller();
+		char root[PATH_MAX];
+		const char *rel;
+
+		if (fi && handle_of(fi)->data_fd >= 0)
+			return fstat(handle_of(fi)->data_fd, st) < 0 ? -errno : 0;
+		r = data_root(d, path, &p, root, &rel);
+		return r < 0 ? r : zf_data_stat(root, rel, &who, st);
+	}
 	memset(st, 0, sizeof(*st));
 	st->st_uid = d->mount_uid;
 	st->st_gid = d->mount_gid;
@@ -204,15 +246,6 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	case ZF_NODE_OBJECT:
 	case ZF_NODE_MEMBERS:
 		fill_dir(st, 0755, obj->rec.owner, d->mount_gid);
-		break;
-	case ZF_NODE_DATA:
-		if (!obj->host_path) {
-			r = -ENOENT; /* not made yet */
-			break;
-		}
-		st->st_mode = S_IFLNK | 0777;
-		st->st_nlink = 1;
-		st->st_size = (off_t)strlen(obj->host_path);
 		break;
 	case ZF_NODE_UNTIL_DIR:
 		fill_dir(st, 0555, obj->rec.owner, d->mount_gid);
@@ -315,15 +348,12 @@ static int op_readlink(const char *path, char *buf, size_t size)
 	if (r < 0)
 		return r;
 	if (p.node == ZF_NODE_DATA) {
-		struct zf_object *obj;
+		struct zf_caller who = caller();
+		char root[PATH_MAX];
+		const char *rel;
 
-		zf_registry_lock(d->reg);
-		obj = object_locked(d, &p);
-		r = !obj || !obj->host_path ? -ENOENT : 0;
-		if (r == 0)
-			snprintf(buf, size, "%s", obj->host_path);
-		zf_registry_unlock(d->reg);
-		return r;
+		r = data_root(d, path, &p, root, &rel);
+		return r < 0 ? r : zf_data_readlink(root, rel, &who, buf, size);
 	}
 	if (p.node != ZF_NODE_OBJECT || p.kind != ZF_KIND_CONTAINER || p.capsule[0])
 		return -EINVAL;
@@ -348,6 +378,15 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 	r = zf_path_parse(path, &p);
 	if (r < 0)
 		return r;
+	if (p.node == ZF_NODE_DATA) {
+		struct zf_caller who = caller();
+		struct fill_ctx fc = { buf, filler };
+		char root[PATH_MAX];
+		const char *rel;
+
+		r = data_root(d, path, &p, root, &rel);
+		return r < 0 ? r : zf_data_list(root, rel, &who, fill_one, &fc);
+	}
 	filler(buf, ".", NULL, 0, 0);
 	filler(buf, "..", NULL, 0, 0);
 	switch (p.node) {
@@ -433,15 +472,47 @@ static int op_releasedir(const char *path, struct fuse_file_info *fi)
 	return 0;
 }
 
+enum data_op { DATA_MKDIR, DATA_RMDIR, DATA_UNLINK, DATA_SYMLINK, DATA_CHMOD, DATA_TRUNCATE };
+
+/* One path operation in a volume's data/, as the caller. */
+static int data_op(const char *path, const struct zf_path *p, enum data_op op, const char *arg,
+		   off_t n)
+{
+	struct zf_daemon *d = daemon_of();
+	struct zf_caller who = caller();
+	char root[PATH_MAX];
+	const char *rel;
+	int r = data_root(d, path, p, root, &rel);
+
+	if (r < 0)
+		return r;
+	switch (op) {
+	case DATA_MKDIR:
+		return zf_data_mkdir(root, rel, &who, (mode_t)n);
+	case DATA_RMDIR:
+		return zf_data_remove(root, rel, &who, true);
+	case DATA_UNLINK:
+		return zf_data_remove(root, rel, &who, false);
+	case DATA_SYMLINK:
+		return zf_data_symlink(root, arg, rel, &who);
+	case DATA_CHMOD:
+		return zf_data_chmod(root, rel, &who, (mode_t)n);
+	case DATA_TRUNCATE:
+		return zf_data_truncate(root, rel, &who, n);
+	}
+	return -EINVAL;
+}
+
 static int op_mkdir(const char *path, mode_t mode)
 {
 	struct zf_path p;
 	int r;
 
-	(void)mode;
 	r = zf_path_parse(path, &p);
 	if (r == -ENAMETOOLONG)
 		return r;
+	if (r == 0 && p.node == ZF_NODE_DATA)
+		return data_op(path, &p, DATA_MKDIR, NULL, mode);
 	if (r < 0 || p.node != ZF_NODE_OBJECT)
 		return -EPERM; /* only KIND/NAME and capsules/NAME/containers/NEW can be made */
 	if (p.capsule[0])
@@ -457,6 +528,8 @@ static int op_rmdir(const char *path)
 	r = zf_path_parse(path, &p);
 	if (r < 0)
 		return r;
+	if (p.node == ZF_NODE_DATA)
+		return data_op(path, &p, DATA_RMDIR, NULL, 0);
 	if (p.node == ZF_NODE_ROOT || p.node == ZF_NODE_KIND_DIR || p.node == ZF_NODE_UNTIL_DIR ||
 	    p.node == ZF_NODE_MEMBERS)
 		return -EPERM;
@@ -629,7 +702,29 @@ static int open_stream(struct zf_daemon *d, struct handle *h, struct fuse_file_i
 	}
 }
 
+/* A file of a volume's data/: opened on the host as the caller (mode: O_CREAT's). */
+static int open_data(struct zf_daemon *d, struct handle *h, struct fuse_file_info *fi, mode_t mode)
+{
+	struct zf_caller who = caller();
+	char root[PATH_MAX];
+	const char *rel;
+	int r = data_root(d, h->path_str, &h->path, root, &rel);
+
+	if (r < 0)
+		return r;
+	/* the host's page cache rules here: no direct_io, so mmap works */
+	fi->direct_io = 0;
+	return zf_data_open(root, rel, &who, fi->flags & ~O_NOCTTY, mode, &h->data_fd);
+}
+
+static int open_common(const char *path, struct fuse_file_info *fi, mode_t mode);
+
 static int op_open(const char *path, struct fuse_file_info *fi)
+{
+	return open_common(path, fi, 0);
+}
+
+static int open_common(const char *path, struct fuse_file_info *fi, mode_t mode)
 {
 	struct zf_daemon *d = daemon_of();
 	int acc = fi->flags & O_ACCMODE;
@@ -654,7 +749,17 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 	h->nonblock = (fi->flags & O_NONBLOCK) != 0;
 	h->owner = caller_uid();
 	h->log_fd = -1;
+	h->data_fd = -1;
 	fi->direct_io = 1; /* sizes change under the kernel: never serve from its cache */
+	if (h->path.node == ZF_NODE_DATA) {
+		r = open_data(d, h, fi, mode);
+		if (r < 0) {
+			handle_free(h);
+			return r;
+		}
+		fi->fh = (uint64_t)(uintptr_t)h;
+		return 0;
+	}
 	zf_registry_lock(d->reg);
 	switch (h->path.node) {
 	case ZF_NODE_EVENTS:
@@ -814,6 +919,11 @@ static int op_read(const char *path, char *buf, size_t size, off_t off, struct f
 	int r = 0;
 
 	(void)path;
+	if (h->data_fd >= 0) {
+		ssize_t n = pread(h->data_fd, buf, size, off);
+
+		return n < 0 ? -errno : (int)n;
+	}
 	if (h->temp)
 		return (int)zf_temp_read(d->temps, h->uuid, h->path.leaf, h->owner, buf, size, off);
 	if (h->path.node == ZF_NODE_FILE && (h->path.file == ZF_FILE_TTY || h->path.file == ZF_FILE_EXEC))
@@ -903,6 +1013,11 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off,
 	int r;
 
 	(void)path;
+	if (h->data_fd >= 0) {
+		ssize_t n = pwrite(h->data_fd, buf, size, off);
+
+		return n < 0 ? -errno : (int)n;
+	}
 	if (h->temp)
 		return (int)zf_temp_write(d->temps, h->uuid, h->path.leaf, h->owner, buf, size, off);
 	if (h->path.node == ZF_NODE_FILE && (h->path.file == ZF_FILE_TTY || h->path.file == ZF_FILE_EXEC))
@@ -965,8 +1080,20 @@ static int op_release(const char *path, struct fuse_file_info *fi)
 	}
 	if (h->log_fd >= 0)
 		close(h->log_fd);
+	if (h->data_fd >= 0)
+		close(h->data_fd);
 	handle_free(h);
 	return 0;
+}
+
+static int op_fsync(const char *path, int datasync, struct fuse_file_info *fi)
+{
+	struct handle *h = handle_of(fi);
+
+	(void)path;
+	if (h->data_fd < 0)
+		return 0; /* zunfs's own files are in memory or in the store already */
+	return (datasync ? fdatasync(h->data_fd) : fsync(h->data_fd)) < 0 ? -errno : 0;
 }
 
 enum temp_op { TEMP_EXISTS, TEMP_TRUNCATE, TEMP_UNLINK };
@@ -1002,6 +1129,8 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	if (fi) {
 		struct handle *h = handle_of(fi);
 
+		if (h->data_fd >= 0)
+			return ftruncate(h->data_fd, size) < 0 ? -errno : 0;
 		if (h->temp)
 			return zf_temp_truncate(d->temps, h->uuid, h->path.leaf, h->owner, size);
 		if (!h->writing)
@@ -1020,6 +1149,8 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	r = zf_path_parse(path, &p);
 	if (r < 0)
 		return r;
+	if (p.node == ZF_NODE_DATA)
+		return data_op(path, &p, DATA_TRUNCATE, NULL, size);
 	if (p.node == ZF_NODE_OTHER)
 		return with_temp(&p, TEMP_TRUNCATE, size);
 	if (p.node != ZF_NODE_FILE)
@@ -1122,8 +1253,9 @@ static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	struct zf_path p;
 	int r;
 
-	(void)mode;
 	r = zf_path_parse(path, &p);
+	if (r == 0 && p.node == ZF_NODE_DATA)
+		return open_common(path, fi, mode);
 	if (r < 0 || p.node != ZF_NODE_OTHER)
 		return r == -ENAMETOOLONG ? r : -EPERM;
 	char uuid[ZF_UUID_LEN + 1];
@@ -1146,6 +1278,8 @@ static int op_unlink(const char *path)
 
 	if (r < 0)
 		return r;
+	if (p.node == ZF_NODE_DATA)
+		return data_op(path, &p, DATA_UNLINK, NULL, 0);
 	return p.node == ZF_NODE_OTHER ? with_temp(&p, TEMP_UNLINK, 0) : op_deny();
 }
 
@@ -1161,6 +1295,16 @@ static int op_link2(const char *from, const char *to)
 	return op_deny();
 }
 
+/* Symbolic links only in a volume's data/: the target is kept as given. */
+static int op_symlink(const char *target, const char *path)
+{
+	struct zf_path p;
+
+	if (zf_path_parse(path, &p) < 0 || p.node != ZF_NODE_DATA)
+		return op_deny();
+	return data_op(path, &p, DATA_SYMLINK, target, 0);
+}
+
 /* The one rename there is: a temp file over its object's spec.yaml, applied
  * like a write of spec.yaml (an invalid spec fails the rename with EINVAL and
  * leaves the temp file). */
@@ -1172,6 +1316,19 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 	size_t len;
 	int r;
 
+	if (zf_path_parse(from, &pf) == 0 && zf_path_parse(to, &pt) == 0 &&
+	    (pf.node == ZF_NODE_DATA || pt.node == ZF_NODE_DATA)) {
+		struct zf_caller who = caller();
+		char root[PATH_MAX];
+		const char *relf, *relt;
+
+		/* within one volume's files; anything else is another file system */
+		if (pf.node != pt.node || strcmp(pf.name, pt.name) != 0)
+			return -EXDEV;
+		r = data_root(d, from, &pf, root, &relf);
+		relt = to + pt.rel;
+		return r < 0 ? r : zf_data_rename(root, relf, relt, &who, flags);
+	}
 	if (zf_path_parse(from, &pf) < 0 || zf_path_parse(to, &pt) < 0 ||
 	    pf.node != ZF_NODE_OTHER || pt.node != ZF_NODE_FILE || pt.file != ZF_FILE_SPEC ||
 	    pf.kind != pt.kind || strcmp(pf.name, pt.name) != 0 ||
@@ -1198,9 +1355,10 @@ static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
 	struct zf_path p;
 
-	(void)mode;
 	if (!path && fi)
 		path = handle_of(fi)->path_str;
+	if (path && zf_path_parse(path, &p) == 0 && p.node == ZF_NODE_DATA)
+		return data_op(path, &p, DATA_CHMOD, NULL, mode);
 	if (!path || zf_path_parse(path, &p) < 0 || p.node != ZF_NODE_OTHER)
 		return op_deny();
 	return with_temp(&p, TEMP_EXISTS, 0);
@@ -1208,7 +1366,18 @@ static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 
 static int op_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
 {
-	(void)uid, (void)gid;
+	struct zf_path p;
+
+	if (!path && fi)
+		path = handle_of(fi)->path_str;
+	if (path && zf_path_parse(path, &p) == 0 && p.node == ZF_NODE_DATA) {
+		struct zf_caller who = caller();
+		char root[PATH_MAX];
+		const char *rel;
+		int r = data_root(daemon_of(), path, &p, root, &rel);
+
+		return r < 0 ? r : zf_data_chown(root, rel, &who, uid, gid);
+	}
 	return op_chmod(path, 0, fi);
 }
 
@@ -1216,15 +1385,33 @@ static int op_utimens(const char *path, const struct timespec tv[2], struct fuse
 {
 	struct stat st;
 
-	/* touch(1) on an existing file is harmless; times are the object's own (path
-	 * may be NULL with fi: op_getattr takes the handle's) */
-	(void)tv;
+	struct zf_path p;
+
+	if (!path && fi)
+		path = handle_of(fi)->path_str;
+	if (path && zf_path_parse(path, &p) == 0 && p.node == ZF_NODE_DATA) {
+		struct zf_caller who = caller();
+		char root[PATH_MAX];
+		const char *rel;
+		int r = data_root(daemon_of(), path, &p, root, &rel);
+
+		return r < 0 ? r : zf_data_utimens(root, rel, &who, tv);
+	}
+	/* touch(1) on an existing file is harmless; times are the object's own */
 	return op_getattr(path, &st, fi);
 }
 
 static int op_statfs(const char *path, struct statvfs *st)
 {
-	(void)path;
+	struct zf_path p;
+
+	if (path && zf_path_parse(path, &p) == 0 && p.node == ZF_NODE_DATA) {
+		char root[PATH_MAX];
+		const char *rel;
+		int r = data_root(daemon_of(), path, &p, root, &rel);
+
+		return r < 0 ? r : zf_data_statfs(root, st); /* df in data/: the volume's */
+	}
 	memset(st, 0, sizeof(*st));
 	st->f_bsize = 4096;
 	st->f_frsize = 4096;
@@ -1278,12 +1465,13 @@ const struct fuse_operations zf_fuse_ops = {
 	.write = op_write,
 	.flush = op_flush,
 	.release = op_release,
+	.fsync = op_fsync,
 	.truncate = op_truncate,
 	.poll = op_poll,
 	.create = op_create,
 	.unlink = op_unlink,
 	.mknod = op_mknod,
-	.symlink = op_link2,
+	.symlink = op_symlink,
 	.link = op_link2,
 	.rename = op_rename,
 	.chmod = op_chmod,

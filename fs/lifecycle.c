@@ -1540,14 +1540,23 @@ static int refresh_volume(struct zf_daemon *d, const char *uuid, const char *eng
 	return 0;
 }
 
-/* rmdir of a volume: the engine volume and its data go (it was asked for by name). */
+/*
+ * rmdir of a volume: the engine volume and its data go (it was asked for by
+ * name). A container that used it may still be on its way out (its grace
+ * period): the engine says EBUSY until then, so that is waited out.
+ */
 static int remove_volume(struct zf_daemon *d, const char *engine_id, struct zf_err *err)
 {
 	int r;
 
 	if (!engine_id[0])
 		return 0;
-	r = d->engine->ops->volume_remove(d->engine, engine_id, err);
+	for (int i = 0; i <= STOP_GRACE_S + 5; i++) {
+		r = d->engine->ops->volume_remove(d->engine, engine_id, err);
+		if (r != -EBUSY)
+			break;
+		sleep(1);
+	}
 	return r == -ENOENT ? 0 : r;
 }
 

@@ -111,10 +111,9 @@ int zf_path_parse(const char *path, struct zf_path *ret_path)
 			return -ENAMETOOLONG;
 	}
 	if (p.kind == ZF_KIND_VOLUME && strcmp(part, "data") == 0) {
-		/* a symbolic link: the kernel resolves what is below it, not zunfs */
-		if (*rest)
-			return -ENOENT;
+		/* the volume's own files below: what is there is the host's to say */
 		p.node = ZF_NODE_DATA;
+		p.rel = (size_t)(rest - path);
 		goto done;
 	}
 	if (strcmp(part, "until") == 0) {

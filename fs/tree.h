@@ -21,7 +21,7 @@ enum zf_node {
 	ZF_NODE_UNTIL, /* /containers/NAME/until/Running */
 	ZF_NODE_OTHER, /* a name inside an object the tree does not define */
 	ZF_NODE_MEMBERS, /* /capsules/NAME/containers */
-	ZF_NODE_DATA, /* /volumes/NAME/data: a link to where the host sees the files */
+	ZF_NODE_DATA, /* /volumes/NAME/data[/REL]: the volume's files (volume_data.c) */
 };
 
 enum zf_file {
@@ -52,6 +52,7 @@ struct zf_path {
 	char capsule[256]; /* the capsule of a member's path */
 	enum zf_file file;
 	char leaf[256]; /* the state of until/STATE, or the name for ZF_NODE_OTHER */
+	size_t rel; /* ZF_NODE_DATA: where REL starts in the parsed path ("" for data) */
 };
 
 /* What path names; -ENOENT where the tree has nothing. */

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * volumes/NAME/data/: the volume's own files, served straight from where the
+ * host keeps them (the engine's Mountpoint), as the caller. Each call opens
+ * the volume's directory as root (its parents belong to the engine) and
+ * works below it with *at() calls under the caller's fsuid/fsgid (a
+ * per-thread attribute), so the host's permissions decide and new files are
+ * the caller's. Who may see the volume at all is the caller's business
+ * (fuse_ops.c checks the owner first).
+ *
+ * root: the volume's directory on the host. rel: the path below data/, ""
+ * for data/ itself; never absolute, never with "..". Every call returns 0
+ * (or a count) or -errno.
+ */
+#pragma once
+
+#include <fcntl.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/types.h>
+
+/* Who the call is for: the FUSE caller. */
+struct zf_caller {
+	uid_t uid;
+	gid_t gid;
+};
+
+int zf_data_stat(const char *root, const char *rel, const struct zf_caller *who, struct stat *ret_st);
+/* Calls fill(name, userdata) for each entry (. and .. included). */
+int zf_data_list(const char *root, const char *rel, const struct zf_caller *who,
+		 void (*fill)(const char *name, void *userdata), void *userdata);
+/* open(2) of rel with flags (and mode with O_CREAT): the fd is the caller's. */
+int zf_data_open(const char *root, const char *rel, const struct zf_caller *who, int flags,
+		 mode_t mode, int *ret_fd);
+int zf_data_mkdir(const char *root, const char *rel, const struct zf_caller *who, mode_t mode);
+int zf_data_remove(const char *root, const char *rel, const struct zf_caller *who, bool dir);
+int zf_data_rename(const char *root, const char *from, const char *to, const struct zf_caller *who,
+		   unsigned flags);
+int zf_data_symlink(const char *root, const char *target, const char *rel,
+		    const struct zf_caller *who);
+int zf_data_readlink(const char *root, const char *rel, const struct zf_caller *who, char *buf,
+		     size_t size);
+int zf_data_chmod(const char *root, const char *rel, const struct zf_caller *who, mode_t mode);
+int zf_data_chown(const char *root, const char *rel, const struct zf_caller *who, uid_t uid,
+		  gid_t gid);
+int zf_data_truncate(const char *root, const char *rel, const struct zf_caller *who, off_t size);
+int zf_data_utimens(const char *root, const char *rel, const struct zf_caller *who,
+		    const struct timespec tv[2]);
+int zf_data_statfs(const char *root, struct statvfs *ret_st);
