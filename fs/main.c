@@ -3,12 +3,14 @@
 #define FUSE_USE_VERSION 314
 
 #include <errno.h>
+#include <fcntl.h>
 #include <fuse.h>
 #include <fuse_lowlevel.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
@@ -63,6 +65,39 @@ static int state_db_path(const char *state_dir, char *buf, size_t size)
 	if ((size_t)snprintf(buf, size, "%s/zunfs.db", real) >= size)
 		return -ENAMETOOLONG;
 	return 0;
+}
+
+/*
+ * One zunfs per state directory: two would both reconcile, relaunch and
+ * remove the same engine objects. STATE/lock holds an flock for as long as
+ * the daemon lives (the fork keeps it) and its pid, for the message.
+ * Returns the fd (kept open), -EBUSY when another holds it, or -errno.
+ */
+static int state_lock(const char *db_path, pid_t *ret_holder)
+{
+	char path[PATH_MAX], pid[32] = "";
+	int fd;
+
+	snprintf(path, sizeof(path), "%.*s/lock", (int)(strrchr(db_path, '/') - db_path), db_path);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno == EWOULDBLOCK ? EBUSY : errno;
+
+		if (read(fd, pid, sizeof(pid) - 1) > 0)
+			*ret_holder = (pid_t)atoi(pid);
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+/* The lock file says who holds it (after the fork: the daemon's pid). */
+static void state_lock_note(int fd)
+{
+	if (fd >= 0 && ftruncate(fd, 0) == 0)
+		dprintf(fd, "%d\n", (int)getpid());
 }
 
 /* Everything that needs threads or the database opened for good: after the fork. */
@@ -121,7 +156,8 @@ int main(int argc, char *argv[])
 	struct zf_err err = { { 0 } };
 	struct fuse *fuse = NULL;
 	char db_path[PATH_MAX];
-	int r, ret = 1;
+	int r, ret = 1, lock_fd = -1;
+	pid_t holder = 0;
 	bool mounted = false;
 
 	if (argc >= 2 && strcmp(argv[1], "attach") == 0) {
@@ -150,6 +186,18 @@ int main(int argc, char *argv[])
 	r = state_db_path(d.opts.state_dir, db_path, sizeof(db_path));
 	if (r < 0) {
 		fprintf(stderr, "zunfs: state=%s: %s\n", d.opts.state_dir, strerror(-r));
+		goto out;
+	}
+	lock_fd = state_lock(db_path, &holder);
+	if (lock_fd < 0) {
+		if (lock_fd == -EBUSY)
+			fprintf(stderr,
+				"zunfs: state=%s is in use by another zunfs (pid %d): one zunfs "
+				"per state directory\n",
+				d.opts.state_dir, (int)holder);
+		else
+			fprintf(stderr, "zunfs: state=%s: cannot lock: %s\n", d.opts.state_dir,
+				strerror(-lock_fd));
 		goto out;
 	}
 	/* try the store once here, where errors can still be printed */
@@ -189,6 +237,7 @@ int main(int argc, char *argv[])
 	mounted = true;
 	if (fuse_daemonize(cmd.foreground) != 0)
 		goto out;
+	state_lock_note(lock_fd);
 	if (fuse_set_signal_handlers(fuse_get_session(fuse)) != 0)
 		goto out;
 	r = daemon_start(&d, db_path);
@@ -225,5 +274,7 @@ out:
 	free(cmd.mountpoint);
 	fuse_opt_free_args(&args);
 	zf_options_clear(&d.opts);
+	if (lock_fd >= 0)
+		close(lock_fd);
 	return ret;
 }

@@ -33,6 +33,13 @@ assert_fails "Operation not permitted" touch "$MNT/containers/newfile"
 assert_fails "Operation not permitted" mkdir "$MNT/newdir"
 assert_fails "Operation not permitted" rmdir "$MNT/containers"
 assert_fails "Permission denied" sh -c "echo x > '$MNT/version'"
+# one zunfs per state directory: a second one is refused, saying who holds it
+mkdir -p "$T/m3"
+if out=$("$ZUNFS_BIN" -f -o "docker=$DOCKER_HOST,state=$STATE" "$T/m3" 2>&1); then
+	fail "a second zunfs on the same state started"
+fi
+assert_match "$out" "state=.* is in use by another zunfs \(pid $ZUNFS_PID\)" "why"
+mountpoint -q "$T/m3" && fail "the second one mounted"
 unmount_zunfs
 mountpoint -q "$MNT" && fail "still mounted after fusermount3 -u"
 ok
