@@ -673,7 +673,13 @@ static int parse_key(struct parse *p, const char *key, yaml_node_t *k, yaml_node
 	if (strcmp(key, "args") == 0)
 		return want_words(p, v, "args", args);
 	if (strcmp(key, "workDir") == 0 || strcmp(key, "workingDir") == 0) {
-		int r = want_string_dup(p, v, key, &c->workdir);
+		int r;
+
+		/* two spellings of one key: one of them */
+		if (c->workdir)
+			return fail_at(p, k, "%s: the working directory is given twice (workDir, "
+					     "workingDir)", key);
+		r = want_string_dup(p, v, key, &c->workdir);
 
 		if (r == 0 && c->workdir[0] != '/')
 			return fail_at(p, v, "%s: '%s' is not an absolute path", key, c->workdir);
@@ -998,9 +1004,28 @@ void zf_capsule_spec_free(struct zf_capsule_spec *spec)
  * The source text of a node, as a document of its own: a block map inside a
  * list loses the indentation it had there, trailing blank space goes.
  */
+/*
+ * libyaml's marks count characters, not bytes: the byte offset of character
+ * `index` in the UTF-8 source (after a byte order mark, which it skips).
+ */
+static size_t byte_offset(const struct parse *p, size_t index)
+{
+	size_t i = 0;
+
+	if (p->len >= 3 && memcmp(p->text, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	for (; i < p->len; i++) {
+		/* a character starts at every byte that does not continue one */
+		if (((unsigned char)p->text[i] & 0xc0) != 0x80 && index-- == 0)
+			return i;
+	}
+	return p->len;
+}
+
 static char *node_text(struct parse *p, yaml_node_t *n)
 {
-	size_t start = n->start_mark.index, end = n->end_mark.index, col = n->start_mark.column;
+	size_t start = byte_offset(p, n->start_mark.index), end = byte_offset(p, n->end_mark.index);
+	size_t col = n->start_mark.column;
 	char *out, *o;
 
 	if (start > p->len || end > p->len || end < start)
@@ -1024,6 +1049,119 @@ static char *node_text(struct parse *p, yaml_node_t *n)
 	return out;
 }
 
+/* A growing string for the emitter. */
+struct emit_buf {
+	char *s;
+	size_t len, cap;
+};
+
+static int emit_write(void *data, unsigned char *buffer, size_t size)
+{
+	struct emit_buf *b = data;
+
+	if (b->len + size + 1 > b->cap) {
+		size_t cap = (b->len + size + 1) * 2;
+		char *s = realloc(b->s, cap);
+
+		if (!s)
+			return 0;
+		b->s = s;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, buffer, size);
+	b->len += size;
+	b->s[b->len] = '\0';
+	return 1;
+}
+
+/* Emits node n (aliases resolved: it is a tree here) as events; 1 on success. */
+static int emit_node(yaml_emitter_t *em, struct parse *p, yaml_node_t *n, int depth)
+{
+	yaml_event_t ev;
+
+	if (!n || depth > 64)
+		return 0;
+	switch (n->type) {
+	case YAML_SCALAR_NODE:
+		if (!yaml_scalar_event_initialize(&ev, NULL, NULL, n->data.scalar.value,
+						  (int)n->data.scalar.length, 1, 1,
+						  YAML_ANY_SCALAR_STYLE))
+			return 0;
+		return yaml_emitter_emit(em, &ev);
+	case YAML_SEQUENCE_NODE:
+		if (!yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_ANY_SEQUENCE_STYLE) ||
+		    !yaml_emitter_emit(em, &ev))
+			return 0;
+		for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top;
+		     i++)
+			if (!emit_node(em, p, node_at(p, *i), depth + 1))
+				return 0;
+		return yaml_sequence_end_event_initialize(&ev) && yaml_emitter_emit(em, &ev);
+	case YAML_MAPPING_NODE:
+		if (!yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_ANY_MAPPING_STYLE) ||
+		    !yaml_emitter_emit(em, &ev))
+			return 0;
+		for (yaml_node_pair_t *pr = n->data.mapping.pairs.start;
+		     pr < n->data.mapping.pairs.top; pr++)
+			if (!emit_node(em, p, node_at(p, pr->key), depth + 1) ||
+			    !emit_node(em, p, node_at(p, pr->value), depth + 1))
+				return 0;
+		return yaml_mapping_end_event_initialize(&ev) && yaml_emitter_emit(em, &ev);
+	default:
+		return 0;
+	}
+}
+
+/* Node n written out anew as a document of its own (NULL on failure). */
+static char *node_emitted(struct parse *p, yaml_node_t *n)
+{
+	struct emit_buf b = { 0 };
+	yaml_emitter_t em;
+	yaml_event_t ev;
+	int ok;
+
+	if (!yaml_emitter_initialize(&em))
+		return NULL;
+	yaml_emitter_set_output(&em, emit_write, &b);
+	yaml_emitter_set_unicode(&em, 1);
+	ok = yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING) &&
+	     yaml_emitter_emit(&em, &ev) &&
+	     yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1) &&
+	     yaml_emitter_emit(&em, &ev) && emit_node(&em, p, n, 0) &&
+	     yaml_document_end_event_initialize(&ev, 1) && yaml_emitter_emit(&em, &ev) &&
+	     yaml_stream_end_event_initialize(&ev) && yaml_emitter_emit(&em, &ev);
+	yaml_emitter_delete(&em);
+	if (!ok) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
+}
+
+/*
+ * A member's own text: its slice of the source, which keeps the user's
+ * layout and comments, unless that does not stand alone (an alias to an
+ * anchor elsewhere in the file): then the node written out anew.
+ */
+static char *member_text(struct parse *p, yaml_node_t *n)
+{
+	struct zf_container_spec *spec = NULL;
+	struct zf_spec_error e;
+	char *text = node_text(p, n), *again;
+
+	if (!text)
+		return NULL;
+	if (zf_spec_parse_member(text, strlen(text), &spec, NULL, &e) == 0) {
+		zf_container_spec_free(spec);
+		return text;
+	}
+	again = node_emitted(p, n);
+	if (!again)
+		return text; /* kept as it was: the member's spec.yaml shows it */
+	free(text);
+	return again;
+}
+
 static int parse_member(struct parse *p, yaml_node_t *n, const char *list, size_t index,
 			struct zf_capsule_member *m)
 {
@@ -1037,9 +1175,6 @@ static int parse_member(struct parse *p, yaml_node_t *n, const char *list, size_
 		snprintf(at, sizeof(at), "spec.yaml");
 	if (n->type != YAML_MAPPING_NODE)
 		return fail_at(p, n, "%s must be a map of container keys", at);
-	m->text = node_text(p, n);
-	if (!m->text)
-		return -ENOMEM;
 	m->line = (int)n->start_mark.line + 1;
 	m->column = (int)n->start_mark.column + 1;
 	m->spec = container_spec_new();
@@ -1093,6 +1228,9 @@ static int parse_member(struct parse *p, yaml_node_t *n, const char *list, size_
 		r = join_args(m->spec->cfg, args);
 	if (r == 0)
 		args = NULL;
+	/* in a list, its text is its spec.yaml (a valid entry: parsed, so it stands) */
+	if (r == 0 && list && !(m->text = member_text(p, n)))
+		r = -ENOMEM;
 out:
 	words_free(args);
 	return r;

@@ -92,7 +92,7 @@ assert_eq "$(cat "$K/web/containers/probe/status")" "Empty" "an added member wai
 assert_eq "$(stat -c %a "$K/web/containers/probe/spec.yaml")" "644" "its spec is writable"
 printf 'image: busybox\ncommand: [sh, -c, "nc 127.0.0.1 7000 </dev/null; sleep 300"]\n' >"$T/probe.yaml"
 assert_eq "$("$ZF_TESTTOOL" write "$K/web/containers/probe/spec.yaml" <"$T/probe.yaml")" "ok" "its spec"
-assert_eq "$(timeout 60 cat "$K/web/containers/probe/until/Running")" "Running" "the added member runs"
+assert_eq "$(timeout 60 cat "$K/web/containers/probe/until/Running" || cat "$K/web/containers/probe/status_reason")" "Running" "the added member runs"
 wait_for 10 grep -q '^pong$' "$C/web.probe/logs"
 ok
 probe=$(jq -r .container_id "$K/web/containers/probe/inspect.json")

@@ -184,6 +184,49 @@ static void test_member_text(void **state)
 	}
 	zf_capsule_spec_free(c);
 
+	/* an alias to an anchor in another entry: its slice would not stand alone,
+	 * so the entry is written out anew, aliases resolved */
+	static const char anchored[] = "kind: capsule\n"
+				       "spec:\n"
+				       "  containers:\n"
+				       "  - name: a\n"
+				       "    image: busybox\n"
+				       "    env: &common {X: \"1\"}\n"
+				       "  - name: b  # the second\n"
+				       "    image: busybox\n"
+				       "    env: *common\n";
+
+	assert_int_equal(zf_spec_parse_capsule(anchored, strlen(anchored), &c, &e), 0);
+	for (size_t i = 0; i < 2; i++) {
+		const char *t = c->containers[i].text;
+
+		int r = zf_spec_parse_member(t, strlen(t), &m, &name, &e);
+
+		if (r != 0)
+			print_error("member %zu: %s\n%s\n", i, e.msg, t);
+		assert_int_equal(r, 0);
+		assert_string_equal(m->cfg->env[0].key, "X");
+		assert_string_equal(m->cfg->env[0].value, "1");
+		zf_container_spec_free(m);
+		free(name);
+	}
+	assert_null(strstr(c->containers[1].text, "*common"));
+	zf_capsule_spec_free(c);
+
+	/* libyaml counts characters: text before a member that is not ASCII must
+	 * not shift its slice (found by fuzzing) */
+	static const char utf8[] = "kind: capsule # d\xc3\xa9j\xc3\xa0 vu \xe2\x82\xac\n"
+				   "spec:\n"
+				   "  containers:\n"
+				   "  - name: cafe # caf\xc3\xa9\n"
+				   "    image: busybox\n"
+				   "  - {name: b, image: \"b\xc3\xbcsy\"}\n";
+
+	assert_int_equal(zf_spec_parse_capsule(utf8, strlen(utf8), &c, &e), 0);
+	assert_string_equal(c->containers[0].text, "name: cafe # caf\xc3\xa9\nimage: busybox\n");
+	assert_string_equal(c->containers[1].text, "{name: b, image: \"b\xc3\xbcsy\"}\n");
+	zf_capsule_spec_free(c);
+
 	/* a member's spec on its own: no name is fine; the capsule's keys are not */
 	assert_int_equal(zf_spec_parse_member("image: busybox\n", 15, &m, &name, &e), 0);
 	assert_null(name);

@@ -127,6 +127,7 @@ static const struct {
 	{ "command: [sh]\n", 1, 1, "'image' is required" },
 	{ "image: busybox\nfoo: bar\n", 2, 1, "unknown key 'foo'" },
 	{ "image: busybox\nimage: other\n", 2, 1, "'image' is given twice" },
+	{ "image: busybox\nworkDir: /a\nworkingDir: /b\n", 3, 1, "workingDir: the working directory is given twice" },
 	{ "image: [a]\n", 1, 8, "image must be a single value" },
 	{ "image: ''\n", 1, 8, "image: '' is not an image reference" },
 	{ "image: busybox\ncommand: {a: b}\n", 2, 10, "command must be a list" },
