@@ -30,6 +30,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(out);
 	if (zf_docker_parse_version(s, &out) == 0)
 		free(out);
+	if (zf_docker_parse_volume(s, &out) == 0)
+		free(out);
+	struct zf_volume_summary *vols = NULL;
+
+	if (zf_docker_parse_volume_list(s, &vols) >= 0)
+		free(vols);
+	if (zf_docker_render_top(s, &out) == 0)
+		free(out);
+	if (zf_docker_summarize_stats(s, &out) == 0)
+		free(out);
 	free(s);
 	return 0;
 }
