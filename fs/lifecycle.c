@@ -1324,11 +1324,16 @@ static void follow_members(struct zf_daemon *d, const char *uuid,
 		for (i = 0; i < nm && strcmp(members[i].name, o->rec.name) != 0; i++)
 			;
 		if (i < nm) {
-			bool task = strcmp(o->rec.task_state, "container_creating") == 0;
+			/* a member's launch is over once its container started, or once the
+			 * capsule's launch is; one added by mkdir is its own job's to end (a
+			 * refresh between its create and start must not end it at Created) */
+			bool done = !o->rec.added &&
+				    strcmp(o->rec.task_state, "container_creating") == 0 &&
+				    (strcmp(states[i].status, "created") != 0 || !launching);
 
-			if (strcmp(o->rec.engine_id, states[i].id) != 0 || task) {
+			if (strcmp(o->rec.engine_id, states[i].id) != 0 || done) {
 				snprintf(o->rec.engine_id, sizeof(o->rec.engine_id), "%s", states[i].id);
-				zf_registry_set_state_locked(d->reg, o, NULL, NULL, task ? "" : NULL);
+				zf_registry_set_state_locked(d->reg, o, NULL, NULL, done ? "" : NULL);
 			}
 			memcpy(apply[i], o->rec.uuid, sizeof(*apply));
 			continue;
