@@ -320,19 +320,26 @@ static char *label_filter(const char *instance, const char *extra)
 	return zf_http_escape(json);
 }
 
+/* GET of a listing (prefix ends where the filters go) of instance's objects. */
+static int get_labelled(struct zf_engine *e, const char *prefix, const char *instance,
+			struct zf_http_reply *ret_reply, struct zf_err *err)
+{
+	char *filter = label_filter(instance, NULL);
+	char path[512];
+
+	if (!filter)
+		return zf_err_set(err, ENOMEM, "out of memory");
+	snprintf(path, sizeof(path), "%sfilters=%s", prefix, filter);
+	free(filter);
+	return call(e, "GET", path, NULL, CALL_TIMEOUT_S, ret_reply, err);
+}
+
 static int docker_container_list(struct zf_engine *e, const char *instance,
 				 struct zf_container_summary **ret_list, struct zf_err *err)
 {
 	struct zf_http_reply reply;
-	char *filter = label_filter(instance, NULL);
-	char path[512];
-	int r;
+	int r = get_labelled(e, "/containers/json?all=1&", instance, &reply, err);
 
-	if (!filter)
-		return zf_err_set(err, ENOMEM, "out of memory");
-	snprintf(path, sizeof(path), "/containers/json?all=1&filters=%s", filter);
-	free(filter);
-	r = call(e, "GET", path, NULL, CALL_TIMEOUT_S, &reply, err);
 	if (r < 0)
 		return r;
 	r = zf_docker_parse_list(reply.body, ret_list);
@@ -695,15 +702,8 @@ static int docker_volume_list(struct zf_engine *e, const char *instance,
 			      struct zf_volume_summary **ret_list, struct zf_err *err)
 {
 	struct zf_http_reply reply;
-	char *filter = label_filter(instance, NULL);
-	char path[512];
-	int r;
+	int r = get_labelled(e, "/volumes?", instance, &reply, err);
 
-	if (!filter)
-		return zf_err_set(err, ENOMEM, "out of memory");
-	snprintf(path, sizeof(path), "/volumes?filters=%s", filter);
-	free(filter);
-	r = call(e, "GET", path, NULL, CALL_TIMEOUT_S, &reply, err);
 	if (r < 0)
 		return r;
 	r = zf_docker_parse_volume_list(reply.body, ret_list);

@@ -8,6 +8,7 @@
 #include "ctl.h"
 #include "jobs.h"
 #include "tempfiles.h"
+#include "util.h"
 #include "volumes.h"
 #include <unistd.h>
 
@@ -243,6 +244,31 @@ static int busy_or_same_locked(struct zf_daemon *d, struct zf_object *obj, const
 	return 0;
 }
 
+/*
+ * Lock held. A container's (a sandbox's, an added member's) new spec, parsed
+ * into *spec and checked: nothing when it is the one in force, else stored
+ * (taking *spec) and launched, or rebuilt if it has a container already.
+ */
+static int launch_spec_locked(struct zf_daemon *d, struct zf_object *obj, const char *text,
+			      size_t len, struct zf_container_spec **spec)
+{
+	int r = busy_or_same_locked(d, obj, text, len, "Error");
+
+	if (r != 0)
+		return r > 0 ? 0 : r;
+	r = store_spec_locked(obj, text, len);
+	if (r < 0)
+		return r;
+	zf_container_spec_free(obj->spec);
+	obj->spec = TAKE_PTR(*spec);
+	r = zf_registry_set_state_locked(d->reg, obj,
+					 obj->rec.engine_id[0] ? "Rebuilding" : "Creating", "",
+					 obj->rec.engine_id[0] ? "container_rebuilding"
+							       : "container_creating");
+	zf_volumes_recount_locked(d->reg); /* the volumes it names are in use now */
+	return r < 0 ? r : zf_jobs_submit(d->jobs, ZF_JOB_LAUNCH, obj->rec.uuid, NULL);
+}
+
 int zf_action_apply_spec(struct zf_daemon *d, const char *uuid, const char *text, size_t len)
 {
 	struct zf_container_spec *spec = NULL;
@@ -286,24 +312,7 @@ int zf_action_apply_spec(struct zf_daemon *d, const char *uuid, const char *text
 			goto out;
 		}
 	}
-	r = busy_or_same_locked(d, obj, text, len, "Error");
-	if (r != 0) {
-		r = r > 0 ? 0 : r;
-		goto out;
-	}
-	r = store_spec_locked(obj, text, len);
-	if (r < 0)
-		goto out;
-	zf_container_spec_free(obj->spec);
-	obj->spec = spec;
-	spec = NULL;
-	if (obj->rec.engine_id[0])
-		r = zf_registry_set_state_locked(d->reg, obj, "Rebuilding", "", "container_rebuilding");
-	else
-		r = zf_registry_set_state_locked(d->reg, obj, "Creating", "", "container_creating");
-	zf_volumes_recount_locked(d->reg); /* the volumes it names are in use now */
-	if (r == 0)
-		r = zf_jobs_submit(d->jobs, ZF_JOB_LAUNCH, uuid, NULL);
+	r = launch_spec_locked(d, obj, text, len, &spec);
 out:
 	zf_registry_unlock(d->reg);
 	zf_container_spec_free(spec);
@@ -439,23 +448,7 @@ static int apply_member_spec(struct zf_daemon *d, const char *uuid, const char *
 		r = refuse_locked(d, obj, -EBUSY, reason);
 		goto out;
 	}
-	r = busy_or_same_locked(d, obj, text, len, "Error");
-	if (r != 0) {
-		r = r > 0 ? 0 : r;
-		goto out;
-	}
-	r = store_spec_locked(obj, text, len);
-	if (r < 0)
-		goto out;
-	zf_container_spec_free(obj->spec);
-	obj->spec = spec;
-	spec = NULL;
-	r = zf_registry_set_state_locked(d->reg, obj,
-					 obj->rec.engine_id[0] ? "Rebuilding" : "Creating", "",
-					 obj->rec.engine_id[0] ? "container_rebuilding"
-							       : "container_creating");
-	if (r == 0)
-		r = zf_jobs_submit(d->jobs, ZF_JOB_LAUNCH, uuid, NULL);
+	r = launch_spec_locked(d, obj, text, len, &spec);
 out:
 	zf_registry_unlock(d->reg);
 	zf_container_spec_free(spec);

@@ -21,6 +21,7 @@
 
 #include "attach_client.h"
 #include "detach.h"
+#include "util.h"
 
 static struct termios saved;
 static bool raw_on;
@@ -96,23 +97,6 @@ static void read_word(const char *dir, const char *file, char *buf, size_t size)
 	close(fd);
 	buf[n > 0 ? n : 0] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
-}
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 static void usage(FILE *f)
@@ -225,7 +209,7 @@ int zf_attach_main(int argc, char **argv)
 				continue;
 			if (n <= 0)
 				break; /* the container's stream ended */
-			if (write_all(STDOUT_FILENO, buf, (size_t)n) < 0)
+			if (zf_write_all(STDOUT_FILENO, buf, (size_t)n) < 0)
 				break;
 		}
 		if (!stdin_done && (p[1].revents & (POLLIN | POLLHUP))) {
@@ -251,7 +235,7 @@ int zf_attach_main(int argc, char **argv)
 				}
 				o += k;
 			}
-			if (o && write_all(fd, out, o) < 0)
+			if (o && zf_write_all(fd, out, o) < 0)
 				break;
 			if (detached)
 				break;

@@ -137,6 +137,68 @@ static int data_root(struct zf_daemon *d, const char *path, const struct zf_path
 	return r;
 }
 
+enum data_op {
+	DATA_MKDIR,
+	DATA_RMDIR,
+	DATA_UNLINK,
+	DATA_SYMLINK,
+	DATA_CHMOD,
+	DATA_CHOWN,
+	DATA_TRUNCATE,
+	DATA_UTIMENS,
+	DATA_READLINK,
+	DATA_STATFS,
+};
+
+/* What a data_op takes beside the path (each op reads its own fields). */
+struct data_args {
+	const char *target; /* symlink */
+	off_t n; /* mkdir, chmod: the mode; truncate: the size */
+	uid_t uid; /* chown */
+	gid_t gid;
+	const struct timespec *tv; /* utimens */
+	char *buf; /* readlink */
+	size_t size;
+	struct statvfs *svfs; /* statfs */
+};
+
+/* One path operation in a volume's data/, as the caller. */
+static int data_op(const char *path, const struct zf_path *p, enum data_op op,
+		   const struct data_args *a)
+{
+	struct zf_daemon *d = daemon_of();
+	struct zf_caller who = caller();
+	char root[PATH_MAX];
+	const char *rel;
+	int r = data_root(d, path, p, root, &rel);
+
+	if (r < 0)
+		return r;
+	switch (op) {
+	case DATA_MKDIR:
+		return zf_data_mkdir(root, rel, &who, (mode_t)a->n);
+	case DATA_RMDIR:
+		return zf_data_remove(root, rel, &who, true);
+	case DATA_UNLINK:
+		return zf_data_remove(root, rel, &who, false);
+	case DATA_SYMLINK:
+		return zf_data_symlink(root, a->target, rel, &who);
+	case DATA_CHMOD:
+		return zf_data_chmod(root, rel, &who, (mode_t)a->n);
+	case DATA_CHOWN:
+		return zf_data_chown(root, rel, &who, a->uid, a->gid);
+	case DATA_TRUNCATE:
+		return zf_data_truncate(root, rel, &who, a->n);
+	case DATA_UTIMENS:
+		return zf_data_utimens(root, rel, &who, a->tv);
+	case DATA_READLINK:
+		return zf_data_readlink(root, rel, &who, a->buf, a->size);
+	case DATA_STATFS:
+		return zf_data_statfs(root, a->svfs); /* df in data/: the volume's */
+	}
+	return -EINVAL;
+}
+
 /* The capsule whose members directory p is (ZF_NODE_MEMBERS); lock held. */
 static struct zf_object *members_dir_locked(struct zf_daemon *d, const struct zf_path *p)
 {
@@ -347,14 +409,8 @@ static int op_readlink(const char *path, char *buf, size_t size)
 	r = zf_path_parse(path, &p);
 	if (r < 0)
 		return r;
-	if (p.node == ZF_NODE_DATA) {
-		struct zf_caller who = caller();
-		char root[PATH_MAX];
-		const char *rel;
-
-		r = data_root(d, path, &p, root, &rel);
-		return r < 0 ? r : zf_data_readlink(root, rel, &who, buf, size);
-	}
+	if (p.node == ZF_NODE_DATA)
+		return data_op(path, &p, DATA_READLINK, &(struct data_args){ .buf = buf, .size = size });
 	if (p.node != ZF_NODE_OBJECT || p.kind != ZF_KIND_CONTAINER || p.capsule[0])
 		return -EINVAL;
 	zf_registry_lock(d->reg);
@@ -472,37 +528,6 @@ static int op_releasedir(const char *path, struct fuse_file_info *fi)
 	return 0;
 }
 
-enum data_op { DATA_MKDIR, DATA_RMDIR, DATA_UNLINK, DATA_SYMLINK, DATA_CHMOD, DATA_TRUNCATE };
-
-/* One path operation in a volume's data/, as the caller. */
-static int data_op(const char *path, const struct zf_path *p, enum data_op op, const char *arg,
-		   off_t n)
-{
-	struct zf_daemon *d = daemon_of();
-	struct zf_caller who = caller();
-	char root[PATH_MAX];
-	const char *rel;
-	int r = data_root(d, path, p, root, &rel);
-
-	if (r < 0)
-		return r;
-	switch (op) {
-	case DATA_MKDIR:
-		return zf_data_mkdir(root, rel, &who, (mode_t)n);
-	case DATA_RMDIR:
-		return zf_data_remove(root, rel, &who, true);
-	case DATA_UNLINK:
-		return zf_data_remove(root, rel, &who, false);
-	case DATA_SYMLINK:
-		return zf_data_symlink(root, arg, rel, &who);
-	case DATA_CHMOD:
-		return zf_data_chmod(root, rel, &who, (mode_t)n);
-	case DATA_TRUNCATE:
-		return zf_data_truncate(root, rel, &who, n);
-	}
-	return -EINVAL;
-}
-
 static int op_mkdir(const char *path, mode_t mode)
 {
 	struct zf_path p;
@@ -512,7 +537,7 @@ static int op_mkdir(const char *path, mode_t mode)
 	if (r == -ENAMETOOLONG)
 		return r;
 	if (r == 0 && p.node == ZF_NODE_DATA)
-		return data_op(path, &p, DATA_MKDIR, NULL, mode);
+		return data_op(path, &p, DATA_MKDIR, &(struct data_args){ .n = mode });
 	if (r < 0 || p.node != ZF_NODE_OBJECT)
 		return -EPERM; /* only KIND/NAME and capsules/NAME/containers/NEW can be made */
 	if (p.capsule[0])
@@ -529,7 +554,7 @@ static int op_rmdir(const char *path)
 	if (r < 0)
 		return r;
 	if (p.node == ZF_NODE_DATA)
-		return data_op(path, &p, DATA_RMDIR, NULL, 0);
+		return data_op(path, &p, DATA_RMDIR, &(struct data_args){ 0 });
 	if (p.node == ZF_NODE_ROOT || p.node == ZF_NODE_KIND_DIR || p.node == ZF_NODE_UNTIL_DIR ||
 	    p.node == ZF_NODE_MEMBERS)
 		return -EPERM;
@@ -1150,7 +1175,7 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	if (r < 0)
 		return r;
 	if (p.node == ZF_NODE_DATA)
-		return data_op(path, &p, DATA_TRUNCATE, NULL, size);
+		return data_op(path, &p, DATA_TRUNCATE, &(struct data_args){ .n = size });
 	if (p.node == ZF_NODE_OTHER)
 		return with_temp(&p, TEMP_TRUNCATE, size);
 	if (p.node != ZF_NODE_FILE)
@@ -1279,7 +1304,7 @@ static int op_unlink(const char *path)
 	if (r < 0)
 		return r;
 	if (p.node == ZF_NODE_DATA)
-		return data_op(path, &p, DATA_UNLINK, NULL, 0);
+		return data_op(path, &p, DATA_UNLINK, &(struct data_args){ 0 });
 	return p.node == ZF_NODE_OTHER ? with_temp(&p, TEMP_UNLINK, 0) : op_deny();
 }
 
@@ -1302,7 +1327,7 @@ static int op_symlink(const char *target, const char *path)
 
 	if (zf_path_parse(path, &p) < 0 || p.node != ZF_NODE_DATA)
 		return op_deny();
-	return data_op(path, &p, DATA_SYMLINK, target, 0);
+	return data_op(path, &p, DATA_SYMLINK, &(struct data_args){ .target = target });
 }
 
 /* The one rename there is: a temp file over its object's spec.yaml, applied
@@ -1358,7 +1383,7 @@ static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 	if (!path && fi)
 		path = handle_of(fi)->path_str;
 	if (path && zf_path_parse(path, &p) == 0 && p.node == ZF_NODE_DATA)
-		return data_op(path, &p, DATA_CHMOD, NULL, mode);
+		return data_op(path, &p, DATA_CHMOD, &(struct data_args){ .n = mode });
 	if (!path || zf_path_parse(path, &p) < 0 || p.node != ZF_NODE_OTHER)
 		return op_deny();
 	return with_temp(&p, TEMP_EXISTS, 0);
@@ -1370,14 +1395,8 @@ static int op_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_inf
 
 	if (!path && fi)
 		path = handle_of(fi)->path_str;
-	if (path && zf_path_parse(path, &p) == 0 && p.node == ZF_NODE_DATA) {
-		struct zf_caller who = caller();
-		char root[PATH_MAX];
-		const char *rel;
-		int r = data_root(daemon_of(), path, &p, root, &rel);
-
-		return r < 0 ? r : zf_data_chown(root, rel, &who, uid, gid);
-	}
+	if (path && zf_path_parse(path, &p) == 0 && p.node == ZF_NODE_DATA)
+		return data_op(path, &p, DATA_CHOWN, &(struct data_args){ .uid = uid, .gid = gid });
 	return op_chmod(path, 0, fi);
 }
 
@@ -1389,14 +1408,8 @@ static int op_utimens(const char *path, const struct timespec tv[2], struct fuse
 
 	if (!path && fi)
 		path = handle_of(fi)->path_str;
-	if (path && zf_path_parse(path, &p) == 0 && p.node == ZF_NODE_DATA) {
-		struct zf_caller who = caller();
-		char root[PATH_MAX];
-		const char *rel;
-		int r = data_root(daemon_of(), path, &p, root, &rel);
-
-		return r < 0 ? r : zf_data_utimens(root, rel, &who, tv);
-	}
+	if (path && zf_path_parse(path, &p) == 0 && p.node == ZF_NODE_DATA)
+		return data_op(path, &p, DATA_UTIMENS, &(struct data_args){ .tv = tv });
 	/* touch(1) on an existing file is harmless; times are the object's own */
 	return op_getattr(path, &st, fi);
 }
@@ -1405,13 +1418,8 @@ static int op_statfs(const char *path, struct statvfs *st)
 {
 	struct zf_path p;
 
-	if (path && zf_path_parse(path, &p) == 0 && p.node == ZF_NODE_DATA) {
-		char root[PATH_MAX];
-		const char *rel;
-		int r = data_root(daemon_of(), path, &p, root, &rel);
-
-		return r < 0 ? r : zf_data_statfs(root, st); /* df in data/: the volume's */
-	}
+	if (path && zf_path_parse(path, &p) == 0 && p.node == ZF_NODE_DATA)
+		return data_op(path, &p, DATA_STATFS, &(struct data_args){ .svfs = st });
 	memset(st, 0, sizeof(*st));
 	st->f_bsize = 4096;
 	st->f_frsize = 4096;

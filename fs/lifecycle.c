@@ -32,6 +32,21 @@ struct snapshot {
 	char parent[ZF_UUID_LEN + 1]; /* a capsule member's capsule */
 };
 
+/* The labels of an engine object made for snap (role NULL: its own container). */
+static struct zf_owner_labels owner_labels(struct zf_daemon *d, const struct snapshot *snap,
+					   const char *role, int generation)
+{
+	return (struct zf_owner_labels){
+		.uuid = snap->uuid,
+		.kind = zf_kind_word(snap->kind),
+		.name = snap->name,
+		.instance = zf_store_instance(d->store),
+		.owner_uid = snap->owner,
+		.role = role,
+		.generation = generation,
+	};
+}
+
 static int snapshot_take(struct zf_daemon *d, const char *uuid, struct snapshot *ret)
 {
 	struct zf_object *obj;
@@ -372,6 +387,42 @@ static int sandbox_config(struct zf_daemon *d, const char *uuid, struct zf_conta
 #define SANDBOX_WAIT_S 60
 
 /*
+ * Waits for kind/name to be ready (ready_a or ready_b, with an engine id),
+ * a while if it is still coming up: 0 and its engine id; -ENOENT if there
+ * is none; -EBUSY if it settled elsewhere (its status in status).
+ */
+static int wait_ready(struct zf_daemon *d, enum zf_kind kind, const char *name,
+		      const char *ready_a, const char *ready_b, char status[16], char id[72])
+{
+	int r = 0;
+
+	zf_registry_lock(d->reg);
+	for (int waited = 0;; waited++) {
+		struct zf_object *o = zf_registry_find_locked(d->reg, kind, name);
+
+		if (!o) {
+			r = -ENOENT;
+			break;
+		}
+		snprintf(status, 16, "%s", o->rec.status);
+		if ((strcmp(status, ready_a) == 0 || strcmp(status, ready_b) == 0) &&
+		    o->rec.engine_id[0]) {
+			memcpy(id, o->rec.engine_id, 72);
+			break;
+		}
+		/* still coming up: wait for it, a while */
+		if (waited >= SANDBOX_WAIT_S * 4 ||
+		    (!o->rec.task_state[0] && strcmp(status, "Creating") != 0)) {
+			r = -EBUSY;
+			break;
+		}
+		zf_registry_wait_locked(d->reg, 250);
+	}
+	zf_registry_unlock(d->reg);
+	return r;
+}
+
+/*
  * Adds volumes/NAME, mounted at target, to cfg's mounts: the engine volume,
  * once it is made (one still being made is waited for, a while). On
  * failure err says why.
@@ -381,30 +432,8 @@ static int add_volume_mount(struct zf_daemon *d, const char *name, const char *t
 {
 	char status[16] = "", id[72] = "";
 	struct zf_mount *m;
-	int r = 0;
+	int r = wait_ready(d, ZF_KIND_VOLUME, name, "Available", "In-use", status, id);
 
-	zf_registry_lock(d->reg);
-	for (int waited = 0;; waited++) {
-		struct zf_object *v = zf_registry_find_locked(d->reg, ZF_KIND_VOLUME, name);
-
-		if (!v) {
-			r = -ENOENT;
-			break;
-		}
-		snprintf(status, sizeof(status), "%s", v->rec.status);
-		if ((strcmp(status, "Available") == 0 || strcmp(status, "In-use") == 0) &&
-		    v->rec.engine_id[0]) {
-			memcpy(id, v->rec.engine_id, sizeof(id));
-			break;
-		}
-		if (waited >= SANDBOX_WAIT_S * 4 ||
-		    (!v->rec.task_state[0] && strcmp(status, "Creating") != 0)) {
-			r = -EBUSY;
-			break;
-		}
-		zf_registry_wait_locked(d->reg, 250);
-	}
-	zf_registry_unlock(d->reg);
 	if (r == -ENOENT)
 		return zf_err_set(err, ENOENT, "no volume named '%s'", name);
 	if (r < 0)
@@ -442,30 +471,8 @@ static int join_sandbox(struct zf_daemon *d, const char *uuid, const char *name,
 {
 	struct zf_err err = { { 0 } };
 	char status[16] = "", id[72] = "";
-	int r = 0;
+	int r = wait_ready(d, ZF_KIND_SANDBOX, name, "Running", "Running", status, id);
 
-	zf_registry_lock(d->reg);
-	for (int waited = 0;; waited++) {
-		struct zf_object *sb = zf_registry_find_locked(d->reg, ZF_KIND_SANDBOX, name);
-
-		if (!sb) {
-			r = -ENOENT;
-			break;
-		}
-		snprintf(status, sizeof(status), "%s", sb->rec.status);
-		if (strcmp(status, "Running") == 0 && sb->rec.engine_id[0]) {
-			memcpy(id, sb->rec.engine_id, sizeof(id));
-			break;
-		}
-		/* still coming up: wait for it, a while */
-		if (waited >= SANDBOX_WAIT_S * 4 ||
-		    (!sb->rec.task_state[0] && strcmp(status, "Creating") != 0)) {
-			r = -EBUSY;
-			break;
-		}
-		zf_registry_wait_locked(d->reg, 250);
-	}
-	zf_registry_unlock(d->reg);
 	if (r == -ENOENT) {
 		snprintf(err.msg, sizeof(err.msg), "no sandbox named '%s'", name);
 		return fail(d, uuid, r, "sandbox", &err);
@@ -490,15 +497,7 @@ static int start_labelled(struct zf_daemon *d, const struct snapshot *snap, cons
 			  struct zf_err *err)
 {
 	const struct zf_engine_ops *ops = d->engine->ops;
-	struct zf_owner_labels owner = {
-		.uuid = snap->uuid,
-		.kind = zf_kind_word(snap->kind),
-		.name = snap->name,
-		.instance = zf_store_instance(d->store),
-		.owner_uid = snap->owner,
-		.role = role,
-		.generation = generation,
-	};
+	struct zf_owner_labels owner = owner_labels(d, snap, role, generation);
 	char *id = NULL;
 	int r;
 
@@ -608,13 +607,7 @@ static int launch(struct zf_daemon *d, const char *uuid)
 
 	set_state(d, uuid, NULL, NULL, "container_creating");
 	{
-		struct zf_owner_labels owner = {
-			.uuid = snap.uuid,
-			.kind = zf_kind_word(snap.kind),
-			.name = snap.name,
-			.instance = zf_store_instance(d->store),
-			.owner_uid = snap.owner,
-		};
+		struct zf_owner_labels owner = owner_labels(d, &snap, NULL, 0);
 
 		r = ops->container_create(d->engine, spec->cfg, &owner, &id, &err);
 	}
@@ -1469,13 +1462,7 @@ static int launch_volume(struct zf_daemon *d, const char *uuid)
 	}
 	snprintf(name, sizeof(name), "zunfs-%s", uuid);
 	{
-		struct zf_owner_labels owner = {
-			.uuid = snap.uuid,
-			.kind = zf_kind_word(snap.kind),
-			.name = snap.name,
-			.instance = zf_store_instance(d->store),
-			.owner_uid = snap.owner,
-		};
+		struct zf_owner_labels owner = owner_labels(d, &snap, NULL, 0);
 
 		r = d->engine->ops->volume_create(d->engine, name, v->opts, v->n_opts, &owner, &mp,
 						  &err);

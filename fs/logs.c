@@ -13,6 +13,7 @@
 
 #include "logs.h"
 #include "store.h"
+#include "util.h"
 
 struct follower {
 	struct zf_logs *l;
@@ -103,22 +104,6 @@ static void ts_save(struct follower *f)
 		rename(tmp, path);
 }
 
-/* Writes all of buf to fd (EINTR and short writes); 0 or -errno. */
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /*
  * A member's output into the capsule's log, "[CNAME] " before each line, in
  * one write: with O_APPEND, members' lines do not cut into each other.
@@ -141,7 +126,7 @@ static void merge_write(struct follower *f, const char *data, size_t len)
 		buf[o++] = data[i];
 		f->merge_midline = data[i] != '\n';
 	}
-	if (write_all(f->merge_fd, buf, o) < 0)
+	if (zf_write_all(f->merge_fd, buf, o) < 0)
 		syslog(LOG_WARNING, "zunfs: log of %s: %s", f->merge_uuid, strerror(errno));
 	free(buf);
 }
@@ -161,22 +146,12 @@ static int on_message(const char *ts, const char *data, size_t len, void *userda
 			return 0;
 		f->resuming = false;
 	}
-	size_t len0 = len;
-
-	while (len > 0) {
-		ssize_t n = write(f->fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			syslog(LOG_WARNING, "zunfs: log of %s: %s", f->uuid, strerror(errno));
-			return 1;
-		}
-		data += n;
-		len -= (size_t)n;
+	if (zf_write_all(f->fd, data, len) < 0) {
+		syslog(LOG_WARNING, "zunfs: log of %s: %s", f->uuid, strerror(errno));
+		return 1;
 	}
 	if (f->merge_fd >= 0)
-		merge_write(f, data - (len0 - len), len0);
+		merge_write(f, data, len);
 	/* the latest, not the last: stdout and stderr may come a little out of order */
 	if (ts[0] && strcmp(ts, f->last_ts) > 0)
 		snprintf(f->last_ts, sizeof(f->last_ts), "%s", ts);

@@ -190,8 +190,10 @@ int zf_registry_load(struct zf_registry *reg)
 	return r;
 }
 
-int zf_registry_create(struct zf_registry *reg, enum zf_kind kind, const char *name,
-		       unsigned owner)
+/* A new record in memory: kind/name of owner, with its spec text (status
+ * Empty when it is "", else the given one), a fresh uuid and times. */
+static int object_new(enum zf_kind kind, const char *name, unsigned owner, const char *spec,
+		      const char *status, struct zf_object **ret_obj)
 {
 	struct zf_object *obj = calloc(1, sizeof(*obj));
 	int r;
@@ -202,8 +204,8 @@ int zf_registry_create(struct zf_registry *reg, enum zf_kind kind, const char *n
 	obj->rec.kind = kind;
 	obj->rec.owner = owner;
 	snprintf(obj->rec.name, sizeof(obj->rec.name), "%s", name);
-	snprintf(obj->rec.status, sizeof(obj->rec.status), "Empty");
-	obj->rec.spec = strdup("");
+	snprintf(obj->rec.status, sizeof(obj->rec.status), "%s", spec[0] ? status : "Empty");
+	obj->rec.spec = strdup(spec);
 	obj->rec.status_reason = strdup("");
 	if (!obj->rec.spec || !obj->rec.status_reason) {
 		r = -ENOMEM;
@@ -214,22 +216,39 @@ int zf_registry_create(struct zf_registry *reg, enum zf_kind kind, const char *n
 		goto fail;
 	zf_now_rfc3339(obj->rec.created_at, sizeof(obj->rec.created_at));
 	memcpy(obj->rec.updated_at, obj->rec.created_at, sizeof(obj->rec.updated_at));
-
-	pthread_mutex_lock(&reg->lock);
-	if (zf_registry_find_locked(reg, kind, name)) {
-		r = -EEXIST;
-	} else {
-		r = zf_store_insert(reg->store, &obj->rec);
-		if (r == 0) {
-			append_locked(reg, obj);
-			event_add_locked(reg, obj, NULL, "Empty");
-			changed_locked(reg, obj);
-			obj = NULL;
-		}
-	}
-	pthread_mutex_unlock(&reg->lock);
+	*ret_obj = obj;
+	return 0;
 fail:
 	object_free(obj);
+	return r;
+}
+
+/* Stores obj and puts it in the registry (lock held); obj is the registry's then. */
+static int object_add_locked(struct zf_registry *reg, struct zf_object *obj)
+{
+	int r = zf_store_insert(reg->store, &obj->rec);
+
+	if (r < 0)
+		return r;
+	append_locked(reg, obj);
+	event_add_locked(reg, obj, NULL, obj->rec.status);
+	changed_locked(reg, obj);
+	return 0;
+}
+
+int zf_registry_create(struct zf_registry *reg, enum zf_kind kind, const char *name,
+		       unsigned owner)
+{
+	struct zf_object *obj = NULL;
+	int r = object_new(kind, name, owner, "", "Empty", &obj);
+
+	if (r < 0)
+		return r;
+	pthread_mutex_lock(&reg->lock);
+	r = zf_registry_find_locked(reg, kind, name) ? -EEXIST : object_add_locked(reg, obj);
+	pthread_mutex_unlock(&reg->lock);
+	if (r < 0)
+		object_free(obj);
 	return r;
 }
 
@@ -237,48 +256,29 @@ int zf_registry_create_member_locked(struct zf_registry *reg, const struct zf_ob
 				     const char *name, const char *spec, bool added,
 				     struct zf_object **ret_obj)
 {
-	struct zf_object *obj;
+	struct zf_object *obj = NULL;
 	struct zf_spec_error e;
 	int r;
 
 	if (zf_registry_find_member_locked(reg, capsule->rec.uuid, name))
 		return -EEXIST;
-	obj = calloc(1, sizeof(*obj));
-	if (!obj)
-		return -ENOMEM;
-	obj->exit_code = -1;
-	obj->rec.kind = ZF_KIND_CONTAINER;
-	obj->rec.owner = capsule->rec.owner;
+	r = object_new(ZF_KIND_CONTAINER, name, capsule->rec.owner, spec, "Creating", &obj);
+	if (r < 0)
+		return r;
 	obj->rec.added = added;
 	memcpy(obj->rec.parent, capsule->rec.uuid, sizeof(obj->rec.parent));
 	memcpy(obj->parent_name, capsule->rec.name, sizeof(obj->parent_name));
-	snprintf(obj->rec.name, sizeof(obj->rec.name), "%s", name);
-	snprintf(obj->rec.status, sizeof(obj->rec.status), "%s", spec[0] ? "Creating" : "Empty");
-	obj->rec.spec = strdup(spec);
-	obj->rec.status_reason = strdup("");
-	if (!obj->rec.spec || !obj->rec.status_reason) {
-		r = -ENOMEM;
-		goto fail;
+	if (spec[0])
+		r = zf_spec_parse_member(spec, strlen(spec), &obj->spec, NULL, &e);
+	if (r == 0)
+		r = object_add_locked(reg, obj);
+	if (r < 0) {
+		object_free(obj);
+		return r;
 	}
-	if (spec[0] && (r = zf_spec_parse_member(spec, strlen(spec), &obj->spec, NULL, &e)) < 0)
-		goto fail;
-	r = zf_uuid_new(obj->rec.uuid);
-	if (r < 0)
-		goto fail;
-	zf_now_rfc3339(obj->rec.created_at, sizeof(obj->rec.created_at));
-	memcpy(obj->rec.updated_at, obj->rec.created_at, sizeof(obj->rec.updated_at));
-	r = zf_store_insert(reg->store, &obj->rec);
-	if (r < 0)
-		goto fail;
-	append_locked(reg, obj);
-	event_add_locked(reg, obj, NULL, obj->rec.status);
-	changed_locked(reg, obj);
 	if (ret_obj)
 		*ret_obj = obj;
 	return 0;
-fail:
-	object_free(obj);
-	return r;
 }
 
 int zf_registry_persist_locked(struct zf_registry *reg, struct zf_object *obj)

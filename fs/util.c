@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -72,5 +73,22 @@ int zf_grow(char **data, size_t *cap, size_t need)
 		return -ENOMEM;
 	*data = d;
 	*cap = c;
+	return 0;
+}
+
+int zf_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
 	return 0;
 }

@@ -24,6 +24,9 @@ void zf_now_rfc3339(char *buf, size_t size);
  */
 int zf_grow(char **data, size_t *cap, size_t need);
 
+/* Writes all of buf to fd, through short writes and EINTR: 0 or -errno. */
+int zf_write_all(int fd, const void *buf, size_t len);
+
 static inline void zf_freep(void *p)
 {
 	free(*(void **)p);
