@@ -141,10 +141,19 @@ static void append_locked(struct zf_registry *reg, struct zf_object *obj)
 
 static void changed_locked(struct zf_registry *reg, struct zf_object *obj)
 {
+	/* a member's change is its capsule's too: its inspect.json lists them */
+	struct zf_object *parent =
+		obj->rec.parent[0] ? zf_registry_find_uuid_locked(reg, obj->rec.parent) : NULL;
+
 	obj->gen++;
+	if (parent)
+		parent->gen++;
 	pthread_cond_broadcast(&reg->changed);
-	if (reg->change_cb)
+	if (reg->change_cb) {
 		reg->change_cb(obj, reg->change_userdata);
+		if (parent)
+			reg->change_cb(parent, reg->change_userdata);
+	}
 }
 
 int zf_registry_load(struct zf_registry *reg)

@@ -103,8 +103,15 @@ printf 'name: other\nimage: busybox\n' >"$T/bad.yaml"
 assert_eq "$("$ZF_TESTTOOL" write "$K/web/containers/probe/spec.yaml" <"$T/bad.yaml")" "close: EINVAL" "a wrong name"
 assert_match "$(cat "$K/web/containers/probe/status_reason")" "'other' is not this container's name" "why"
 assert_fails "File exists" mkdir "$K/web/containers/server"
-# an added member that never got a spec can be removed again
+# an added member that never got a spec can be removed again; the capsule's
+# inspect.json, which lists its members, wakes a poll() when one comes
+"$ZF_TESTTOOL" poll "$K/web/inspect.json" 10000 >"$T/poll.out" &
+poller=$!
+sleep 0.5
 mkdir "$K/web/containers/oops"
+wait "$poller"
+assert_eq "$(cat "$T/poll.out")" "changed" "poll on the capsule wakes for a member"
+assert_eq "$(jq -r '[.containers[].name] | join(" ")' "$K/web/inspect.json")" "server shell probe oops" "listed"
 rmdir "$K/web/containers/oops"
 assert_eq "$(ls "$K/web/containers" | tr '\n' ' ')" "probe server shell " "oops is gone"
 # members are only added to a running capsule
