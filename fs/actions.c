@@ -276,9 +276,8 @@ int zf_action_apply_spec(struct zf_daemon *d, const char *uuid, const char *text
 	struct zf_object *obj;
 	enum zf_kind kind;
 	char reason[400];
-	int r;
-
 	bool member;
+	int r;
 
 	zf_registry_lock(d->reg);
 	obj = zf_registry_find_uuid_locked(d->reg, uuid);
