@@ -110,6 +110,15 @@ mount_zunfs
 assert_eq "$(cat "$V/data/status")" "In-use" "In-use after a remount"
 assert_eq "$(cat "$V/data/data/out.txt")" "from-container" "the data after a remount"
 
+# a launch cut short by a crash (the engine volume made, its name not stored
+# yet) is done again at the next mount: the same volume, its data whole
+unmount_zunfs
+sqlite3 "$STATE/zunfs.db" "UPDATE objects SET status = 'Creating', task_state = 'volume_creating', engine_id = '' WHERE kind = 'volume' AND name = 'data'"
+mount_zunfs
+assert_eq "$(timeout 30 cat "$V/data/until/In-use")" "In-use" "made again, and still in use"
+assert_eq "$(cat "$V/data/data/out.txt")" "from-container" "the same volume"
+assert_eq "$(docker volume ls -q --filter "label=zunfs.instance=$(instance)" | wc -l)" "1" "one engine volume"
+
 # rmdir takes the volume and its data once nothing uses it
 rmdir "$K/p"
 wait_for 20 bash -c "[ \"\$(cat '$V/data/status')\" = Available ]"
