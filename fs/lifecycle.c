@@ -311,33 +311,47 @@ static int remove_containers(struct zf_daemon *d, const char *uuid, const char *
 	return r;
 }
 
-static int ensure_image(struct zf_daemon *d, const char *uuid,
-			const struct zf_container_config *cfg)
+/*
+ * The image of cfg, present (pulled if the policy asks). On failure err
+ * says which step and why (a capsule puts it in its own words).
+ */
+static int image_ready(struct zf_daemon *d, const char *uuid,
+		       const struct zf_container_config *cfg, struct zf_err *err)
 {
 	const struct zf_engine_ops *ops = d->engine->ops;
-	struct zf_err err = { { 0 } };
-	char step[600];
+	char why[ZF_ERR_MSG_MAX];
 	int r = 0;
 
 	if (cfg->pull_policy != ZF_PULL_ALWAYS) {
-		r = ops->image_present(d->engine, cfg->image, &err);
+		r = ops->image_present(d->engine, cfg->image, err);
 		if (r == 0)
 			return 0;
-		if (r != -ENOENT)
-			return fail(d, uuid, r, "looking up the image", &err);
-		if (cfg->pull_policy == ZF_PULL_NEVER) {
-			snprintf(err.msg, sizeof(err.msg),
-				 "image %s is not present and imagePullPolicy is Never", cfg->image);
-			return fail(d, uuid, -ENOENT, "image", &err);
+		if (r != -ENOENT) {
+			snprintf(why, sizeof(why), "%s", err->msg);
+			return zf_err_set(err, -r, "looking up image %s: %s", cfg->image, why);
 		}
+		if (cfg->pull_policy == ZF_PULL_NEVER)
+			return zf_err_set(err, ENOENT,
+					  "image %s is not present and imagePullPolicy is Never",
+					  cfg->image);
 	}
 	set_state(d, uuid, NULL, NULL, "image_pulling");
-	r = ops->image_pull(d->engine, cfg->image, &err);
+	r = ops->image_pull(d->engine, cfg->image, err);
 	if (r < 0) {
-		snprintf(step, sizeof(step), "pulling image %s", cfg->image);
-		return fail(d, uuid, r, step, &err);
+		snprintf(why, sizeof(why), "%s", err->msg[0] ? err->msg : strerror(-r));
+		return zf_err_set(err, -r, "pulling image %s: %s", cfg->image, why);
 	}
 	return 0;
+}
+
+/* image_ready() for a container or sandbox of its own: Error, and why, on failure. */
+static int ensure_image(struct zf_daemon *d, const char *uuid,
+			const struct zf_container_config *cfg)
+{
+	struct zf_err err = { { 0 } };
+	int r = image_ready(d, uuid, cfg, &err);
+
+	return r < 0 ? fail(d, uuid, r, "image", &err) : 0;
 }
 
 /* The built-in sandbox image: zunfs's own pause program, imported when absent. */
@@ -1021,7 +1035,7 @@ static int start_generation(struct zf_daemon *d, const struct snapshot *snap,
 		if (r == 0)
 			r = member_mounts(d, c, m, err);
 		if (r == 0)
-			r = ensure_image(d, snap->uuid, m->spec->cfg);
+			r = image_ready(d, snap->uuid, m->spec->cfg, err);
 		snprintf(role, sizeof(role), "init.%s", m->name);
 		if (r == 0)
 			r = start_labelled(d, snap, role, generation, m->spec->cfg, &id, err);
@@ -1043,7 +1057,7 @@ static int start_generation(struct zf_daemon *d, const struct snapshot *snap,
 		if (r == 0)
 			r = member_mounts(d, c, m, err);
 		if (r == 0)
-			r = ensure_image(d, snap->uuid, m->spec->cfg);
+			r = image_ready(d, snap->uuid, m->spec->cfg, err);
 		snprintf(role, sizeof(role), "member.%s", m->name);
 		if (r == 0)
 			r = start_labelled(d, snap, role, generation, m->spec->cfg, &id, err);
@@ -1354,6 +1368,43 @@ static void follow_members(struct zf_daemon *d, const char *uuid,
 	free(apply);
 }
 
+/*
+ * Lock held. The capsule's word for its members' engine states; a member of
+ * its spec that has no container once the launch is over was removed behind
+ * zunfs's back, and counts as such (the capsule is not Running without it).
+ */
+static const char *capsule_status_locked(struct zf_daemon *d, const struct zf_object *cap,
+					 const struct zf_member_state *members, size_t nm,
+					 const char *policy, char *reason, size_t reason_size)
+{
+	struct zf_member_state *all;
+	const char *status;
+	size_t n = nm, records = 0;
+
+	for (struct zf_object *o = zf_registry_first_locked(d->reg); o; o = o->next)
+		records += strcmp(o->rec.parent, cap->rec.uuid) == 0;
+	all = calloc(nm + records + 1, sizeof(*all));
+	if (!all)
+		return zf_capsule_status(members, nm, policy, reason, reason_size);
+	memcpy(all, members, nm * sizeof(*all));
+	for (struct zf_object *o = zf_registry_first_locked(d->reg); o; o = o->next) {
+		bool found = false;
+
+		if (strcmp(o->rec.parent, cap->rec.uuid) != 0 || o->rec.added || o->rec.deleting ||
+		    strcmp(cap->rec.status, "Pending") == 0)
+			continue;
+		for (size_t i = 0; i < nm && !found; i++)
+			found = strcmp(members[i].name, o->rec.name) == 0;
+		if (!found)
+			all[n++] = (struct zf_member_state){ .name = o->rec.name,
+							     .engine_status = "removed from the engine",
+							     .exit_code = -1 };
+	}
+	status = zf_capsule_status(all, n, policy, reason, reason_size);
+	free(all);
+	return status;
+}
+
 /* The capsule's status from its members' states in the engine. */
 static int refresh_capsule(struct zf_daemon *d, const char *uuid)
 {
@@ -1411,17 +1462,19 @@ static int refresh_capsule(struct zf_daemon *d, const char *uuid)
 		if (zf_spec_parse_capsule(obj->rec.spec, strlen(obj->rec.spec), &c, &e) == 0)
 			snprintf(policy, sizeof(policy), "%s", c->restart_policy);
 		zf_capsule_spec_free(c);
-		status = zf_capsule_status(members, nm, policy, reason, sizeof(reason));
+		status = capsule_status_locked(d, obj, members, nm, policy, reason, sizeof(reason));
 		/* why the last upgrade did not take stays until something else is said */
 		if (!reason[0] && strcmp(status, obj->rec.status) == 0 &&
 		    (strncmp(obj->rec.status_reason, "upgrade rolled back:", 20) == 0 ||
 		     strncmp(obj->rec.status_reason, "an upgrade was cut short", 24) == 0))
 			snprintf(reason, sizeof(reason), "%s", obj->rec.status_reason);
-		/* a capsule that failed to launch stays Failed until a new spec */
-		if (strcmp(obj->rec.status, "Failed") != 0 || nm > 0)
-			if (strcmp(obj->rec.status, status) != 0 ||
-			    strcmp(obj->rec.status_reason, reason) != 0)
-				zf_registry_set_state_locked(d->reg, obj, status, reason, NULL);
+		/* Failed is for good until a new spec: a launch that failed (some
+		 * members may run), a member that failed under Never, a capsule the
+		 * engine lost; what ran since does not make it whole again */
+		if (strcmp(obj->rec.status, "Failed") != 0 &&
+		    (strcmp(obj->rec.status, status) != 0 ||
+		     strcmp(obj->rec.status_reason, reason) != 0))
+			zf_registry_set_state_locked(d->reg, obj, status, reason, NULL);
 	}
 	zf_registry_unlock(d->reg);
 	follow_members(d, uuid, members, states, nm);

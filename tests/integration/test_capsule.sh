@@ -162,6 +162,17 @@ assert_eq "$(sed -e 's/^hostSelector: node1/hostSelector: localhost/' "$(dirname
 assert_match "$(cat "$K/sample-vol/status_reason")" "volumes: 'volume1': cinder volumes are not in this version" "why"
 assert_eq "$(cat "$K/sample-vol/status")" "Empty" "nothing launched"
 
+# a launch that fails at its second member: Failed, saying why, for good
+# (the first member runs on, and its events do not make the capsule Running)
+mkdir "$K/half"
+printf 'kind: capsule\nspec:\n  containers:\n  - {name: a, image: busybox, %s}\n  - {name: b, image: "nope:1", imagePullPolicy: Never}\n' "$FOREVER" | put_spec capsules/half >/dev/null
+assert_eq "$(timeout 60 cat "$K/half/until/Failed")" "Failed" "a member that cannot start"
+assert_eq "$(cat "$K/half/status_reason")" "container b: image nope:1 is not present and imagePullPolicy is Never" "why"
+docker restart -t 1 "$(jq -r '.containers[0].container_id' "$K/half/inspect.json")" >/dev/null
+sleep 1
+assert_eq "$(cat "$K/half/status") $(cat "$K/half/containers/a/status")" "Failed Running" "still Failed"
+assert_match "$(cat "$K/half/containers/b/status_reason")" "its container was not made" "b says so"
+
 # restartPolicy Never and a container that fails: Failed, and which one
 mkdir "$K/fails"
 printf 'kind: capsule\nspec:\n  restartPolicy: Never\n  containers:\n  - {name: ok, image: busybox, %s}\n  - {name: bad, image: busybox, command: [sh, -c, "sleep 1; exit 3"]}\n' "$FOREVER" | put_spec capsules/fails >/dev/null

@@ -143,6 +143,15 @@ wait_for 10 grep -q '^server-v2$' "$C/web.server/logs"
 assert_eq "$(head -n 1 "$C/web.server/logs")" "server-up" "the log goes on across the upgrade"
 assert_eq "$(timeout 20 cat "$C/web.helper/until/Running")" "Running" "the new member runs"
 
+# a member of the spec removed behind zunfs's back: the capsule is not whole
+# (Unknown, saying which) and the member says so; the others run on
+docker rm -f "$(jq -r .container_id "$C/web.helper/inspect.json")" >/dev/null
+wait_for 10 bash -c "[ \"\$(cat '$K/web/status')\" = Unknown ]"
+assert_eq "$(cat "$K/web/status_reason")" "container helper is removed from the engine" "the capsule says which"
+assert_eq "$(cat "$C/web.helper/status")" "Error" "the member says so"
+assert_match "$(cat "$C/web.helper/status_reason")" "its container is gone from the engine" "why"
+assert_eq "$(cat "$C/web.server/status")" "Running" "the others run on"
+
 # rmdir: the members, their links and their logs go with the capsule
 rmdir "$K/web"
 assert_fails "No such file or directory" ls "$C/web.server"
