@@ -377,6 +377,8 @@ static int apply_capsule_spec(struct zf_daemon *d, const char *uuid, const char 
 		free(obj->pending_spec);
 		obj->pending_spec = strndup(text, len);
 		r = obj->pending_spec ? 0 : -ENOMEM;
+		zf_capsule_spec_free(obj->pending_capsule);
+		obj->pending_capsule = TAKE_PTR(c);
 		if (r == 0)
 			r = zf_registry_set_state_locked(d->reg, obj, NULL, "", "capsule_upgrading");
 		zf_volumes_recount_locked(d->reg);
@@ -385,8 +387,11 @@ static int apply_capsule_spec(struct zf_daemon *d, const char *uuid, const char 
 		goto out;
 	}
 	r = store_spec_locked(obj, text, len);
-	if (r == 0)
+	if (r == 0) {
+		zf_capsule_spec_free(obj->capsule);
+		obj->capsule = TAKE_PTR(c);
 		r = zf_registry_set_state_locked(d->reg, obj, "Pending", "", "capsule_creating");
+	}
 	zf_volumes_recount_locked(d->reg);
 	if (r == 0)
 		r = zf_jobs_submit(d->jobs, ZF_JOB_LAUNCH, uuid, NULL);

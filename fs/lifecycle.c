@@ -1264,7 +1264,10 @@ static int launch_capsule(struct zf_daemon *d, const char *uuid, bool upgrade)
 		if (obj) {
 			free(obj->pending_spec);
 			obj->pending_spec = NULL;
+			zf_capsule_spec_free(obj->pending_capsule);
+			obj->pending_capsule = NULL;
 			zf_registry_set_state_locked(d->reg, obj, NULL, reason, "");
+			zf_volumes_recount_locked(d->reg); /* what only the new spec used */
 		}
 		zf_registry_unlock(d->reg);
 		goto out;
@@ -1283,8 +1286,10 @@ static int launch_capsule(struct zf_daemon *d, const char *uuid, bool upgrade)
 	if (obj) {
 		if (upgrade && obj->pending_spec) {
 			free(obj->rec.spec);
-			obj->rec.spec = obj->pending_spec;
-			obj->pending_spec = NULL;
+			obj->rec.spec = TAKE_PTR(obj->pending_spec);
+			zf_capsule_spec_free(obj->capsule);
+			obj->capsule = TAKE_PTR(obj->pending_capsule);
+			zf_volumes_recount_locked(d->reg); /* what only the old spec used */
 		}
 		obj->generation = generation;
 		snprintf(obj->rec.engine_id, sizeof(obj->rec.engine_id), "%s", sandbox_id);
@@ -1456,12 +1461,8 @@ static int refresh_capsule(struct zf_daemon *d, const char *uuid)
 	strays = obj && !obj->rec.deleting && !obj->rec.task_state[0] && !obj->pending_spec &&
 		 current[0];
 	if (obj && !obj->rec.deleting && !obj->rec.task_state[0]) {
-		struct zf_capsule_spec *c = NULL;
-		struct zf_spec_error e;
-
-		if (zf_spec_parse_capsule(obj->rec.spec, strlen(obj->rec.spec), &c, &e) == 0)
-			snprintf(policy, sizeof(policy), "%s", c->restart_policy);
-		zf_capsule_spec_free(c);
+		if (obj->capsule)
+			snprintf(policy, sizeof(policy), "%s", obj->capsule->restart_policy);
 		status = capsule_status_locked(d, obj, members, nm, policy, reason, sizeof(reason));
 		/* why the last upgrade did not take stays until something else is said */
 		if (!reason[0] && strcmp(status, obj->rec.status) == 0 &&

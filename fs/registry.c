@@ -40,6 +40,8 @@ static void object_free(struct zf_object *obj)
 	zf_record_clear(&obj->rec);
 	zf_container_spec_free(obj->spec);
 	free(obj->pending_spec);
+	zf_capsule_spec_free(obj->capsule);
+	zf_capsule_spec_free(obj->pending_capsule);
 	free(obj->host_path);
 	free(obj);
 }
@@ -179,7 +181,10 @@ int zf_registry_load(struct zf_registry *reg)
 		obj->exit_code = -1;
 		/* a stored spec was valid when stored; one this build refuses stays text only */
 		/* a sandbox's spec may be empty: Empty says whether one was written */
-		if (obj->rec.parent[0] && obj->rec.spec[0])
+		if (obj->rec.kind == ZF_KIND_CAPSULE && obj->rec.spec[0])
+			zf_spec_parse_capsule(obj->rec.spec, strlen(obj->rec.spec), &obj->capsule,
+					      &e);
+		else if (obj->rec.parent[0] && obj->rec.spec[0])
 			zf_spec_parse_member(obj->rec.spec, strlen(obj->rec.spec), &obj->spec, NULL,
 					     &e);
 		else if (obj->rec.spec[0] || strcmp(obj->rec.status, "Empty") != 0)

@@ -33,6 +33,8 @@ struct zf_object {
 	int attached; /* open attaches (tty) */
 	int generation; /* capsules: the spec generation in force (its sandbox's label) */
 	char *pending_spec; /* capsules: a new spec being launched beside the old (upgrade) */
+	struct zf_capsule_spec *capsule; /* capsules: rec.spec parsed, NULL while Empty */
+	struct zf_capsule_spec *pending_capsule; /* capsules: pending_spec parsed */
 	char tty_execs[ZF_TTY_EXECS_MAX][72]; /* exec ids of open tty execs: ctl resize */
 	char parent_name[ZF_NAME_MAX + 1]; /* capsule members: the capsule's name */
 	char *host_path; /* volumes: where the host sees its files (data), NULL until known */

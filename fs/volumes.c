@@ -3,19 +3,13 @@
 
 #include "volumes.h"
 
-/* Whether a capsule's spec text has a volumes entry {volume: name}. */
-static bool capsule_names(const char *text, const char *name)
+/* Whether a capsule's (parsed) spec has a volumes entry {volume: name}. */
+static bool capsule_names(const struct zf_capsule_spec *c, const char *name)
 {
-	struct zf_capsule_spec *c = NULL;
-	struct zf_spec_error e;
-	bool found = false;
-
-	if (!text || !*text || zf_spec_parse_capsule(text, strlen(text), &c, &e) < 0)
-		return false;
-	for (size_t i = 0; i < c->n_volumes && !found; i++)
-		found = c->volumes[i].zunfs_volume && strcmp(c->volumes[i].zunfs_volume, name) == 0;
-	zf_capsule_spec_free(c);
-	return found;
+	for (size_t i = 0; c && i < c->n_volumes; i++)
+		if (c->volumes[i].zunfs_volume && strcmp(c->volumes[i].zunfs_volume, name) == 0)
+			return true;
+	return false;
 }
 
 const struct zf_object *zf_volume_user_locked(struct zf_registry *reg, const char *name)
@@ -30,7 +24,7 @@ const struct zf_object *zf_volume_user_in(const struct zf_object *first, const c
 			continue;
 		/* a capsule's: its spec in force, or the one an upgrade is bringing in */
 		if (o->rec.kind == ZF_KIND_CAPSULE) {
-			if (capsule_names(o->rec.spec, name) || capsule_names(o->pending_spec, name))
+			if (capsule_names(o->capsule, name) || capsule_names(o->pending_capsule, name))
 				return o;
 			continue;
 		}

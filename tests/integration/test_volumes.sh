@@ -104,6 +104,17 @@ assert_eq "$("$ZF_TESTTOOL" write "$K/p/spec.yaml" <"$T/p3.yaml")" "close: EINVA
 assert_match "$(cat "$K/p/status_reason")" "no volume named 'nope'" "why"
 assert_eq "$(cat "$K/p/status")" "Running" "the capsule as it was"
 
+# an upgrade that would use another volume and fails: rolled back, and the
+# other volume is free again
+mkdir "$V/other"
+printf 'driver: local\n' | put_spec volumes/other >/dev/null
+timeout 30 cat "$V/other/until/Available" >/dev/null
+printf 'kind: capsule\nspec:\n  restartPolicy: Never\n  containers:\n  - {name: reader, image: busybox, command: [sh, -c, "exit 9"], volumeMounts: [{name: o, mountPath: /o}]}\n  volumes:\n  - {name: o, volume: other}\n' >"$T/p4.yaml"
+"$ZF_TESTTOOL" write "$K/p/spec.yaml" <"$T/p4.yaml" >/dev/null
+wait_for 40 grep -q 'rolled back' "$K/p/status_reason"
+assert_eq "$(cat "$V/other/status") $(cat "$V/data/status")" "Available In-use" "the rolled-back spec's volume is free"
+rmdir "$V/other"
+
 # a remount: the volume, its data and who uses it are as they were
 unmount_zunfs
 mount_zunfs

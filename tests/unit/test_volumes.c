@@ -53,6 +53,8 @@ static struct zf_object *make(struct world *w, enum zf_kind kind, const char *na
 	o->rec.spec = strdup(spec);
 	if (kind == ZF_KIND_CONTAINER || kind == ZF_KIND_SANDBOX)
 		assert_int_equal(zf_spec_parse(kind, spec, strlen(spec), &o->spec, &e), 0);
+	if (kind == ZF_KIND_CAPSULE) /* as actions.c keeps it, parsed */
+		assert_int_equal(zf_spec_parse_capsule(spec, strlen(spec), &o->capsule, &e), 0);
 	zf_registry_set_state_locked(w->reg, o, status, "", "");
 	zf_registry_unlock(w->reg);
 	return o;
@@ -101,8 +103,12 @@ static void test_users(void **state)
 	assert_string_equal(status_of(w, "data"), "Available");
 	assert_null(zf_volume_user_locked(w->reg, "data"));
 	/* an upgrade's spec counts while it is brought in */
-	cap->pending_spec = strdup("kind: capsule\nspec:\n  containers:\n  - {image: busybox}\n"
-				   "  volumes:\n  - {name: x, volume: data}\n");
+	const char *next = "kind: capsule\nspec:\n  containers:\n  - {image: busybox}\n"
+			   "  volumes:\n  - {name: x, volume: data}\n";
+	struct zf_spec_error e;
+
+	cap->pending_spec = strdup(next);
+	assert_int_equal(zf_spec_parse_capsule(next, strlen(next), &cap->pending_capsule, &e), 0);
 	assert_ptr_equal(zf_volume_user_locked(w->reg, "data"), cap);
 	zf_registry_unlock(w->reg);
 }
