@@ -9,6 +9,7 @@
 #include <yaml.h>
 
 #include "spec.h"
+#include "util.h"
 
 /* Docker refuses smaller memory limits than this. */
 #define MIN_MEMORY_BYTES (6 * 1024 * 1024)
@@ -881,36 +882,51 @@ static struct zf_container_spec *container_spec_new(void)
 	return spec;
 }
 
-static int parse_doc(const char *text, size_t len, bool sandbox,
-		     struct zf_container_spec **ret_spec, struct zf_spec_error *ret_error)
+/*
+ * Loads text and runs one root parser on it; a refusal's error (EINVAL,
+ * EPERM) goes to *ret_error. What the parser makes is the caller's ctx.
+ */
+static int with_doc(const char *text, size_t len, int (*root)(struct parse *p, void *ctx),
+		    void *ctx, struct zf_spec_error *ret_error)
 {
 	struct zf_spec_error error = { 0 };
 	struct parse p = { .error = &error };
-	struct zf_container_spec *spec = NULL;
+	int r = load_doc(text, len, &p);
+
+	if (r == 0) {
+		r = root(&p, ctx);
+		yaml_document_delete(&p.doc);
+	}
+	if (r == -EINVAL || r == -EPERM)
+		*ret_error = error;
+	return r;
+}
+
+static int container_root(struct parse *p, void *spec)
+{
+	return parse_root(p, spec);
+}
+
+static int sandbox_root(struct parse *p, void *spec)
+{
+	return parse_sandbox_root(p, spec);
+}
+
+static int parse_doc(const char *text, size_t len, bool sandbox,
+		     struct zf_container_spec **ret_spec, struct zf_spec_error *ret_error)
+{
+	struct zf_container_spec *spec = container_spec_new();
 	int r;
 
-	r = load_doc(text, len, &p);
+	if (!spec)
+		return -ENOMEM;
+	r = with_doc(text, len, sandbox ? sandbox_root : container_root, spec, ret_error);
 	if (r < 0) {
-		if (r == -EINVAL)
-			*ret_error = error;
+		zf_container_spec_free(spec);
 		return r;
 	}
-	spec = container_spec_new();
-	if (!spec) {
-		r = -ENOMEM;
-		goto out;
-	}
-	r = sandbox ? parse_sandbox_root(&p, spec) : parse_root(&p, spec);
-	if (r == 0) {
-		*ret_spec = spec;
-		spec = NULL;
-	} else if (r == -EINVAL || r == -EPERM) {
-		*ret_error = error;
-	}
-out:
-	zf_container_spec_free(spec);
-	yaml_document_delete(&p.doc);
-	return r;
+	*ret_spec = spec;
+	return 0;
 }
 
 int zf_spec_parse_container(const char *text, size_t len, struct zf_container_spec **ret_spec,
@@ -1576,65 +1592,51 @@ static int parse_capsule_root(struct parse *p, struct zf_capsule_spec *c)
 	return validate_capsule(p, spec, c);
 }
 
+static int capsule_root(struct parse *p, void *c)
+{
+	return parse_capsule_root(p, c);
+}
+
 int zf_spec_parse_capsule(const char *text, size_t len, struct zf_capsule_spec **ret_spec,
 			  struct zf_spec_error *ret_error)
 {
-	struct zf_spec_error error = { 0 };
-	struct parse p = { .error = &error };
-	struct zf_capsule_spec *c;
+	struct zf_capsule_spec *c = calloc(1, sizeof(*c));
 	int r;
 
-	r = load_doc(text, len, &p);
+	if (!c)
+		return -ENOMEM;
+	r = with_doc(text, len, capsule_root, c, ret_error);
 	if (r < 0) {
-		if (r == -EINVAL)
-			*ret_error = error;
+		zf_capsule_spec_free(c);
 		return r;
 	}
-	c = calloc(1, sizeof(*c));
-	r = c ? parse_capsule_root(&p, c) : -ENOMEM;
-	if (r == 0) {
-		*ret_spec = c;
-		c = NULL;
-	} else if (r == -EINVAL || r == -EPERM) {
-		*ret_error = error;
-	}
-	zf_capsule_spec_free(c);
-	yaml_document_delete(&p.doc);
-	return r;
+	*ret_spec = c;
+	return 0;
+}
+
+static int member_root(struct parse *p, void *m)
+{
+	yaml_node_t *root = yaml_document_get_root_node(&p->doc);
+
+	if (!root)
+		return fail_at(p, NULL, "the spec is empty: a container needs at least 'image'");
+	return parse_member(p, root, NULL, 0, m);
 }
 
 int zf_spec_parse_member(const char *text, size_t len, struct zf_container_spec **ret_spec,
 			 char **ret_name, struct zf_spec_error *ret_error)
 {
-	struct zf_spec_error error = { 0 };
-	struct parse p = { .error = &error };
 	struct zf_capsule_member m = { 0 };
-	yaml_node_t *root;
-	int r;
+	int r = with_doc(text, len, member_root, &m, ret_error);
 
-	r = load_doc(text, len, &p);
-	if (r < 0) {
-		if (r == -EINVAL)
-			*ret_error = error;
-		return r;
-	}
-	root = yaml_document_get_root_node(&p.doc);
-	r = root ? parse_member(&p, root, NULL, 0, &m)
-		 : fail_at(&p, NULL, "the spec is empty: a container needs at least 'image'");
 	if (r == 0) {
-		*ret_spec = m.spec;
-		m.spec = NULL;
-		if (ret_name) {
-			*ret_name = m.name;
-			m.name = NULL;
-		}
-	} else if (r == -EINVAL || r == -EPERM) {
-		*ret_error = error;
+		*ret_spec = TAKE_PTR(m.spec);
+		if (ret_name)
+			*ret_name = TAKE_PTR(m.name);
 	}
 	free(m.name);
 	free(m.text);
 	zf_container_spec_free(m.spec);
-	yaml_document_delete(&p.doc);
 	return r;
 }
 
@@ -1764,29 +1766,24 @@ static int parse_volume_root(struct parse *p, struct zf_volume_spec *v)
 	return 0;
 }
 
+static int volume_root(struct parse *p, void *v)
+{
+	return parse_volume_root(p, v);
+}
+
 int zf_spec_parse_volume(const char *text, size_t len, struct zf_volume_spec **ret_spec,
 			 struct zf_spec_error *ret_error)
 {
-	struct zf_spec_error error = { 0 };
-	struct parse p = { .error = &error };
-	struct zf_volume_spec *v;
+	struct zf_volume_spec *v = calloc(1, sizeof(*v));
 	int r;
 
-	r = load_doc(text, len, &p);
+	if (!v)
+		return -ENOMEM;
+	r = with_doc(text, len, volume_root, v, ret_error);
 	if (r < 0) {
-		if (r == -EINVAL)
-			*ret_error = error;
+		zf_volume_spec_free(v);
 		return r;
 	}
-	v = calloc(1, sizeof(*v));
-	r = v ? parse_volume_root(&p, v) : -ENOMEM;
-	if (r == 0) {
-		*ret_spec = v;
-		v = NULL;
-	} else if (r == -EINVAL || r == -EPERM) {
-		*ret_error = error;
-	}
-	zf_volume_spec_free(v);
-	yaml_document_delete(&p.doc);
-	return r;
+	*ret_spec = v;
+	return 0;
 }
