@@ -133,6 +133,37 @@ static void volume_json(json_t *o, const struct zf_object *obj, const struct zf_
 	zf_volume_spec_free(v);
 }
 
+/* What the capsule's spec in force says, in inspect.json's words: its labels,
+ * restart policy, volumes, and its members' ports (exposed on the sandbox). */
+static void capsule_json(json_t *o, const struct zf_capsule_spec *c)
+{
+	json_t *volumes = json_array(), *ports = json_array();
+
+	for (size_t i = 0; i < c->n_volumes; i++) {
+		const struct zf_capsule_volume *v = &c->volumes[i];
+
+		json_array_append_new(volumes, json_pack("{s:s, s:s?, s:s?}", "name", v->name,
+							 "volume", v->zunfs_volume, "cinder_id",
+							 v->cinder_id));
+	}
+	for (size_t i = 0; i < c->n_containers; i++) {
+		const struct zf_container_config *m = c->containers[i].spec->cfg;
+
+		for (size_t j = 0; j < m->n_ports; j++)
+			json_array_append_new(
+				ports, json_pack("{s:s, s:i, s:o, s:s}", "container",
+						 c->containers[i].name, "containerPort",
+						 m->ports[j].container_port, "hostPort",
+						 m->ports[j].host_port ? json_integer(m->ports[j].host_port)
+								       : json_null(),
+						 "protocol", m->ports[j].protocol));
+	}
+	json_object_set_new(o, "volumes", volumes);
+	json_object_set_new(o, "ports", ports);
+	json_object_set_new(o, "labels", kv_object(c->labels, c->n_labels));
+	json_object_set_new(o, "restart_policy", json_string(c->restart_policy));
+}
+
 static char *inspect_json(const struct zf_object *obj, const char *host,
 			  const struct zf_object *all)
 {
@@ -200,6 +231,8 @@ static char *inspect_json(const struct zf_object *obj, const char *host,
 								     : json_null());
 		json_object_set_new(o, "containers",
 				    members_json(obj, all, json_object_get(o, "engine_ids")));
+		if (obj->capsule)
+			capsule_json(o, obj->capsule);
 	}
 	if (r->kind == ZF_KIND_VOLUME)
 		volume_json(o, obj, all);

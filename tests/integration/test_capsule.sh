@@ -156,6 +156,7 @@ assert_eq "$(docker inspect -f '{{.Config.WorkingDir}} {{.HostConfig.NanoCpus}} 
 assert_eq "$(docker inspect -f '{{range .Mounts}}{{.Name}} {{.Destination}} {{.RW}}{{end}}' "$sid")" "$(jq -r .volume_name "$MNT/volumes/sample-data/inspect.json") /root/mnt false" "its volume, read-only"
 assert_eq "$(docker inspect -f '{{range $p, $_ := .Config.ExposedPorts}}{{$p}}{{end}}' "$(cat "$K/sample/sandbox")")" "80/tcp" "its port, exposed on the sandbox that owns the network"
 assert_eq "$(jq -r '.containers[0].name' "$K/sample/inspect.json") $(jq -c '[.ports[] | .containerPort, .hostPort]' "$K/sample/containers/container-0/inspect.json")" "container-0 [80,80]" "the port recorded"
+assert_eq "$(jq -c '[.restart_policy, .volumes[0].volume, (.ports[0] | .container, .containerPort, .hostPort, .protocol)]' "$K/sample/inspect.json")" '["no","sample-data","container-0",80,80,"tcp"]' "the capsule's inspect.json: policy, volumes, ports"
 # the sample as written names a Cinder volume: not in this version
 mkdir "$K/sample-vol"
 assert_eq "$(sed -e 's/^hostSelector: node1/hostSelector: localhost/' "$(dirname "$0")/../fixtures/capsules/sample.yaml" | put_spec capsules/sample-vol)" "close: EOPNOTSUPP" "a Cinder volume"
