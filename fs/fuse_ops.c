@@ -111,8 +111,12 @@ static struct zf_object *object_locked(struct zf_daemon *d, const struct zf_path
 static struct zf_caller caller(void)
 {
 	struct fuse_context *c = fuse_get_context();
+	struct zf_caller who = { .uid = c->uid, .gid = c->gid };
+	int n = fuse_getgroups(ZF_CALLER_GROUPS, who.groups);
 
-	return (struct zf_caller){ .uid = c->uid, .gid = c->gid };
+	/* unknown (or too many to take all): none but its own group */
+	who.n_groups = n >= 0 && n <= ZF_CALLER_GROUPS ? n : 0;
+	return who;
 }
 
 /*

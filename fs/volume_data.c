@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "volume_data.h"
@@ -35,9 +36,20 @@ static bool rel_ok(const char *rel)
 	return true;
 }
 
-/* The caller's file system identity on this thread, for one call. */
+/* This thread's own supplementary groups, put back after each call. */
+static __thread gid_t saved_groups[ZF_CALLER_GROUPS];
+static __thread int n_saved = -1;
+
+/*
+ * The caller's file system identity on this thread, for one call. The raw
+ * setgroups syscall changes this thread's credentials alone (glibc's
+ * setgroups() would change every thread's).
+ */
 static void become(const struct zf_caller *who)
 {
+	n_saved = (int)syscall(SYS_getgroups, ZF_CALLER_GROUPS, saved_groups);
+	if (n_saved >= 0 && who->n_groups >= 0)
+		syscall(SYS_setgroups, (size_t)who->n_groups, who->groups);
 	setfsgid(who->gid);
 	setfsuid(who->uid);
 }
@@ -46,6 +58,9 @@ static void unbecome(void)
 {
 	setfsuid(0);
 	setfsgid(0);
+	if (n_saved >= 0)
+		syscall(SYS_setgroups, (size_t)n_saved, saved_groups);
+	n_saved = -1;
 }
 
 /* Runs one *at() step: opens root, becomes the caller, returns the dirfd. */

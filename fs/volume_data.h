@@ -3,9 +3,10 @@
  * volumes/NAME/data/: the volume's own files, served straight from where the
  * host keeps them (the engine's Mountpoint), as the caller. Each call opens
  * the volume's directory as root (its parents belong to the engine) and
- * works below it with *at() calls under the caller's fsuid/fsgid (a
- * per-thread attribute), so the host's permissions decide and new files are
- * the caller's. Who may see the volume at all is the caller's business
+ * works below it with *at() calls under the caller's fsuid, fsgid and
+ * supplementary groups (per-thread credentials: the raw syscalls, not
+ * glibc's, which apply to every thread), so the host's permissions decide
+ * and new files are the caller's. Who may see the volume at all is the caller's business
  * (fuse_ops.c checks the owner first).
  *
  * root: the volume's directory on the host. rel: the path below data/, ""
@@ -20,10 +21,15 @@
 #include <sys/statvfs.h>
 #include <sys/types.h>
 
+/* How many of the caller's supplementary groups count (more are dropped). */
+#define ZF_CALLER_GROUPS 64
+
 /* Who the call is for: the FUSE caller. */
 struct zf_caller {
 	uid_t uid;
 	gid_t gid;
+	int n_groups; /* its supplementary groups, when known */
+	gid_t groups[ZF_CALLER_GROUPS];
 };
 
 int zf_data_stat(const char *root, const char *rel, const struct zf_caller *who, struct stat *ret_st);

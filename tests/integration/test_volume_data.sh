@@ -43,6 +43,16 @@ as 4242 chmod 755 "$D"
 assert_fails "Device or resource busy" as 4242 rmdir "$D"
 assert_eq "$(as 4242 "$ZF_TESTTOOL" rename "$D/link" "$V/mine/spec2" || true)" "rename: EXDEV" "out of data/ is another file system"
 
+# the caller's supplementary groups count: a root file shared with group 5000
+echo from-root >"$D/shared.txt"
+chgrp 5000 "$D/shared.txt"
+chmod 660 "$D/shared.txt"
+assert_fails "Permission denied" as 4242 cat "$D/shared.txt"
+assert_eq "$(setpriv --reuid=4242 --regid=4242 --groups=5000 cat "$D/shared.txt")" "from-root" "through a supplementary group"
+setpriv --reuid=4242 --regid=4242 --groups=5000 sh -c "echo by-group >> '$D/shared.txt'"
+assert_eq "$(tail -n 1 "$D/shared.txt")" "by-group" "written through the group"
+rm "$D/shared.txt"
+
 # others: nothing to see; root: everything
 assert_fails "No such file or directory" as 4343 ls "$D"
 assert_fails "No such file or directory" as 4343 cat "$D/link"
