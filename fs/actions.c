@@ -401,6 +401,18 @@ out:
 	return r;
 }
 
+int zf_action_spec_writable_locked(struct zf_daemon *d, struct zf_object *obj)
+{
+	char reason[300];
+
+	if (!obj->rec.parent[0] || obj->rec.added)
+		return 0;
+	snprintf(reason, sizeof(reason),
+		 "spec.yaml: %s comes from capsules/%s/spec.yaml: change it there (an upgrade)",
+		 obj->rec.name, obj->parent_name);
+	return refuse_locked(d, obj, -EPERM, reason);
+}
+
 /*
  * A member's spec.yaml. Those of the capsule's spec change with it (EPERM);
  * one added by mkdir is launched into the running capsule's sandbox, like
@@ -417,12 +429,8 @@ static int apply_member_spec(struct zf_daemon *d, const char *uuid, const char *
 	r = zf_spec_parse_member(text, len, &spec, &name, &e);
 	zf_registry_lock(d->reg);
 	obj = zf_registry_find_uuid_locked(d->reg, uuid);
-	if (obj && !obj->rec.deleting && !obj->rec.added) {
-		snprintf(reason, sizeof(reason),
-			 "spec.yaml: %s comes from capsules/%s/spec.yaml: change it there (an "
-			 "upgrade)",
-			 obj->rec.name, obj->parent_name);
-		r = refuse_locked(d, obj, -EPERM, reason);
+	if (obj && !obj->rec.deleting && zf_action_spec_writable_locked(d, obj) < 0) {
+		r = -EPERM;
 		goto out;
 	}
 	r = parsed_target_locked(d, uuid, r, &e, &obj);

@@ -42,5 +42,12 @@ int zf_action_apply_spec(struct zf_daemon *d, const char *uuid, const char *text
 int zf_action_ctl(struct zf_daemon *d, const char *uuid, const char *line,
 		  bool (*interrupted)(void));
 
+/*
+ * Whether obj's spec.yaml takes a new spec: 0, or -EPERM (and why in
+ * status_reason) for a member of a capsule's spec, which changes with the
+ * capsule's spec.yaml. Lock held.
+ */
+int zf_action_spec_writable_locked(struct zf_daemon *d, struct zf_object *obj);
+
 /* Whether uid may see obj: its creator, or root. Lock held. */
 bool zf_action_visible(const struct zf_object *obj, unsigned uid);

@@ -814,15 +814,15 @@ static int open_common(const char *path, struct fuse_file_info *fi, mode_t mode)
 			r = 0; /* opened below, outside the lock: they may call the engine */
 		} else if (h->path.file == ZF_FILE_CTL) {
 			r = acc == O_WRONLY ? 0 : -EACCES;
-		} else if (h->path.file == ZF_FILE_SPEC && acc != O_RDONLY && obj->rec.parent[0] &&
-			   !obj->rec.added) {
-			r = -EPERM; /* a member of the capsule's spec: apply_spec says why, below */
 		} else if (h->path.file == ZF_FILE_SPEC && acc != O_RDONLY) {
-			h->writing = true;
+			/* a member of the capsule's spec refuses at once, saying why */
+			r = zf_action_spec_writable_locked(d, obj);
+			h->writing = r == 0;
 			/* O_TRUNC (atomic_o_trunc) starts empty; else edits start from the spec.
 			 * Only a write makes it dirty: a shell's `>` closes a dup of the fd
 			 * before writing, and that flush must not apply an empty spec. */
-			r = buf_set(h, strdup((fi->flags & O_TRUNC) ? "" : obj->rec.spec));
+			if (r == 0)
+				r = buf_set(h, strdup((fi->flags & O_TRUNC) ? "" : obj->rec.spec));
 		} else {
 			r = acc == O_RDONLY ? snapshot_locked(d, h, obj) : -EACCES;
 		}
@@ -842,8 +842,6 @@ static int open_common(const char *path, struct fuse_file_info *fi, mode_t mode)
 		r = -EISDIR;
 	}
 	zf_registry_unlock(d->reg);
-	if (r == -EPERM && h->path.file == ZF_FILE_SPEC)
-		zf_action_apply_spec(d, h->uuid, "", 0); /* refused, with the reason */
 	if (r == 0 && h->path.node == ZF_NODE_FILE && !zf_file_is_rendered(h->path.file))
 		r = open_stream(d, h, fi, acc);
 	if (r < 0) {
