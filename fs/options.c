@@ -29,11 +29,32 @@ static const struct fuse_opt opt_spec[] = {
 	FUSE_OPT_END,
 };
 
+/* Non-options are kept apart until all are seen: one is the mountpoint; two
+ * are mount(8)'s SOURCE MOUNTPOINT, as mount.fuse3 runs a filesystem. */
+struct parse_state {
+	struct zf_options o; /* first: the option table's offsets are into it */
+	char *nonopt[2];
+	int n_nonopt;
+};
+
 static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
 {
-	struct zf_options *o = data;
+	struct parse_state *ps = data;
+	struct zf_options *o = &ps->o;
 
-	(void)arg, (void)outargs;
+	(void)outargs;
+	if (key == FUSE_OPT_KEY_NONOPT) {
+		if (ps->n_nonopt == 2) {
+			fprintf(stderr, "zunfs: too many arguments at '%s' (zunfs --help tells more)\n",
+				arg);
+			return -1;
+		}
+		ps->nonopt[ps->n_nonopt] = strdup(arg);
+		if (!ps->nonopt[ps->n_nonopt])
+			return -1;
+		ps->n_nonopt++;
+		return 0;
+	}
 	if (key == KEY_HELP) {
 		o->show_help = true;
 		return 0;
@@ -42,19 +63,27 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outa
 		o->show_version = true;
 		return 0;
 	}
-	return 1; /* FUSE's own, or the mountpoint: keep */
+	return 1; /* FUSE's own: keep */
+}
+
+bool zf_options_is_engine_url(const char *s)
+{
+	return strncmp(s, "unix://", 7) == 0 || strncmp(s, "tcp://", 6) == 0 ||
+	       strncmp(s, "http://", 7) == 0;
 }
 
 void zf_options_usage(const char *progname)
 {
-	printf("usage: %s [-f] [-d] [-o OPTION[,OPTION...]] MOUNTPOINT\n"
+	printf("usage: %s [-f] [-d] [-o OPTION[,OPTION...]] [SOURCE] MOUNTPOINT\n"
+	       "       mount -t fuse.zunfs SOURCE MOUNTPOINT -o OPTION[,OPTION...]\n"
 	       "       %s attach [--detach-keys KEYS] [--exec CMD] MOUNTPOINT/containers/NAME\n"
 	       "       %s --help | --version\n"
 	       "\n"
 	       "Mounts container management as files: containers/, capsules/, sandboxes/,\n"
 	       "volumes/, events and version. mkdir KIND/NAME makes an object, writing its\n"
 	       "spec.yaml launches it, cat status queries it, rmdir deletes it.\n"
-	       "Unmount with: fusermount3 -u MOUNTPOINT\n"
+	       "Unmount with: fusermount3 -u MOUNTPOINT. SOURCE is what mount(8) and\n"
+	       "/etc/fstab name the filesystem: 'zunfs', or an engine URL (as docker=).\n"
 	       "\n"
 	       "zunfs options:\n"
 	       "  -o docker=URL          Docker Engine: unix:///path or tcp://host:port\n"
@@ -98,10 +127,26 @@ static char *default_state_dir(void)
 
 int zf_options_parse(struct fuse_args *args, struct zf_options *ret_opts)
 {
-	struct zf_options o = { 0 };
+	struct parse_state ps = { 0 };
+	struct zf_options o;
+	int r = 0;
 
-	if (fuse_opt_parse(args, &o, opt_spec, opt_proc) < 0)
-		return -EINVAL;
+	if (fuse_opt_parse(args, &ps, opt_spec, opt_proc) < 0)
+		r = -EINVAL;
+	else if (ps.n_nonopt > 0 &&
+		 fuse_opt_add_arg(args, ps.nonopt[ps.n_nonopt - 1]) < 0) /* the mountpoint */
+		r = -ENOMEM;
+	o = ps.o;
+	/* mount -t fuse.zunfs SOURCE: an engine URL there is docker= (an option wins) */
+	if (r == 0 && ps.n_nonopt == 2 && !o.docker && zf_options_is_engine_url(ps.nonopt[0]) &&
+	    !(o.docker = strdup(ps.nonopt[0])))
+		r = -ENOMEM;
+	free(ps.nonopt[0]);
+	free(ps.nonopt[1]);
+	if (r < 0) {
+		zf_options_clear(&o);
+		return r;
+	}
 	if (!o.docker) {
 		const char *env = getenv("DOCKER_HOST");
 
@@ -116,8 +161,7 @@ int zf_options_parse(struct fuse_args *args, struct zf_options *ret_opts)
 		zf_options_clear(&o);
 		return -EINVAL;
 	}
-	if (strncmp(o.docker, "unix://", 7) != 0 && strncmp(o.docker, "tcp://", 6) != 0 &&
-	    strncmp(o.docker, "http://", 7) != 0) {
+	if (!zf_options_is_engine_url(o.docker)) {
 		fprintf(stderr, "zunfs: docker=%s: give unix:///path or tcp://host:port\n", o.docker);
 		zf_options_clear(&o);
 		return -EINVAL;

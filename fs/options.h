@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The command line: zunfs [-f] [-d] [-o OPTION,...] MOUNTPOINT. */
+/* The command line: zunfs [-f] [-d] [-o OPTION,...] [SOURCE] MOUNTPOINT. */
 #pragma once
 
 #include <stdbool.h>
@@ -16,9 +16,16 @@ struct zf_options {
 	bool show_version;
 };
 
+/* unix://, tcp:// or http://: what docker= takes (and a mount SOURCE may be). */
+bool zf_options_is_engine_url(const char *s);
+
 /*
  * Takes zunfs's own options out of args (FUSE's stay), fills defaults from
- * the environment. Returns 0, or -EINVAL after printing why to stderr.
+ * the environment. A SOURCE before the mountpoint (mount.fuse3 runs
+ * "zunfs SOURCE MOUNTPOINT -o OPTS", see mount.fuse3(8)) is dropped, or
+ * taken as docker= when it is an engine URL and docker= is not given; the
+ * mountpoint stays in args for fuse_parse_cmdline(). Returns 0, or -EINVAL
+ * after printing why to stderr.
  */
 int zf_options_parse(struct fuse_args *args, struct zf_options *ret_opts);
 void zf_options_clear(struct zf_options *opts);
