@@ -151,6 +151,16 @@ ok
 inside 'dpkg-query -W libcmocka-dev 2>/dev/null | grep -q .' && fail "the run path installed the test package libcmocka-dev"
 ok
 
+log "a set-up step that fails says its tool's words and what to do"
+out=$(inside 'cd /root/zunfs && scripts/build --tests' 2>&1) && fail "tests built without cmocka"
+[[ $out == *"Dependency \"cmocka\" not found"* && $out == *"scripts/deps installs"* ]] ||
+	fail "scripts/build --tests without cmocka said: $out"
+ok
+out=$(inside 'cd /root/zunfs && scripts/run /mnt/other -o docker=unix:///nowhere.sock' 2>&1) && fail "scripts/run mounted with no engine"
+[[ $out == *"/nowhere.sock"* && $out == *"does not answer"* && $out == *"-o docker=URL"* ]] ||
+	fail "scripts/run with no engine said: $out"
+ok
+
 log "2. a container through the mount"
 cat >"$root/root/hello.yaml" <<'YAML'
 image: busybox
