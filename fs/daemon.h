@@ -2,6 +2,8 @@
 /* Everything one mounted zunfs holds; reached from FUSE as private_data. */
 #pragma once
 
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -30,4 +32,8 @@ struct zf_daemon {
 	time_t started_at; /* times of the directories that are not objects */
 	uid_t mount_uid;
 	gid_t mount_gid;
+	/* Set once when zunfs is told to stop (a signal, or its mount gone by a
+	 * lazy unmount): every blocking read ends within a wait slice (EOF, or
+	 * ENOTCONN for until/), so the FUSE loop's workers can be joined. */
+	atomic_bool stopping;
 };

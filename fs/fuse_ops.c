@@ -77,6 +77,12 @@ static bool interrupted(void)
 	return fuse_interrupted() != 0;
 }
 
+/* zunfs is stopping: blocking reads end (see zf_daemon.stopping). */
+static bool stopping(struct zf_daemon *d)
+{
+	return atomic_load(&d->stopping);
+}
+
 static struct handle *handle_of(struct fuse_file_info *fi)
 {
 	return (struct handle *)(uintptr_t)fi->fh;
@@ -881,6 +887,8 @@ static int read_events(struct zf_daemon *d, struct handle *h, char *buf, size_t 
 			return -EAGAIN;
 		if (interrupted())
 			return -EINTR;
+		if (stopping(d))
+			return 0; /* the stream of events ends with zunfs */
 	}
 }
 
@@ -918,6 +926,10 @@ static int read_until(struct zf_daemon *d, struct handle *h, char *buf, size_t s
 			r = -EINTR;
 			break;
 		}
+		if (stopping(d)) {
+			r = -ENOTCONN; /* what the mount answers once zunfs is gone */
+			break;
+		}
 		zf_registry_wait_locked(d->reg, WAIT_SLICE_MS);
 	}
 	zf_registry_unlock(d->reg);
@@ -925,7 +937,7 @@ static int read_until(struct zf_daemon *d, struct handle *h, char *buf, size_t s
 }
 
 /* tty and exec: blocks for output (FIFO-like), EOF when the stream ends. */
-static int read_session(struct handle *h, char *buf, size_t size)
+static int read_session(struct zf_daemon *d, struct handle *h, char *buf, size_t size)
 {
 	if (!h->session)
 		return 0; /* exec before its command: nothing will come */
@@ -936,6 +948,8 @@ static int read_session(struct handle *h, char *buf, size_t size)
 			return (int)n;
 		if (interrupted())
 			return -EINTR;
+		if (stopping(d))
+			return 0; /* the attach ends with zunfs; the container runs on */
 	}
 }
 
@@ -954,7 +968,7 @@ static int op_read(const char *path, char *buf, size_t size, off_t off, struct f
 	if (h->temp)
 		return (int)zf_temp_read(d->temps, h->uuid, h->path.leaf, h->owner, buf, size, off);
 	if (h->path.node == ZF_NODE_FILE && (h->path.file == ZF_FILE_TTY || h->path.file == ZF_FILE_EXEC))
-		return read_session(h, buf, size);
+		return read_session(d, h, buf, size);
 	if (h->path.node == ZF_NODE_FILE && h->path.file == ZF_FILE_LOGS) {
 		ssize_t n;
 
@@ -1022,6 +1036,8 @@ static int write_session(struct zf_daemon *d, struct handle *h, const char *buf,
 				return done ? (int)done : -EAGAIN;
 			if (interrupted())
 				return done ? (int)done : -EINTR;
+			if (stopping(d))
+				return done ? (int)done : -EPIPE;
 			continue;
 		}
 		if (n < 0)

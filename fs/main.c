@@ -7,6 +7,8 @@
 #include <fuse.h>
 #include <fuse_lowlevel.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,7 @@
 #include "jobs.h"
 #include "logs.h"
 #include "reconcile.h"
+#include "shutdown.h"
 #include "tempfiles.h"
 #include "watcher.h"
 
@@ -155,6 +158,7 @@ int main(int argc, char *argv[])
 	struct zf_daemon d = { 0 };
 	struct zf_err err = { { 0 } };
 	struct fuse *fuse = NULL;
+	struct zf_shutdown *shutdown = NULL;
 	char db_path[PATH_MAX];
 	int r, ret = 1, lock_fd = -1;
 	pid_t holder = 0;
@@ -238,16 +242,19 @@ int main(int argc, char *argv[])
 	if (fuse_daemonize(cmd.foreground) != 0)
 		goto out;
 	state_lock_note(lock_fd);
-	if (fuse_set_signal_handlers(fuse_get_session(fuse)) != 0)
+	if (zf_shutdown_signals() < 0)
 		goto out;
 	r = daemon_start(&d, db_path);
+	if (r >= 0)
+		r = zf_shutdown_watch(&d, fuse_get_session(fuse), cmd.mountpoint, pthread_self(),
+				      &shutdown);
 	if (r < 0) {
 		fprintf(stderr, "zunfs: cannot start: %s\n", strerror(-r));
 		syslog(LOG_ERR, "zunfs: cannot start: %s", strerror(-r));
 		goto signals;
 	}
 	if (cmd.singlethread) {
-		ret = fuse_loop(fuse) == 0 ? 0 : 1;
+		r = fuse_loop(fuse);
 	} else {
 		loop_cfg = fuse_loop_cfg_create();
 		fuse_loop_cfg_set_clone_fd(loop_cfg, cmd.clone_fd);
@@ -259,10 +266,11 @@ int main(int argc, char *argv[])
 					      cmd.max_threads > 10 && cmd.max_threads <= 100000
 						      ? cmd.max_threads
 						      : DEFAULT_MAX_THREADS);
-		ret = fuse_loop_mt(fuse, loop_cfg) == 0 ? 0 : 1;
+		r = fuse_loop_mt(fuse, loop_cfg);
 	}
+	ret = r == 0 ? 0 : 1;
 signals:
-	fuse_remove_signal_handlers(fuse_get_session(fuse));
+	zf_shutdown_free(shutdown);
 out:
 	daemon_stop_threads(&d);
 	if (mounted)
