@@ -94,6 +94,11 @@ static int docker_version(struct zf_engine *e, char **ret_line, struct zf_err *e
 	return r;
 }
 
+static int docker_ping(struct zf_engine *e, long timeout_s, struct zf_err *err)
+{
+	return call(e, "GET", "/_ping", NULL, timeout_s, NULL, err);
+}
+
 static int docker_image_present(struct zf_engine *e, const char *ref, struct zf_err *err)
 {
 	return call_id(e, "GET", "/images/%s/json", ref, CALL_TIMEOUT_S, NULL, err);
@@ -718,6 +723,7 @@ static const struct zf_engine_ops docker_ops = {
 	.free = docker_free,
 	.version = docker_version,
 	.image_present = docker_image_present,
+	.ping = docker_ping,
 	.image_pull = docker_image_pull,
 	.image_import = docker_image_import,
 	.container_create = docker_container_create,

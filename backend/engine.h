@@ -163,6 +163,8 @@ struct zf_engine_ops {
 
 	/* One human line, e.g. "Docker Engine 20.10.24 (API 1.41, linux/amd64, host vm1)". */
 	int (*version)(struct zf_engine *e, char **ret_line, struct zf_err *err);
+	/* Whether the engine answers within timeout_s (Engine API: GET /_ping). */
+	int (*ping)(struct zf_engine *e, long timeout_s, struct zf_err *err);
 	/* 0 if the image is present, -ENOENT if not. */
 	int (*image_present)(struct zf_engine *e, const char *ref, struct zf_err *err);
 	int (*image_pull)(struct zf_engine *e, const char *ref, struct zf_err *err);

@@ -252,17 +252,39 @@ struct stream_ctx {
 	struct buf error_body;
 };
 
+/* The reply's headers are in: the stream is open. The engine's events
+ * stream sends no body until an event comes, so this cannot wait for one. */
+static void stream_opened(struct stream_ctx *s)
+{
+	if (s->opened)
+		return;
+	s->opened = true;
+	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &s->status);
+	if (s->status >= 200 && s->status < 300 && s->on_open)
+		s->on_open(s->userdata);
+}
+
+static size_t stream_header(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct stream_ctx *s = userdata;
+	size_t n = size * nmemb;
+	long code = 0;
+
+	/* the blank line after the final (not a 1xx) response's headers */
+	if ((n == 2 && ptr[0] == '\r' && ptr[1] == '\n') || (n == 1 && ptr[0] == '\n')) {
+		curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
+		if (code >= 200)
+			stream_opened(s);
+	}
+	return n;
+}
+
 static size_t stream_write(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	struct stream_ctx *s = userdata;
 	size_t n = size * nmemb;
 
-	if (!s->opened) {
-		s->opened = true;
-		curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &s->status);
-		if (s->status >= 200 && s->status < 300 && s->on_open)
-			s->on_open(s->userdata);
-	}
+	stream_opened(s);
 	if (s->status < 200 || s->status >= 300)
 		return buf_write(ptr, size, nmemb, &s->error_body);
 	if (s->raw) {
@@ -320,6 +342,8 @@ static int stream(struct zf_http *h, const char *path, zf_http_line_cb line_cb, 
 		return zf_err_set(err, ENOMEM, "out of memory");
 	curl_easy_setopt(s.curl, CURLOPT_WRITEFUNCTION, stream_write);
 	curl_easy_setopt(s.curl, CURLOPT_WRITEDATA, &s);
+	curl_easy_setopt(s.curl, CURLOPT_HEADERFUNCTION, stream_header);
+	curl_easy_setopt(s.curl, CURLOPT_HEADERDATA, &s);
 	curl_easy_setopt(s.curl, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(s.curl, CURLOPT_XFERINFOFUNCTION, stream_progress);
 	curl_easy_setopt(s.curl, CURLOPT_XFERINFODATA, &s);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 static int refuse_locked(struct zf_daemon *d, struct zf_object *obj, int r, const char *reason);
+static int engine_away_locked(struct zf_daemon *d, struct zf_object *obj);
 static int apply_member_spec(struct zf_daemon *d, const char *uuid, const char *text, size_t len);
 static int apply_volume_spec(struct zf_daemon *d, const char *uuid, const char *text, size_t len);
 
@@ -177,6 +178,8 @@ int zf_action_rmdir(struct zf_daemon *d, enum zf_kind kind, const char *name, un
 			goto out;
 		}
 	}
+	if (obj->rec.engine_id[0] && (r = engine_away_locked(d, obj)) < 0)
+		goto out;
 	memcpy(uuid, obj->rec.uuid, sizeof(uuid));
 	zf_temp_remove_object(d->temps, uuid);
 	if (!obj->rec.engine_id[0] && !obj->rec.task_state[0] &&
@@ -201,6 +204,15 @@ int zf_action_rmdir(struct zf_daemon *d, enum zf_kind kind, const char *name, un
 out:
 	zf_registry_unlock(d->reg);
 	return r;
+}
+
+/* While the engine is away, what would need it fails at once: -EIO, the
+ * reason in status_reason (the engine's name and since when). Lock held. */
+static int engine_away_locked(struct zf_daemon *d, struct zf_object *obj)
+{
+	if (!d->engine_away_since)
+		return 0;
+	return refuse_locked(d, obj, -EIO, d->engine_away_reason);
 }
 
 static int refuse_locked(struct zf_daemon *d, struct zf_object *obj, int r, const char *reason)
@@ -283,7 +295,10 @@ int zf_action_apply_spec(struct zf_daemon *d, const char *uuid, const char *text
 	obj = zf_registry_find_uuid_locked(d->reg, uuid);
 	kind = obj ? obj->rec.kind : ZF_KIND_CONTAINER;
 	member = obj && obj->rec.parent[0];
+	r = obj ? engine_away_locked(d, obj) : 0;
 	zf_registry_unlock(d->reg);
+	if (r < 0)
+		return r;
 	if (kind == ZF_KIND_CAPSULE)
 		return apply_capsule_spec(d, uuid, text, len);
 	if (kind == ZF_KIND_VOLUME)
@@ -531,6 +546,8 @@ int zf_action_ctl(struct zf_daemon *d, const char *uuid, const char *line,
 		r = refuse_locked(d, obj, r, reason);
 		goto unlock;
 	}
+	if ((r = engine_away_locked(d, obj)) < 0)
+		goto unlock;
 	if (obj->rec.parent[0] && c.cmd != ZF_CTL_RESIZE) {
 		snprintf(reason, sizeof(reason),
 			 "ctl %s: a capsule's containers follow the capsule: change "

@@ -29,6 +29,12 @@ struct zf_daemon {
 	struct zf_tempfiles *temps; /* spec.yaml replacements being written */
 	struct zf_logs *logs; /* followers of the containers' output */
 	char *engine_version; /* protected by the registry lock; refreshed on reconnect */
+	/* Since when the engine does not answer (0: it does) and why, in the
+	 * words status_reason shows; protected by the registry lock. Set by the
+	 * watcher when its stream breaks and the engine does not answer, cleared
+	 * when the stream is back (zf_lifecycle_engine_away/_back). */
+	time_t engine_away_since;
+	char engine_away_reason[400];
 	time_t started_at; /* times of the directories that are not objects */
 	uid_t mount_uid;
 	gid_t mount_gid;

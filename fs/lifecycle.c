@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../backend/tar.h"
@@ -207,6 +208,38 @@ void zf_lifecycle_engine_lost(struct zf_daemon *d, const char *uuid, const char 
 					     "zunfs; write spec.yaml again to recreate it",
 					     NULL);
 	}
+	zf_registry_unlock(d->reg);
+}
+
+void zf_lifecycle_engine_away(struct zf_daemon *d, const char *why)
+{
+	char since[40];
+
+	zf_registry_lock(d->reg);
+	if (d->engine_away_since) {
+		zf_registry_unlock(d->reg);
+		return;
+	}
+	d->engine_away_since = time(NULL);
+	zf_now_rfc3339(since, sizeof(since));
+	snprintf(d->engine_away_reason, sizeof(d->engine_away_reason),
+		 "the engine at %s does not answer since %s (%s)", d->opts.docker, since, why);
+	for (struct zf_object *o = zf_registry_first_locked(d->reg); o; o = o->next) {
+		if (!o->rec.engine_id[0] || o->rec.deleting)
+			continue;
+		zf_registry_set_state_locked(d->reg, o, "Unknown", d->engine_away_reason, NULL);
+	}
+	zf_registry_unlock(d->reg);
+	syslog(LOG_WARNING, "zunfs: %s", d->engine_away_reason);
+}
+
+void zf_lifecycle_engine_back(struct zf_daemon *d)
+{
+	zf_registry_lock(d->reg);
+	if (d->engine_away_since)
+		syslog(LOG_NOTICE, "zunfs: the engine at %s answers again", d->opts.docker);
+	d->engine_away_since = 0;
+	d->engine_away_reason[0] = '\0';
 	zf_registry_unlock(d->reg);
 }
 

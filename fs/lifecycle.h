@@ -23,6 +23,16 @@ void zf_lifecycle_apply_state(struct zf_daemon *d, const char *uuid,
 /* The container is gone from the engine: say so unless zunfs removed it. */
 void zf_lifecycle_engine_lost(struct zf_daemon *d, const char *uuid, const char *engine_id);
 
+/*
+ * The engine does not answer (why: its error): every object it holds
+ * (engine_id set, not being deleted) becomes Unknown, the reason naming the
+ * engine and since when, until the engine is back and a refresh brings its
+ * truth. Idempotent while away.
+ */
+void zf_lifecycle_engine_away(struct zf_daemon *d, const char *why);
+/* The engine answers again: writes go through; the caller refreshes. */
+void zf_lifecycle_engine_back(struct zf_daemon *d);
+
 /* Status and reason for an engine state (pure, for tests). */
 void zf_lifecycle_describe(const struct zf_container_state *st, const char **ret_status,
 			   char *reason, size_t reason_size);

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "../backend/stream.h"
+#include "lifecycle.h"
 #include "session.h"
 #include "spec.h"
 #include "util.h"
@@ -32,7 +33,44 @@ struct zf_session {
 	size_t dropped; /* protected by lock: bytes lost to overflow, not yet reported */
 	bool eof; /* protected by lock */
 	bool last_was_newline; /* protected by lock */
+	struct zf_session *live_prev, *live_next; /* protected by live_lock */
 };
+
+/* Sessions whose pump runs, to end them all when the engine goes away (one
+ * zunfs per process). Lock order: live_lock, then nothing. */
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct zf_session *live;
+
+static void live_add(struct zf_session *s)
+{
+	pthread_mutex_lock(&live_lock);
+	s->live_next = live;
+	if (live)
+		live->live_prev = s;
+	live = s;
+	pthread_mutex_unlock(&live_lock);
+}
+
+static void live_remove(struct zf_session *s)
+{
+	pthread_mutex_lock(&live_lock);
+	if (s->live_prev)
+		s->live_prev->live_next = s->live_next;
+	else if (live == s)
+		live = s->live_next;
+	if (s->live_next)
+		s->live_next->live_prev = s->live_prev;
+	s->live_prev = s->live_next = NULL;
+	pthread_mutex_unlock(&live_lock);
+}
+
+void zf_sessions_end_all(void)
+{
+	pthread_mutex_lock(&live_lock);
+	for (struct zf_session *s = live; s; s = s->live_next)
+		zf_stream_shutdown(s->stream); /* its pump reads EOF */
+	pthread_mutex_unlock(&live_lock);
+}
 
 static void ring_put_locked(struct zf_session *s, const char *data, size_t n)
 {
@@ -159,6 +197,7 @@ static int start_pump(struct zf_session *s)
 	if (pthread_create(&s->pump, NULL, pump_main, s) != 0)
 		return -EAGAIN;
 	s->pump_started = true;
+	live_add(s);
 	return 0;
 }
 
@@ -215,6 +254,25 @@ int zf_session_attach(struct zf_daemon *d, const char *uuid, bool with_stdin,
 	if (r < 0) {
 		snprintf(reason, reason_size, "tty: %s", err.msg);
 		goto fail;
+	}
+	/* The engine attaches to a container that has stopped too (and ends the
+	 * stream at once, after taking whatever is written): the status zunfs
+	 * holds may be behind the engine's, so ask, and correct it. */
+	{
+		struct zf_container_state st;
+
+		r = d->engine->ops->container_inspect(d->engine, id, &st, &err);
+		if (r < 0) {
+			snprintf(reason, reason_size, "tty: %s", err.msg);
+			goto fail;
+		}
+		if (strcmp(st.status, "running") != 0) {
+			zf_lifecycle_apply_state(d, uuid, &st);
+			snprintf(reason, reason_size, "tty: the container is %s, not running",
+				 st.status);
+			r = -EBUSY;
+			goto fail;
+		}
 	}
 	r = start_pump(s);
 	if (r < 0)
@@ -367,6 +425,7 @@ void zf_session_free(struct zf_session *s)
 	if (!s)
 		return;
 	if (s->pump_started) {
+		live_remove(s);
 		pthread_mutex_lock(&s->lock);
 		s->closing = true; /* a pump waiting for space goes on */
 		pthread_cond_broadcast(&s->space);

@@ -51,4 +51,7 @@ bool zf_session_readable(struct zf_session *s);
 /* An exec session's engine id (for resize), or NULL. */
 const char *zf_session_exec_id(struct zf_session *s);
 bool zf_session_has_tty(struct zf_session *s);
+/* Ends every live session's engine stream (the engine went away): readers
+ * get EOF, writers EPIPE. */
+void zf_sessions_end_all(void);
 void zf_session_free(struct zf_session *s);

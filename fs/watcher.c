@@ -8,12 +8,24 @@
 
 #include "jobs.h"
 #include "lifecycle.h"
+#include "session.h"
 #include "watcher.h"
+
+/* While the engine is away: how often to look for it. */
+#define AWAY_RETRY_MS 500
+/* While it is there: how often to ask whether it still answers. Its event
+ * stream alone does not tell: a stopping dockerd closes its API at once but
+ * keeps that stream (and attaches) open until its containers have stopped,
+ * ten seconds or more later. */
+#define PING_MS 1000
+#define PING_TIMEOUT_S 2
 
 struct zf_watcher {
 	struct zf_daemon *d;
-	pthread_t thread;
+	pthread_t thread, pinger;
+	bool pinger_started;
 	volatile bool stop;
+	volatile bool stream_end; /* end the current event stream: stop, or engine away */
 	bool was_connected;
 	int backoff; /* seconds before the next reconnect */
 };
@@ -54,6 +66,7 @@ static void on_connected(void *userdata)
 		syslog(LOG_NOTICE, "zunfs: engine event stream back");
 	w->was_connected = true;
 	w->backoff = 1;
+	zf_lifecycle_engine_back(d);
 	if (d->engine->ops->version(d->engine, &version, NULL) == 0) {
 		zf_registry_lock(d->reg);
 		free(d->engine_version);
@@ -86,6 +99,45 @@ static int on_event(const struct zf_engine_event *ev, void *userdata)
 	return 0;
 }
 
+/* Is the engine there at all? Not answering is away: every object it holds
+ * turns Unknown, the streams to it end, and the event stream is left for a
+ * new one once it answers. */
+static void engine_check(struct zf_watcher *w)
+{
+	struct zf_daemon *d = w->d;
+	struct zf_err err = { { 0 } };
+
+	if (d->engine->ops->ping(d->engine, PING_TIMEOUT_S, &err) == 0)
+		return;
+	w->stream_end = true;
+	zf_lifecycle_engine_away(d, err.msg[0] ? err.msg : "no answer");
+	zf_sessions_end_all();
+}
+
+static void *pinger_main(void *arg)
+{
+	struct zf_watcher *w = arg;
+
+	while (!w->stop) {
+		for (int i = 0; i < PING_MS / 100 && !w->stop; i++)
+			usleep(100 * 1000);
+		/* while away, the event stream's reconnects look for it */
+		if (!w->stop && !zf_watcher_engine_away(w->d))
+			engine_check(w);
+	}
+	return NULL;
+}
+
+bool zf_watcher_engine_away(struct zf_daemon *d)
+{
+	bool away;
+
+	zf_registry_lock(d->reg);
+	away = d->engine_away_since != 0;
+	zf_registry_unlock(d->reg);
+	return away;
+}
+
 static void *watcher_main(void *arg)
 {
 	struct zf_watcher *w = arg;
@@ -95,15 +147,22 @@ static void *watcher_main(void *arg)
 		struct zf_err err = { { 0 } };
 		int r;
 
+		w->stream_end = w->stop;
 		r = d->engine->ops->events_follow(d->engine, zf_store_instance(d->store), on_event,
-						  on_connected, w, &w->stop, &err);
+						  on_connected, w, &w->stream_end, &err);
 		if (w->stop)
 			break;
 		if (w->backoff == 1)
 			syslog(LOG_WARNING, "zunfs: engine event stream: %s (%d); retrying", err.msg,
 			       r);
-		/* sleep in small steps so unmount is not held up */
-		for (int i = 0; i < w->backoff * 10 && !w->stop; i++)
+		if (!zf_watcher_engine_away(d))
+			engine_check(w);
+		/* sleep in small steps so unmount is not held up; while the engine is
+		 * away, look again twice a second so objects reconverge soon after
+		 * it is back */
+		int steps = zf_watcher_engine_away(d) ? AWAY_RETRY_MS / 100 : w->backoff * 10;
+
+		for (int i = 0; i < steps && !w->stop; i++)
 			usleep(100 * 1000);
 		w->backoff = w->backoff < 8 ? w->backoff * 2 : 8;
 	}
@@ -121,6 +180,10 @@ int zf_watcher_start(struct zf_daemon *d, struct zf_watcher **ret_watcher)
 		free(w);
 		return -EAGAIN;
 	}
+	w->pinger_started = pthread_create(&w->pinger, NULL, pinger_main, w) == 0;
+	if (!w->pinger_started)
+		syslog(LOG_WARNING, "zunfs: no thread to watch the engine: an engine that "
+				    "stops shows only when its event stream ends");
 	*ret_watcher = w;
 	return 0;
 }
@@ -130,6 +193,9 @@ void zf_watcher_stop(struct zf_watcher *w)
 	if (!w)
 		return;
 	w->stop = true;
+	w->stream_end = true;
 	pthread_join(w->thread, NULL);
+	if (w->pinger_started)
+		pthread_join(w->pinger, NULL);
 	free(w);
 }
