@@ -119,11 +119,32 @@ static void split_ref(const char *ref, char *name, size_t nsize, char *tag, size
 	snprintf(tag, tsize, "%s", colon + 1);
 }
 
-static int docker_image_pull(struct zf_engine *e, const char *ref, struct zf_err *err)
+struct pull {
+	struct zf_pull_tracker tracker;
+	zf_pull_progress_cb progress_cb;
+	void *userdata;
+};
+
+/* A line of the pull's stream: progress for the caller, an error kept. */
+static int pull_line(const char *line, size_t len, void *userdata)
+{
+	struct pull *p = userdata;
+	struct zf_pull_progress progress;
+
+	if (zf_docker_pull_track(&p->tracker, line, len) == 1 && p->progress_cb) {
+		zf_docker_pull_progress(&p->tracker, &progress);
+		p->progress_cb(&progress, p->userdata);
+	}
+	return 0; /* read to the end: the engine finishes the pull either way */
+}
+
+static int docker_image_pull(struct zf_engine *e, const char *ref, zf_pull_progress_cb progress_cb,
+			     void *userdata, struct zf_err *err)
 {
 	char name[512], tag[128], path[1200];
 	char *ename = NULL, *etag = NULL;
-	struct zf_http_reply reply;
+	struct pull p = { .progress_cb = progress_cb, .userdata = userdata };
+	struct zf_http_reply reply = { 0 };
 	int r;
 
 	split_ref(ref, name, sizeof(name), tag, sizeof(tag));
@@ -137,16 +158,25 @@ static int docker_image_pull(struct zf_engine *e, const char *ref, struct zf_err
 		snprintf(path, sizeof(path), "/images/create?fromImage=%s&tag=%s", ename, etag);
 	else
 		snprintf(path, sizeof(path), "/images/create?fromImage=%s", ename);
-	r = call(e, "POST", path, NULL, PULL_TIMEOUT_S, &reply, err);
+	/* the reply streams as the pull goes: progress lines, an error at the end */
+	r = zf_http_request_lines(to_docker(e)->http, "POST", path, PULL_TIMEOUT_S, pull_line, &p,
+				  &reply, err);
 	if (r == -ETIMEDOUT)
 		zf_err_set(err, ETIMEDOUT, "pulling %s took longer than %d s", ref, PULL_TIMEOUT_S);
 	if (r < 0)
 		goto out;
-	/* a failed pull can still answer 200, with the error inside the stream */
-	r = zf_docker_pull_result(reply.body, err ? err->msg : path,
-				  err ? sizeof(err->msg) : sizeof(path));
-	zf_http_reply_clear(&reply);
+	r = zf_http_status_errno(reply.status);
+	if (r < 0) {
+		/* refused before it began (e.g. no such tag): the engine's message */
+		if (err)
+			zf_docker_error_message(reply.body, err->msg, sizeof(err->msg));
+	} else if (p.tracker.failed) {
+		/* a failed pull can still answer 200, with the error inside the stream */
+		r = zf_err_set(err, EIO, "%s", p.tracker.error);
+	}
 out:
+	zf_http_reply_clear(&reply);
+	zf_docker_pull_tracker_clear(&p.tracker);
 	free(ename);
 	free(etag);
 	return r;

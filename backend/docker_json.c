@@ -175,6 +175,133 @@ int zf_docker_pull_result(const char *body, char *buf, size_t size)
 	return 0;
 }
 
+/* One layer of a pull, as its progress lines tell it. */
+struct zf_pull_layer {
+	char id[72];
+	int64_t total; /* its size, 0 until the engine says */
+	int64_t downloaded;
+	int64_t extracted;
+	bool done;
+};
+
+/* The layer id of t, added if new (NULL when there are too many or no memory). */
+static struct zf_pull_layer *pull_layer(struct zf_pull_tracker *t, const char *id, int *ret_r)
+{
+	struct zf_pull_layer *l;
+
+	*ret_r = 0;
+	for (size_t i = 0; i < t->n_layers; i++)
+		if (strcmp(t->layers[i].id, id) == 0)
+			return &t->layers[i];
+	if (t->n_layers >= ZF_PULL_LAYERS_MAX)
+		return NULL;
+	if (t->n_layers == t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 8;
+
+		l = realloc(t->layers, cap * sizeof(*l));
+		if (!l) {
+			*ret_r = -ENOMEM;
+			return NULL;
+		}
+		t->layers = l;
+		t->cap = cap;
+	}
+	l = &t->layers[t->n_layers++];
+	memset(l, 0, sizeof(*l));
+	copy_str(l->id, sizeof(l->id), id);
+	*ret_r = 1; /* a new layer is news */
+	return l;
+}
+
+static int64_t get_int(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	return json_is_integer(v) && json_integer_value(v) > 0 ? json_integer_value(v) : 0;
+}
+
+int zf_docker_pull_track(struct zf_pull_tracker *t, const char *line, size_t len)
+{
+	json_t *o = json_loadb(line, len, 0, NULL);
+	const char *status, *id, *e;
+	struct zf_pull_layer *l, before;
+	json_t *detail;
+	int64_t current, total;
+	int r = 0;
+
+	if (!json_is_object(o))
+		goto out;
+	e = get_str(o, "error");
+	if (e) {
+		if (!t->failed)
+			copy_str(t->error, sizeof(t->error), e);
+		t->failed = true;
+		r = -EIO;
+		goto out;
+	}
+	status = get_str(o, "status");
+	id = get_str(o, "id");
+	detail = json_object_get(o, "progressDetail");
+	/* layers' lines carry a progressDetail; "Pulling from NAME" (the tag as
+	 * its id) and "Digest: ..." do not */
+	if (!status || !id || !json_is_object(detail))
+		goto out;
+	l = pull_layer(t, id, &r);
+	if (!l)
+		goto out;
+	before = *l;
+	current = get_int(detail, "current");
+	total = get_int(detail, "total");
+	if (total > 0 && (strcmp(status, "Downloading") == 0 || strcmp(status, "Extracting") == 0))
+		l->total = total;
+	if (strcmp(status, "Downloading") == 0) {
+		l->downloaded = current;
+	} else if (strcmp(status, "Verifying Checksum") == 0 ||
+		   strcmp(status, "Download complete") == 0) {
+		l->downloaded = l->total;
+	} else if (strcmp(status, "Extracting") == 0) {
+		l->downloaded = l->total;
+		l->extracted = current;
+	} else if (strcmp(status, "Pull complete") == 0 || strcmp(status, "Already exists") == 0) {
+		l->downloaded = l->extracted = l->total;
+		l->done = true;
+	}
+	if (l->total > 0) {
+		l->downloaded = l->downloaded < l->total ? l->downloaded : l->total;
+		l->extracted = l->extracted < l->total ? l->extracted : l->total;
+	}
+	if (r == 0)
+		r = before.total != l->total || before.downloaded != l->downloaded ||
+		    before.extracted != l->extracted || before.done != l->done;
+out:
+	json_decref(o);
+	return r;
+}
+
+void zf_docker_pull_progress(const struct zf_pull_tracker *t, struct zf_pull_progress *ret)
+{
+	struct zf_pull_progress p = { 0 };
+
+	for (size_t i = 0; i < t->n_layers; i++) {
+		const struct zf_pull_layer *l = &t->layers[i];
+
+		p.layers++;
+		p.layers_done += l->done;
+		if (l->total > 0) {
+			p.total += l->total;
+			p.downloaded += l->downloaded;
+			p.extracted += l->extracted;
+		}
+	}
+	*ret = p;
+}
+
+void zf_docker_pull_tracker_clear(struct zf_pull_tracker *t)
+{
+	free(t->layers);
+	memset(t, 0, sizeof(*t));
+}
+
 static int set_new(json_t *obj, const char *key, json_t *value)
 {
 	return value ? json_object_set_new(obj, key, value) : -1;

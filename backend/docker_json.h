@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "engine.h"
@@ -27,6 +28,32 @@ int zf_docker_parse_event(const char *line, struct zf_engine_event *ret_event);
 /* Finds the first {"error": ...} of a pull's progress stream: -EIO with
  * its text in buf, or 0 when the pull went through. */
 int zf_docker_pull_result(const char *body, char *buf, size_t size);
+
+/*
+ * A pull's progress stream (POST /images/create: one JSON object a line,
+ * `status` and `progressDetail {current, total}` per layer `id`), followed
+ * line by line. Start from a zeroed struct; clear it when done.
+ */
+struct zf_pull_layer;
+struct zf_pull_tracker {
+	struct zf_pull_layer *layers;
+	size_t n_layers, cap;
+	bool failed; /* an {"error": ...} line came; its text in error */
+	char error[ZF_ERR_MSG_MAX];
+};
+
+/* At most this many layers are followed (an image has at most 127). */
+#define ZF_PULL_LAYERS_MAX 256
+
+/*
+ * Takes one line: 1 if the progress changed, 0 if not (a line about no
+ * layer, or not JSON), -EIO for an error line (the first one's text kept in
+ * t->error), -ENOMEM.
+ */
+int zf_docker_pull_track(struct zf_pull_tracker *t, const char *line, size_t len);
+/* The progress so far, summed over the layers. */
+void zf_docker_pull_progress(const struct zf_pull_tracker *t, struct zf_pull_progress *ret);
+void zf_docker_pull_tracker_clear(struct zf_pull_tracker *t);
 
 /* The body of POST /containers/create. NULL on OOM. Caller frees. */
 char *zf_docker_create_body(const struct zf_container_config *cfg,

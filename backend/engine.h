@@ -152,6 +152,22 @@ typedef int (*zf_log_cb)(const char *time, const char *data, size_t len, void *u
 
 struct zf_stream; /* stream.h: a hijacked attach or exec connection */
 
+/*
+ * How far a pull has come, summed over the image's layers from the engine's
+ * progress stream (each layer's progressDetail {current, total}). Layers
+ * whose size the engine has not told count in layers but not in the bytes.
+ */
+struct zf_pull_progress {
+	int layers; /* layers seen so far */
+	int layers_done; /* pulled, or already present ("Pull complete", "Already exists") */
+	int64_t total; /* bytes of the layers to download whose size is known */
+	int64_t downloaded; /* of total, downloaded so far */
+	int64_t extracted; /* of total, extracted so far */
+};
+
+/* Called by image_pull as its progress changes (often: throttle what it costs). */
+typedef void (*zf_pull_progress_cb)(const struct zf_pull_progress *progress, void *userdata);
+
 /* Called by events_follow for each event; return non-zero to stop following. */
 typedef int (*zf_event_cb)(const struct zf_engine_event *ev, void *userdata);
 
@@ -167,7 +183,13 @@ struct zf_engine_ops {
 	int (*ping)(struct zf_engine *e, long timeout_s, struct zf_err *err);
 	/* 0 if the image is present, -ENOENT if not. */
 	int (*image_present)(struct zf_engine *e, const char *ref, struct zf_err *err);
-	int (*image_pull)(struct zf_engine *e, const char *ref, struct zf_err *err);
+	/*
+	 * Pulls ref from its registry; progress_cb (may be NULL) is called from
+	 * this thread each time the engine reports progress. A failure the
+	 * registry reports (missing tag, refused connection) is in err.
+	 */
+	int (*image_pull)(struct zf_engine *e, const char *ref, zf_pull_progress_cb progress_cb,
+			  void *userdata, struct zf_err *err);
 	/*
 	 * Makes image ref from a tar of its root file system; changes are
 	 * Dockerfile lines ("CMD [\"/pause\"]"), NULL-terminated.

@@ -327,28 +327,51 @@ static int stream_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow,
 	return 0;
 }
 
+/* One streamed request: METHOD path (a POST with no body), s's callbacks. */
+static CURLcode stream_perform(struct zf_http *h, const char *method, const char *path,
+			       long timeout_s, struct stream_ctx *s, struct zf_err *err)
+{
+	char *url = NULL;
+	CURLcode rc;
+
+	s->curl = easy_new(h, method, path, &url);
+	if (!s->curl) {
+		zf_err_set(err, ENOMEM, "out of memory");
+		return CURLE_OUT_OF_MEMORY;
+	}
+	if (strcmp(method, "POST") == 0) {
+		curl_easy_setopt(s->curl, CURLOPT_POSTFIELDSIZE, 0L);
+		curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, "");
+	}
+	if (timeout_s > 0)
+		curl_easy_setopt(s->curl, CURLOPT_TIMEOUT, timeout_s);
+	curl_easy_setopt(s->curl, CURLOPT_WRITEFUNCTION, stream_write);
+	curl_easy_setopt(s->curl, CURLOPT_WRITEDATA, s);
+	curl_easy_setopt(s->curl, CURLOPT_HEADERFUNCTION, stream_header);
+	curl_easy_setopt(s->curl, CURLOPT_HEADERDATA, s);
+	curl_easy_setopt(s->curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(s->curl, CURLOPT_XFERINFOFUNCTION, stream_progress);
+	curl_easy_setopt(s->curl, CURLOPT_XFERINFODATA, s);
+
+	rc = curl_easy_perform(s->curl);
+	if (!s->opened) /* a reply without a body: its status all the same */
+		curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &s->status);
+	curl_easy_cleanup(s->curl);
+	s->curl = NULL;
+	free(url);
+	return rc;
+}
+
 static int stream(struct zf_http *h, const char *path, zf_http_line_cb line_cb, bool raw,
 		  void (*on_open)(void *userdata), void *userdata, const volatile bool *stop,
 		  struct zf_err *err)
 {
 	struct stream_ctx s = { .line_cb = line_cb, .raw = raw, .on_open = on_open,
 				.userdata = userdata, .stop = stop };
-	char *url = NULL;
 	CURLcode rc;
 	int r;
 
-	s.curl = easy_new(h, "GET", path, &url);
-	if (!s.curl)
-		return zf_err_set(err, ENOMEM, "out of memory");
-	curl_easy_setopt(s.curl, CURLOPT_WRITEFUNCTION, stream_write);
-	curl_easy_setopt(s.curl, CURLOPT_WRITEDATA, &s);
-	curl_easy_setopt(s.curl, CURLOPT_HEADERFUNCTION, stream_header);
-	curl_easy_setopt(s.curl, CURLOPT_HEADERDATA, &s);
-	curl_easy_setopt(s.curl, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(s.curl, CURLOPT_XFERINFOFUNCTION, stream_progress);
-	curl_easy_setopt(s.curl, CURLOPT_XFERINFODATA, &s);
-
-	rc = curl_easy_perform(s.curl);
+	rc = stream_perform(h, "GET", path, 0, &s, err);
 	if (s.stopped_by_caller) {
 		r = 0;
 	} else if (s.opened && (s.status < 200 || s.status >= 300)) {
@@ -357,15 +380,50 @@ static int stream(struct zf_http *h, const char *path, zf_http_line_cb line_cb, 
 			   s.error_body.data ? s.error_body.data : "");
 	} else if (rc == CURLE_OK) {
 		r = zf_err_set(err, EPIPE, "the engine ended the stream");
+	} else if (rc == CURLE_OUT_OF_MEMORY && !s.opened) {
+		r = -ENOMEM;
 	} else {
 		r = zf_err_set(err, -curl_errno(rc), "stream from %s: %s",
 			       h->socket_path ? h->socket_path : h->base_url,
 			       curl_easy_strerror(rc));
 	}
-	curl_easy_cleanup(s.curl);
 	free(s.line.data);
 	free(s.error_body.data);
-	free(url);
+	return r;
+}
+
+int zf_http_request_lines(struct zf_http *h, const char *method, const char *path,
+			  long timeout_s, zf_http_line_cb line_cb, void *userdata,
+			  struct zf_http_reply *ret_reply, struct zf_err *err)
+{
+	struct stream_ctx s = { .line_cb = line_cb, .userdata = userdata };
+	CURLcode rc;
+	int r = 0;
+
+	rc = stream_perform(h, method, path, timeout_s, &s, err);
+	if (!s.stopped_by_caller && rc != CURLE_OK) {
+		if (s.error_body.overflow)
+			r = zf_err_set(err, EFBIG, "engine reply larger than %u bytes",
+				       ZF_HTTP_REPLY_MAX);
+		else if (rc == CURLE_OUT_OF_MEMORY && !s.opened)
+			r = -ENOMEM;
+		else
+			r = zf_err_set(err, -curl_errno(rc), "cannot reach the engine at %s: %s",
+				       h->socket_path ? h->socket_path : h->base_url,
+				       curl_easy_strerror(rc));
+		goto out;
+	}
+	/* the last line may end without a newline */
+	if (!s.stopped_by_caller && s.status >= 200 && s.status < 300 && s.line.len > 0)
+		line_cb(s.line.data, s.line.len, userdata);
+	ret_reply->status = s.status;
+	ret_reply->body = s.error_body.data ? s.error_body.data : strdup("");
+	ret_reply->len = s.error_body.len;
+	s.error_body.data = NULL;
+	r = ret_reply->body ? 0 : -ENOMEM;
+out:
+	free(s.line.data);
+	free(s.error_body.data);
 	return r;
 }
 

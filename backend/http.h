@@ -53,6 +53,18 @@ int zf_http_stream_lines(struct zf_http *h, const char *path, zf_http_line_cb li
 			 const volatile bool *stop, struct zf_err *err);
 
 /*
+ * Sends METHOD path (no body) and hands a 2xx reply to line_cb a line at a
+ * time as it arrives (the last one too, if no newline ends it), until the
+ * reply ends or line_cb returns non-zero. timeout_s 0: none. Returns 0 when
+ * a reply arrived, whatever its status, with the status in *ret_reply and,
+ * when it is not 2xx, the reply's body (line_cb saw none of it); or a
+ * negative errno when the transport failed (err says why).
+ */
+int zf_http_request_lines(struct zf_http *h, const char *method, const char *path,
+			  long timeout_s, zf_http_line_cb line_cb, void *userdata,
+			  struct zf_http_reply *ret_reply, struct zf_err *err);
+
+/*
  * Sends METHOD path (with an optional JSON body) asking to upgrade the
  * connection to a raw stream, as Docker's attach and exec start do. On 101
  * (or 200) returns 0, the socket in *ret_fd and, in *ret_leftover (the

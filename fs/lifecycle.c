@@ -13,6 +13,7 @@
 #include "ctl.h"
 #include "logs.h"
 #include "lifecycle.h"
+#include "render.h"
 #include "util.h"
 #include "volumes.h"
 
@@ -344,6 +345,89 @@ static int remove_containers(struct zf_daemon *d, const char *uuid, const char *
 	return r;
 }
 
+/* How often a pull's progress may change status_reason (memory only, then). */
+#define PULL_PROGRESS_MS 250
+
+/* A pull under way, shown in its object's status_reason. */
+struct pull_watch {
+	struct zf_daemon *d;
+	const char *uuid;
+	const char *ref;
+	struct timespec last; /* when status_reason last changed (CLOCK_MONOTONIC) */
+	char shown[ZF_ERR_MSG_MAX]; /* what this pull put there last, "" if nothing */
+	char *before; /* status_reason before the pull */
+};
+
+/* Shows text as uuid's status_reason while its task is still the pull. */
+static void pull_show(struct pull_watch *w, const char *text)
+{
+	struct zf_object *obj;
+
+	zf_registry_lock(w->d->reg);
+	obj = zf_registry_find_uuid_locked(w->d->reg, w->uuid);
+	if (obj && !obj->rec.deleting && strcmp(obj->rec.task_state, "image_pulling") == 0 &&
+	    zf_registry_show_reason_locked(w->d->reg, obj, text) == 0)
+		snprintf(w->shown, sizeof(w->shown), "%s", text);
+	zf_registry_unlock(w->d->reg);
+}
+
+/* image_pull's progress: a new status_reason, at most every PULL_PROGRESS_MS. */
+static void pull_progress(const struct zf_pull_progress *p, void *userdata)
+{
+	struct pull_watch *w = userdata;
+	char text[ZF_ERR_MSG_MAX];
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(now.tv_sec - w->last.tv_sec) * 1000 +
+	     (now.tv_nsec - w->last.tv_nsec) / 1000000;
+	if (ms < PULL_PROGRESS_MS)
+		return;
+	zf_render_pull_progress(w->ref, p, text, sizeof(text));
+	if (strcmp(text, w->shown) == 0)
+		return;
+	w->last = now;
+	pull_show(w, text);
+}
+
+/* The pull is over: status_reason as before it (stored), unless changed since. */
+static void pull_done(struct pull_watch *w)
+{
+	struct zf_object *obj;
+
+	zf_registry_lock(w->d->reg);
+	obj = zf_registry_find_uuid_locked(w->d->reg, w->uuid);
+	if (obj && w->shown[0] && strcmp(obj->rec.status_reason, w->shown) == 0)
+		zf_registry_set_state_locked(w->d->reg, obj, NULL, w->before ? w->before : "",
+					     NULL);
+	zf_registry_unlock(w->d->reg);
+	free(w->before);
+}
+
+/* Pulls ref, showing its progress in uuid's status_reason meanwhile. */
+static int pull_image(struct zf_daemon *d, const char *uuid, const char *ref, struct zf_err *err)
+{
+	struct pull_watch w = { .d = d, .uuid = uuid, .ref = ref };
+	struct zf_object *obj;
+	char text[ZF_ERR_MSG_MAX];
+	int r;
+
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	if (obj) {
+		zf_registry_set_state_locked(d->reg, obj, NULL, NULL, "image_pulling");
+		w.before = strdup(obj->rec.status_reason);
+	}
+	zf_registry_unlock(d->reg);
+	clock_gettime(CLOCK_MONOTONIC, &w.last);
+	snprintf(text, sizeof(text), "pulling image %s", ref);
+	pull_show(&w, text);
+	r = d->engine->ops->image_pull(d->engine, ref, pull_progress, &w, err);
+	pull_done(&w);
+	return r;
+}
+
 /*
  * The image of cfg, present (pulled if the policy asks). On failure err
  * says which step and why (a capsule puts it in its own words).
@@ -368,8 +452,7 @@ static int image_ready(struct zf_daemon *d, const char *uuid,
 					  "image %s is not present and imagePullPolicy is Never",
 					  cfg->image);
 	}
-	set_state(d, uuid, NULL, NULL, "image_pulling");
-	r = ops->image_pull(d->engine, cfg->image, err);
+	r = pull_image(d, uuid, cfg->image, err);
 	if (r < 0) {
 		snprintf(why, sizeof(why), "%s", err->msg[0] ? err->msg : strerror(-r));
 		return zf_err_set(err, -r, "pulling image %s: %s", cfg->image, why);

@@ -330,6 +330,20 @@ int zf_registry_set_state_locked(struct zf_registry *reg, struct zf_object *obj,
 	return zf_registry_persist_locked(reg, obj);
 }
 
+int zf_registry_show_reason_locked(struct zf_registry *reg, struct zf_object *obj,
+				   const char *reason)
+{
+	char *copy = strdup(reason);
+
+	if (!copy)
+		return -ENOMEM;
+	copy[strcspn(copy, "\r\n")] = '\0';
+	free(obj->rec.status_reason);
+	obj->rec.status_reason = copy;
+	changed_locked(reg, obj);
+	return 0;
+}
+
 int zf_registry_remove_locked(struct zf_registry *reg, struct zf_object *obj)
 {
 	struct zf_object **p, *child;

@@ -90,6 +90,16 @@ int zf_registry_create_member_locked(struct zf_registry *reg, const struct zf_ob
 int zf_registry_set_state_locked(struct zf_registry *reg, struct zf_object *obj,
 				 const char *status, const char *reason, const char *task_state);
 
+/*
+ * Sets status_reason in memory only and tells waiters (poll, inspect.json
+ * readers): no store write, no event. For what changes several times a
+ * second and means nothing after a restart, such as a pull's progress; the
+ * next zf_registry_set_state_locked() or persist stores whatever it holds
+ * then, so put back a lasting reason when done.
+ */
+int zf_registry_show_reason_locked(struct zf_registry *reg, struct zf_object *obj,
+				   const char *reason);
+
 /* Stores obj->rec as it is now and tells waiters. */
 int zf_registry_persist_locked(struct zf_registry *reg, struct zf_object *obj);
 

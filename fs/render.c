@@ -284,3 +284,37 @@ char *zf_render_version(const char *engine_line)
 		 engine_line ? engine_line : "unknown (not reached yet)");
 	return strdup(buf);
 }
+
+/* bytes in the engine's units (powers of 1000, as `docker pull` shows them) */
+static void size_words(int64_t n, char *buf, size_t size)
+{
+	if (n < 1000)
+		snprintf(buf, size, "%lld B", (long long)n);
+	else if (n < 1000000)
+		snprintf(buf, size, "%.1f kB", (double)n / 1e3);
+	else if (n < 1000000000)
+		snprintf(buf, size, "%.1f MB", (double)n / 1e6);
+	else
+		snprintf(buf, size, "%.2f GB", (double)n / 1e9);
+}
+
+void zf_render_pull_progress(const char *ref, const struct zf_pull_progress *p, char *buf,
+			     size_t size)
+{
+	char done[32], total[32];
+	int64_t n = p->downloaded < p->total ? p->downloaded : p->extracted;
+
+	if (p->total <= 0) {
+		if (p->layers > 0)
+			snprintf(buf, size, "pulling image %s: %d of %d layers", ref, p->layers_done,
+				 p->layers);
+		else
+			snprintf(buf, size, "pulling image %s", ref);
+		return;
+	}
+	size_words(n, done, sizeof(done));
+	size_words(p->total, total, sizeof(total));
+	snprintf(buf, size, "pulling image %s: %s%s of %s (%d%%)", ref,
+		 p->downloaded < p->total ? "" : "extracting, ", done, total,
+		 (int)(n * 100 / p->total));
+}

@@ -17,3 +17,12 @@ char *zf_render_file(const struct zf_object *obj, enum zf_file f, const char *ho
 
 /* The top-level `version` file. */
 char *zf_render_version(const char *engine_line);
+
+/*
+ * status_reason while an image is pulled: "pulling image REF: 12.3 MB of
+ * 200.0 MB (6%)" as its layers download (summed), then "pulling image REF:
+ * extracting, 150.0 MB of 200.0 MB (75%)"; only layers counted before any
+ * size is known ("pulling image REF: 1 of 3 layers").
+ */
+void zf_render_pull_progress(const char *ref, const struct zf_pull_progress *p, char *buf,
+			     size_t size);

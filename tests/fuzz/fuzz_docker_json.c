@@ -25,6 +25,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(list);
 	zf_docker_parse_event(s, &ev);
 	zf_docker_pull_result(s, buf, sizeof(buf));
+	/* the bytes as a pull's stream, a line at a time */
+	struct zf_pull_tracker t = { 0 };
+	struct zf_pull_progress p;
+
+	for (const char *l = s; *l;) {
+		size_t n = strcspn(l, "\n");
+
+		zf_docker_pull_track(&t, l, n);
+		l += n + (l[n] == '\n');
+	}
+	zf_docker_pull_progress(&t, &p);
+	zf_docker_pull_tracker_clear(&t);
 	zf_docker_error_message(s, buf, sizeof(buf));
 	if (zf_docker_parse_create(s, &out) == 0)
 		free(out);

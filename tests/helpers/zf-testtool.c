@@ -7,13 +7,25 @@
  *   zf-testtool nbread FILE      one O_NONBLOCK read: "data", "eof" or ERRNAME
  *   zf-testtool rename FROM TO   rename(2): "ok" or "rename: ERRNAME" (mv words EINVAL oddly)
  *   zf-testtool readloop FILE N  open+read+close N times: prints mean microseconds (bench)
+ *   zf-testtool throttle PORT RATE IDLE
+ *                                a TCP relay on 127.0.0.1 to 127.0.0.1:PORT whose replies
+ *                                flow at RATE bytes a second (all connections together),
+ *                                so a pull from a local registry takes long enough to watch;
+ *                                prints the port it listens on, exits after IDLE seconds
+ *                                without a connection
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -99,6 +111,142 @@ static int do_readloop(const char *path, int n)
 	return 0;
 }
 
+/* The relay of `throttle`: one bucket of bytes for every connection. */
+static struct {
+	pthread_mutex_t lock;
+	int64_t next_ns; /* when the next byte may go (CLOCK_MONOTONIC) */
+	int64_t rate; /* bytes a second */
+	in_port_t target; /* network order */
+	atomic_int active; /* connections open */
+	atomic_llong last_ns; /* when the last one ended or began */
+} relay = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static int64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* Waits until n more bytes may go at the relay's rate. */
+static void relay_wait(size_t n)
+{
+	int64_t at;
+	struct timespec t;
+
+	pthread_mutex_lock(&relay.lock);
+	at = relay.next_ns > now_ns() ? relay.next_ns : now_ns();
+	relay.next_ns = at + (int64_t)n * 1000000000 / relay.rate;
+	at = relay.next_ns;
+	pthread_mutex_unlock(&relay.lock);
+	t.tv_sec = at / 1000000000;
+	t.tv_nsec = at % 1000000000;
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) == EINTR)
+		;
+}
+
+static int send_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* One connection: the client's bytes on as they come, the replies metered. */
+static void *relay_main(void *arg)
+{
+	int client = (int)(intptr_t)arg, server;
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = relay.target,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	/* small slices (a twentieth of a second's worth), so the rate holds evenly */
+	size_t slice = (size_t)(relay.rate / 20);
+	char buf[65536];
+
+	slice = slice < 1024 ? 1024 : slice > sizeof(buf) ? sizeof(buf) : slice;
+
+	server = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (server >= 0 && connect(server, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		struct pollfd p[2] = { { .fd = client, .events = POLLIN },
+				       { .fd = server, .events = POLLIN } };
+
+		while (poll(p, 2, -1) > 0) {
+			ssize_t n;
+
+			if (p[0].revents) {
+				n = recv(client, buf, sizeof(buf), 0);
+				if (n <= 0 || send_all(server, buf, (size_t)n) < 0)
+					break;
+			}
+			if (p[1].revents) {
+				n = recv(server, buf, slice, 0);
+				if (n <= 0)
+					break;
+				relay_wait((size_t)n);
+				if (send_all(client, buf, (size_t)n) < 0)
+					break;
+			}
+		}
+	}
+	if (server >= 0)
+		close(server);
+	close(client);
+	relay.last_ns = now_ns();
+	relay.active--;
+	return NULL;
+}
+
+static int do_throttle(int port, long long rate, int idle_s)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (port <= 0 || port > 65535 || rate <= 0 || idle_s <= 0) {
+		fprintf(stderr, "zf-testtool throttle: PORT RATE IDLE, all positive\n");
+		return 2;
+	}
+	relay.rate = rate;
+	relay.target = htons((uint16_t)port);
+	relay.last_ns = now_ns();
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 64) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0)
+		return report("listen", errno);
+	printf("%d\n", ntohs(sa.sin_port));
+	fflush(stdout);
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		pthread_t t;
+		int c;
+
+		if (poll(&p, 1, 200) <= 0) {
+			if (relay.active == 0 &&
+			    now_ns() - relay.last_ns > (int64_t)idle_s * 1000000000)
+				return 0;
+			continue;
+		}
+		c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+		if (c < 0)
+			continue;
+		relay.active++;
+		relay.last_ns = now_ns();
+		if (pthread_create(&t, NULL, relay_main, (void *)(intptr_t)c) != 0) {
+			close(c);
+			relay.active--;
+			continue;
+		}
+		pthread_detach(t);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "write") == 0)
@@ -115,6 +263,9 @@ int main(int argc, char **argv)
 		printf("ok\n");
 		return 0;
 	}
-	fprintf(stderr, "usage: zf-testtool write FILE | poll FILE MS | nbread FILE | rename FROM TO\n");
+	if (argc == 5 && strcmp(argv[1], "throttle") == 0)
+		return do_throttle(atoi(argv[2]), atoll(argv[3]), atoi(argv[4]));
+	fprintf(stderr, "usage: zf-testtool write FILE | poll FILE MS | nbread FILE | rename FROM TO"
+			" | throttle PORT RATE IDLE\n");
 	return 2;
 }

@@ -115,8 +115,14 @@ unmount_zunfs() {
 	[ "$rc" -eq 0 ] || { cat "$T/zunfs.log" >&2; fail "zunfs exited with $rc"; }
 }
 
+# at_exit 'CMD': run CMD at exit (after the engine objects go, before $T
+# does), whatever the test's outcome; it cannot turn a failure into a pass
+# the way `trap 'CMD || true; cleanup' EXIT` does ($? is then CMD's).
+EXIT_CMDS=()
+at_exit() { EXIT_CMDS+=("$1"); }
+
 cleanup() {
-	local rc=$?
+	local rc=$? c
 	# a failed test may hold files of the mount open on these: let go first
 	exec 3<&- 4<&- 5<&- 6<&- 7<&- 8<&- 9<&-
 	if [ -n "$ZUNFS_PID" ]; then
@@ -132,6 +138,7 @@ cleanup() {
 		ids=$(docker volume ls -q --filter "label=zunfs.instance=$(instance)" 2>/dev/null || true)
 		[ -z "$ids" ] || docker volume rm -f $ids >/dev/null 2>&1 || true
 	fi
+	for c in "${EXIT_CMDS[@]}"; do eval "$c" || true; done
 	if [ $rc -ne 0 ] && [ -f "$T/zunfs.log" ]; then
 		echo "--- zunfs log (last 30 lines) ---" >&2
 		tail -n 30 "$T/zunfs.log" >&2

@@ -7,7 +7,7 @@ mount_zunfs
 C=$MNT/containers
 # port 9 on loopback: nothing listens, so a pull is refused at once
 docker tag busybox:latest 127.0.0.1:9/zunfs-test/present:1
-trap 'docker rmi 127.0.0.1:9/zunfs-test/present:1 >/dev/null 2>&1 || true; cleanup' EXIT
+at_exit 'docker rmi 127.0.0.1:9/zunfs-test/present:1 >/dev/null 2>&1'
 
 launch() { # NAME IMAGE POLICY
 	mkdir "$C/$1"
@@ -21,7 +21,7 @@ assert_match "$(cat "$C/never-missing/status_reason")" "image 127.0.0.1:9/zunfs-
 launch ifnp-missing 127.0.0.1:9/zunfs-test/missing:1 IfNotPresent
 start=$(date +%s)
 assert_fails "Input/output error" timeout 60 cat "$C/ifnp-missing/until/Running"
-assert_match "$(cat "$C/ifnp-missing/status_reason")" "^pulling image 127.0.0.1:9/zunfs-test/missing:1: .*(refused|connect)" "IfNotPresent pulls, and says why it failed"
+assert_match "$(cat "$C/ifnp-missing/status_reason")" "^image: pulling image 127.0.0.1:9/zunfs-test/missing:1: .*(refused|connect)" "IfNotPresent pulls, and says why it failed"
 [ $(($(date +%s) - start)) -lt 30 ] || fail "a failed pull took too long"
 ok
 assert_eq "$(cat "$C/ifnp-missing/task_state")" "" "no task after the failure"
@@ -33,7 +33,7 @@ assert_eq "$(timeout 30 cat "$C/never-present/until/Running")" "Running" "Never,
 
 launch always-present 127.0.0.1:9/zunfs-test/present:1 Always
 assert_fails "Input/output error" timeout 60 cat "$C/always-present/until/Running"
-assert_match "$(cat "$C/always-present/status_reason")" "^pulling image 127.0.0.1:9/zunfs-test/present:1" "Always pulls even when present"
+assert_match "$(cat "$C/always-present/status_reason")" "^image: pulling image 127.0.0.1:9/zunfs-test/present:1: " "Always pulls even when present"
 
 # the default is IfNotPresent
 mkdir "$C/default"
