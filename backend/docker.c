@@ -458,8 +458,9 @@ static int docker_container_attach(struct zf_engine *e, const char *id, bool wit
 
 	if (!esc)
 		return zf_err_set(err, ENOMEM, "out of memory");
-	snprintf(path, sizeof(path), "/containers/%s/attach?stream=1&stdout=1&stderr=1&stdin=%d",
-		 esc, with_stdin ? 1 : 0);
+	snprintf(path, sizeof(path),
+		 "/containers/%s/attach?stream=1&stdout=1&stderr=1&stdin=%d&detachKeys=%s", esc,
+		 with_stdin ? 1 : 0, ZF_DOCKER_DETACH_KEYS);
 	free(esc);
 	r = hijack(e, path, NULL, !tty, ret_stream, err);
 	/* the engine answers 409 for a container that is not running */

@@ -581,6 +581,7 @@ char *zf_docker_exec_body(char *const *argv, bool tty, bool with_stdin)
 	json_object_set_new(o, "Cmd", cmd);
 	json_object_set_new(o, "Tty", json_boolean(tty));
 	json_object_set_new(o, "AttachStdin", json_boolean(with_stdin));
+	json_object_set_new(o, "DetachKeys", json_string(ZF_DOCKER_DETACH_KEYS));
 	json_object_set_new(o, "AttachStdout", json_true());
 	json_object_set_new(o, "AttachStderr", json_true());
 	out = json_dumps(o, JSON_COMPACT);

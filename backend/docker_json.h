@@ -75,6 +75,16 @@ int zf_docker_summarize_stats(const char *json, char **ret_json);
 /* The body of POST /containers/{id}/exec. NULL on OOM. */
 char *zf_docker_exec_body(char *const *argv, bool tty, bool with_stdin);
 
+/*
+ * The detach keys zunfs gives the engine for attaches and execs (Engine API:
+ * detachKeys, DetachKeys). The engine's default, ctrl-p ctrl-q, would end a
+ * stream whenever those bytes went to stdin: detaching is the attach
+ * client's business (zunfs attach --detach-keys), and a tty file carries any
+ * bytes. The API cannot turn detaching off, so this is a sequence no one
+ * types or sends.
+ */
+#define ZF_DOCKER_DETACH_KEYS "ctrl-^,ctrl-_,ctrl-@,ctrl-^,ctrl-_,ctrl-@,ctrl-^,ctrl-_"
+
 /* GET /exec/{id}/json: whether it runs, and its exit code. */
 int zf_docker_parse_exec(const char *json, bool *ret_running, int *ret_exit_code);
 

@@ -270,6 +270,8 @@ int main(int argc, char *argv[])
 	}
 	ret = r == 0 ? 0 : 1;
 signals:
+	if (zf_shutdown_unmounted(shutdown))
+		mounted = false;
 	zf_shutdown_free(shutdown);
 out:
 	daemon_stop_threads(&d);

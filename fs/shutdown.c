@@ -29,6 +29,7 @@ struct zf_shutdown {
 	int mountinfo_fd;
 	int mount_id; /* ours in /proc/self/mountinfo; -1 if not found */
 	atomic_bool quit;
+	atomic_bool unmounted; /* our mount left the table (a lazy unmount) */
 };
 
 /* mountinfo escapes space, tab, newline and backslash as \ooo (proc(5)) */
@@ -125,6 +126,7 @@ static void *watch_main(void *arg)
 		}
 		if (w->mount_id >= 0 && w->mountinfo_fd >= 0 &&
 		    !scan_mountinfo(w->mountinfo_fd, NULL, w->mount_id)) {
+			atomic_store(&w->unmounted, true);
 			stop_now(w, "unmounted");
 			break;
 		}
@@ -192,6 +194,17 @@ int zf_shutdown_watch(struct zf_daemon *d, struct fuse_session *se, const char *
 	}
 	*ret_watch = w;
 	return 0;
+}
+
+bool zf_shutdown_unmounted(struct zf_shutdown *w)
+{
+	if (!w)
+		return false;
+	/* the loop may have ended (the kernel's teardown) before the thread looked */
+	if (w->mount_id >= 0 && w->mountinfo_fd >= 0 &&
+	    !scan_mountinfo(w->mountinfo_fd, NULL, w->mount_id))
+		return true;
+	return atomic_load(&w->unmounted);
 }
 
 void zf_shutdown_free(struct zf_shutdown *w)

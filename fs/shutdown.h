@@ -12,6 +12,7 @@
 #pragma once
 
 #include <pthread.h>
+#include <stdbool.h>
 
 #include "daemon.h"
 
@@ -33,5 +34,8 @@ int zf_shutdown_signals(void);
  */
 int zf_shutdown_watch(struct zf_daemon *d, struct fuse_session *se, const char *mountpoint,
 		      pthread_t main, struct zf_shutdown **ret_watch);
+/* Whether our mount is gone from the mount table already (then there is
+ * nothing for fuse_unmount() to do, and it would complain). */
+bool zf_shutdown_unmounted(struct zf_shutdown *w);
 /* Stops the watching thread (not zunfs). NULL is fine. */
 void zf_shutdown_free(struct zf_shutdown *w);

@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 E=$T/engine
-trap '"$top/scripts/engine" stop "$E" >/dev/null 2>&1 || true; cleanup' EXIT
+at_exit '"$top/scripts/engine" stop "$E" >/dev/null 2>&1'
 DOCKER_HOST=$("$top/scripts/engine" start "$E")
 export DOCKER_HOST
 "$top/scripts/busybox-image" >/dev/null

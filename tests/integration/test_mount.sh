@@ -48,7 +48,7 @@ ok
 port=$((20000 + RANDOM % 20000))
 socat "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork" "UNIX-CONNECT:${DOCKER_HOST#unix://}" &
 relay=$!
-trap 'kill $relay 2>/dev/null || true; cleanup' EXIT
+at_exit 'kill $relay 2>/dev/null'
 wait_for 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port"
 mkdir -p "$MNT"
 "$ZUNFS_BIN" -f -o "docker=tcp://127.0.0.1:$port,state=$STATE" "$MNT" >>"$T/zunfs.log" 2>&1 &
