@@ -126,7 +126,8 @@ static const struct zf_object *sandbox_user_locked(struct zf_daemon *d, const ch
 	return NULL;
 }
 
-static int apply_capsule_spec(struct zf_daemon *d, const char *uuid, const char *text, size_t len);
+static int apply_capsule_spec(struct zf_daemon *d, const char *uuid, const char *text, size_t len,
+			      unsigned uid);
 
 /*
  * Lock held. The object a new spec is for, given how its parsing went
@@ -281,7 +282,17 @@ static int launch_spec_locked(struct zf_daemon *d, struct zf_object *obj, const 
 	return r < 0 ? r : zf_jobs_submit(d->jobs, ZF_JOB_LAUNCH, obj->rec.uuid, NULL);
 }
 
-int zf_action_apply_spec(struct zf_daemon *d, const char *uuid, const char *text, size_t len)
+/* kind/name as uid may see it (root: any), or NULL as if absent. Lock held. */
+static struct zf_object *find_visible_locked(struct zf_daemon *d, enum zf_kind kind,
+					     const char *name, unsigned uid)
+{
+	struct zf_object *o = zf_registry_find_locked(d->reg, kind, name);
+
+	return o && zf_action_visible(o, uid) ? o : NULL;
+}
+
+int zf_action_apply_spec(struct zf_daemon *d, const char *uuid, const char *text, size_t len,
+			 unsigned uid)
 {
 	struct zf_container_spec *spec = NULL;
 	struct zf_spec_error e = { 0 };
@@ -300,7 +311,7 @@ int zf_action_apply_spec(struct zf_daemon *d, const char *uuid, const char *text
 	if (r < 0)
 		return r;
 	if (kind == ZF_KIND_CAPSULE)
-		return apply_capsule_spec(d, uuid, text, len);
+		return apply_capsule_spec(d, uuid, text, len, uid);
 	if (kind == ZF_KIND_VOLUME)
 		return apply_volume_spec(d, uuid, text, len);
 	if (member)
@@ -311,14 +322,14 @@ int zf_action_apply_spec(struct zf_daemon *d, const char *uuid, const char *text
 	if (r < 0)
 		goto out;
 	/* what the spec names must exist: kinds this build lacks have no objects */
-	if (spec->sandbox && !zf_registry_find_locked(d->reg, ZF_KIND_SANDBOX, spec->sandbox)) {
+	if (spec->sandbox && !find_visible_locked(d, ZF_KIND_SANDBOX, spec->sandbox, uid)) {
 		snprintf(reason, sizeof(reason), "spec.yaml: sandbox: no sandbox named '%s'",
 			 spec->sandbox);
 		r = refuse_locked(d, obj, -EINVAL, reason);
 		goto out;
 	}
 	for (size_t i = 0; i < spec->n_mounts; i++) {
-		if (!zf_registry_find_locked(d->reg, ZF_KIND_VOLUME, spec->mounts[i].name)) {
+		if (!find_visible_locked(d, ZF_KIND_VOLUME, spec->mounts[i].name, uid)) {
 			snprintf(reason, sizeof(reason), "spec.yaml: %s: no volume named '%s'",
 				 kind == ZF_KIND_SANDBOX ? "volumes" : "volumeMounts",
 				 spec->mounts[i].name);
@@ -338,7 +349,8 @@ out:
  * A capsule's spec: validated whole, then launched (or relaunched: a new
  * spec for a launched capsule replaces it; see docs for what is not done).
  */
-static int apply_capsule_spec(struct zf_daemon *d, const char *uuid, const char *text, size_t len)
+static int apply_capsule_spec(struct zf_daemon *d, const char *uuid, const char *text, size_t len,
+			      unsigned uid)
 {
 	struct zf_capsule_spec *c = NULL;
 	struct zf_spec_error e = { 0 };
@@ -373,7 +385,7 @@ static int apply_capsule_spec(struct zf_daemon *d, const char *uuid, const char 
 			r = refuse_locked(d, obj, -EOPNOTSUPP, reason);
 			goto out;
 		}
-		if (!zf_registry_find_locked(d->reg, ZF_KIND_VOLUME, v->zunfs_volume)) {
+		if (!find_visible_locked(d, ZF_KIND_VOLUME, v->zunfs_volume, uid)) {
 			snprintf(reason, sizeof(reason),
 				 "spec.yaml: line %d: volumes: '%s': no volume named '%s'", v->line,
 				 v->name, v->zunfs_volume);

@@ -35,8 +35,14 @@ int zf_action_link_target_locked(struct zf_daemon *d, const char *name, unsigned
 /* rmdir KIND/NAME: the name is free at once, the engine work goes on behind. */
 int zf_action_rmdir(struct zf_daemon *d, enum zf_kind kind, const char *name, unsigned uid);
 
-/* A whole new spec.yaml for uuid: validated now, launched behind. */
-int zf_action_apply_spec(struct zf_daemon *d, const char *uuid, const char *text, size_t len);
+/*
+ * A whole new spec.yaml for uuid, written by uid: validated now, launched
+ * behind. What the spec names (a sandbox, volumes) resolves only among the
+ * objects uid may see (zf_action_visible): another user's is refused as if
+ * it did not exist.
+ */
+int zf_action_apply_spec(struct zf_daemon *d, const char *uuid, const char *text, size_t len,
+			 unsigned uid);
 
 /* One ctl command for uuid; waits for the engine (interrupted: see zf_jobs_run). */
 int zf_action_ctl(struct zf_daemon *d, const char *uuid, const char *line,

@@ -46,6 +46,8 @@ struct handle {
 	bool temp; /* a spec.yaml replacement (tempfiles.c): path.leaf in object uuid */
 	unsigned owner; /* uid that opened it: temp files are per uid */
 	bool dirty; /* written since the last flush */
+	bool truncated; /* spec.yaml opened with O_TRUNC */
+	bool applied; /* a spec written through it went to zf_action_apply_spec */
 	bool nonblock;
 	bool until_done;
 	uint64_t gen_seen; /* object generation of the snapshot (poll) */
@@ -270,7 +272,10 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	switch (p.node) {
 	case ZF_NODE_ROOT:
 	case ZF_NODE_KIND_DIR:
-		fill_dir(st, 0755, d->mount_uid, d->mount_gid);
+		/* a kind directory is /tmp's kind: with allow_other anyone makes
+		 * objects there, and only their owner (or root) removes them, which
+		 * the kernel enforces too under default_permissions */
+		fill_dir(st, p.node == ZF_NODE_KIND_DIR ? 01777 : 0755, d->mount_uid, d->mount_gid);
 		st->st_mtime = st->st_ctime = st->st_atime = d->started_at;
 		return 0;
 	case ZF_NODE_EVENTS:
@@ -824,6 +829,7 @@ static int open_common(const char *path, struct fuse_file_info *fi, mode_t mode)
 			/* a member of the capsule's spec refuses at once, saying why */
 			r = zf_action_spec_writable_locked(d, obj);
 			h->writing = r == 0;
+			h->truncated = (fi->flags & O_TRUNC) != 0;
 			/* O_TRUNC (atomic_o_trunc) starts empty; else edits start from the spec.
 			 * Only a write makes it dirty: a shell's `>` closes a dup of the fd
 			 * before writing, and that flush must not apply an empty spec. */
@@ -1103,7 +1109,8 @@ static int op_flush(const char *path, struct fuse_file_info *fi)
 	if (!h->writing || !h->dirty)
 		return 0;
 	h->dirty = false;
-	return zf_action_apply_spec(daemon_of(), h->uuid, h->buf ? h->buf : "", h->len);
+	h->applied = true;
+	return zf_action_apply_spec(daemon_of(), h->uuid, h->buf ? h->buf : "", h->len, h->owner);
 }
 
 static int op_release(const char *path, struct fuse_file_info *fi)
@@ -1112,6 +1119,11 @@ static int op_release(const char *path, struct fuse_file_info *fi)
 	struct handle *h = handle_of(fi);
 
 	(void)path;
+	/* `: > spec.yaml` (O_TRUNC, nothing written) is an empty spec. At the
+	 * last close, not at flush: a shell's `>` closes a dup of the fd before
+	 * its command writes. What close() cannot report, status_reason says. */
+	if (h->writing && h->truncated && !h->applied)
+		zf_action_apply_spec(d, h->uuid, "", 0, h->owner);
 	if (h->session) {
 		if (h->path.file == ZF_FILE_TTY)
 			count_attach(d, h->uuid, -1);
@@ -1215,7 +1227,7 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 		return -ENOMEM;
 	if ((size_t)size < strlen(text))
 		text[size] = '\0';
-	r = zf_action_apply_spec(d, uuid, text, strlen(text));
+	r = zf_action_apply_spec(d, uuid, text, strlen(text), caller_uid());
 	free(text);
 	return r;
 }
@@ -1296,15 +1308,18 @@ static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	struct zf_path p;
 	int r;
 
+	char uuid[ZF_UUID_LEN + 1];
+
 	r = zf_path_parse(path, &p);
 	if (r == 0 && p.node == ZF_NODE_DATA)
 		return open_common(path, fi, mode);
+	/* inside an object the caller may not see, nothing is there to refuse:
+	 * absent (a name the kernel still caches from its owner's lookup) */
+	if (r == 0 && p.node > ZF_NODE_KIND_DIR && p.node != ZF_NODE_MEMBERS &&
+	    object_uuid(d, &p, uuid) < 0)
+		return -ENOENT;
 	if (r < 0 || p.node != ZF_NODE_OTHER)
 		return r == -ENAMETOOLONG ? r : -EPERM;
-	char uuid[ZF_UUID_LEN + 1];
-
-	if (object_uuid(d, &p, uuid) < 0)
-		return -ENOENT;
 	r = zf_temp_create(d->temps, uuid, p.leaf, caller_uid());
 	if (r < 0)
 		return r;
@@ -1386,7 +1401,7 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 	r = zf_temp_copy(d->temps, uuid, pf.leaf, caller_uid(), &text, &len);
 	if (r < 0)
 		return r;
-	r = zf_action_apply_spec(d, uuid, text, len);
+	r = zf_action_apply_spec(d, uuid, text, len, caller_uid());
 	free(text);
 	if (r == 0)
 		zf_temp_remove(d->temps, uuid, pf.leaf, caller_uid());

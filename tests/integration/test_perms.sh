@@ -8,7 +8,7 @@ mode() { stat -c '%A %U' "$1"; }
 
 mkdir "$C/mine"
 assert_eq "$(mode "$MNT")" "drwxr-xr-x root" "root dir"
-assert_eq "$(mode "$C")" "drwxr-xr-x root" "kind dir"
+assert_eq "$(mode "$C")" "drwxrwxrwt root" "kind dir: anyone makes, owners remove (as /tmp)"
 assert_eq "$(mode "$C/mine")" "drwxr-xr-x root" "object dir"
 assert_eq "$(mode "$C/mine/spec.yaml")" "-rw-r--r-- root" "spec.yaml"
 assert_eq "$(mode "$C/mine/ctl")" "--w------- root" "ctl"
