@@ -207,12 +207,13 @@ static int curl_errno(CURLcode rc)
 }
 
 /*
- * libcurl's words for a failed transfer: its error buffer (which names the
- * certificate problem, say) when it has one, else the code's.
+ * libcurl's words for a failed transfer: over TCP its error buffer (which
+ * names the certificate problem, say) when it has one, else the code's
+ * (the buffer would speak of "localhost port 80" for a unix socket).
  */
-static const char *curl_words(CURLcode rc, const char *errbuf)
+static const char *curl_words(const struct zf_http *h, CURLcode rc, const char *errbuf)
 {
-	return errbuf[0] ? errbuf : curl_easy_strerror(rc);
+	return errbuf[0] && !h->socket_path ? errbuf : curl_easy_strerror(rc);
 }
 
 static CURL *easy_new(struct zf_http *h, const char *method, const char *path, char *errbuf,
@@ -334,7 +335,7 @@ int zf_http_request_body(struct zf_http *h, const char *method, const char *path
 					    ZF_HTTP_REPLY_MAX)
 			       : zf_err_set(err, -curl_errno(rc), "cannot reach the engine at %s: %s",
 					    h->socket_path ? h->socket_path : h->base_url,
-					    curl_words(rc, errbuf));
+					    curl_words(h, rc, errbuf));
 		free(b.data);
 		goto out;
 	}
@@ -448,7 +449,7 @@ static int stream(struct zf_http *h, const char *path, zf_http_line_cb line_cb, 
 	} else {
 		r = zf_err_set(err, -curl_errno(rc), "stream from %s: %s",
 			       h->socket_path ? h->socket_path : h->base_url,
-			       curl_words(rc, errbuf));
+			       curl_words(h, rc, errbuf));
 	}
 	curl_easy_cleanup(s.curl);
 	free(s.line.data);

@@ -222,7 +222,9 @@ int main(int argc, char *argv[])
 			goto out;
 		}
 		r = d.engine->ops->version(d.engine, &d.engine_version, &err);
-		if (r < 0 && ep->tls) {
+		/* refused, unreachable, silent: not a matter of certificates */
+		if (r < 0 && ep->tls && r != -ECONNREFUSED && r != -EHOSTUNREACH &&
+		    r != -ETIMEDOUT) {
 			fprintf(stderr,
 				"zunfs: cannot reach the Docker Engine at %s over TLS: %s\n"
 				"       tlscacert= must be the CA that signed the engine's certificate "
@@ -239,10 +241,11 @@ int main(int argc, char *argv[])
 				"zunfs: cannot reach the Docker Engine at %s: %s\n"
 				"       %s\n",
 				ep->url, err.msg,
-				strncmp(ep->url, "tcp://", 6) == 0
-					? "start dockerd, or check the URL; an engine with --tlsverify "
-					  "needs -o tlscacert=,tlscert=,tlskey="
-					: "start dockerd, or give its socket with -o docker=unix:///PATH");
+				strncmp(ep->url, "tcp://", 6) != 0
+					? "start dockerd, or give its socket with -o docker=unix:///PATH"
+				: ep->tls ? "start dockerd, or check the URL"
+					  : "start dockerd, or check the URL; an engine with --tlsverify "
+					    "needs -o tlscacert=,tlscert=,tlskey=");
 			goto out;
 		}
 	}

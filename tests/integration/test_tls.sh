@@ -79,6 +79,8 @@ start_fails() { # WANT ENV... -- OPTIONS
 	fi
 	[ "$rc" -ne 0 ] || fail "zunfs $* exited 0; expected: $want"
 	[[ "$out" == *"$want"* ]] || fail "zunfs $* said '$out'; expected: $want"
+	echo "$out" >"$T/start.log"
+	[ -z "$(sanitizer_findings "$T/start.log")" ] || fail "sanitizer report: $out"
 	log "refused: $out"
 	ok
 }
