@@ -146,6 +146,19 @@ read -r -t 10 line <&3 || true
 assert_eq "$line" "again" "tty, a second line"
 exec 3>&-
 
+# a pull over TLS (from a loopback port where nothing listens: it fails, quickly)
+mkdir "$C/pull"
+printf 'image: 127.0.0.1:9/zunfs-test/missing:1\n%s\n' "$FOREVER" | put_spec containers/pull >/dev/null
+assert_fails "Input/output error" timeout 60 cat "$C/pull/until/Running"
+assert_match "$(cat "$C/pull/status_reason")" "pulling image 127.0.0.1:9/zunfs-test/missing:1: .*(refused|connect)" "a pull asked over TLS, the engine's reason"
+rmdir "$C/pull"
+# a sandbox: zunfs's pause image is imported (a tar POSTed over TLS)
+mkdir "$MNT/sandboxes/sb"
+printf 'hostname: sbhost\n' | put_spec sandboxes/sb >/dev/null
+assert_eq "$(timeout 60 cat "$MNT/sandboxes/sb/until/Running")" "Running" "a sandbox, its image imported over TLS"
+assert_match "$(tdocker image ls --format '{{.Repository}}:{{.Tag}}')" "zunfs/pause:" "the pause image in the TLS engine"
+rmdir "$MNT/sandboxes/sb"
+
 # logs: read, and followed
 wait_for 10 bash -c "grep -q 'tick 3' '$C/web/logs'"
 timeout 3 tail -f -n 0 "$C/web/logs" >"$T/follow.out" || true
