@@ -313,7 +313,9 @@ static bool relay_step(struct relay *r, short *net_ev, short *local_ev)
 			moved = true;
 		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			*local_ev |= POLLOUT;
-		} else if (n < 0 && errno != EINTR) {
+		} else if (n < 0 && errno == EINTR) {
+			moved = true; /* again */
+		} else {
 			r->caller_gone = true;
 			r->down_len = 0;
 			moved = true;
