@@ -13,8 +13,9 @@ command -v openssl >/dev/null || fail "openssl is not installed (scripts/deps)"
 E=$T/tls-engine
 CERTS=$T/certs
 stop_tls_engine() { "$top/scripts/engine" stop "$E" >/dev/null 2>&1 || true; }
-# the engine lives under $T, which lib.sh's cleanup removes: stop it first
-trap 'rc=$?; stop_tls_engine; (exit $rc); cleanup' EXIT
+# the engine lives under $T, which lib.sh's cleanup removes: stop it first,
+# handing cleanup the test's exit status (set +e: "(exit 1)" must not end the trap)
+trap 'rc=$?; set +e; stop_tls_engine; (exit $rc); cleanup' EXIT
 
 # --- certificates: a CA, the engine's (for 127.0.0.1 and localhost), a client's
 mkdir -p "$CERTS" "$T/other"
