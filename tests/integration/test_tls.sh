@@ -8,7 +8,9 @@
 # loopback are refused at start (the latter before any connection).
 . "$(dirname "$0")/lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
-command -v openssl >/dev/null || fail "openssl is not installed (scripts/deps)"
+for tool in openssl strace; do
+	command -v "$tool" >/dev/null || fail "$tool is not installed (scripts/deps)"
+done
 
 E=$T/tls-engine
 CERTS=$T/certs
@@ -91,6 +93,10 @@ start_fails() { # WANT ENV... -- OPTIONS
 start_fails "-o insecure_tcp" -- -o docker=tcp://192.0.2.1:2375
 start_fails "refusing plain TCP to 192.0.2.1" DOCKER_HOST=tcp://192.0.2.1:2375 DOCKER_TLS_VERIFY= --
 start_fails "refusing plain TCP to [2001:db8::1]" -- -o "docker=tcp://[2001:db8::1]:2375"
+# before any socket is made, let alone connected
+strace -f -e trace=socket,connect -o "$T/strace.out" \
+	"$ZUNFS_BIN" -f -o "docker=tcp://192.0.2.1:2375,state=$T/state-fail" "$T/mnt-fail" 2>/dev/null && fail "zunfs started"
+assert_eq "$(grep -cE 'socket\(|connect\(' "$T/strace.out")" "0" "no socket made for a refused engine"
 # a CA that did not sign the engine's certificate
 start_fails "certificate" -- -o "docker=$TLS_HOST,tlscacert=$T/other/ca.pem,tlscert=$CERTS/client-cert.pem,tlskey=$CERTS/client-key.pem"
 start_fails "tlscacert=" -- -o "docker=$TLS_HOST,tlscacert=$T/other/ca.pem,tlscert=$CERTS/client-cert.pem,tlskey=$CERTS/client-key.pem"
