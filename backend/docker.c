@@ -785,12 +785,18 @@ static const struct zf_engine_ops docker_ops = {
 
 int zf_docker_engine_new(const char *url, struct zf_engine **ret_engine)
 {
+	return zf_docker_engine_new_tls(url, NULL, ret_engine, NULL);
+}
+
+int zf_docker_engine_new_tls(const char *url, const struct zf_engine_tls *tls,
+			     struct zf_engine **ret_engine, struct zf_err *err)
+{
 	struct docker *d = calloc(1, sizeof(*d));
 	int r;
 
 	if (!d)
-		return -ENOMEM;
-	r = zf_http_new(url, &d->http);
+		return zf_err_set(err, ENOMEM, "out of memory");
+	r = zf_http_new_tls(url, tls, &d->http, err);
 	if (r < 0) {
 		free(d);
 		return r;

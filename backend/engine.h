@@ -292,6 +292,21 @@ struct zf_engine {
  */
 int zf_docker_engine_new(const char *url, struct zf_engine **ret_engine);
 
+/* TLS to a tcp:// engine, as the docker CLI: PEM files. */
+struct zf_engine_tls {
+	const char *ca_file; /* the CA of the engine's certificate; NULL: the system's */
+	const char *cert_file; /* the client's certificate, or NULL */
+	const char *key_file; /* its key: given with cert_file */
+};
+
+/*
+ * As zf_docker_engine_new; with tls (not NULL) a "tcp://host:port" engine is
+ * spoken to over HTTPS, its certificate checked against tls->ca_file and
+ * host. The files are loaded here: a bad one fails with err saying which.
+ */
+int zf_docker_engine_new_tls(const char *url, const struct zf_engine_tls *tls,
+			     struct zf_engine **ret_engine, struct zf_err *err);
+
 static inline void zf_engine_free(struct zf_engine *e)
 {
 	if (e)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "tls.h"
 
 /* A reply larger than this is refused: engine replies we read are small. */
 #define ZF_HTTP_REPLY_MAX (64u << 20)
@@ -20,7 +21,10 @@
 
 struct zf_http {
 	char *socket_path; /* unix socket, or NULL for TCP */
-	char *base_url; /* "http://localhost" for a socket, else http://host:port */
+	char *base_url; /* "http://localhost" for a socket, else http(s)://host:port */
+	char *host, *port; /* TCP: the engine's name or address (no brackets), port */
+	struct zf_tls *tls; /* HTTPS: for the hijacked streams (libcurl does the rest) */
+	char *ca_file, *cert_file, *key_file; /* HTTPS: for libcurl */
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -30,36 +34,112 @@ static void curl_init_once(void)
 	curl_global_init(CURL_GLOBAL_ALL);
 }
 
+/* "host[:port][/]" (IPv6 in brackets) into h->host and h->port. */
+static int split_host_port(struct zf_http *h, const char *auth, const char *default_port)
+{
+	size_t n = strlen(auth);
+	const char *colon;
+
+	if (n > 0 && auth[n - 1] == '/')
+		n--;
+	if (n == 0 || memchr(auth, '/', n))
+		return -EINVAL;
+	if (auth[0] == '[') {
+		const char *close = memchr(auth, ']', n);
+
+		if (!close || close == auth + 1)
+			return -EINVAL;
+		h->host = strndup(auth + 1, (size_t)(close - auth - 1));
+		colon = close + 1 < auth + n && close[1] == ':' ? close + 1 : NULL;
+		if (!colon && close + 1 != auth + n)
+			return -EINVAL;
+	} else {
+		colon = memchr(auth, ':', n);
+		h->host = strndup(auth, colon ? (size_t)(colon - auth) : n);
+	}
+	if (colon)
+		h->port = strndup(colon + 1, (size_t)(auth + n - colon - 1));
+	else
+		h->port = strdup(default_port);
+	if (!h->host || !h->port)
+		return -ENOMEM;
+	if (!h->host[0] || !h->port[0] || h->port[strspn(h->port, "0123456789")])
+		return -EINVAL;
+	return 0;
+}
+
+static char *dup_or_null(const char *s, bool *oom)
+{
+	char *d = s ? strdup(s) : NULL;
+
+	if (s && !d)
+		*oom = true;
+	return d;
+}
+
 int zf_http_new(const char *url, struct zf_http **ret_http)
 {
+	return zf_http_new_tls(url, NULL, ret_http, NULL);
+}
+
+int zf_http_new_tls(const char *url, const struct zf_engine_tls *tls, struct zf_http **ret_http,
+		    struct zf_err *err)
+{
+	const char *auth = NULL;
 	struct zf_http *h;
+	bool oom = false;
+	int r;
 
 	pthread_once(&curl_once, curl_init_once);
 	h = calloc(1, sizeof(*h));
 	if (!h)
-		return -ENOMEM;
+		return zf_err_set(err, ENOMEM, "out of memory");
 	if (strncmp(url, "unix://", 7) == 0 && url[7] == '/') {
+		if (tls) {
+			zf_http_free(h);
+			return zf_err_set(err, EINVAL, "%s: TLS is for tcp:// engines", url);
+		}
 		h->socket_path = strdup(url + 7);
 		h->base_url = strdup("http://localhost");
-	} else if (strncmp(url, "tcp://", 6) == 0 && url[6]) {
-		size_t n = strlen(url + 6) + 8;
-		h->base_url = malloc(n);
-		if (h->base_url)
-			snprintf(h->base_url, n, "http://%s", url + 6);
-	} else if (strncmp(url, "http://", 7) == 0 && url[7]) {
-		h->base_url = strdup(url);
-	} else {
-		free(h);
-		return -EINVAL;
+		if (!h->socket_path || !h->base_url) {
+			zf_http_free(h);
+			return zf_err_set(err, ENOMEM, "out of memory");
+		}
+		*ret_http = h;
+		return 0;
 	}
-	if (!h->base_url || (strncmp(url, "unix://", 7) == 0 && !h->socket_path)) {
+	if (strncmp(url, "tcp://", 6) == 0)
+		auth = url + 6;
+	else if (strncmp(url, "http://", 7) == 0 && !tls)
+		auth = url + 7;
+	r = auth ? split_host_port(h, auth, tls ? "443" : "80") : -EINVAL;
+	if (r < 0) {
 		zf_http_free(h);
-		return -ENOMEM;
+		return r == -ENOMEM ? zf_err_set(err, ENOMEM, "out of memory")
+				    : zf_err_set(err, EINVAL, "%s: not an engine URL (unix:///path or "
+						 "tcp://host:port)", url);
 	}
-	/* "http://host:port/" would give "//path" below */
-	size_t bl = strlen(h->base_url);
-	if (bl > 7 && h->base_url[bl - 1] == '/')
-		h->base_url[bl - 1] = '\0';
+	if (asprintf(&h->base_url, "%s://%s%s%s:%s", tls ? "https" : "http",
+		     strchr(h->host, ':') ? "[" : "", h->host, strchr(h->host, ':') ? "]" : "",
+		     h->port) < 0) {
+		h->base_url = NULL;
+		zf_http_free(h);
+		return zf_err_set(err, ENOMEM, "out of memory");
+	}
+	if (tls) {
+		h->ca_file = dup_or_null(tls->ca_file, &oom);
+		h->cert_file = dup_or_null(tls->cert_file, &oom);
+		h->key_file = dup_or_null(tls->key_file, &oom);
+		if (oom) {
+			zf_http_free(h);
+			return zf_err_set(err, ENOMEM, "out of memory");
+		}
+		r = zf_tls_new(tls, &h->tls, err);
+		if (r < 0) {
+			zf_http_free(h);
+			return r;
+		}
+	}
 	*ret_http = h;
 	return 0;
 }
@@ -68,8 +148,18 @@ void zf_http_free(struct zf_http *h)
 {
 	if (!h)
 		return;
+	if (h->tls) {
+		/* the streams' relays end as their callers close them: a moment */
+		zf_tls_relays_wait(2000);
+		zf_tls_free(h->tls);
+	}
 	free(h->socket_path);
 	free(h->base_url);
+	free(h->host);
+	free(h->port);
+	free(h->ca_file);
+	free(h->cert_file);
+	free(h->key_file);
 	free(h);
 }
 
@@ -116,7 +206,17 @@ static int curl_errno(CURLcode rc)
 	}
 }
 
-static CURL *easy_new(struct zf_http *h, const char *method, const char *path,
+/*
+ * libcurl's words for a failed transfer: over TCP its error buffer (which
+ * names the certificate problem, say) when it has one, else the code's
+ * (the buffer would speak of "localhost port 80" for a unix socket).
+ */
+static const char *curl_words(const struct zf_http *h, CURLcode rc, const char *errbuf)
+{
+	return errbuf[0] && !h->socket_path ? errbuf : curl_easy_strerror(rc);
+}
+
+static CURL *easy_new(struct zf_http *h, const char *method, const char *path, char *errbuf,
 		      char **ret_url)
 {
 	CURL *c = curl_easy_init();
@@ -140,6 +240,19 @@ static CURL *easy_new(struct zf_http *h, const char *method, const char *path,
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
 	/* never let the environment's proxy settings redirect engine traffic */
 	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	errbuf[0] = '\0';
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	if (h->tls) {
+		curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+		if (h->ca_file)
+			curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
+		if (h->cert_file) {
+			curl_easy_setopt(c, CURLOPT_SSLCERT, h->cert_file);
+			curl_easy_setopt(c, CURLOPT_SSLKEY, h->key_file);
+		}
+	}
 	*ret_url = url;
 	return c;
 }
@@ -189,7 +302,7 @@ int zf_http_request_body(struct zf_http *h, const char *method, const char *path
 			 const char *content_type, const void *body, size_t body_len,
 			 long timeout_s, struct zf_http_reply *ret_reply, struct zf_err *err)
 {
-	char ctype[128];
+	char ctype[128], errbuf[CURL_ERROR_SIZE];
 	struct curl_slist *headers = NULL;
 	struct buf b = { 0 };
 	char *url = NULL;
@@ -198,7 +311,7 @@ int zf_http_request_body(struct zf_http *h, const char *method, const char *path
 	long status = 0;
 	int r;
 
-	c = easy_new(h, method, path, &url);
+	c = easy_new(h, method, path, errbuf, &url);
 	if (!c)
 		return zf_err_set(err, ENOMEM, "out of memory");
 	if (body) {
@@ -222,7 +335,7 @@ int zf_http_request_body(struct zf_http *h, const char *method, const char *path
 					    ZF_HTTP_REPLY_MAX)
 			       : zf_err_set(err, -curl_errno(rc), "cannot reach the engine at %s: %s",
 					    h->socket_path ? h->socket_path : h->base_url,
-					    curl_easy_strerror(rc));
+					    curl_words(h, rc, errbuf));
 		free(b.data);
 		goto out;
 	}
@@ -250,6 +363,7 @@ struct stream_ctx {
 	bool stopped_by_caller;
 	long status;
 	struct buf error_body;
+	char errbuf[CURL_ERROR_SIZE]; /* curl's words for a failure */
 };
 
 /* The reply's headers are in: the stream is open. The engine's events
@@ -334,7 +448,7 @@ static CURLcode stream_perform(struct zf_http *h, const char *method, const char
 	char *url = NULL;
 	CURLcode rc;
 
-	s->curl = easy_new(h, method, path, &url);
+	s->curl = easy_new(h, method, path, s->errbuf, &url);
 	if (!s->curl) {
 		zf_err_set(err, ENOMEM, "out of memory");
 		return CURLE_OUT_OF_MEMORY;
@@ -385,7 +499,7 @@ static int stream(struct zf_http *h, const char *path, zf_http_line_cb line_cb, 
 	} else {
 		r = zf_err_set(err, -curl_errno(rc), "stream from %s: %s",
 			       h->socket_path ? h->socket_path : h->base_url,
-			       curl_easy_strerror(rc));
+			       curl_words(h, rc, s.errbuf));
 	}
 	free(s.line.data);
 	free(s.error_body.data);
@@ -410,7 +524,7 @@ int zf_http_request_lines(struct zf_http *h, const char *method, const char *pat
 		else
 			r = zf_err_set(err, -curl_errno(rc), "cannot reach the engine at %s: %s",
 				       h->socket_path ? h->socket_path : h->base_url,
-				       curl_easy_strerror(rc));
+				       curl_words(h, rc, s.errbuf));
 		goto out;
 	}
 	/* the last line may end without a newline */
@@ -440,7 +554,10 @@ int zf_http_stream_raw(struct zf_http *h, const char *path, zf_http_line_cb chun
 	return stream(h, path, chunk_cb, true, NULL, userdata, stop, err);
 }
 
-/* A plain socket to the engine: its unix socket, or host:port of base_url. */
+/* How long the hijack's request and reply headers may take. */
+#define HIJACK_TIMEOUT_MS 30000
+
+/* A plain socket to the engine: its unix socket, or h->host:h->port. */
 static int engine_connect(struct zf_http *h, struct zf_err *err)
 {
 	int fd, r;
@@ -462,26 +579,13 @@ static int engine_connect(struct zf_http *h, struct zf_err *err)
 		}
 		return fd;
 	}
-	/* base_url is "http://host:port" */
-	char host[256], *colon;
-	const char *port = "80";
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL, *ai;
 
-	snprintf(host, sizeof(host), "%s", h->base_url + 7);
-	host[strcspn(host, "/")] = '\0';
-	colon = strrchr(host, ':');
-	if (colon && !strchr(colon, ']')) {
-		*colon = '\0';
-		port = colon + 1;
-	}
-	if (host[0] == '[') {
-		memmove(host, host + 1, strlen(host));
-		host[strcspn(host, "]")] = '\0';
-	}
-	r = getaddrinfo(host, port, &hints, &res);
+	r = getaddrinfo(h->host, h->port, &hints, &res);
 	if (r != 0)
-		return zf_err_set(err, EHOSTUNREACH, "%s: %s", host, gai_strerror(r));
+		return zf_err_set(err, EHOSTUNREACH, "%s: %s", h->host, gai_strerror(r));
 	fd = -1;
+	errno = 0;
 	for (ai = res; ai; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
 		if (fd < 0)
@@ -494,15 +598,23 @@ static int engine_connect(struct zf_http *h, struct zf_err *err)
 	r = errno;
 	freeaddrinfo(res);
 	if (fd < 0)
-		return zf_err_set(err, r ? r : ECONNREFUSED, "cannot reach the engine at %s:%s",
-				  host, port);
+		return zf_err_set(err, r ? r : ECONNREFUSED, "cannot reach the engine at %s: %s",
+				  h->base_url, strerror(r ? r : ECONNREFUSED));
 	return fd;
 }
 
-static int send_all(int fd, const char *buf, size_t len)
+/* The hijacked connection while its headers go and come: plain or TLS. */
+struct conn {
+	int fd;
+	struct zf_tls_conn *tls;
+};
+
+static int conn_write_all(struct conn *c, const char *buf, size_t len)
 {
+	if (c->tls)
+		return zf_tls_write_all(c->tls, buf, len);
 	while (len > 0) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+		ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -514,23 +626,38 @@ static int send_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+/* Some bytes: the count, 0 at the end, or -errno. */
+static ssize_t conn_read(struct conn *c, char *buf, size_t size)
+{
+	if (c->tls)
+		return zf_tls_read(c->tls, buf, size);
+	for (;;) {
+		struct pollfd p = { .fd = c->fd, .events = POLLIN };
+		int r = poll(&p, 1, HIJACK_TIMEOUT_MS);
+		ssize_t n;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? -errno : -ETIMEDOUT;
+		n = recv(c->fd, buf, size, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		return n < 0 ? -errno : n;
+	}
+}
+
 /* Reads into buf until the headers end (or the peer closes); the byte count. */
-static ssize_t read_headers(int fd, char *buf, size_t size, char **ret_end)
+static ssize_t read_headers(struct conn *c, char *buf, size_t size, char **ret_end)
 {
 	size_t have = 0;
 
 	while (have + 1 < size) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		ssize_t n;
+		ssize_t n = conn_read(c, buf + have, size - 1 - have);
 		char *end;
 
-		if (poll(&p, 1, 30000) <= 0)
-			return -ETIMEDOUT;
-		n = recv(fd, buf + have, size - 1 - have, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
 		if (n <= 0)
-			return n < 0 ? -errno : -EPROTO;
+			return n < 0 ? n : -EPROTO;
 		have += (size_t)n;
 		buf[have] = '\0';
 		end = strstr(buf, "\r\n\r\n");
@@ -542,56 +669,81 @@ static ssize_t read_headers(int fd, char *buf, size_t size, char **ret_end)
 	return -EPROTO;
 }
 
+static void conn_close(struct conn *c)
+{
+	if (c->tls)
+		zf_tls_conn_free(c->tls);
+	else if (c->fd >= 0)
+		close(c->fd);
+	c->tls = NULL;
+	c->fd = -1;
+}
+
 int zf_http_hijack(struct zf_http *h, const char *method, const char *path, const char *body,
 		   int *ret_fd, char **ret_leftover, size_t *ret_leftover_len, struct zf_err *err)
 {
-	char buf[16384], *end = NULL, *req = NULL;
-	size_t blen = body ? strlen(body) : 0;
+	char buf[16384], *end = NULL, *req = NULL, *copy;
+	size_t blen = body ? strlen(body) : 0, left;
+	struct conn c = { .fd = -1 };
 	long status = 0;
 	ssize_t have;
-	int fd, r;
+	int r;
 
-	fd = engine_connect(h, err);
-	if (fd < 0)
-		return fd;
+	c.fd = engine_connect(h, err);
+	if (c.fd < 0)
+		return c.fd;
+	if (h->tls) {
+		r = zf_tls_connect(h->tls, c.fd, h->host, HIJACK_TIMEOUT_MS, &c.tls, err);
+		if (r < 0)
+			return r; /* the socket went with it */
+	}
 	if (asprintf(&req,
 		     "%s %s HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n"
 		     "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
 		     method, path, blen, body ? body : "") < 0) {
-		close(fd);
+		conn_close(&c);
 		return zf_err_set(err, ENOMEM, "out of memory");
 	}
-	r = send_all(fd, req, strlen(req));
+	r = conn_write_all(&c, req, strlen(req));
 	free(req);
 	if (r < 0) {
-		close(fd);
+		conn_close(&c);
 		return zf_err_set(err, -r, "sending to the engine: %s", strerror(-r));
 	}
-	have = read_headers(fd, buf, sizeof(buf), &end);
+	have = read_headers(&c, buf, sizeof(buf), &end);
 	if (have < 0) {
-		close(fd);
+		conn_close(&c);
 		return zf_err_set(err, (int)-have, "the engine's reply: %s", strerror((int)-have));
 	}
 	sscanf(buf, "HTTP/1.%*d %ld", &status);
-	if (status == 101 || status == 200) {
-		size_t left = (size_t)(buf + have - end);
-		char *copy = malloc(left + 1);
-
-		if (!copy) {
-			close(fd);
-			return zf_err_set(err, ENOMEM, "out of memory");
-		}
-		memcpy(copy, end, left);
-		*ret_fd = fd;
-		*ret_leftover = copy;
-		*ret_leftover_len = left;
-		return 0;
+	if (status != 101 && status != 200) {
+		/* an error: its body (usually {"message": ...}), what came of it */
+		r = zf_http_status_errno(status);
+		if (r == 0)
+			r = -EPROTO;
+		zf_err_set(err, -r, "%.*s", (int)(buf + have - end), end);
+		conn_close(&c);
+		return r;
 	}
-	/* an error: its body (usually {"message": ...}), what came of it */
-	r = zf_http_status_errno(status);
-	if (r == 0)
-		r = -EPROTO;
-	zf_err_set(err, -r, "%.*s", (int)(buf + have - end), end);
-	close(fd);
-	return r;
+	left = (size_t)(buf + have - end);
+	copy = malloc(left + 1);
+	if (!copy) {
+		conn_close(&c);
+		return zf_err_set(err, ENOMEM, "out of memory");
+	}
+	memcpy(copy, end, left);
+	if (c.tls) {
+		/* the caller gets a plain socket all the same: a relay speaks TLS */
+		r = zf_tls_relay(c.tls, &c.fd);
+		if (r < 0) {
+			free(copy);
+			conn_close(&c);
+			return zf_err_set(err, -r, "TLS relay: %s", strerror(-r));
+		}
+		c.tls = NULL;
+	}
+	*ret_fd = c.fd;
+	*ret_leftover = copy;
+	*ret_leftover_len = left;
+	return 0;
 }

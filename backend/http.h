@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A small HTTP/1.1 client for the engine's API, on libcurl, over a unix
- * socket or TCP. One easy handle per request: callers may be on any thread.
+ * socket, TCP, or TLS over TCP. One easy handle per request: callers may be on any thread.
  */
 #pragma once
 
@@ -13,6 +13,12 @@ struct zf_http;
 
 /* url: "unix:///path", "tcp://host:port" or "http://host:port". */
 int zf_http_new(const char *url, struct zf_http **ret_http);
+/*
+ * As zf_http_new; with tls (not NULL), url is "tcp://host:port" spoken to
+ * over HTTPS, hijacked streams included (tls.h). err says what failed.
+ */
+int zf_http_new_tls(const char *url, const struct zf_engine_tls *tls, struct zf_http **ret_http,
+		    struct zf_err *err);
 void zf_http_free(struct zf_http *h);
 
 struct zf_http_reply {

@@ -1315,7 +1315,7 @@ static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 		return open_common(path, fi, mode);
 	/* inside an object the caller may not see, nothing is there to refuse:
 	 * absent (a name the kernel still caches from its owner's lookup) */
-	if (r == 0 && p.node > ZF_NODE_KIND_DIR && p.node != ZF_NODE_MEMBERS &&
+	if (r == 0 && p.node > ZF_NODE_OBJECT && p.node != ZF_NODE_MEMBERS &&
 	    object_uuid(d, &p, uuid) < 0)
 		return -ENOENT;
 	if (r < 0 || p.node != ZF_NODE_OTHER)
@@ -1467,9 +1467,11 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	/*
 	 * Sizes and absences change behind the kernel's back: never cache them.
 	 * Names may be cached a moment: every operation resolves its path here
-	 * again (and checks who asks), so a stale name only saves a lookup.
+	 * again (and checks who asks), so a stale name only saves a lookup. Not
+	 * with allow_other: the kernel's name cache is one for all users, and a
+	 * name its owner looked up would be found by another user's path walk.
 	 */
-	cfg->entry_timeout = 1.0;
+	cfg->entry_timeout = d->opts.allow_other ? 0 : 1.0;
 	cfg->attr_timeout = 0;
 	cfg->negative_timeout = 0;
 	cfg->use_ino = 0;

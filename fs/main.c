@@ -216,18 +216,42 @@ int main(int argc, char *argv[])
 		}
 		zf_store_close(probe);
 	}
-	r = zf_docker_engine_new(d.opts.docker, &d.engine);
-	if (r < 0) {
-		fprintf(stderr, "zunfs: docker=%s: not an engine URL\n", d.opts.docker);
-		goto out;
-	}
-	r = d.engine->ops->version(d.engine, &d.engine_version, &err);
-	if (r < 0) {
-		fprintf(stderr,
-			"zunfs: cannot reach the Docker Engine at %s: %s\n"
-			"       start dockerd, or give its socket with -o docker=unix:///PATH\n",
-			d.opts.docker, err.msg);
-		goto out;
+	{
+		const struct zf_endpoint *ep = &d.opts.endpoint;
+		struct zf_engine_tls tls = { ep->ca, ep->cert, ep->key };
+
+		r = zf_docker_engine_new_tls(ep->url, ep->tls ? &tls : NULL, &d.engine, &err);
+		if (r < 0) {
+			fprintf(stderr, "zunfs: docker=%s: %s\n", d.opts.docker, err.msg);
+			goto out;
+		}
+		r = d.engine->ops->version(d.engine, &d.engine_version, &err);
+		/* refused, unreachable, silent: not a matter of certificates */
+		if (r < 0 && ep->tls && r != -ECONNREFUSED && r != -EHOSTUNREACH &&
+		    r != -ETIMEDOUT) {
+			fprintf(stderr,
+				"zunfs: cannot reach the Docker Engine at %s over TLS: %s\n"
+				"       tlscacert= must be the CA that signed the engine's certificate "
+				"(using: %s),\n"
+				"       a certificate that names the host of %s; tlscert= and tlskey= "
+				"a client\n"
+				"       certificate the engine's --tlscacert signed (using: %s)\n",
+				ep->url, err.msg, ep->ca ? ep->ca : "none, so the system's CAs",
+				ep->url, ep->cert ? ep->cert : "none");
+			goto out;
+		}
+		if (r < 0) {
+			fprintf(stderr,
+				"zunfs: cannot reach the Docker Engine at %s: %s\n"
+				"       %s\n",
+				ep->url, err.msg,
+				strncmp(ep->url, "tcp://", 6) != 0
+					? "start dockerd, or give its socket with -o docker=unix:///PATH"
+				: ep->tls ? "start dockerd, or check the URL"
+					  : "start dockerd, or check the URL; an engine with --tlsverify "
+					    "needs -o tlscacert=,tlscert=,tlskey=");
+			goto out;
+		}
 	}
 	d.started_at = time(NULL);
 	d.mount_uid = getuid();

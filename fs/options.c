@@ -2,22 +2,29 @@
 #define FUSE_USE_VERSION 314
 
 #include <errno.h>
+#include <fcntl.h>
 #include <fuse.h>
 #include <fuse_opt.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "options.h"
 
-enum { KEY_HELP, KEY_VERSION };
+enum { KEY_HELP, KEY_VERSION, KEY_ALLOW_OTHER };
 
 #define OPT(t, p) { t, offsetof(struct zf_options, p), 1 }
 
 static const struct fuse_opt opt_spec[] = {
 	OPT("docker=%s", docker),
+	OPT("tlscacert=%s", tlscacert),
+	OPT("tlscert=%s", tlscert),
+	OPT("tlskey=%s", tlskey),
+	OPT("tlsverify", tlsverify),
+	OPT("insecure_tcp", insecure_tcp),
 	OPT("state=%s", state_dir),
 	OPT("sandbox_image=%s", sandbox_image),
 	OPT("sandbox=%s", sandbox_mode),
@@ -25,6 +32,7 @@ static const struct fuse_opt opt_spec[] = {
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
+	FUSE_OPT_KEY("allow_other", KEY_ALLOW_OTHER),
 	FUSE_OPT_KEY("--version", KEY_VERSION),
 	FUSE_OPT_END,
 };
@@ -59,6 +67,10 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outa
 		o->show_help = true;
 		return 0;
 	}
+	if (key == KEY_ALLOW_OTHER) {
+		o->allow_other = true;
+		return 1; /* libfuse's too */
+	}
 	if (key == KEY_VERSION) {
 		o->show_version = true;
 		return 0;
@@ -88,6 +100,14 @@ void zf_options_usage(const char *progname)
 	       "zunfs options:\n"
 	       "  -o docker=URL          Docker Engine: unix:///path or tcp://host:port\n"
 	       "                         (default: $DOCKER_HOST, else unix:///var/run/docker.sock)\n"
+	       "  -o tlscacert=FILE      TLS to a tcp:// engine, as the docker CLI: the CA that\n"
+	       "  -o tlscert=FILE        signed the engine's certificate, the client's\n"
+	       "  -o tlskey=FILE         certificate and its key (PEM). Any of them, tlsverify\n"
+	       "  -o tlsverify           or $DOCKER_TLS_VERIFY turns TLS on; files not given\n"
+	       "                         are ca.pem, cert.pem, key.pem in $DOCKER_CERT_PATH\n"
+	       "                         (default ~/.docker) when there\n"
+	       "  -o insecure_tcp        allow plain (unencrypted, unauthenticated) TCP to an\n"
+	       "                         engine that is not on this machine's loopback\n"
 	       "  -o state=DIR           directory of the state database (default:\n"
 	       "                         $XDG_STATE_HOME/zunfs, ~/.local/state/zunfs, or\n"
 	       "                         /var/lib/zunfs for root)\n"
@@ -106,6 +126,44 @@ void zf_options_usage(const char *progname)
 	       "FUSE options (allow_other, default_permissions, max_threads=N, ...) are\n"
 	       "passed on to libfuse; see mount.fuse3(8). The manual is zunfs(1).\n",
 	       progname, progname, progname);
+}
+
+/* endpoint.h's check_file: a readable file. */
+static int readable_file(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		r = -errno;
+	else if (S_ISDIR(st.st_mode))
+		r = -EISDIR;
+	close(fd);
+	return r;
+}
+
+static int resolve_endpoint(struct zf_options *o)
+{
+	struct zf_endpoint_args a = {
+		.url = o->docker,
+		.tlscacert = o->tlscacert,
+		.tlscert = o->tlscert,
+		.tlskey = o->tlskey,
+		.tlsverify = o->tlsverify != 0,
+		.insecure_tcp = o->insecure_tcp != 0,
+		.env_tls_verify = getenv("DOCKER_TLS_VERIFY"),
+		.env_cert_path = getenv("DOCKER_CERT_PATH"),
+		.home = getenv("HOME"),
+		.check_file = readable_file,
+	};
+	char why[1024] = "";
+	int r = zf_endpoint_resolve(&a, &o->endpoint, why, sizeof(why));
+
+	if (r < 0)
+		fprintf(stderr, "zunfs: %s\n", why[0] ? why : strerror(-r));
+	return r;
 }
 
 static char *default_state_dir(void)
@@ -161,8 +219,7 @@ int zf_options_parse(struct fuse_args *args, struct zf_options *ret_opts)
 		zf_options_clear(&o);
 		return -EINVAL;
 	}
-	if (!zf_options_is_engine_url(o.docker)) {
-		fprintf(stderr, "zunfs: docker=%s: give unix:///path or tcp://host:port\n", o.docker);
+	if (!o.show_help && !o.show_version && resolve_endpoint(&o) < 0) {
 		zf_options_clear(&o);
 		return -EINVAL;
 	}
@@ -178,6 +235,10 @@ int zf_options_parse(struct fuse_args *args, struct zf_options *ret_opts)
 void zf_options_clear(struct zf_options *o)
 {
 	free(o->docker);
+	free(o->tlscacert);
+	free(o->tlscert);
+	free(o->tlskey);
+	zf_endpoint_clear(&o->endpoint);
 	free(o->state_dir);
 	free(o->sandbox_image);
 	free(o->sandbox_mode);

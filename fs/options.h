@@ -4,16 +4,23 @@
 
 #include <stdbool.h>
 
+#include "endpoint.h"
+
 struct fuse_args;
 
 struct zf_options {
-	char *docker; /* engine URL */
+	char *docker; /* engine URL, as given */
+	char *tlscacert, *tlscert, *tlskey; /* as given */
+	int tlsverify; /* ints: fuse_opt stores an int */
+	int insecure_tcp;
+	struct zf_endpoint endpoint; /* decided from the above and the environment */
 	char *state_dir;
 	char *sandbox_image;
 	char *sandbox_mode; /* "shared" | "per-container" */
 	char *cinder;
 	bool show_help;
 	bool show_version;
+	bool allow_other; /* FUSE's allow_other: other users reach the mount */
 };
 
 /* unix://, tcp:// or http://: what docker= takes (and a mount SOURCE may be). */
@@ -21,8 +28,9 @@ bool zf_options_is_engine_url(const char *s);
 
 /*
  * Takes zunfs's own options out of args (FUSE's stay), fills defaults from
- * the environment. A SOURCE before the mountpoint (mount.fuse3 runs
- * "zunfs SOURCE MOUNTPOINT -o OPTS", see mount.fuse3(8)) is dropped, or
+ * the environment, and decides the engine's endpoint (endpoint.h) unless
+ * --help or --version was asked. A SOURCE before the mountpoint (mount.fuse3
+ * runs "zunfs SOURCE MOUNTPOINT -o OPTS", see mount.fuse3(8)) is dropped, or
  * taken as docker= when it is an engine URL and docker= is not given; the
  * mountpoint stays in args for fuse_parse_cmdline(). Returns 0, or -EINVAL
  * after printing why to stderr.
