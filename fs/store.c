@@ -11,11 +11,19 @@
 
 #define SCHEMA_VERSION 2
 
+/* PRAGMA synchronous levels */
+#define SYNC_NORMAL 1
+#define SYNC_FULL 2
+
 struct zf_store {
 	sqlite3 *db; /* protected by lock */
 	pthread_mutex_t lock;
+	int sync; /* the PRAGMA synchronous in force; protected by lock */
 	char instance[ZF_UUID_LEN + 1];
 };
+
+/* this thread's commits are not synced (zf_store_thread_durable(false)) */
+static _Thread_local bool thread_lazy;
 
 static const char schema_v1[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -181,6 +189,19 @@ fail:
 	return r;
 }
 
+static int set_sync_locked(struct zf_store *s, int level)
+{
+	int r;
+
+	if (s->sync == level)
+		return 0;
+	r = exec(s, level == SYNC_FULL ? "PRAGMA synchronous = FULL"
+				       : "PRAGMA synchronous = NORMAL");
+	if (r == 0)
+		s->sync = level;
+	return r;
+}
+
 int zf_store_open(const char *path, struct zf_store **ret_store)
 {
 	struct zf_store *s = calloc(1, sizeof(*s));
@@ -199,7 +220,7 @@ int zf_store_open(const char *path, struct zf_store **ret_store)
 	sqlite3_busy_timeout(s->db, 5000);
 	/* WAL: readers never wait on a writer, a crash mid-write loses nothing committed */
 	if ((r = exec(s, "PRAGMA journal_mode = WAL")) < 0 ||
-	    (r = exec(s, "PRAGMA synchronous = NORMAL")) < 0 || (r = migrate(s)) < 0)
+	    (r = set_sync_locked(s, SYNC_FULL)) < 0 || (r = migrate(s)) < 0)
 		goto fail;
 	*ret_store = s;
 	return 0;
@@ -215,6 +236,11 @@ void zf_store_close(struct zf_store *s)
 	sqlite3_close(s->db);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
+}
+
+void zf_store_thread_durable(bool durable)
+{
+	thread_lazy = !durable;
 }
 
 const char *zf_store_instance(const struct zf_store *s)
@@ -248,6 +274,11 @@ static int write_record(struct zf_store *s, const char *sql, const struct zf_rec
 	int rc, r;
 
 	pthread_mutex_lock(&s->lock);
+	/* synchronous=FULL: the WAL is fsynced at COMMIT (and with it every
+	 * commit before); NORMAL: it is written, and synced at a checkpoint */
+	r = set_sync_locked(s, thread_lazy ? SYNC_NORMAL : SYNC_FULL);
+	if (r < 0)
+		goto out;
 	r = exec(s, "BEGIN IMMEDIATE");
 	if (r < 0)
 		goto out;

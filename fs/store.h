@@ -4,6 +4,12 @@
  * what survives an unmount or a crash lives here. WAL journal, schema
  * versioned with PRAGMA user_version, every write in BEGIN IMMEDIATE.
  * All calls are thread-safe (one connection behind a mutex).
+ *
+ * Durability (docs/design.md, "Where state lives"): every commit is in the
+ * WAL file before the call that made it returns, so it survives a crash of
+ * zunfs (kill -9). A durable commit (synchronous=FULL) also fsyncs the WAL
+ * before returning: it survives an OS crash or a power loss too. Commits are
+ * durable unless the calling thread said otherwise (zf_store_thread_durable).
  */
 #pragma once
 
@@ -42,6 +48,13 @@ struct zf_store;
 /* path: a file (created if absent) or ":memory:". */
 int zf_store_open(const char *path, struct zf_store **ret_store);
 void zf_store_close(struct zf_store *s);
+
+/*
+ * Whether the calling thread's commits are durable (true, the default) or
+ * reach the disk with the next durable commit or checkpoint (false): for
+ * threads that write what the engine says, which reconcile reads again.
+ */
+void zf_store_thread_durable(bool durable);
 
 /* This store's instance id (made at first open): it labels engine objects. */
 const char *zf_store_instance(const struct zf_store *s);
