@@ -83,6 +83,11 @@ static void test_file_reopen(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/zunfs.db", dir);
+	/* open never makes a file; create does, once */
+	assert_int_equal(zf_store_open(path, &s), -ENOENT);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(zf_store_create(path), 0);
+	assert_int_equal(zf_store_create(path), -EEXIST);
 	assert_int_equal(zf_store_open(path, &s), 0);
 	snprintf(instance, sizeof(instance), "%s", zf_store_instance(s));
 	assert_int_equal(zf_store_insert(s, &a), 0);
