@@ -30,44 +30,43 @@ size=$(stat -c %s "$DB")
 page=$(sqlite3 "$T/good.db" 'PRAGMA page_size')
 [ "$size" -ge $((4 * page)) ] || fail "the store is only $size bytes"
 
-# zunfs started on the state as it is must refuse: WHAT REASON
+# zunfs started on the state as it is must refuse: WHAT REASON (its words in $said)
 refused() {
-	local before after out rc=0
+	local before after rc=0
 	before=$(state_files)
-	out=$(timeout 60 "$ZUNFS_BIN" -f -o "docker=$DOCKER_HOST,state=$STATE" "$MNT" 2>&1) || rc=$?
+	said=$(timeout 60 "$ZUNFS_BIN" -f -o "docker=$DOCKER_HOST,state=$STATE" "$MNT" 2>&1) || rc=$?
 	assert_eq "$rc" "65" "$1: exit status"
-	contains "$out" "zunfs: the state database $DB is damaged: $2" "$1: what is wrong"
-	contains "$out" "mv $DB* $STATE/damaged/" "$1: what to do"
+	contains "$said" "zunfs: the state database $DB is damaged: $2" "$1: what is wrong"
+	contains "$said" "mv $DB* $STATE/damaged/" "$1: what to do"
 	not mountpoint -q "$MNT" || fail "$1: mounted"
 	ok
 	after=$(state_files)
 	assert_eq "$after" "$before" "$1: the state's files, byte for byte"
-	echo "$out"
 }
 restore() { cp "$T/good.db" "$DB"; }
 
 truncate -s $((2 * page)) "$DB"
-out=$(refused "cut at a page" "truncated: $((2 * page)) bytes where its header says")
-contains "$out" "label=zunfs.instance=$id" "the old state's instance id, read from what is left"
+refused "cut at a page" "truncated: $((2 * page)) bytes where its header says"
+contains "$said" "label=zunfs.instance=$id" "the old state's instance id, read from what is left"
 
 restore
 truncate -s $((size - page / 2)) "$DB"
-refused "cut mid-page" "truncated mid-page: $((size - page / 2)) bytes" >/dev/null
+refused "cut mid-page" "truncated mid-page: $((size - page / 2)) bytes"
 
 restore
 truncate -s 50 "$DB"
-refused "cut in the header" "truncated inside its header: 50 bytes" >/dev/null
+refused "cut in the header" "truncated inside its header: 50 bytes"
 
 head -c 20000 /dev/urandom >"$DB"
-refused "random bytes" "it is not an SQLite database" >/dev/null
+refused "random bytes" "it is not an SQLite database"
 
 : >"$DB"
-refused "0 bytes" "it is empty (0 bytes)" >/dev/null
+refused "0 bytes" "it is empty (0 bytes)"
 
 restore
 # the end of the third page and the header of the fourth
 head -c 64 /dev/zero | tr '\0' '\245' | dd of="$DB" bs=1 seek=$((3 * page - 32)) conv=notrunc status=none
-refused "a corrupted page" "SQLite's integrity_check" >/dev/null
+refused "a corrupted page" "SQLite's integrity_check"
 
 # the store put back: everything is there
 restore
