@@ -1746,10 +1746,17 @@ int zf_lifecycle_run(struct zf_daemon *d, enum zf_job_op op, const char *uuid, c
 		if (r < 0)
 			return r;
 		free(snap.spec_text);
+		/* it writes what the engine says, which reconcile reads again after a
+		 * crash: no fsync (docs/design.md, "Where state lives") */
+		zf_store_thread_durable(false);
 		if (snap.kind == ZF_KIND_VOLUME)
-			return refresh_volume(d, uuid, snap.engine_id);
-		return snap.kind == ZF_KIND_CAPSULE ? refresh_capsule(d, uuid)
-						    : refresh(d, uuid, snap.engine_id);
+			r = refresh_volume(d, uuid, snap.engine_id);
+		else if (snap.kind == ZF_KIND_CAPSULE)
+			r = refresh_capsule(d, uuid);
+		else
+			r = refresh(d, uuid, snap.engine_id);
+		zf_store_thread_durable(true);
+		return r;
 	}
 	return -EINVAL;
 }

@@ -15,6 +15,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <syslog.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -101,6 +102,64 @@ static void state_lock_note(int fd)
 {
 	if (fd >= 0 && ftruncate(fd, 0) == 0)
 		dprintf(fd, "%d\n", (int)getpid());
+}
+
+/* A damaged store: what zunfs did not do, and what the admin can. */
+static void say_damaged(const char *db_path, const struct zf_store_report *rep)
+{
+	int dir_len = (int)(strrchr(db_path, '/') - db_path);
+	const char *id = rep->instance[0] ? rep->instance : "ID";
+
+	fprintf(stderr,
+		"zunfs: the state database %s is damaged: %s\n"
+		"zunfs: not started; the file was left as it is. To start with a new, empty\n"
+		"  state, move it aside with its -wal and -shm files, and mount again:\n"
+		"      mkdir %.*s/damaged && mv %s* %.*s/damaged/\n"
+		"  The old state's containers and volumes stay in the engine as they are,\n"
+		"  labelled zunfs.instance=%s; the new state does not manage them:\n"
+		"      docker ps -a --filter label=zunfs.instance=%s      (docker rm -f them)\n"
+		"      docker volume ls --filter label=zunfs.instance=%s  (their data stays)\n"
+		"  Or put back a copy of the store from a backup: zunfs takes them back\n"
+		"  (zunfs(1), STATE).\n",
+		db_path, rep->why, dir_len, db_path, db_path, dir_len, db_path, id, id, id);
+	if (!rep->instance[0])
+		fprintf(stderr, "zunfs: its instance id cannot be read (ID above): "
+				"docker ps -a --filter label=zunfs.instance lists every zunfs's "
+				"containers\n");
+	syslog(LOG_ERR, "zunfs: the state database %s is damaged: %s; not started", db_path,
+	       rep->why);
+}
+
+/*
+ * The store, before anything is mounted: checked read-only (a damaged one
+ * is refused and left as it is), made if absent, opened and brought to this
+ * schema, closed again (the daemon opens it after the fork). 0 or -errno,
+ * said on stderr.
+ */
+static int probe_store(const char *db_path)
+{
+	struct zf_store_report rep = { .why = "" };
+	struct zf_store *s = NULL;
+	int r;
+
+	r = zf_store_open(db_path, &s);
+	if (r == -ENOENT) {
+		r = zf_store_create(db_path);
+		if (r == 0)
+			r = zf_store_open(db_path, &s);
+	}
+	zf_store_close(s);
+	if (r == -EUCLEAN) {
+		/* once more for the words (the open says only that it refused) */
+		if (zf_store_check(db_path, &rep) == 0 || !rep.why[0])
+			snprintf(rep.why, sizeof(rep.why),
+				 "SQLite found it corrupt while opening it");
+		say_damaged(db_path, &rep);
+	} else if (r < 0) {
+		fprintf(stderr, "zunfs: cannot open the state database %s: %s\n", db_path,
+			r == -EPROTO ? "written by a newer zunfs" : strerror(-r));
+	}
+	return r;
 }
 
 /* Everything that needs threads or the database opened for good: after the fork. */
@@ -204,17 +263,11 @@ int main(int argc, char *argv[])
 				strerror(-lock_fd));
 		goto out;
 	}
-	/* try the store once here, where errors can still be printed */
-	{
-		struct zf_store *probe;
-
-		r = zf_store_open(db_path, &probe);
-		if (r < 0) {
-			fprintf(stderr, "zunfs: cannot open the state database %s: %s\n", db_path,
-				r == -EPROTO ? "written by a newer zunfs" : strerror(-r));
-			goto out;
-		}
-		zf_store_close(probe);
+	/* the store once here, before mounting, where errors can still be printed */
+	r = probe_store(db_path);
+	if (r < 0) {
+		ret = r == -EUCLEAN ? EX_DATAERR : 1;
+		goto out;
 	}
 	{
 		const struct zf_endpoint *ep = &d.opts.endpoint;

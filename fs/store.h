@@ -4,6 +4,17 @@
  * what survives an unmount or a crash lives here. WAL journal, schema
  * versioned with PRAGMA user_version, every write in BEGIN IMMEDIATE.
  * All calls are thread-safe (one connection behind a mutex).
+ *
+ * Durability (docs/design.md, "Where state lives"): every commit is in the
+ * WAL file before the call that made it returns, so it survives a crash of
+ * zunfs (kill -9). A durable commit (synchronous=FULL) also fsyncs the WAL
+ * before returning: it survives an OS crash or a power loss too. Commits are
+ * durable unless the calling thread said otherwise (zf_store_thread_durable).
+ *
+ * A damaged store file (truncated, not SQLite, a corrupted page, 0 bytes) is
+ * refused with -EUCLEAN and never written to: it is checked read-only
+ * before anything opens it for writing, and no call here makes a file over
+ * an existing one.
  */
 #pragma once
 
@@ -39,11 +50,50 @@ int zf_record_copy(const struct zf_record *src, struct zf_record *ret_copy);
 
 struct zf_store;
 
-/* path: a file (created if absent) or ":memory:". */
+/* What zf_store_check found: one line on the damage, and the store's
+ * instance id if it could still be read ("" if not). */
+struct zf_store_report {
+	char why[256];
+	char instance[ZF_UUID_LEN + 1];
+};
+
+/*
+ * Checks the store file at path without changing it (nor making a WAL or
+ * SHM beside it, unless a crash left a WAL there to read): its header
+ * (SQLite's, whole pages, as many as it says unless a WAL holds the rest),
+ * PRAGMA integrity_check, and that it is a zunfs store (schema version,
+ * instance id). A WAL left by a kill -9 is not damage: it is read as SQLite
+ * would recover it. Returns 0 when whole; -ENOENT when absent (and no
+ * orphaned PATH-wal is there); -EUCLEAN when damaged (a 0-byte file too:
+ * zf_store_create never leaves one); -EPROTO when written by a newer
+ * zunfs; another -errno when it cannot be read. report may be NULL.
+ */
+int zf_store_check(const char *path, struct zf_store_report *report);
+
+/*
+ * Makes a new store at path: written and synced under a temporary name
+ * beside it, then linked into place (and the directory synced), so path is
+ * either absent or a whole store. -EEXIST if path exists (it is never
+ * replaced), -EUCLEAN if a WAL of a store that is gone is there (PATH-wal).
+ */
+int zf_store_create(const char *path);
+
+/*
+ * Opens the store at path, checked first (zf_store_check's errors; a
+ * damaged file is left as it is), then brought to this schema. Never makes
+ * a file: -ENOENT if path is absent. ":memory:" opens a new store in memory.
+ */
 int zf_store_open(const char *path, struct zf_store **ret_store);
 void zf_store_close(struct zf_store *s);
 
-/* This store's instance id (made at first open): it labels engine objects. */
+/*
+ * Whether the calling thread's commits are durable (true, the default) or
+ * reach the disk with the next durable commit or checkpoint (false): for
+ * threads that write what the engine says, which reconcile reads again.
+ */
+void zf_store_thread_durable(bool durable);
+
+/* This store's instance id (made with the store): it labels engine objects. */
 const char *zf_store_instance(const struct zf_store *s);
 
 /* -EEXIST when kind/parent/name is taken by a live (not deleting) record. */

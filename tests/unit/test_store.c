@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The SQLite store on :memory: and on a file (schema, reopen). */
+#include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -83,6 +85,11 @@ static void test_file_reopen(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/zunfs.db", dir);
+	/* open never makes a file; create does, once */
+	assert_int_equal(zf_store_open(path, &s), -ENOENT);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(zf_store_create(path), 0);
+	assert_int_equal(zf_store_create(path), -EEXIST);
 	assert_int_equal(zf_store_open(path, &s), 0);
 	snprintf(instance, sizeof(instance), "%s", zf_store_instance(s));
 	assert_int_equal(zf_store_insert(s, &a), 0);
@@ -176,6 +183,79 @@ static void test_migrate_v1(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/*
+ * Syncs SQLite asks for, counted: these interpose libc's for libsqlite3
+ * (the executable's definitions win), then call libc's.
+ */
+static int syncs;
+
+int fsync(int fd)
+{
+	int (*real)(int) = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
+
+	__atomic_add_fetch(&syncs, 1, __ATOMIC_SEQ_CST);
+	return real(fd);
+}
+
+int fdatasync(int fd)
+{
+	int (*real)(int) = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
+
+	__atomic_add_fetch(&syncs, 1, __ATOMIC_SEQ_CST);
+	return real(fd);
+}
+
+static void *insert_in_thread(void *arg)
+{
+	struct zf_record r = rec("u4", "other-thread");
+
+	/* a thread's commits are durable unless it says otherwise */
+	return (void *)(long)zf_store_insert(arg, &r);
+}
+
+/* durable commits fsync the WAL before they return; a lazy thread's do not */
+static void test_durable(void **state)
+{
+	char dir[] = "/tmp/zunfs-store-XXXXXX", path[64], cmd[128];
+	struct zf_record a = rec("u1", "web"), b = rec("u2", "db"), c = rec("u3", "x");
+	struct zf_store *s = NULL;
+	pthread_t t;
+	void *ret;
+	int n;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/zunfs.db", dir);
+	assert_int_equal(zf_store_create(path), 0);
+	assert_int_equal(zf_store_open(path, &s), 0);
+	n = syncs;
+	assert_int_equal(zf_store_insert(s, &a), 0);
+	assert_true(syncs > n);
+
+	zf_store_thread_durable(false);
+	n = syncs;
+	assert_int_equal(zf_store_insert(s, &b), 0);
+	a.status_reason = "lazy";
+	assert_int_equal(zf_store_update(s, &a), 0);
+	assert_int_equal(syncs, n);
+	/* another thread meanwhile: durable */
+	assert_int_equal(pthread_create(&t, NULL, insert_in_thread, s), 0);
+	assert_int_equal(pthread_join(t, &ret), 0);
+	assert_int_equal((long)ret, 0);
+	assert_true(syncs > n);
+
+	zf_store_thread_durable(true);
+	n = syncs;
+	assert_int_equal(zf_store_insert(s, &c), 0);
+	assert_true(syncs > n);
+	n = syncs;
+	assert_int_equal(zf_store_delete(s, "u3"), 0);
+	assert_true(syncs > n);
+	zf_store_close(s);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -183,6 +263,7 @@ int main(void)
 		cmocka_unit_test(test_file_reopen),
 		cmocka_unit_test(test_members),
 		cmocka_unit_test(test_migrate_v1),
+		cmocka_unit_test(test_durable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
