@@ -8,13 +8,13 @@
 #include <unistd.h>
 
 #include "demux.h"
+#include "docker.h"
 #include "docker_json.h"
 #include "engine.h"
 #include "http.h"
 #include "stream.h"
 
-/* Ordinary calls answer in well under this; a stuck engine must not hang a worker. */
-#define CALL_TIMEOUT_S 60
+#define CALL_TIMEOUT_S ZF_DOCKER_CALL_TIMEOUT_S
 /* Pulls may be slow, but a registry that never answers must end in Error. */
 #define PULL_TIMEOUT_S 300
 
@@ -28,12 +28,8 @@ static struct docker *to_docker(struct zf_engine *e)
 	return (struct docker *)e;
 }
 
-/*
- * One request; 0 for a 2xx or 304 reply (then *ret_reply, if given, holds it),
- * else the errno of the status with the engine's message in err.
- */
-static int call(struct zf_engine *e, const char *method, const char *path, const char *body,
-		long timeout_s, struct zf_http_reply *ret_reply, struct zf_err *err)
+int zf_docker_call(struct zf_engine *e, const char *method, const char *path, const char *body,
+		   long timeout_s, struct zf_http_reply *ret_reply, struct zf_err *err)
 {
 	struct zf_http_reply reply = { 0 };
 	int r;
@@ -67,7 +63,7 @@ static int call_id(struct zf_engine *e, const char *method, const char *fmt, con
 		return zf_err_set(err, ENOMEM, "out of memory");
 	snprintf(path, sizeof(path), fmt, esc);
 	free(esc);
-	r = call(e, method, path, NULL, timeout_s, ret_reply, err);
+	r = zf_docker_call(e, method, path, NULL, timeout_s, ret_reply, err);
 	return r;
 }
 
@@ -84,7 +80,7 @@ static int docker_version(struct zf_engine *e, char **ret_line, struct zf_err *e
 	struct zf_http_reply reply;
 	int r;
 
-	r = call(e, "GET", "/version", NULL, 10, &reply, err);
+	r = zf_docker_call(e, "GET", "/version", NULL, 10, &reply, err);
 	if (r < 0)
 		return r;
 	r = zf_docker_parse_version(reply.body, ret_line);
@@ -96,7 +92,7 @@ static int docker_version(struct zf_engine *e, char **ret_line, struct zf_err *e
 
 static int docker_ping(struct zf_engine *e, long timeout_s, struct zf_err *err)
 {
-	return call(e, "GET", "/_ping", NULL, timeout_s, NULL, err);
+	return zf_docker_call(e, "GET", "/_ping", NULL, timeout_s, NULL, err);
 }
 
 static int docker_image_present(struct zf_engine *e, const char *ref, struct zf_err *err)
@@ -247,7 +243,7 @@ static int docker_container_create(struct zf_engine *e, const struct zf_containe
 	else
 		snprintf(path, sizeof(path), "/containers/create?name=zunfs-%s%s%s", owner->uuid,
 			 owner->role ? "-" : "", owner->role ? owner->role : "");
-	r = call(e, "POST", path, body, CALL_TIMEOUT_S, &reply, err);
+	r = zf_docker_call(e, "POST", path, body, CALL_TIMEOUT_S, &reply, err);
 	free(body);
 	if (r < 0)
 		return r;
@@ -346,7 +342,7 @@ static int docker_container_inspect(struct zf_engine *e, const char *id,
 	return r;
 }
 
-static char *label_filter(const char *instance, const char *extra)
+char *zf_docker_label_filter(const char *instance, const char *extra)
 {
 	char json[256];
 
@@ -359,14 +355,14 @@ static char *label_filter(const char *instance, const char *extra)
 static int get_labelled(struct zf_engine *e, const char *prefix, const char *instance,
 			struct zf_http_reply *ret_reply, struct zf_err *err)
 {
-	char *filter = label_filter(instance, NULL);
+	char *filter = zf_docker_label_filter(instance, NULL);
 	char path[512];
 
 	if (!filter)
 		return zf_err_set(err, ENOMEM, "out of memory");
 	snprintf(path, sizeof(path), "%sfilters=%s", prefix, filter);
 	free(filter);
-	return call(e, "GET", path, NULL, CALL_TIMEOUT_S, ret_reply, err);
+	return zf_docker_call(e, "GET", path, NULL, CALL_TIMEOUT_S, ret_reply, err);
 }
 
 static int docker_container_list(struct zf_engine *e, const char *instance,
@@ -414,7 +410,7 @@ static int docker_events_follow(struct zf_engine *e, const char *instance, zf_ev
 				const volatile bool *stop, struct zf_err *err)
 {
 	struct follow_ctx f = { .cb = cb, .connected_cb = connected_cb, .userdata = userdata };
-	char *filter = label_filter(instance, "\"type\":[\"container\"],");
+	char *filter = zf_docker_label_filter(instance, "\"type\":[\"container\"],");
 	char path[512];
 
 	if (!filter)
@@ -481,7 +477,7 @@ static int docker_exec_create(struct zf_engine *e, const char *id, char *const *
 	}
 	snprintf(path, sizeof(path), "/containers/%s/exec", esc);
 	free(esc);
-	r = call(e, "POST", path, body, CALL_TIMEOUT_S, &reply, err);
+	r = zf_docker_call(e, "POST", path, body, CALL_TIMEOUT_S, &reply, err);
 	free(body);
 	if (r < 0)
 		return r;
@@ -693,62 +689,6 @@ static int docker_container_logs(struct zf_engine *e, const char *id, bool tty, 
 	return r == -EPIPE ? 0 : r; /* the container stopped: its log is complete */
 }
 
-static int docker_volume_create(struct zf_engine *e, const char *name, const struct zf_kv *opts,
-				size_t n_opts, const struct zf_owner_labels *owner,
-				char **ret_mountpoint, struct zf_err *err)
-{
-	struct zf_http_reply reply;
-	char *body = zf_docker_volume_create_body(name, opts, n_opts, owner);
-	int r;
-
-	if (!body)
-		return zf_err_set(err, ENOMEM, "out of memory");
-	r = call(e, "POST", "/volumes/create", body, CALL_TIMEOUT_S, &reply, err);
-	free(body);
-	if (r < 0)
-		return r;
-	r = zf_docker_parse_volume(reply.body, ret_mountpoint);
-	zf_http_reply_clear(&reply);
-	if (r == -EINVAL)
-		return zf_err_set(err, EIO, "the engine's volume reply has no Mountpoint");
-	return r;
-}
-
-static int docker_volume_inspect(struct zf_engine *e, const char *name, char **ret_mountpoint,
-				 struct zf_err *err)
-{
-	struct zf_http_reply reply;
-	int r = call_id(e, "GET", "/volumes/%s", name, CALL_TIMEOUT_S, &reply, err);
-
-	if (r < 0)
-		return r;
-	r = zf_docker_parse_volume(reply.body, ret_mountpoint);
-	zf_http_reply_clear(&reply);
-	if (r == -EINVAL)
-		return zf_err_set(err, EIO, "the engine's volume reply has no Mountpoint");
-	return r;
-}
-
-static int docker_volume_remove(struct zf_engine *e, const char *name, struct zf_err *err)
-{
-	return call_id(e, "DELETE", "/volumes/%s", name, CALL_TIMEOUT_S, NULL, err);
-}
-
-static int docker_volume_list(struct zf_engine *e, const char *instance,
-			      struct zf_volume_summary **ret_list, struct zf_err *err)
-{
-	struct zf_http_reply reply;
-	int r = get_labelled(e, "/volumes?", instance, &reply, err);
-
-	if (r < 0)
-		return r;
-	r = zf_docker_parse_volume_list(reply.body, ret_list);
-	if (r < 0)
-		zf_err_set(err, -r, "unreadable volume list");
-	zf_http_reply_clear(&reply);
-	return r;
-}
-
 static const struct zf_engine_ops docker_ops = {
 	.name = "docker",
 	.free = docker_free,
@@ -777,11 +717,12 @@ static const struct zf_engine_ops docker_ops = {
 	.container_stats = docker_container_stats,
 	.container_logs = docker_container_logs,
 	.events_follow = docker_events_follow,
-	.volume_create = docker_volume_create,
-	.volume_inspect = docker_volume_inspect,
-	.volume_remove = docker_volume_remove,
-	.volume_list = docker_volume_list,
 };
+
+bool zf_docker_engine_is(const struct zf_engine *e)
+{
+	return e->ops == &docker_ops;
+}
 
 int zf_docker_engine_new(const char *url, struct zf_engine **ret_engine)
 {

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "engine.h"
+#include "volume_driver.h"
 
 /* Copies the "message" of an engine error body (or the body itself) into buf. */
 void zf_docker_error_message(const char *body, char *buf, size_t size);

@@ -4,7 +4,9 @@
  *
  * zunfs's FUSE layer drives containers only through this table of function
  * pointers, so the Docker driver (docker.c) is one implementation among the
- * ones to come. Nothing here knows about paths, inodes or FUSE.
+ * ones to come. Nothing here knows about paths, inodes or FUSE. Volumes'
+ * storage is not here: volume drivers (volume_driver.h) make it, the
+ * local one over this engine's volume API.
  *
  * Conventions for every call:
  *  - returns 0 (or a count) on success, a negative errno on failure;
@@ -41,7 +43,8 @@ struct zf_port {
 	char protocol[8]; /* "tcp", "udp" or "sctp" */
 };
 
-/* A volume in a container: an engine volume by name, or a host directory. */
+/* A volume in a container: an engine volume by name, or a host directory
+ * (what a volume driver's mount_for_container gives, volume_driver.h). */
 struct zf_mount {
 	char *source; /* the engine volume's name, or a host path when bind */
 	char *target; /* absolute path in the container */
@@ -129,12 +132,6 @@ struct zf_container_summary {
 	char role[80]; /* "" for an object's own container, "sandbox", "member.NAME", ... */
 	char group[72]; /* zunfs.sandbox: the sandbox a capsule member belongs with */
 	int generation; /* zunfs.generation of a capsule's sandbox, 0 if none */
-};
-
-/* One engine volume of this instance (the local volume driver's). */
-struct zf_volume_summary {
-	char name[128];
-	char uuid[40]; /* from the zunfs.uuid label */
 };
 
 /* One engine event about a container. */
@@ -262,24 +259,6 @@ struct zf_engine_ops {
 	int (*events_follow)(struct zf_engine *e, const char *instance, zf_event_cb cb,
 			     void (*connected_cb)(void *userdata), void *userdata,
 			     const volatile bool *stop, struct zf_err *err);
-
-	/*
-	 * Engine volumes: the local volume driver. create makes volume `name`
-	 * with the owner's labels and the driver's options (n_opts pairs), and
-	 * gives where the host sees its files (*ret_mountpoint, the caller's).
-	 * -EEXIST if the name is taken.
-	 */
-	int (*volume_create)(struct zf_engine *e, const char *name, const struct zf_kv *opts,
-			     size_t n_opts, const struct zf_owner_labels *owner,
-			     char **ret_mountpoint, struct zf_err *err);
-	/* Where the host sees the volume's files; -ENOENT if there is no such volume. */
-	int (*volume_inspect)(struct zf_engine *e, const char *name, char **ret_mountpoint,
-			      struct zf_err *err);
-	/* -EBUSY while a container uses it, -ENOENT if gone. */
-	int (*volume_remove)(struct zf_engine *e, const char *name, struct zf_err *err);
-	/* The volumes labelled zunfs.instance=instance: the count, *ret_list the caller's. */
-	int (*volume_list)(struct zf_engine *e, const char *instance,
-			   struct zf_volume_summary **ret_list, struct zf_err *err);
 };
 
 struct zf_engine {

@@ -12,6 +12,7 @@
 #include "options.h"
 #include "registry.h"
 #include "store.h"
+#include "volume_drivers.h"
 
 struct zf_jobs;
 struct zf_tempfiles;
@@ -21,6 +22,7 @@ struct zf_watcher;
 struct zf_daemon {
 	struct zf_options opts;
 	struct zf_engine *engine;
+	struct zf_volume_drivers volume_drivers; /* by a volume spec's driver: word; made with engine */
 	struct zf_store *store;
 	struct zf_eventlog *events;
 	struct zf_registry *reg;

@@ -15,6 +15,7 @@
 #include "lifecycle.h"
 #include "render.h"
 #include "util.h"
+#include "volume_jobs.h"
 #include "volumes.h"
 
 /* Grace period of rmdir and of a rebuild's stop, as `docker stop`. */
@@ -130,9 +131,6 @@ static int fail_capsule(struct zf_daemon *d, const char *uuid, int r, const char
 
 static int launch_capsule(struct zf_daemon *d, const char *uuid, bool upgrade);
 static int launch_member(struct zf_daemon *d, const struct snapshot *snap);
-static int launch_volume(struct zf_daemon *d, const char *uuid);
-static int refresh_volume(struct zf_daemon *d, const char *uuid, const char *engine_id);
-static int remove_volume(struct zf_daemon *d, const char *engine_id, struct zf_err *err);
 static int refresh_capsule(struct zf_daemon *d, const char *uuid);
 
 void zf_lifecycle_describe(const struct zf_container_state *st, const char **ret_status,
@@ -553,32 +551,21 @@ static int wait_ready(struct zf_daemon *d, enum zf_kind kind, const char *name,
 }
 
 /*
- * Adds volumes/NAME, mounted at target, to cfg's mounts: the engine volume,
- * once it is made (one still being made is waited for, a while). On
- * failure err says why.
+ * Adds volumes/NAME, mounted at target, to cfg's mounts as its driver says
+ * (an engine volume, or a bind of its host path), once it is made (one
+ * still being made is waited for, a while). On failure err says why.
  */
 static int add_volume_mount(struct zf_daemon *d, const char *name, const char *target,
 			    bool read_only, struct zf_container_config *cfg, struct zf_err *err)
 {
 	char status[16] = "", id[72] = "";
-	struct zf_mount *m;
 	int r = wait_ready(d, ZF_KIND_VOLUME, name, "Available", "In-use", status, id);
 
 	if (r == -ENOENT)
 		return zf_err_set(err, ENOENT, "no volume named '%s'", name);
 	if (r < 0)
 		return zf_err_set(err, EBUSY, "volume '%s' is %s, not Available", name, status);
-	m = realloc(cfg->mounts, (cfg->n_mounts + 1) * sizeof(*m));
-	if (!m)
-		return zf_err_set(err, ENOMEM, "out of memory");
-	cfg->mounts = m;
-	m = &cfg->mounts[cfg->n_mounts];
-	m->source = strdup(id);
-	m->target = strdup(target);
-	m->read_only = read_only;
-	m->bind = false;
-	cfg->n_mounts++;
-	return m->source && m->target ? 0 : zf_err_set(err, ENOMEM, "out of memory");
+	return zf_volume_jobs_mount(d, name, target, read_only, cfg, err);
 }
 
 /* A container's volumeMounts (a sandbox's volumes) as engine mounts. */
@@ -866,7 +853,7 @@ static int delete_object(struct zf_daemon *d, const char *uuid)
 		return r;
 	free(snap.spec_text);
 	for (int i = 0; i < REMOVE_TRIES; i++) {
-		r = snap.kind == ZF_KIND_VOLUME ? remove_volume(d, snap.engine_id, &err)
+		r = snap.kind == ZF_KIND_VOLUME ? zf_volume_jobs_remove(d, uuid, &err)
 						: remove_containers(d, uuid, snap.engine_id, &err);
 		if (r == 0)
 			break;
@@ -1604,124 +1591,6 @@ out:
 	return r;
 }
 
-/* ---- volumes: the local driver, an engine volume each ---- */
-
-/*
- * LAUNCH of a volume: the engine volume zunfs-UUID with the owner's labels
- * and the spec's driver options; its files are given to the owner, so
- * volumes/NAME/data is theirs to write.
- */
-static int launch_volume(struct zf_daemon *d, const char *uuid)
-{
-	struct zf_volume_spec *v = NULL;
-	struct zf_err err = { { 0 } };
-	struct zf_spec_error serr;
-	struct snapshot snap;
-	struct zf_object *obj;
-	char name[ZF_UUID_LEN + 8], *mp = NULL;
-	int r;
-
-	r = snapshot_take(d, uuid, &snap);
-	if (r < 0)
-		return r;
-	r = zf_spec_parse_volume(snap.spec_text, strlen(snap.spec_text), &v, &serr);
-	if (r < 0) {
-		snprintf(err.msg, sizeof(err.msg), "%s", serr.msg);
-		r = fail(d, uuid, r, "spec", &err);
-		goto out;
-	}
-	snprintf(name, sizeof(name), "zunfs-%s", uuid);
-	{
-		struct zf_owner_labels owner = owner_labels(d, &snap, NULL, 0);
-
-		r = d->engine->ops->volume_create(d->engine, name, v->opts, v->n_opts, &owner, &mp,
-						  &err);
-	}
-	if (r < 0) {
-		r = fail(d, uuid, r, "creating the volume", &err);
-		goto out;
-	}
-	/* the owner's to write through data/ (root's files stay root's) */
-	if (snap.owner != 0 && chown(mp, snap.owner, (gid_t)-1) < 0)
-		syslog(LOG_WARNING, "zunfs: volume %s: cannot give %s to uid %u: %m", snap.name, mp,
-		       snap.owner);
-	zf_registry_lock(d->reg);
-	obj = zf_registry_find_uuid_locked(d->reg, uuid);
-	if (obj) {
-		free(obj->host_path);
-		obj->host_path = mp;
-		mp = NULL;
-		snprintf(obj->rec.engine_id, sizeof(obj->rec.engine_id), "%s", name);
-		if (!obj->rec.deleting)
-			zf_registry_set_state_locked(d->reg, obj, "Available", "", "");
-		else
-			zf_registry_persist_locked(d->reg, obj);
-		zf_volumes_recount_locked(d->reg);
-	}
-	zf_registry_unlock(d->reg);
-out:
-	free(mp);
-	free(snap.spec_text);
-	zf_volume_spec_free(v);
-	return r;
-}
-
-/* Where the volume's files are, and whether the engine still has it. */
-static int refresh_volume(struct zf_daemon *d, const char *uuid, const char *engine_id)
-{
-	struct zf_err err = { { 0 } };
-	struct zf_object *obj;
-	char *mp = NULL;
-	int r;
-
-	if (!engine_id[0])
-		return 0;
-	r = d->engine->ops->volume_inspect(d->engine, engine_id, &mp, &err);
-	if (r < 0 && r != -ENOENT)
-		return r;
-	zf_registry_lock(d->reg);
-	obj = zf_registry_find_uuid_locked(d->reg, uuid);
-	if (obj && !obj->rec.deleting && strcmp(obj->rec.engine_id, engine_id) == 0) {
-		free(obj->host_path);
-		obj->host_path = mp;
-		mp = NULL;
-		if (r == -ENOENT) {
-			obj->rec.engine_id[0] = '\0';
-			zf_registry_set_state_locked(d->reg, obj, "Error",
-						     "the volume was removed from the engine "
-						     "outside zunfs; its data is gone",
-						     "");
-		} else if (strcmp(obj->rec.status, "Available") != 0 &&
-			   strcmp(obj->rec.status, "In-use") != 0) {
-			zf_registry_set_state_locked(d->reg, obj, "Available", "", "");
-		}
-		zf_volumes_recount_locked(d->reg);
-	}
-	zf_registry_unlock(d->reg);
-	free(mp);
-	return 0;
-}
-
-/*
- * rmdir of a volume: the engine volume and its data go (it was asked for by
- * name). A container that used it may still be on its way out (its grace
- * period): the engine says EBUSY until then, so that is waited out.
- */
-static int remove_volume(struct zf_daemon *d, const char *engine_id, struct zf_err *err)
-{
-	int r;
-
-	if (!engine_id[0])
-		return 0;
-	for (int i = 0; i <= STOP_GRACE_S + 5; i++) {
-		r = d->engine->ops->volume_remove(d->engine, engine_id, err);
-		if (r != -EBUSY)
-			break;
-		sleep(1);
-	}
-	return r == -ENOENT ? 0 : r;
-}
-
 int zf_lifecycle_run(struct zf_daemon *d, enum zf_job_op op, const char *uuid, const char *arg)
 {
 	struct snapshot snap;
@@ -1734,7 +1603,7 @@ int zf_lifecycle_run(struct zf_daemon *d, enum zf_job_op op, const char *uuid, c
 			return r;
 		free(snap.spec_text);
 		if (snap.kind == ZF_KIND_VOLUME)
-			return launch_volume(d, uuid);
+			return zf_volume_jobs_launch(d, uuid);
 		return snap.kind == ZF_KIND_CAPSULE ? launch_capsule(d, uuid, strcmp(arg, "upgrade") == 0)
 						    : launch(d, uuid);
 	case ZF_JOB_CTL:
@@ -1750,7 +1619,7 @@ int zf_lifecycle_run(struct zf_daemon *d, enum zf_job_op op, const char *uuid, c
 		 * crash: no fsync (docs/design.md, "Where state lives") */
 		zf_store_thread_durable(false);
 		if (snap.kind == ZF_KIND_VOLUME)
-			r = refresh_volume(d, uuid, snap.engine_id);
+			r = zf_volume_jobs_refresh(d, uuid);
 		else if (snap.kind == ZF_KIND_CAPSULE)
 			r = refresh_capsule(d, uuid);
 		else

@@ -205,6 +205,7 @@ static void daemon_free(struct zf_daemon *d)
 	zf_registry_free(d->reg);
 	zf_eventlog_free(d->events);
 	zf_store_close(d->store);
+	zf_volume_drivers_close(&d->volume_drivers); /* before the engine they use */
 	zf_engine_free(d->engine);
 	free(d->engine_version);
 }
@@ -276,6 +277,11 @@ int main(int argc, char *argv[])
 		r = zf_docker_engine_new_tls(ep->url, ep->tls ? &tls : NULL, &d.engine, &err);
 		if (r < 0) {
 			fprintf(stderr, "zunfs: docker=%s: %s\n", d.opts.docker, err.msg);
+			goto out;
+		}
+		r = zf_volume_drivers_open(&d.volume_drivers, d.engine, &d.opts, &err);
+		if (r < 0) {
+			fprintf(stderr, "zunfs: %s\n", err.msg);
 			goto out;
 		}
 		r = d.engine->ops->version(d.engine, &d.engine_version, &err);

@@ -8,6 +8,7 @@
 
 #include "jobs.h"
 #include "reconcile.h"
+#include "volume_jobs.h"
 
 static const struct zf_container_summary *find_uuid(const struct zf_container_summary *list,
 						    int n, const char *uuid, bool capsule)
@@ -83,28 +84,6 @@ static int plan_locked(struct zf_daemon *d, struct zf_object *o,
 	return ZF_JOB_REFRESH;
 }
 
-/* Engine volumes labelled with this instance that no record owns (left by
- * hand, or by a store restored from before them): removed, and said so. */
-static void remove_orphan_volumes(struct zf_daemon *d)
-{
-	struct zf_volume_summary *vols = NULL;
-	int n = d->engine->ops->volume_list(d->engine, zf_store_instance(d->store), &vols, NULL);
-
-	for (int i = 0; i < n; i++) {
-		bool owned;
-
-		zf_registry_lock(d->reg);
-		owned = vols[i].uuid[0] && zf_registry_find_uuid_locked(d->reg, vols[i].uuid);
-		zf_registry_unlock(d->reg);
-		if (owned)
-			continue;
-		syslog(LOG_NOTICE, "zunfs: removing engine volume %s: no record owns it", vols[i].name);
-		fprintf(stderr, "zunfs: removing engine volume %s: no record owns it\n", vols[i].name);
-		d->engine->ops->volume_remove(d->engine, vols[i].name, NULL);
-	}
-	free(vols);
-}
-
 int zf_reconcile(struct zf_daemon *d)
 {
 	struct zf_container_summary *list = NULL;
@@ -153,7 +132,7 @@ int zf_reconcile(struct zf_daemon *d)
 			list[i].id, list[i].name);
 		d->engine->ops->container_remove(d->engine, list[i].id, true, NULL);
 	}
-	remove_orphan_volumes(d);
+	zf_volume_jobs_orphans(d);
 	for (size_t i = 0; i < np; i++)
 		zf_jobs_submit(d->jobs, (enum zf_job_op)plan[i].op, plan[i].uuid, NULL);
 	free(orphan);

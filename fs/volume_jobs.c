@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "volume_jobs.h"
+#include "volumes.h"
+
+/* How long rmdir waits for a volume's last user to go: a container's stop
+ * grace period (lifecycle.c's STOP_GRACE_S, 10 s), and some. */
+#define BUSY_WAIT_S 15
+
+/* What a volume job reads of its object once, under the lock. */
+struct vol {
+	char name[ZF_NAME_MAX + 1];
+	unsigned owner;
+	char id[72]; /* the driver's volume id (the record's engine id); "" until made */
+	char driver[8]; /* its spec's driver: word */
+	struct zf_volume_driver *drv; /* NULL: no such driver is configured */
+};
+
+/* Lock held. */
+static void vol_of_locked(struct zf_daemon *d, const struct zf_object *obj, struct vol *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	memcpy(ret->name, obj->rec.name, sizeof(ret->name));
+	ret->owner = obj->rec.owner;
+	memcpy(ret->id, obj->rec.engine_id, sizeof(ret->id));
+	snprintf(ret->driver, sizeof(ret->driver), "local");
+	ret->drv = zf_volume_drivers_find(&d->volume_drivers, ret->driver);
+}
+
+static int vol_take(struct zf_daemon *d, const char *uuid, struct vol *ret)
+{
+	struct zf_object *obj;
+
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	if (obj)
+		vol_of_locked(d, obj, ret);
+	zf_registry_unlock(d->reg);
+	return obj ? 0 : -ENOENT;
+}
+
+static int no_driver(const struct vol *v, struct zf_err *err)
+{
+	return zf_err_set(err, EOPNOTSUPP, "no driver named %s is configured", v->driver);
+}
+
+/* Ends a failed step as lifecycle.c's jobs do: Error (a Deleting one stays
+ * Deleting), the reason, no task. Returns r. */
+static int fail(struct zf_daemon *d, const char *uuid, int r, const char *step,
+		const struct zf_err *err)
+{
+	char reason[ZF_ERR_MSG_MAX + 64];
+	struct zf_object *obj;
+
+	snprintf(reason, sizeof(reason), "%s: %s", step, err->msg[0] ? err->msg : strerror(-r));
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	if (obj)
+		zf_registry_set_state_locked(d->reg, obj, obj->rec.deleting ? NULL : "Error", reason,
+					     "");
+	zf_registry_unlock(d->reg);
+	return r;
+}
+
+/* Stores id as uuid's engine id, if it is still there. */
+static void keep_id(struct zf_daemon *d, const char *uuid, const char *id)
+{
+	struct zf_object *obj;
+
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	if (obj) {
+		snprintf(obj->rec.engine_id, sizeof(obj->rec.engine_id), "%s", id);
+		zf_registry_persist_locked(d->reg, obj);
+	}
+	zf_registry_unlock(d->reg);
+}
+
+/* Makes what the spec asks and brings it to this host: its id and host path. */
+static int make(struct zf_daemon *d, const char *uuid, const struct vol *v,
+		const struct zf_volume_spec *spec, char **ret_id, struct zf_volume_info *ret_info,
+		struct zf_err *err)
+{
+	struct zf_owner_labels owner = {
+		.uuid = uuid,
+		.kind = zf_kind_word(ZF_KIND_VOLUME),
+		.name = v->name,
+		.instance = zf_store_instance(d->store),
+		.owner_uid = v->owner,
+	};
+	struct zf_volume_request req = {
+		.owner = &owner,
+		.size_bytes = spec->size_bytes,
+		.type = spec->volume_type,
+		.adopt_id = spec->volume_id,
+		.opts = spec->opts,
+		.n_opts = spec->n_opts,
+	};
+	struct zf_volume_info info = { 0 };
+	char *id = NULL;
+	int r;
+
+	r = v->drv->ops->create(v->drv, &req, &id, &info, err);
+	if (r < 0)
+		return r;
+	r = v->drv->ops->attach(v->drv, id, err);
+	/* a driver that learns the host path only once attached */
+	if (r == 0 && !info.host_path)
+		r = v->drv->ops->inspect(v->drv, id, &info, err);
+	if (r == 0 && (info.state != ZF_VOLUME_READY || !info.host_path))
+		r = zf_err_set(err, EIO, "the %s driver's volume %s is not ready%s%s", v->driver, id,
+			       info.reason[0] ? ": " : "", info.reason);
+	if (r < 0) {
+		/* made, but not usable: the record keeps it, so rmdir removes it */
+		keep_id(d, uuid, id);
+		zf_volume_info_clear(&info);
+		free(id);
+		return r;
+	}
+	*ret_id = id;
+	*ret_info = info;
+	return 0;
+}
+
+int zf_volume_jobs_launch(struct zf_daemon *d, const char *uuid)
+{
+	struct zf_volume_info info = { 0 };
+	struct zf_volume_spec *spec = NULL;
+	struct zf_err err = { { 0 } };
+	struct zf_spec_error serr;
+	struct zf_object *obj;
+	char *text = NULL, *id = NULL;
+	struct vol v;
+	int r;
+
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	if (obj) {
+		vol_of_locked(d, obj, &v);
+		text = strdup(obj->rec.spec);
+	}
+	zf_registry_unlock(d->reg);
+	if (!obj)
+		return -ENOENT;
+	if (!text)
+		return -ENOMEM;
+	r = zf_spec_parse_volume(text, strlen(text), &spec, &serr);
+	if (r < 0) {
+		snprintf(err.msg, sizeof(err.msg), "%s", serr.msg);
+		r = fail(d, uuid, r, "spec", &err);
+		goto out;
+	}
+	snprintf(v.driver, sizeof(v.driver), "%s", spec->driver);
+	v.drv = zf_volume_drivers_find(&d->volume_drivers, v.driver);
+	r = v.drv ? make(d, uuid, &v, spec, &id, &info, &err) : no_driver(&v, &err);
+	if (r < 0) {
+		r = fail(d, uuid, r, "creating the volume", &err);
+		goto out;
+	}
+	/* the owner's to write through data/ (root's files stay root's) */
+	if (v.owner != 0 && chown(info.host_path, v.owner, (gid_t)-1) < 0)
+		syslog(LOG_WARNING, "zunfs: volume %s: cannot give %s to uid %u: %m", v.name,
+		       info.host_path, v.owner);
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	if (obj) {
+		free(obj->host_path);
+		obj->host_path = TAKE_PTR(info.host_path);
+		snprintf(obj->rec.engine_id, sizeof(obj->rec.engine_id), "%s", id);
+		if (!obj->rec.deleting)
+			zf_registry_set_state_locked(d->reg, obj, "Available", "", "");
+		else
+			zf_registry_persist_locked(d->reg, obj);
+		zf_volumes_recount_locked(d->reg);
+	}
+	zf_registry_unlock(d->reg);
+out:
+	zf_volume_info_clear(&info);
+	free(id);
+	free(text);
+	zf_volume_spec_free(spec);
+	return r;
+}
+
+int zf_volume_jobs_refresh(struct zf_daemon *d, const char *uuid)
+{
+	struct zf_volume_info info = { 0 };
+	struct zf_err err = { { 0 } };
+	struct zf_object *obj;
+	struct vol v;
+	int r = vol_take(d, uuid, &v);
+
+	if (r < 0 || !v.id[0])
+		return r;
+	if (!v.drv)
+		return no_driver(&v, &err);
+	r = v.drv->ops->attach(v.drv, v.id, &err);
+	if (r == 0)
+		r = v.drv->ops->inspect(v.drv, v.id, &info, &err);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	if (obj && !obj->rec.deleting && strcmp(obj->rec.engine_id, v.id) == 0) {
+		free(obj->host_path);
+		obj->host_path = TAKE_PTR(info.host_path);
+		if (r == -ENOENT) {
+			obj->rec.engine_id[0] = '\0';
+			zf_registry_set_state_locked(d->reg, obj, "Error",
+						     "the volume was removed from the engine "
+						     "outside zunfs; its data is gone",
+						     "");
+		} else if (info.state == ZF_VOLUME_FAILED) {
+			zf_registry_set_state_locked(d->reg, obj, "Error", info.reason, "");
+		} else if (info.state == ZF_VOLUME_READY &&
+			   strcmp(obj->rec.status, "Available") != 0 &&
+			   strcmp(obj->rec.status, "In-use") != 0) {
+			zf_registry_set_state_locked(d->reg, obj, "Available", "", "");
+		}
+		zf_volumes_recount_locked(d->reg);
+	}
+	zf_registry_unlock(d->reg);
+	zf_volume_info_clear(&info);
+	return 0;
+}
+
+int zf_volume_jobs_remove(struct zf_daemon *d, const char *uuid, struct zf_err *err)
+{
+	struct vol v;
+	int r = vol_take(d, uuid, &v);
+
+	if (r < 0 || !v.id[0])
+		return 0;
+	if (!v.drv)
+		return no_driver(&v, err);
+	r = v.drv->ops->detach(v.drv, v.id, err);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	for (int i = 0; i <= BUSY_WAIT_S; i++) {
+		r = v.drv->ops->remove(v.drv, v.id, err);
+		if (r != -EBUSY)
+			break;
+		sleep(1);
+	}
+	return r == -ENOENT ? 0 : r;
+}
+
+int zf_volume_jobs_mount(struct zf_daemon *d, const char *name, const char *target,
+			 bool read_only, struct zf_container_config *cfg, struct zf_err *err)
+{
+	struct zf_object *obj;
+	struct zf_mount *m;
+	char *host_path = NULL;
+	struct vol v = { .id = "" };
+	int r;
+
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_locked(d->reg, ZF_KIND_VOLUME, name);
+	if (obj && obj->rec.engine_id[0]) {
+		vol_of_locked(d, obj, &v);
+		host_path = obj->host_path ? strdup(obj->host_path) : NULL;
+	}
+	zf_registry_unlock(d->reg);
+	if (!v.id[0])
+		return zf_err_set(err, ENOENT, "no volume named '%s'", name);
+	if (!v.drv) {
+		r = no_driver(&v, err);
+		goto out;
+	}
+	m = realloc(cfg->mounts, (cfg->n_mounts + 1) * sizeof(*m));
+	if (!m) {
+		r = zf_err_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	cfg->mounts = m;
+	r = v.drv->ops->mount_for_container(v.drv, v.id, host_path, target, read_only,
+					    &cfg->mounts[cfg->n_mounts], err);
+	if (r == 0)
+		cfg->n_mounts++;
+out:
+	free(host_path);
+	return r;
+}
+
+void zf_volume_jobs_orphans(struct zf_daemon *d)
+{
+	for (size_t k = 0; k < d->volume_drivers.n; k++) {
+		struct zf_volume_driver *drv = d->volume_drivers.drivers[k];
+		struct zf_volume_summary *vols = NULL;
+		int n = drv->ops->list(drv, zf_store_instance(d->store), &vols, NULL);
+
+		for (int i = 0; i < n; i++) {
+			bool owned;
+
+			zf_registry_lock(d->reg);
+			owned = vols[i].uuid[0] && zf_registry_find_uuid_locked(d->reg, vols[i].uuid);
+			zf_registry_unlock(d->reg);
+			if (owned)
+				continue;
+			syslog(LOG_NOTICE, "zunfs: removing engine volume %s: no record owns it",
+			       vols[i].name);
+			fprintf(stderr, "zunfs: removing engine volume %s: no record owns it\n",
+				vols[i].name);
+			drv->ops->detach(drv, vols[i].name, NULL);
+			drv->ops->remove(drv, vols[i].name, NULL);
+		}
+		free(vols);
+	}
+}
