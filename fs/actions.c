@@ -376,14 +376,14 @@ static int apply_capsule_spec(struct zf_daemon *d, const char *uuid, const char 
 		const struct zf_capsule_volume *v = &c->volumes[i];
 
 		if (!v->zunfs_volume) {
-			/* a valid entry this version cannot serve */
-			snprintf(reason, sizeof(reason),
-				 "spec.yaml: line %d: volumes: '%s': cinder volumes are not in this "
-				 "version; make a volume in volumes/ and write {name: %s, volume: "
-				 "VOLUME}",
-				 v->line, v->name, v->name);
-			r = refuse_locked(d, obj, -EOPNOTSUPP, reason);
-			goto out;
+			/* a valid entry of a driver that may not be configured */
+			r = zf_volume_drivers_check(&d->volume_drivers, "cinder", v->line, v->name,
+						    reason, sizeof(reason));
+			if (r < 0) {
+				r = refuse_locked(d, obj, r, reason);
+				goto out;
+			}
+			continue; /* made by the capsule's launch (member_mounts) */
 		}
 		if (!find_visible_locked(d, ZF_KIND_VOLUME, v->zunfs_volume, uid)) {
 			snprintf(reason, sizeof(reason),
@@ -504,6 +504,7 @@ static int apply_volume_spec(struct zf_daemon *d, const char *uuid, const char *
 	struct zf_volume_spec *v = NULL;
 	struct zf_spec_error e = { 0 };
 	struct zf_object *obj;
+	char reason[400];
 	int r;
 
 	r = zf_spec_parse_volume(text, len, &v, &e);
@@ -511,10 +512,10 @@ static int apply_volume_spec(struct zf_daemon *d, const char *uuid, const char *
 	r = parsed_target_locked(d, uuid, r, &e, &obj);
 	if (r < 0)
 		goto out;
-	if (strcmp(v->driver, "cinder") == 0) {
-		r = refuse_locked(d, obj, -EOPNOTSUPP,
-				  "spec.yaml: driver: cinder volumes are not in this version; "
-				  "driver: local makes an engine volume");
+	r = zf_volume_drivers_check(&d->volume_drivers, v->driver, 0, NULL, reason,
+				    sizeof(reason));
+	if (r < 0) {
+		r = refuse_locked(d, obj, r, reason);
 		goto out;
 	}
 	r = busy_or_same_locked(d, obj, text, len, "Error");
@@ -529,8 +530,11 @@ static int apply_volume_spec(struct zf_daemon *d, const char *uuid, const char *
 		goto out;
 	}
 	r = store_spec_locked(obj, text, len);
-	if (r == 0)
+	if (r == 0) {
+		zf_volume_spec_free(obj->volume);
+		obj->volume = TAKE_PTR(v);
 		r = zf_registry_set_state_locked(d->reg, obj, "Creating", "", "volume_creating");
+	}
 	if (r == 0)
 		r = zf_jobs_submit(d->jobs, ZF_JOB_LAUNCH, uuid, NULL);
 out:

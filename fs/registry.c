@@ -42,6 +42,7 @@ static void object_free(struct zf_object *obj)
 	free(obj->pending_spec);
 	zf_capsule_spec_free(obj->capsule);
 	zf_capsule_spec_free(obj->pending_capsule);
+	zf_volume_spec_free(obj->volume);
 	free(obj->host_path);
 	free(obj);
 }
@@ -187,6 +188,9 @@ int zf_registry_load(struct zf_registry *reg)
 		else if (obj->rec.parent[0] && obj->rec.spec[0])
 			zf_spec_parse_member(obj->rec.spec, strlen(obj->rec.spec), &obj->spec, NULL,
 					     &e);
+		else if (obj->rec.kind == ZF_KIND_VOLUME &&
+			 (obj->rec.spec[0] || strcmp(obj->rec.status, "Empty") != 0))
+			zf_spec_parse_volume(obj->rec.spec, strlen(obj->rec.spec), &obj->volume, &e);
 		else if (obj->rec.spec[0] || strcmp(obj->rec.status, "Empty") != 0)
 			zf_spec_parse(obj->rec.kind, obj->rec.spec, strlen(obj->rec.spec), &obj->spec,
 				      &e);

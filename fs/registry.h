@@ -37,7 +37,10 @@ struct zf_object {
 	struct zf_capsule_spec *pending_capsule; /* capsules: pending_spec parsed */
 	char tty_execs[ZF_TTY_EXECS_MAX][72]; /* exec ids of open tty execs: ctl resize */
 	char parent_name[ZF_NAME_MAX + 1]; /* capsule members: the capsule's name */
-	char *host_path; /* volumes: where the host sees its files (data), NULL until known */
+	struct zf_volume_spec *volume; /* volumes: rec.spec parsed, NULL while Empty */
+	/* volumes: where this host sees its files (data/ serves them), as its
+	 * driver's inspect gave it; NULL until known or when not attached */
+	char *host_path;
 	struct zf_object *next;
 };
 

@@ -106,17 +106,15 @@ static json_t *members_json(const struct zf_object *obj, const struct zf_object 
 	return list;
 }
 
-/* A volume's details: its driver and options, the engine volume, where the
- * host sees its files, and who uses it. */
+/* A volume's details: its driver and options (its spec, kept parsed), the
+ * driver's volume id (an engine volume's name), where the host sees its
+ * files, and who uses it. */
 static void volume_json(json_t *o, const struct zf_object *obj, const struct zf_object *all)
 {
 	const struct zf_object *user = zf_volume_user_in(all, obj->rec.name);
-	struct zf_volume_spec *v = NULL;
-	struct zf_spec_error e;
+	const struct zf_volume_spec *v = obj->volume;
 	char who[ZF_NAME_MAX + 16];
 
-	if (obj->rec.spec[0] || strcmp(obj->rec.status, "Empty") != 0)
-		zf_spec_parse_volume(obj->rec.spec, strlen(obj->rec.spec), &v, &e);
 	json_object_set_new(o, "driver", v ? json_string(v->driver) : json_null());
 	json_object_set_new(o, "size", v && v->size_bytes ? json_integer(v->size_bytes)
 							  : json_null());
@@ -130,7 +128,6 @@ static void volume_json(json_t *o, const struct zf_object *obj, const struct zf_
 	if (user)
 		snprintf(who, sizeof(who), "%s/%s", zf_kind_dir(user->rec.kind), user->rec.name);
 	json_object_set_new(o, "used_by", user ? json_string(who) : json_null());
-	zf_volume_spec_free(v);
 }
 
 /* What the capsule's spec in force says, in inspect.json's words: its labels,

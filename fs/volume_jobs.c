@@ -30,7 +30,9 @@ static void vol_of_locked(struct zf_daemon *d, const struct zf_object *obj, stru
 	memcpy(ret->name, obj->rec.name, sizeof(ret->name));
 	ret->owner = obj->rec.owner;
 	memcpy(ret->id, obj->rec.engine_id, sizeof(ret->id));
-	snprintf(ret->driver, sizeof(ret->driver), "local");
+	/* a spec this build cannot read was written before drivers: local */
+	snprintf(ret->driver, sizeof(ret->driver), "%s",
+		 obj->volume ? obj->volume->driver : "local");
 	ret->drv = zf_volume_drivers_find(&d->volume_drivers, ret->driver);
 }
 
