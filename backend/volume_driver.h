@@ -46,13 +46,13 @@ struct zf_volume_request {
 	const struct zf_owner_labels *owner;
 	int64_t size_bytes; /* 0: the driver's default */
 	const char *type; /* a backend volume type (Cinder's volumeType); NULL: the default */
-	const char *adopt_id; /* an existing backend volume to take (Cinder's volumeID); NULL: make one */
+	const char *adopt_id; /* a backend volume to take (Cinder's volumeID); NULL: make one */
 	const struct zf_kv *opts; /* driverOptions, n_opts pairs, handed to the backend */
 	size_t n_opts;
 };
 
 enum zf_volume_state {
-	ZF_VOLUME_READY = 0, /* made and usable (the engine volume exists; Cinder: available, in-use) */
+	ZF_VOLUME_READY = 0, /* made and usable (an engine volume that exists; Cinder: in-use) */
 	ZF_VOLUME_PENDING, /* still on its way (Cinder: creating, reserved, attaching) */
 	ZF_VOLUME_FAILED, /* the backend gave up on it (Cinder: error); why in reason */
 };

@@ -22,7 +22,7 @@ struct zf_watcher;
 struct zf_daemon {
 	struct zf_options opts;
 	struct zf_engine *engine;
-	struct zf_volume_drivers volume_drivers; /* by a volume spec's driver: word; made with engine */
+	struct zf_volume_drivers volume_drivers; /* by a spec's driver: word; made with engine */
 	struct zf_store *store;
 	struct zf_eventlog *events;
 	struct zf_registry *reg;

@@ -94,19 +94,6 @@ static void set_state(struct zf_daemon *d, const char *uuid, const char *status,
 	zf_registry_unlock(d->reg);
 }
 
-static void set_engine_id(struct zf_daemon *d, const char *uuid, const char *id)
-{
-	struct zf_object *obj;
-
-	zf_registry_lock(d->reg);
-	obj = zf_registry_find_uuid_locked(d->reg, uuid);
-	if (obj) {
-		snprintf(obj->rec.engine_id, sizeof(obj->rec.engine_id), "%s", id);
-		zf_registry_persist_locked(d->reg, obj);
-	}
-	zf_registry_unlock(d->reg);
-}
-
 /* Ends a failed step: Error, the reason, no task. Returns r. */
 static int fail(struct zf_daemon *d, const char *uuid, int r, const char *step,
 		const struct zf_err *err)
@@ -709,7 +696,7 @@ static int launch(struct zf_daemon *d, const char *uuid)
 			r = fail(d, uuid, r, "removing the old container", &err);
 			goto out;
 		}
-		set_engine_id(d, uuid, "");
+		zf_registry_set_engine_id(d->reg, uuid, "");
 	}
 	r = snap.kind == ZF_KIND_SANDBOX && !d->opts.sandbox_image ? ensure_pause_image(d, uuid)
 								      : ensure_image(d, uuid, spec->cfg);
@@ -732,7 +719,7 @@ static int launch(struct zf_daemon *d, const char *uuid)
 		r = fail(d, uuid, r, "creating the container", &err);
 		goto out;
 	}
-	set_engine_id(d, uuid, id);
+	zf_registry_set_engine_id(d->reg, uuid, id);
 	set_state(d, uuid, "Created", "", "container_starting");
 
 	r = ops->container_start(d->engine, id, &err);
@@ -1255,7 +1242,7 @@ static int launch_member(struct zf_daemon *d, const struct snapshot *snap)
 			r = fail(d, snap->uuid, r, "removing the old container", &err);
 			goto out;
 		}
-		set_engine_id(d, snap->uuid, "");
+		zf_registry_set_engine_id(d->reg, snap->uuid, "");
 	}
 	r = ensure_image(d, snap->uuid, spec->cfg);
 	if (r < 0)
@@ -1278,7 +1265,7 @@ static int launch_member(struct zf_daemon *d, const struct snapshot *snap)
 		r = fail(d, snap->uuid, -EBUSY, "joining the capsule", &err);
 		goto out;
 	}
-	set_engine_id(d, snap->uuid, id);
+	zf_registry_set_engine_id(d->reg, snap->uuid, id);
 	/* the capsule's view takes the new member in (its state, its logs) */
 	r = refresh_capsule(d, cap.uuid);
 	set_state(d, snap->uuid, NULL, NULL, "");
@@ -1339,7 +1326,7 @@ static int launch_capsule(struct zf_daemon *d, const char *uuid, bool upgrade)
 			r = fail_capsule(d, uuid, r, "removing the capsule's old containers", &err);
 			goto out;
 		}
-		set_engine_id(d, uuid, "");
+		zf_registry_set_engine_id(d->reg, uuid, "");
 		r = sync_members(d, uuid, c, true);
 		if (r < 0) {
 			r = fail_capsule(d, uuid, r, "recording the capsule's containers", &err);
@@ -1376,8 +1363,8 @@ static int launch_capsule(struct zf_daemon *d, const char *uuid, bool upgrade)
 		goto out;
 	}
 	if (r < 0) {
-		if (sandbox_id)
-			set_engine_id(d, uuid, sandbox_id); /* rmdir removes it by uuid anyway */
+		if (sandbox_id) /* rmdir removes it by uuid anyway */
+			zf_registry_set_engine_id(d->reg, uuid, sandbox_id);
 		r = fail_capsule(d, uuid, r, step, &err);
 		refresh_capsule(d, uuid); /* the members say why they have no container */
 		goto out;

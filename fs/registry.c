@@ -190,7 +190,8 @@ int zf_registry_load(struct zf_registry *reg)
 					     &e);
 		else if (obj->rec.kind == ZF_KIND_VOLUME &&
 			 (obj->rec.spec[0] || strcmp(obj->rec.status, "Empty") != 0))
-			zf_spec_parse_volume(obj->rec.spec, strlen(obj->rec.spec), &obj->volume, &e);
+			zf_spec_parse_volume(obj->rec.spec, strlen(obj->rec.spec), &obj->volume,
+					     &e);
 		else if (obj->rec.spec[0] || strcmp(obj->rec.status, "Empty") != 0)
 			zf_spec_parse(obj->rec.kind, obj->rec.spec, strlen(obj->rec.spec), &obj->spec,
 				      &e);
@@ -307,6 +308,19 @@ int zf_registry_persist_locked(struct zf_registry *reg, struct zf_object *obj)
 	r = zf_store_update(reg->store, &obj->rec);
 	changed_locked(reg, obj);
 	return r;
+}
+
+void zf_registry_set_engine_id(struct zf_registry *reg, const char *uuid, const char *id)
+{
+	struct zf_object *obj;
+
+	zf_registry_lock(reg);
+	obj = zf_registry_find_uuid_locked(reg, uuid);
+	if (obj) {
+		snprintf(obj->rec.engine_id, sizeof(obj->rec.engine_id), "%s", id);
+		zf_registry_persist_locked(reg, obj);
+	}
+	zf_registry_unlock(reg);
 }
 
 int zf_registry_set_state_locked(struct zf_registry *reg, struct zf_object *obj,

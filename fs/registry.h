@@ -106,6 +106,10 @@ int zf_registry_show_reason_locked(struct zf_registry *reg, struct zf_object *ob
 /* Stores obj->rec as it is now and tells waiters. */
 int zf_registry_persist_locked(struct zf_registry *reg, struct zf_object *obj);
 
+/* Sets and stores the engine id of object uuid, if it is still there (the
+ * lock is taken inside). */
+void zf_registry_set_engine_id(struct zf_registry *reg, const char *uuid, const char *id);
+
 /* Takes the object (and a capsule's members) out of the store and frees it
  * (lock held). */
 int zf_registry_remove_locked(struct zf_registry *reg, struct zf_object *obj);

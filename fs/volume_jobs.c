@@ -65,24 +65,10 @@ static int fail(struct zf_daemon *d, const char *uuid, int r, const char *step,
 	zf_registry_lock(d->reg);
 	obj = zf_registry_find_uuid_locked(d->reg, uuid);
 	if (obj)
-		zf_registry_set_state_locked(d->reg, obj, obj->rec.deleting ? NULL : "Error", reason,
-					     "");
+		zf_registry_set_state_locked(d->reg, obj, obj->rec.deleting ? NULL : "Error",
+					     reason, "");
 	zf_registry_unlock(d->reg);
 	return r;
-}
-
-/* Stores id as uuid's engine id, if it is still there. */
-static void keep_id(struct zf_daemon *d, const char *uuid, const char *id)
-{
-	struct zf_object *obj;
-
-	zf_registry_lock(d->reg);
-	obj = zf_registry_find_uuid_locked(d->reg, uuid);
-	if (obj) {
-		snprintf(obj->rec.engine_id, sizeof(obj->rec.engine_id), "%s", id);
-		zf_registry_persist_locked(d->reg, obj);
-	}
-	zf_registry_unlock(d->reg);
 }
 
 /* Makes what the spec asks and brings it to this host: its id and host path. */
@@ -117,11 +103,11 @@ static int make(struct zf_daemon *d, const char *uuid, const struct vol *v,
 	if (r == 0 && !info.host_path)
 		r = v->drv->ops->inspect(v->drv, id, &info, err);
 	if (r == 0 && (info.state != ZF_VOLUME_READY || !info.host_path))
-		r = zf_err_set(err, EIO, "the %s driver's volume %s is not ready%s%s", v->driver, id,
-			       info.reason[0] ? ": " : "", info.reason);
+		r = zf_err_set(err, EIO, "the %s driver's volume %s is not ready%s%s", v->driver,
+			       id, info.reason[0] ? ": " : "", info.reason);
 	if (r < 0) {
 		/* made, but not usable: the record keeps it, so rmdir removes it */
-		keep_id(d, uuid, id);
+		zf_registry_set_engine_id(d->reg, uuid, id);
 		zf_volume_info_clear(&info);
 		free(id);
 		return r;
@@ -302,7 +288,8 @@ void zf_volume_jobs_orphans(struct zf_daemon *d)
 			bool owned;
 
 			zf_registry_lock(d->reg);
-			owned = vols[i].uuid[0] && zf_registry_find_uuid_locked(d->reg, vols[i].uuid);
+			owned = vols[i].uuid[0] &&
+				zf_registry_find_uuid_locked(d->reg, vols[i].uuid);
 			zf_registry_unlock(d->reg);
 			if (owned)
 				continue;

@@ -321,8 +321,8 @@ static void test_refresh(void **state)
 	w->local.inspect_r = -ENOENT;
 	assert_int_equal(zf_volume_jobs_refresh(&w->d, o->rec.uuid), 0);
 	assert_string_equal(o->rec.status, "Error");
-	assert_string_equal(o->rec.status_reason,
-			    "the volume was removed from the engine outside zunfs; its data is gone");
+	assert_string_equal(o->rec.status_reason, "the volume was removed from the engine outside "
+						  "zunfs; its data is gone");
 	assert_string_equal(o->rec.engine_id, "");
 	assert_null(o->host_path);
 	/* nothing made: nothing to ask */
