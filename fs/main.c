@@ -21,7 +21,7 @@
 
 #include "attach_client.h"
 #include "daemon.h"
-#include "fuse_ops.h"
+#include "fuse/ops.h"
 #include "jobs.h"
 #include "logs.h"
 #include "reconcile.h"
