@@ -25,7 +25,7 @@
 #include "jobs.h"
 #include "logs.h"
 #include "reconcile.h"
-#include "shutdown.h"
+#include "fuse/shutdown.h"
 #include "tempfiles.h"
 #include "watcher.h"
 

@@ -14,7 +14,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-#include "daemon.h"
+#include "../daemon.h"
 
 struct fuse_session;
 struct zf_shutdown;
