@@ -347,7 +347,7 @@ int main(int argc, char *argv[])
 	}
 	ret = r == 0 ? 0 : 1;
 signals:
-	if (zf_shutdown_unmounted(shutdown))
+	if (zf_shutdown_keep_mount(shutdown))
 		mounted = false;
 	zf_shutdown_free(shutdown);
 out:

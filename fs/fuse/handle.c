@@ -5,13 +5,16 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "../session.h"
 #include "private.h"
 
 /* Handles waiting in poll(). Lock order: registry lock, then poll_lock. */
 static pthread_mutex_t poll_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct zf_handle *pollers; /* protected by poll_lock */
 static int n_handles; /* protected by poll_lock */
+static struct zf_handle *all; /* protected by poll_lock */
 
 int zf_handle_new(const char *path, struct fuse_file_info *fi, struct zf_handle **ret_handle)
 {
@@ -25,10 +28,15 @@ int zf_handle_new(const char *path, struct fuse_file_info *fi, struct zf_handle 
 		r = -ENOMEM;
 	if (r == 0) {
 		pthread_mutex_lock(&poll_lock);
-		if (n_handles >= MAX_HANDLES)
+		if (n_handles >= MAX_HANDLES) {
 			r = -ENFILE;
-		else
+		} else {
 			n_handles++;
+			h->all_next = all;
+			if (all)
+				all->all_prev = h;
+			all = h;
+		}
 		pthread_mutex_unlock(&poll_lock);
 	}
 	if (r < 0) {
@@ -61,11 +69,36 @@ void zf_handle_free(struct zf_handle *h)
 	unlink_poller_locked(h);
 	if (h->ph)
 		fuse_pollhandle_destroy(h->ph);
+	if (h->all_prev)
+		h->all_prev->all_next = h->all_next;
+	else if (all == h)
+		all = h->all_next;
+	if (h->all_next)
+		h->all_next->all_prev = h->all_prev;
 	n_handles--;
 	pthread_mutex_unlock(&poll_lock);
 	free(h->path_str);
 	free(h->buf);
 	free(h);
+}
+
+void zf_handle_free_all(void)
+{
+	for (;;) {
+		struct zf_handle *h;
+
+		pthread_mutex_lock(&poll_lock);
+		h = all;
+		pthread_mutex_unlock(&poll_lock);
+		if (!h)
+			break;
+		/* no row's release: their side effects (an empty spec applied,
+		 * counts in the registry) are for a close, not for zunfs's end */
+		zf_session_free(h->session);
+		if (h->fd >= 0)
+			close(h->fd);
+		zf_handle_free(h);
+	}
 }
 
 struct zf_handle *zf_handle_of(struct fuse_file_info *fi)

@@ -694,6 +694,7 @@ static void op_destroy(void *private_data)
 
 	if (d->reg)
 		zf_registry_set_change_cb(d->reg, NULL, NULL);
+	zf_handle_free_all();
 }
 
 const struct fuse_operations zf_fuse_ops = {

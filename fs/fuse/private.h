@@ -87,6 +87,7 @@ struct zf_handle {
 	int fd; /* logs: the log file; data/: the host file; else -1 */
 	struct fuse_pollhandle *ph; /* protected by poll_lock */
 	struct zf_handle *poll_next; /* protected by poll_lock */
+	struct zf_handle *all_prev, *all_next; /* protected by poll_lock: every handle */
 };
 
 /* context.c: who asks, and what their path names */
@@ -110,6 +111,9 @@ time_t zf_fuse_parse_time(const char *rfc3339);
  * 0, -ENFILE, -ENOMEM or the path's errno. */
 int zf_handle_new(const char *path, struct fuse_file_info *fi, struct zf_handle **ret_handle);
 void zf_handle_free(struct zf_handle *h);
+/* At the end, the loop gone: frees the handles the kernel never released
+ * (files still open when zunfs stopped), their streams and files with them. */
+void zf_handle_free_all(void);
 struct zf_handle *zf_handle_of(struct fuse_file_info *fi);
 /* Takes text (NULL: -ENOMEM) as the handle's buffer. */
 int zf_handle_set_buf(struct zf_handle *h, char *text);
