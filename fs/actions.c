@@ -219,6 +219,7 @@ static int engine_away_locked(struct zf_daemon *d, struct zf_object *obj)
 static int refuse_locked(struct zf_daemon *d, struct zf_object *obj, int r, const char *reason)
 {
 	zf_registry_set_state_locked(d->reg, obj, NULL, reason, NULL);
+	obj->refused = true; /* the engine's refreshes leave it (registry.h) */
 	return r;
 }
 
@@ -306,6 +307,8 @@ int zf_action_apply_spec(struct zf_daemon *d, const char *uuid, const char *text
 	obj = zf_registry_find_uuid_locked(d->reg, uuid);
 	kind = obj ? obj->rec.kind : ZF_KIND_CONTAINER;
 	member = obj && obj->rec.parent[0];
+	if (obj)
+		obj->refused = false; /* a new spec write: its own outcome speaks */
 	r = obj ? engine_away_locked(d, obj) : 0;
 	zf_registry_unlock(d->reg);
 	if (r < 0)
@@ -557,6 +560,7 @@ int zf_action_ctl(struct zf_daemon *d, const char *uuid, const char *line,
 		zf_registry_unlock(d->reg);
 		return -ENOENT;
 	}
+	obj->refused = false; /* a new action: its own outcome speaks */
 	r = zf_ctl_parse(line, &c, reason, sizeof(reason));
 	if (r < 0) {
 		r = refuse_locked(d, obj, r, reason);

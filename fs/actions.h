@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What the user's writes and directory changes do, without the kernel
- * plumbing (fuse_ops.c calls these and sends their result). Each returns 0
+ * plumbing (fs/fuse/ calls these and sends their result). Each returns 0
  * or a negative errno, and on refusal leaves the reason in status_reason
  * where there is an object to hold it. None calls the engine.
  */

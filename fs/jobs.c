@@ -23,7 +23,9 @@ struct zf_job {
 	struct zf_job *next;
 };
 
-/* Lock order: jobs->lock, then the registry lock (never the other way). */
+/* Lock order: the registry lock, then jobs->lock (actions queue jobs while
+ * holding the registry lock); nothing here takes the registry lock while
+ * holding jobs->lock. */
 struct zf_jobs {
 	struct zf_daemon *d;
 	pthread_mutex_t lock;

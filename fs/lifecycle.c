@@ -169,9 +169,7 @@ void zf_lifecycle_apply_state(struct zf_daemon *d, const char *uuid,
 		obj->exit_code = st->exit_code;
 		snprintf(obj->started_at, sizeof(obj->started_at), "%s", st->started_at);
 		snprintf(obj->finished_at, sizeof(obj->finished_at), "%s", st->finished_at);
-		if (strcmp(obj->rec.status, status) != 0 ||
-		    strcmp(obj->rec.status_reason, reason) != 0)
-			zf_registry_set_state_locked(d->reg, obj, status, reason, NULL);
+		zf_registry_engine_state_locked(d->reg, obj, status, reason);
 	}
 	zf_registry_unlock(d->reg);
 	/* jobs on one object run one at a time: no two calls for uuid race here */
@@ -213,6 +211,7 @@ void zf_lifecycle_engine_away(struct zf_daemon *d, const char *why)
 	for (struct zf_object *o = zf_registry_first_locked(d->reg); o; o = o->next) {
 		if (!o->rec.engine_id[0] || o->rec.deleting)
 			continue;
+		o->refused = false; /* the engine's absence says more now */
 		zf_registry_set_state_locked(d->reg, o, "Unknown", d->engine_away_reason, NULL);
 	}
 	zf_registry_unlock(d->reg);
@@ -1562,10 +1561,8 @@ static int refresh_capsule(struct zf_daemon *d, const char *uuid)
 		/* Failed is for good until a new spec: a launch that failed (some
 		 * members may run), a member that failed under Never, a capsule the
 		 * engine lost; what ran since does not make it whole again */
-		if (strcmp(obj->rec.status, "Failed") != 0 &&
-		    (strcmp(obj->rec.status, status) != 0 ||
-		     strcmp(obj->rec.status_reason, reason) != 0))
-			zf_registry_set_state_locked(d->reg, obj, status, reason, NULL);
+		if (strcmp(obj->rec.status, "Failed") != 0)
+			zf_registry_engine_state_locked(d->reg, obj, status, reason);
 	}
 	zf_registry_unlock(d->reg);
 	follow_members(d, uuid, members, states, nm);

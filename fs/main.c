@@ -21,11 +21,11 @@
 
 #include "attach_client.h"
 #include "daemon.h"
-#include "fuse_ops.h"
+#include "fuse/ops.h"
 #include "jobs.h"
 #include "logs.h"
 #include "reconcile.h"
-#include "shutdown.h"
+#include "fuse/shutdown.h"
 #include "tempfiles.h"
 #include "watcher.h"
 
@@ -353,7 +353,7 @@ int main(int argc, char *argv[])
 	}
 	ret = r == 0 ? 0 : 1;
 signals:
-	if (zf_shutdown_unmounted(shutdown))
+	if (zf_shutdown_keep_mount(shutdown))
 		mounted = false;
 	zf_shutdown_free(shutdown);
 out:

@@ -348,6 +348,17 @@ int zf_registry_set_state_locked(struct zf_registry *reg, struct zf_object *obj,
 	return zf_registry_persist_locked(reg, obj);
 }
 
+int zf_registry_engine_state_locked(struct zf_registry *reg, struct zf_object *obj,
+				    const char *status, const char *reason)
+{
+	if (obj->refused)
+		reason = NULL; /* the user's refusal says more, until they act again */
+	if (strcmp(obj->rec.status, status) == 0 &&
+	    (!reason || strcmp(obj->rec.status_reason, reason) == 0))
+		return 0;
+	return zf_registry_set_state_locked(reg, obj, status, reason, NULL);
+}
+
 int zf_registry_show_reason_locked(struct zf_registry *reg, struct zf_object *obj,
 				   const char *reason)
 {

@@ -41,6 +41,10 @@ struct zf_object {
 	/* volumes: where this host sees its files (data/ serves them), as its
 	 * driver's inspect gave it; NULL until known or when not attached */
 	char *host_path;
+	/* status_reason holds a refusal of the user's (a spec, a ctl): what the
+	 * engine's refreshes say leaves it, until the user's next spec write or
+	 * action (memory only: a remount forgets it) */
+	bool refused;
 	struct zf_object *next;
 };
 
@@ -92,6 +96,12 @@ int zf_registry_create_member_locked(struct zf_registry *reg, const struct zf_ob
  */
 int zf_registry_set_state_locked(struct zf_registry *reg, struct zf_object *obj,
 				 const char *status, const char *reason, const char *task_state);
+
+/* As zf_registry_set_state_locked, for what the engine says of obj (a
+ * refresh): a refusal of the user's stays in status_reason (obj->refused),
+ * and nothing changes when status and reason are what they are. */
+int zf_registry_engine_state_locked(struct zf_registry *reg, struct zf_object *obj,
+				    const char *status, const char *reason);
 
 /*
  * Sets status_reason in memory only and tells waiters (poll, inspect.json

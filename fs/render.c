@@ -267,7 +267,7 @@ char *zf_render_file(const struct zf_object *obj, enum zf_file f, const char *ho
 		return inspect_json(obj, host, all);
 	case ZF_FILE_SANDBOX:
 		return line_of(obj->rec.engine_id);
-	default: /* ctl, and the streams (tty, exec, logs, top, stats) fuse_ops serves */
+	default: /* ctl, and the streams (tty, exec, logs, top, stats) fs/fuse/ serves */
 		break;
 	}
 	return strdup("");

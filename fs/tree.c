@@ -5,25 +5,34 @@
 
 #include "tree.h"
 
-/* One table of every object file (acme's Dirtab): name, mode, which kinds have it. */
+#define ALL_KINDS 0xfu
+#define ONLY(k) (1u << (k))
+
+/*
+ * One table of every object file (acme's Dirtab): name, mode, which kinds
+ * have it, and how it is served. A new read-only file is a row here with
+ * ZF_SERVE_TEXT plus its case in zf_render_file (render.c).
+ */
 static const struct {
 	const char *name;
 	mode_t mode;
 	unsigned kinds; /* bit per enum zf_kind */
+	enum zf_serve serve;
 } files[ZF_FILE_COUNT] = {
-	[ZF_FILE_SPEC] = { "spec.yaml", 0644, 0xf },
-	[ZF_FILE_STATUS] = { "status", 0444, 0xf },
-	[ZF_FILE_REASON] = { "status_reason", 0444, 0xf },
-	[ZF_FILE_TASK] = { "task_state", 0444, 0xf },
-	[ZF_FILE_INSPECT] = { "inspect.json", 0444, 0xf },
-	[ZF_FILE_CTL] = { "ctl", 0200, 1u << ZF_KIND_CONTAINER },
-	[ZF_FILE_SANDBOX] = { "sandbox", 0444, 1u << ZF_KIND_CAPSULE },
-	[ZF_FILE_TTY] = { "tty", 0644, 1u << ZF_KIND_CONTAINER },
-	[ZF_FILE_EXEC] = { "exec", 0644, 1u << ZF_KIND_CONTAINER },
+	[ZF_FILE_SPEC] = { "spec.yaml", 0644, ALL_KINDS, ZF_SERVE_SPEC },
+	[ZF_FILE_STATUS] = { "status", 0444, ALL_KINDS, ZF_SERVE_TEXT },
+	[ZF_FILE_REASON] = { "status_reason", 0444, ALL_KINDS, ZF_SERVE_TEXT },
+	[ZF_FILE_TASK] = { "task_state", 0444, ALL_KINDS, ZF_SERVE_TEXT },
+	[ZF_FILE_INSPECT] = { "inspect.json", 0444, ALL_KINDS, ZF_SERVE_TEXT },
+	[ZF_FILE_CTL] = { "ctl", 0200, ONLY(ZF_KIND_CONTAINER), ZF_SERVE_CTL },
+	[ZF_FILE_SANDBOX] = { "sandbox", 0444, ONLY(ZF_KIND_CAPSULE), ZF_SERVE_TEXT },
+	[ZF_FILE_TTY] = { "tty", 0644, ONLY(ZF_KIND_CONTAINER), ZF_SERVE_TTY },
+	[ZF_FILE_EXEC] = { "exec", 0644, ONLY(ZF_KIND_CONTAINER), ZF_SERVE_EXEC },
 	/* a capsule's logs: every member's lines, each prefixed [CNAME] */
-	[ZF_FILE_LOGS] = { "logs", 0444, 1u << ZF_KIND_CONTAINER | 1u << ZF_KIND_CAPSULE },
-	[ZF_FILE_TOP] = { "top", 0444, 1u << ZF_KIND_CONTAINER },
-	[ZF_FILE_STATS] = { "stats", 0444, 1u << ZF_KIND_CONTAINER },
+	[ZF_FILE_LOGS] = { "logs", 0444, ONLY(ZF_KIND_CONTAINER) | ONLY(ZF_KIND_CAPSULE),
+			   ZF_SERVE_LOGS },
+	[ZF_FILE_TOP] = { "top", 0444, ONLY(ZF_KIND_CONTAINER), ZF_SERVE_ENGINE },
+	[ZF_FILE_STATS] = { "stats", 0444, ONLY(ZF_KIND_CONTAINER), ZF_SERVE_ENGINE },
 };
 
 const char *zf_file_name(enum zf_file f)
@@ -36,9 +45,16 @@ mode_t zf_file_mode(enum zf_file f)
 	return files[f].mode;
 }
 
+enum zf_serve zf_file_serve(enum zf_file f)
+{
+	return files[f].serve;
+}
+
 bool zf_file_is_rendered(enum zf_file f)
 {
-	return f <= ZF_FILE_SANDBOX;
+	enum zf_serve s = files[f].serve;
+
+	return s == ZF_SERVE_TEXT || s == ZF_SERVE_SPEC || s == ZF_SERVE_CTL;
 }
 
 bool zf_file_in_kind(enum zf_file f, enum zf_kind kind)

@@ -41,6 +41,21 @@ enum zf_file {
 };
 
 /*
+ * How the FUSE side serves a file (one row of fs/fuse/ per way): the tree's
+ * column, so a new file picks a way instead of an enum position.
+ */
+enum zf_serve {
+	ZF_SERVE_TEXT, /* read-only text rendered from the object (render.c) */
+	ZF_SERVE_SPEC, /* spec.yaml: rendered to read, a spec to write */
+	ZF_SERVE_CTL, /* write-only commands */
+	ZF_SERVE_TTY, /* an attach to the container's stdin and output */
+	ZF_SERVE_EXEC, /* a command line, then its output */
+	ZF_SERVE_LOGS, /* the log file zunfs keeps */
+	ZF_SERVE_ENGINE, /* a snapshot the engine makes at open (top, stats) */
+	ZF_SERVE_COUNT,
+};
+
+/*
  * A capsule's member, capsules/NAME/containers/CNAME/..., is a container
  * object: kind ZF_KIND_CONTAINER, name CNAME, capsule NAME. capsule is ""
  * everywhere else.
@@ -62,8 +77,11 @@ int zf_path_parse(const char *path, struct zf_path *ret_path);
 const char *zf_file_name(enum zf_file f);
 /* Permission bits: 0644 spec.yaml, 0200 ctl, 0444 the rest. */
 mode_t zf_file_mode(enum zf_file f);
+/* How the file is served (its row in fs/fuse/). */
+enum zf_serve zf_file_serve(enum zf_file f);
 /* Whether the file is text zunfs renders from its own state (render.c), as
- * opposed to a stream or an engine snapshot (tty, exec, logs, top, stats). */
+ * opposed to a stream or an engine snapshot (tty, exec, logs, top, stats):
+ * its size is known without an engine call. */
 bool zf_file_is_rendered(enum zf_file f);
 /* Whether objects of kind have the file. */
 bool zf_file_in_kind(enum zf_file f, enum zf_kind kind);

@@ -7,7 +7,7 @@
  * supplementary groups (per-thread credentials: the raw syscalls, not
  * glibc's, which apply to every thread), so the host's permissions decide
  * and new files are the caller's. Who may see the volume at all is the caller's business
- * (fuse_ops.c checks the owner first).
+ * (fs/fuse/data.c checks the owner first).
  *
  * root: the volume's directory on the host. rel: the path below data/, ""
  * for data/ itself; never absolute, never with "..". Every call returns 0

@@ -9,6 +9,8 @@ shift
 export ZUNFS_BIN="$build/zunfs" ZF_TESTTOOL="$build/tests/zf-testtool"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# libfuse's own leaks that zunfs cannot free (see the file)
+export LSAN_OPTIONS=suppressions=$here/lsan.supp:print_suppressions=0
 
 tests=("$@")
 if [ ${#tests[@]} -eq 0 ]; then

@@ -39,6 +39,13 @@ printf 'image: busybox\nbogus: 1\n' >"$C/r/bad.yaml"
 before=$(engine_id_of r)
 assert_eq "$("$ZF_TESTTOOL" rename "$C/r/bad.yaml" "$C/r/spec.yaml")" "rename: EINVAL" "invalid spec: rename fails"
 assert_match "$(cat "$C/r/status_reason")" "line 2, column 1: unknown key 'bogus'" "why"
+# the refusal's reason outlives what the engine says meanwhile (a refresh
+# after each of its events) until the user's next spec or action
+docker pause "$(engine_id_of r)" >/dev/null
+wait_for 10 status_is r Paused
+docker unpause "$(engine_id_of r)" >/dev/null
+wait_for 10 status_is r Running
+assert_match "$(cat "$C/r/status_reason")" "line 2, column 1: unknown key 'bogus'" "why, after the engine's events"
 assert_eq "$(engine_id_of r)" "$before" "nothing changed"
 assert_match "$(cat "$C/r/bad.yaml")" "bogus" "the temp file stays"
 rm "$C/r/bad.yaml"

@@ -40,6 +40,9 @@ mkdir "$C/quick"
 printf 'image: busybox\n%s\n' "$FOREVER" | put_spec containers/quick >/dev/null
 rmdir "$C/quick"
 wait_for 15 not engine_has quick
-assert_eq "$(sqlite3 "$STATE/zunfs.db" "SELECT count(*) FROM objects WHERE name = 'quick'")" "0" "record gone"
+# the record goes once the removal returns, a moment after the container
+record_count() { sqlite3 "$STATE/zunfs.db" "SELECT count(*) FROM objects WHERE name = '$1'"; }
+wait_for 15 bash -c "[ \"\$(sqlite3 '$STATE/zunfs.db' \"SELECT count(*) FROM objects WHERE name = 'quick'\")\" = 0 ]"
+assert_eq "$(record_count quick)" "0" "record gone"
 assert_eq "$(engine_count)" "0" "nothing left in the engine"
 unmount_zunfs

@@ -50,6 +50,8 @@ sleep 0.3
 printf 'image: busybox\n%s\n' "$FOREVER" | put_spec containers/p >/dev/null
 wait "$poller"
 assert_eq "$(cat "$T/poll.out")" "changed" "poll: woken by the spec"
+# ctl waits for no launch: stop only once it runs (EBUSY while in flight)
+assert_eq "$(timeout 60 cat "$C/p/until/Running")" Running "p runs"
 "$ZF_TESTTOOL" poll "$MNT/events" 10000 >"$T/poll2.out" &
 poller=$!
 sleep 0.3

@@ -14,7 +14,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-#include "daemon.h"
+#include "../daemon.h"
 
 struct fuse_session;
 struct zf_shutdown;
@@ -34,8 +34,12 @@ int zf_shutdown_signals(void);
  */
 int zf_shutdown_watch(struct zf_daemon *d, struct fuse_session *se, const char *mountpoint,
 		      pthread_t main, struct zf_shutdown **ret_watch);
-/* Whether our mount is gone from the mount table already (then there is
- * nothing for fuse_unmount() to do, and it would complain). */
-bool zf_shutdown_unmounted(struct zf_shutdown *w);
+/*
+ * Whether fuse_unmount() must be left out: our mount left the mount table
+ * (a lazy unmount) while the kernel's connection lives on (a file still
+ * open). It would then unmount whatever is mounted on that path now. (Its
+ * copy of the mountpoint, which only fuse_unmount() frees, is left.)
+ */
+bool zf_shutdown_keep_mount(struct zf_shutdown *w);
 /* Stops the watching thread (not zunfs). NULL is fine. */
 void zf_shutdown_free(struct zf_shutdown *w);

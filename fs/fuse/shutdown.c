@@ -29,7 +29,6 @@ struct zf_shutdown {
 	int mountinfo_fd;
 	int mount_id; /* ours in /proc/self/mountinfo; -1 if not found */
 	atomic_bool quit;
-	atomic_bool unmounted; /* our mount left the table (a lazy unmount) */
 };
 
 /* mountinfo escapes space, tab, newline and backslash as \ooo (proc(5)) */
@@ -126,7 +125,6 @@ static void *watch_main(void *arg)
 		}
 		if (w->mount_id >= 0 && w->mountinfo_fd >= 0 &&
 		    !scan_mountinfo(w->mountinfo_fd, NULL, w->mount_id)) {
-			atomic_store(&w->unmounted, true);
 			stop_now(w, "unmounted");
 			break;
 		}
@@ -196,15 +194,18 @@ int zf_shutdown_watch(struct zf_daemon *d, struct fuse_session *se, const char *
 	return 0;
 }
 
-bool zf_shutdown_unmounted(struct zf_shutdown *w)
+bool zf_shutdown_keep_mount(struct zf_shutdown *w)
 {
-	if (!w)
+	struct pollfd p = { .fd = -1 };
+
+	if (!w || w->mount_id < 0 || w->mountinfo_fd < 0)
 		return false;
-	/* the loop may have ended (the kernel's teardown) before the thread looked */
-	if (w->mount_id >= 0 && w->mountinfo_fd >= 0 &&
-	    !scan_mountinfo(w->mountinfo_fd, NULL, w->mount_id))
-		return true;
-	return atomic_load(&w->unmounted);
+	p.fd = fuse_session_fd(w->se);
+	/* a connection the kernel has ended (a plain unmount): fuse_unmount()
+	 * sees it and only closes its fd */
+	if (p.fd >= 0 && poll(&p, 1, 0) == 1 && (p.revents & POLLERR))
+		return false;
+	return !scan_mountinfo(w->mountinfo_fd, NULL, w->mount_id);
 }
 
 void zf_shutdown_free(struct zf_shutdown *w)

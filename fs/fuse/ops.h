@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* The FUSE side's one export: libfuse's operations table. */
 #pragma once
 
 #define FUSE_USE_VERSION 314

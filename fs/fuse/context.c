@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Who asks (uid, groups, an interrupt) and which object their path names. */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "../actions.h"
+#include "private.h"
+
+struct zf_daemon *zf_fuse_daemon(void)
+{
+	return fuse_get_context()->private_data;
+}
+
+unsigned zf_fuse_uid(void)
+{
+	return (unsigned)fuse_get_context()->uid;
+}
+
+/* The caller, for a volume's data/ (volume_data.c works as them). */
+struct zf_caller zf_fuse_caller(void)
+{
+	struct fuse_context *c = fuse_get_context();
+	struct zf_caller who = { .uid = c->uid, .gid = c->gid };
+	int n = fuse_getgroups(ZF_CALLER_GROUPS, who.groups);
+
+	/* unknown (or too many to take all): none but its own group */
+	who.n_groups = n >= 0 && n <= ZF_CALLER_GROUPS ? n : 0;
+	return who;
+}
+
+bool zf_fuse_interrupted(void)
+{
+	return fuse_interrupted() != 0;
+}
+
+bool zf_fuse_stopping(struct zf_daemon *d)
+{
+	return atomic_load(&d->stopping);
+}
+
+time_t zf_fuse_parse_time(const char *s)
+{
+	struct tm tm = { 0 };
+
+	if (!strptime(s, "%Y-%m-%dT%H:%M:%S", &tm))
+		return 0;
+	return timegm(&tm);
+}
+
+struct zf_object *zf_fuse_object_locked(struct zf_daemon *d, const struct zf_path *p)
+{
+	struct zf_object *obj;
+
+	if (p->capsule[0]) { /* a member: the capsule decides who sees it */
+		struct zf_object *c = zf_registry_find_locked(d->reg, ZF_KIND_CAPSULE, p->capsule);
+
+		if (!c || !zf_action_visible(c, zf_fuse_uid()))
+			return NULL;
+		return zf_registry_find_member_locked(d->reg, c->rec.uuid, p->name);
+	}
+	obj = zf_registry_find_locked(d->reg, p->kind, p->name);
+	return obj && zf_action_visible(obj, zf_fuse_uid()) ? obj : NULL;
+}
+
+struct zf_object *zf_fuse_members_dir_locked(struct zf_daemon *d, const struct zf_path *p)
+{
+	struct zf_object *c = zf_registry_find_locked(d->reg, ZF_KIND_CAPSULE, p->name);
+
+	return c && zf_action_visible(c, zf_fuse_uid()) ? c : NULL;
+}
+
+int zf_fuse_object_uuid(struct zf_daemon *d, const struct zf_path *p,
+			char ret_uuid[ZF_UUID_LEN + 1])
+{
+	struct zf_object *obj;
+
+	zf_registry_lock(d->reg);
+	obj = zf_fuse_object_locked(d, p);
+	if (obj)
+		memcpy(ret_uuid, obj->rec.uuid, ZF_UUID_LEN + 1);
+	zf_registry_unlock(d->reg);
+	return obj ? 0 : -ENOENT;
+}

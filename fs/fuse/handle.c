@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Open-file handles: their cap, their buffer, and the pollers waiting on them. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../session.h"
+#include "private.h"
+
+/* Handles waiting in poll(). Lock order: registry lock, then poll_lock. */
+static pthread_mutex_t poll_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct zf_handle *pollers; /* protected by poll_lock */
+static int n_handles; /* protected by poll_lock */
+static struct zf_handle *all; /* protected by poll_lock */
+
+int zf_handle_new(const char *path, struct fuse_file_info *fi, struct zf_handle **ret_handle)
+{
+	struct zf_handle *h = calloc(1, sizeof(*h));
+	int r;
+
+	if (!h)
+		return -ENOMEM;
+	r = zf_path_parse(path, &h->path);
+	if (r == 0 && !(h->path_str = strdup(path)))
+		r = -ENOMEM;
+	if (r == 0) {
+		pthread_mutex_lock(&poll_lock);
+		if (n_handles >= MAX_HANDLES) {
+			r = -ENFILE;
+		} else {
+			n_handles++;
+			h->all_next = all;
+			if (all)
+				all->all_prev = h;
+			all = h;
+		}
+		pthread_mutex_unlock(&poll_lock);
+	}
+	if (r < 0) {
+		free(h->path_str);
+		free(h);
+		return r;
+	}
+	h->nonblock = (fi->flags & O_NONBLOCK) != 0;
+	h->owner = zf_fuse_uid();
+	h->fd = -1;
+	*ret_handle = h;
+	return 0;
+}
+
+/* Lock held. */
+static void unlink_poller_locked(struct zf_handle *h)
+{
+	for (struct zf_handle **pp = &pollers; *pp; pp = &(*pp)->poll_next) {
+		if (*pp == h) {
+			*pp = h->poll_next;
+			break;
+		}
+	}
+	h->poll_next = NULL;
+}
+
+void zf_handle_free(struct zf_handle *h)
+{
+	pthread_mutex_lock(&poll_lock);
+	unlink_poller_locked(h);
+	if (h->ph)
+		fuse_pollhandle_destroy(h->ph);
+	if (h->all_prev)
+		h->all_prev->all_next = h->all_next;
+	else if (all == h)
+		all = h->all_next;
+	if (h->all_next)
+		h->all_next->all_prev = h->all_prev;
+	n_handles--;
+	pthread_mutex_unlock(&poll_lock);
+	free(h->path_str);
+	free(h->buf);
+	free(h);
+}
+
+void zf_handle_free_all(void)
+{
+	for (;;) {
+		struct zf_handle *h;
+
+		pthread_mutex_lock(&poll_lock);
+		h = all;
+		pthread_mutex_unlock(&poll_lock);
+		if (!h)
+			break;
+		/* no row's release: their side effects (an empty spec applied,
+		 * counts in the registry) are for a close, not for zunfs's end */
+		zf_session_free(h->session);
+		if (h->fd >= 0)
+			close(h->fd);
+		zf_handle_free(h);
+	}
+}
+
+struct zf_handle *zf_handle_of(struct fuse_file_info *fi)
+{
+	return (struct zf_handle *)(uintptr_t)fi->fh;
+}
+
+int zf_handle_set_buf(struct zf_handle *h, char *text)
+{
+	if (!text)
+		return -ENOMEM;
+	free(h->buf);
+	h->buf = text;
+	h->len = strlen(text);
+	h->cap = h->len + 1;
+	return 0;
+}
+
+int zf_handle_read_buf(struct zf_handle *h, char *buf, size_t size, off_t off)
+{
+	size_t n;
+
+	if (off < 0 || (size_t)off >= h->len)
+		return 0;
+	n = h->len - (size_t)off;
+	if (n > size)
+		n = size;
+	memcpy(buf, h->buf + off, n);
+	return (int)n;
+}
+
+void zf_handle_poll_wait(struct zf_handle *h, struct fuse_pollhandle *ph)
+{
+	if (!ph)
+		return;
+	pthread_mutex_lock(&poll_lock);
+	if (h->ph) {
+		fuse_pollhandle_destroy(h->ph);
+	} else {
+		h->poll_next = pollers;
+		pollers = h;
+	}
+	h->ph = ph;
+	pthread_mutex_unlock(&poll_lock);
+}
+
+/* Lock held: notifies h's poller and forgets it. */
+static void notify_locked(struct zf_handle *h)
+{
+	fuse_notify_poll(h->ph);
+	fuse_pollhandle_destroy(h->ph);
+	h->ph = NULL;
+}
+
+void zf_handle_wake(void *userdata)
+{
+	struct zf_handle *h = userdata;
+
+	pthread_mutex_lock(&poll_lock);
+	if (h->ph) {
+		notify_locked(h);
+		unlink_poller_locked(h);
+	}
+	pthread_mutex_unlock(&poll_lock);
+}
+
+void zf_fuse_on_change(const struct zf_object *obj, void *userdata)
+{
+	(void)userdata;
+	pthread_mutex_lock(&poll_lock);
+	for (struct zf_handle **pp = &pollers; *pp;) {
+		struct zf_handle *h = *pp;
+
+		/* events readers care about every change */
+		if (h->path.node == ZF_NODE_EVENTS || strcmp(h->uuid, obj->rec.uuid) == 0) {
+			notify_locked(h);
+			*pp = h->poll_next;
+			h->poll_next = NULL;
+			continue;
+		}
+		pp = &h->poll_next;
+	}
+	pthread_mutex_unlock(&poll_lock);
+}

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Inside the FUSE side (fs/fuse/, the only users of <fuse.h>): who asks, the
+ * open-file handle and the rows that serve each kind of open file.
+ *
+ * Every open file is a struct zf_handle whose ops point at its kind's row
+ * (struct zf_file_ops): ops.c's read, write, truncate, flush, poll and
+ * release call the row, never a chain of ifs over the handle. The row for a
+ * path is picked once, at open, by zf_fuse_row(): the tree's serve column
+ * for an object's file (tree.h), the node for the rest. A new way to serve
+ * a file is one row here and its value in enum zf_serve.
+ *
+ * Lock order: the registry lock, then poll_lock (handle.c).
+ */
+#pragma once
+
+#define FUSE_USE_VERSION 314
+
+#include <fuse.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../daemon.h"
+#include "../tree.h"
+#include "../volume_data.h"
+
+/* How often a blocked read looks for an interrupt (ctrl-c on `cat events`)
+ * and for zunfs stopping. */
+#define WAIT_SLICE_MS 250
+/* Open handles at once: every resource a user can grow has a cap. */
+#define MAX_HANDLES 4096
+
+struct zf_handle;
+struct zf_session;
+
+/* What one kind of open file does. A NULL slot is the default named. */
+struct zf_file_ops {
+	const char *what; /* for messages */
+	/* Registry lock held. obj: the caller's object the path is in (NULL for
+	 * events and version). acc: O_RDONLY, O_WRONLY or O_RDWR. NULL: 0. */
+	int (*open_locked)(struct zf_daemon *d, struct zf_handle *h, struct zf_object *obj,
+			   struct fuse_file_info *fi, int acc);
+	/* Then, without the lock: may call the engine or open a host file.
+	 * mode: O_CREAT's. NULL: 0. */
+	int (*open)(struct zf_daemon *d, struct zf_handle *h, struct fuse_file_info *fi, int acc,
+		    mode_t mode);
+	/* NULL: reads the handle's buffer */
+	int (*read)(struct zf_daemon *d, struct zf_handle *h, char *buf, size_t size, off_t off);
+	/* NULL: -EBADF */
+	int (*write)(struct zf_daemon *d, struct zf_handle *h, const char *buf, size_t size,
+		     off_t off);
+	/* ftruncate; NULL: -EACCES */
+	int (*truncate)(struct zf_daemon *d, struct zf_handle *h, off_t size);
+	/* close(): its result is close()'s; NULL: 0 */
+	int (*flush)(struct zf_daemon *d, struct zf_handle *h);
+	/* NULL: 0 (zunfs's own files are in memory or in the store already) */
+	int (*fsync)(struct zf_handle *h, int datasync);
+	/* fstat of an open host file; NULL: by the path */
+	int (*fstat)(struct zf_handle *h, struct stat *st);
+	/* poll: whether a read would not block. Registry lock held; obj: the
+	 * handle's object, NULL if gone. NULL: always. */
+	bool (*ready)(struct zf_daemon *d, struct zf_handle *h, const struct zf_object *obj);
+	/* the last close; then the handle is freed. NULL: nothing more. */
+	void (*release)(struct zf_daemon *d, struct zf_handle *h);
+};
+
+struct zf_handle {
+	const struct zf_file_ops *ops;
+	char *path_str; /* as opened: nullpath_ok gives later ops no path */
+	struct zf_path path;
+	char uuid[ZF_UUID_LEN + 1]; /* the object it is in, "" for events/version */
+	unsigned owner; /* uid that opened it: temp files and spec writes are its */
+	bool nonblock;
+	/* the text rows' snapshot, or the spec being written */
+	char *buf;
+	size_t len, cap;
+	uint64_t gen_seen; /* object generation of the snapshot (poll) */
+	/* spec.yaml written */
+	bool writing; /* opened for writing */
+	bool truncated; /* with O_TRUNC */
+	bool dirty; /* written since the last flush */
+	bool applied; /* a spec written through it went to zf_action_apply_spec */
+	bool until_done;
+	uint64_t ev_pos; /* events: next line to read */
+	struct zf_session *session; /* tty, or exec once its command was written */
+	int fd; /* logs: the log file; data/: the host file; else -1 */
+	struct fuse_pollhandle *ph; /* protected by poll_lock */
+	struct zf_handle *poll_next; /* protected by poll_lock */
+	struct zf_handle *all_prev, *all_next; /* protected by poll_lock: every handle */
+};
+
+/* context.c: who asks, and what their path names */
+struct zf_daemon *zf_fuse_daemon(void);
+unsigned zf_fuse_uid(void);
+struct zf_caller zf_fuse_caller(void);
+bool zf_fuse_interrupted(void);
+/* zunfs is stopping: blocking reads end (see zf_daemon.stopping). */
+bool zf_fuse_stopping(struct zf_daemon *d);
+/* The object a path is in, if the caller may see it; NULL otherwise. Lock held. */
+struct zf_object *zf_fuse_object_locked(struct zf_daemon *d, const struct zf_path *p);
+/* The capsule whose members directory p is (ZF_NODE_MEMBERS); lock held. */
+struct zf_object *zf_fuse_members_dir_locked(struct zf_daemon *d, const struct zf_path *p);
+/* The uuid of the caller's object at p: 0, or -ENOENT. */
+int zf_fuse_object_uuid(struct zf_daemon *d, const struct zf_path *p,
+			char ret_uuid[ZF_UUID_LEN + 1]);
+time_t zf_fuse_parse_time(const char *rfc3339);
+
+/* handle.c: the handles, their cap and their pollers */
+/* A new handle for path (parsed, counted against MAX_HANDLES), no row yet:
+ * 0, -ENFILE, -ENOMEM or the path's errno. */
+int zf_handle_new(const char *path, struct fuse_file_info *fi, struct zf_handle **ret_handle);
+void zf_handle_free(struct zf_handle *h);
+/* At the end, the loop gone: frees the handles the kernel never released
+ * (files still open when zunfs stopped), their streams and files with them. */
+void zf_handle_free_all(void);
+struct zf_handle *zf_handle_of(struct fuse_file_info *fi);
+/* Takes text (NULL: -ENOMEM) as the handle's buffer. */
+int zf_handle_set_buf(struct zf_handle *h, char *text);
+/* A read of the buffer at off. */
+int zf_handle_read_buf(struct zf_handle *h, char *buf, size_t size, off_t off);
+/* poll(): keeps ph to notify h's poller later (lock order: registry, then poll_lock). */
+void zf_handle_poll_wait(struct zf_handle *h, struct fuse_pollhandle *ph);
+/* Wakes h's poller, if any (from any thread). */
+void zf_handle_wake(void *h);
+/* The registry's change hook (registry lock held): wakes the pollers it concerns. */
+void zf_fuse_on_change(const struct zf_object *obj, void *userdata);
+
+/* files.c, streams.c, data.c: the rows */
+/* The row that serves path p (ZF_NODE_FILE, _UNTIL, _OTHER, _EVENTS,
+ * _VERSION, _DATA); NULL for a directory. */
+const struct zf_file_ops *zf_fuse_row(const struct zf_path *p);
+extern const struct zf_file_ops zf_text_row, zf_spec_row, zf_ctl_row, zf_version_row,
+	zf_events_row, zf_until_row, zf_temp_row;
+extern const struct zf_file_ops zf_tty_row, zf_exec_row, zf_logs_row, zf_engine_row;
+extern const struct zf_file_ops zf_data_row;
+
+/* data.c: a volume's data/ for the path operations */
+enum zf_data_op {
+	ZF_DATA_MKDIR,
+	ZF_DATA_RMDIR,
+	ZF_DATA_UNLINK,
+	ZF_DATA_SYMLINK,
+	ZF_DATA_CHMOD,
+	ZF_DATA_CHOWN,
+	ZF_DATA_TRUNCATE,
+	ZF_DATA_UTIMENS,
+	ZF_DATA_READLINK,
+	ZF_DATA_STATFS,
+	ZF_DATA_STAT,
+	ZF_DATA_LIST,
+};
+
+/* What a data op takes beside the path (each op reads its own fields). */
+struct zf_data_args {
+	const char *target; /* symlink */
+	off_t n; /* mkdir, chmod: the mode; truncate: the size */
+	uid_t uid; /* chown */
+	gid_t gid;
+	const struct timespec *tv; /* utimens */
+	char *buf; /* readlink */
+	size_t size;
+	struct statvfs *svfs; /* statfs */
+	struct stat *st; /* stat */
+	void (*each)(const char *name, void *userdata); /* list */
+	void *userdata;
+};
+
+/* One path operation in a volume's data/ (p: a ZF_NODE_DATA path), as the caller. */
+int zf_fuse_data_op(const char *path, const struct zf_path *p, enum zf_data_op op,
+		    const struct zf_data_args *a);
+/* A rename within one volume's data/ (EXDEV otherwise). */
+int zf_fuse_data_rename(const char *from, const struct zf_path *pf, const char *to,
+			const struct zf_path *pt, unsigned int flags);
+/* Whether the volume at p has its files somewhere (volumes/NAME/data). */
+bool zf_fuse_volume_has_data(struct zf_daemon *d, const struct zf_path *p);
+
+/* files.c: the caller's temp files (spec.yaml replacements) by path */
+enum zf_temp_op { ZF_TEMP_EXISTS, ZF_TEMP_TRUNCATE, ZF_TEMP_UNLINK };
+int zf_fuse_temp_op(const struct zf_path *p, enum zf_temp_op op, off_t size);
