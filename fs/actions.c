@@ -213,7 +213,9 @@ static int engine_away_locked(struct zf_daemon *d, struct zf_object *obj)
 {
 	if (!d->engine_away_since)
 		return 0;
-	return refuse_locked(d, obj, -EIO, d->engine_away_reason);
+	/* not a refusal of what the user wrote: the engine's return speaks next */
+	zf_registry_set_state_locked(d->reg, obj, NULL, d->engine_away_reason, NULL);
+	return -EIO;
 }
 
 static int refuse_locked(struct zf_daemon *d, struct zf_object *obj, int r, const char *reason)
