@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 #include <yaml.h>
 
 #include "spec.h"
+#include "spec/dialect.h"
 #include "util.h"
 
 /* Docker refuses smaller memory limits than this. */
@@ -100,83 +100,6 @@ static int want_bool(struct parse *p, yaml_node_t *n, const char *what, bool *re
 	return fail_at(p, n, "%s must be true or false, not '%s'", what, s);
 }
 
-static void words_free(char **w)
-{
-	if (!w)
-		return;
-	for (char **p = w; *p; p++)
-		free(*p);
-	free(w);
-}
-
-int zf_split_words(const char *line, char ***ret_words)
-{
-	size_t n = 0, cap = 8, len = strlen(line);
-	char **words = calloc(cap, sizeof(*words));
-	char *word = malloc(len + 1);
-	const char *s = line;
-	int r = -ENOMEM;
-
-	if (!words || !word)
-		goto fail;
-	for (;;) {
-		size_t wl = 0;
-		bool have = false;
-		char quote = 0;
-
-		while (*s == ' ' || *s == '\t' || *s == '\n')
-			s++;
-		if (!*s)
-			break;
-		for (; *s; s++) {
-			if (quote) {
-				if (*s == quote)
-					quote = 0;
-				else if (quote == '"' && *s == '\\' && (s[1] == '"' || s[1] == '\\'))
-					word[wl++] = *++s;
-				else
-					word[wl++] = *s;
-				continue;
-			}
-			if (*s == ' ' || *s == '\t' || *s == '\n')
-				break;
-			if (*s == '\'' || *s == '"') {
-				quote = *s;
-				have = true;
-			} else if (*s == '\\' && s[1]) {
-				word[wl++] = *++s;
-			} else {
-				word[wl++] = *s;
-			}
-		}
-		if (quote) {
-			r = -EINVAL;
-			goto fail;
-		}
-		if (wl == 0 && !have)
-			continue;
-		word[wl] = '\0';
-		if (n + 2 > cap) {
-			char **w = realloc(words, (cap *= 2) * sizeof(*words));
-
-			if (!w)
-				goto fail;
-			words = w;
-		}
-		words[n] = strdup(word);
-		if (!words[n])
-			goto fail;
-		words[++n] = NULL;
-	}
-	free(word);
-	*ret_words = words;
-	return 0;
-fail:
-	free(word);
-	words_free(words);
-	return r;
-}
-
 /* "command"/"args": a list of strings, or one string split like a shell. */
 static int want_words(struct parse *p, yaml_node_t *n, const char *what, char ***ret)
 {
@@ -205,7 +128,7 @@ static int want_words(struct parse *p, yaml_node_t *n, const char *what, char **
 		int r = want_string_dup(p, item, what, &words[i]);
 
 		if (r < 0) {
-			words_free(words);
+			zf_spec_words_free(words);
 			return r;
 		}
 	}
@@ -392,57 +315,6 @@ static int parse_pull(struct parse *p, yaml_node_t *n, struct zf_container_confi
 	else
 		return fail_at(p, n, "imagePullPolicy: '%s' is not one of Always, IfNotPresent, Never",
 			       s);
-	return 0;
-}
-
-int zf_parse_memory(const char *s, int64_t *ret_bytes)
-{
-	static const struct {
-		const char *suffix;
-		double mult;
-	} units[] = {
-		{ "", 1 },	       { "K", 1e3 },	      { "k", 1e3 },	    { "M", 1e6 },
-		{ "G", 1e9 },	       { "T", 1e12 },	      { "Ki", 1024.0 },	    { "Mi", 1048576.0 },
-		{ "Gi", 1073741824.0 }, { "Ti", 1099511627776.0 },
-	};
-	char *end;
-	double v;
-
-	if (!s || !*s || *s == '-' || *s == '+')
-		return -EINVAL;
-	v = strtod(s, &end);
-	if (end == s || !isfinite(v) || v < 0)
-		return -EINVAL;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(end, units[i].suffix) == 0) {
-			double bytes = v * units[i].mult;
-
-			if (bytes > 9.0e18)
-				return -EINVAL;
-			*ret_bytes = (int64_t)bytes;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-int zf_parse_cpu(const char *s, int64_t *ret_nanocpus)
-{
-	char *end;
-	double v;
-
-	if (!s || !*s || *s == '-' || *s == '+')
-		return -EINVAL;
-	v = strtod(s, &end);
-	if (end == s || !isfinite(v) || v < 0)
-		return -EINVAL;
-	if (strcmp(end, "m") == 0)
-		v /= 1000.0;
-	else if (*end)
-		return -EINVAL;
-	if (v > 1e6)
-		return -EINVAL;
-	*ret_nanocpus = (int64_t)llround(v * 1e9);
 	return 0;
 }
 
@@ -832,7 +704,7 @@ static int parse_root(struct parse *p, struct zf_container_spec *spec)
 	if (r == 0)
 		args = NULL;
 out:
-	words_free(args);
+	zf_spec_words_free(args);
 	return r;
 }
 
@@ -1248,7 +1120,7 @@ static int parse_member(struct parse *p, yaml_node_t *n, const char *list, size_
 	if (r == 0 && list && !(m->text = member_text(p, n)))
 		r = -ENOMEM;
 out:
-	words_free(args);
+	zf_spec_words_free(args);
 	return r;
 }
 
