@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * spec.yaml parsing and validation (libyaml). Produces plain structs and,
- * on failure, one error with its line and column. Knows nothing of FUSE or
- * of the engine's API, so it is unit-tested and fuzzed alone.
+ * spec.yaml parsing and validation (fs/spec/: libyaml in yaml.c only, a
+ * dialect a file). Produces plain structs and, on failure, one error with
+ * its line and column. It knows nothing of FUSE and calls nothing in the
+ * engine, so it is unit-tested and fuzzed alone. What it knows of the
+ * engine is backend/engine.h's data: a container spec is written straight
+ * into struct zf_container_config (with its struct zf_kv, struct zf_port
+ * and enum zf_pull_policy) and freed with zf_container_config_free.
+ * From kinds.h: enum zf_kind, and the rule for names (a capsule member's).
  */
 #pragma once
 

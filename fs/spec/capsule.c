@@ -1,0 +1,590 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The capsule dialect (capsules/NAME/spec.yaml: the capsule spec's YAML,
+ * the fields OpenStack Zun's code takes, and Kubernetes Pod spellings with
+ * the same meaning) and its members' (a container's keys and a few more),
+ * each map a table of keys (yaml.h, zf_yaml_walk).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../util.h"
+#include "dialect.h"
+
+/* ---- members ------------------------------------------------------------- */
+
+/*
+ * A member's own text: its slice of the source, which keeps the user's
+ * layout and comments, unless that does not stand alone (an alias to an
+ * anchor elsewhere in the file): then the node written out anew.
+ */
+static char *member_text(struct zf_yaml *y, struct zf_ynode *n)
+{
+	struct zf_container_spec *spec = NULL;
+	struct zf_spec_error e;
+	char *text = zf_yaml_source(y, n), *again;
+
+	if (!text)
+		return NULL;
+	if (zf_spec_parse_member(text, strlen(text), &spec, NULL, &e) == 0) {
+		zf_container_spec_free(spec);
+		return text;
+	}
+	again = zf_yaml_emit(y, n);
+	if (!again)
+		return text; /* kept as it was: the member's spec.yaml shows it */
+	free(text);
+	return again;
+}
+
+static int member_name(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	struct zf_spec_container_ctx *w = ctx;
+	int r = zf_yaml_want_dup(y, v, "name", &w->name);
+
+	(void)k;
+	if (r == 0 && zf_name_check(w->name) < 0)
+		return zf_yaml_fail(y, v,
+				    "%s: name '%s' is not a valid name "
+				    "([a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 63)",
+				    w->where, w->name);
+	return r;
+}
+
+/* Zun's spelling of stdin_open */
+static int member_stdin(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	(void)k;
+	return zf_yaml_want_bool(y, v, "stdin",
+				 &((struct zf_spec_container_ctx *)ctx)->spec->cfg->stdin_open);
+}
+
+static int member_image_driver(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v,
+			       void *ctx)
+{
+	const char *s;
+	int r = zf_yaml_want_scalar(y, v, "imageDriver", &s);
+
+	(void)k, (void)ctx;
+	if (r == 0 && strcasecmp(s, "docker") != 0)
+		return zf_yaml_fail(y, v,
+				    "imageDriver: '%s' is not supported: images come from the "
+				    "Docker engine (imageDriver: docker)",
+				    s);
+	return r;
+}
+
+/* restartPolicy and sandbox: a container's keys, but the capsule's here */
+static int member_refused(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	(void)v;
+	return zf_yaml_fail(y, k, "%s: '%s' belongs to the capsule, not a container",
+			    ((struct zf_spec_container_ctx *)ctx)->where, zf_yaml_scalar(k));
+}
+
+/* A member's keys first, then a container's (whose list "unknown key" gives). */
+static const struct zf_yaml_map member_keys = {
+	.not_map = " must be a map of container keys",
+	.top = true,
+	.next = &zf_spec_container_keys,
+	.keys = (const struct zf_yaml_key[]){
+		{ { "name" }, member_name },
+		{ { "stdin" }, member_stdin },
+		{ { "imageDriver" }, member_image_driver },
+		{ { "restartPolicy" }, member_refused },
+		{ { "sandbox" }, member_refused },
+		{ { NULL }, NULL },
+	},
+};
+
+/* One entry of containers[] or initContainers[] (list), or a member's own
+ * spec.yaml (list NULL). */
+static int parse_member(struct zf_yaml *y, struct zf_ynode *n, const char *list, size_t index,
+			struct zf_capsule_member *m)
+{
+	char at[64];
+	struct zf_spec_container_ctx w = { .where = at };
+	int r;
+
+	/* errors say where: containers[1], or the member's own spec.yaml */
+	if (list)
+		snprintf(at, sizeof(at), "%s[%zu]", list, index);
+	else
+		snprintf(at, sizeof(at), "spec.yaml");
+	m->line = zf_yaml_line(n);
+	m->column = zf_yaml_column(n);
+	m->spec = w.spec = zf_spec_container_new();
+	if (!m->spec)
+		return -ENOMEM;
+	r = zf_yaml_walk(y, n, &member_keys, at, &w);
+	m->name = w.name;
+	if (r == 0 && !m->spec->cfg->image)
+		r = zf_yaml_fail(y, n, "%s: 'image' is required", at);
+	r = zf_spec_container_end(&w, r);
+	/* in a list, its text is its spec.yaml (a valid entry: parsed, so it stands) */
+	if (r == 0 && list && !(m->text = member_text(y, n)))
+		r = -ENOMEM;
+	return r;
+}
+
+static int parse_members(struct zf_yaml *y, struct zf_ynode *n, const char *list,
+			 struct zf_capsule_member **ret, size_t *ret_n)
+{
+	size_t count = zf_yaml_len(n);
+
+	if (!zf_yaml_is_list(n))
+		return zf_yaml_fail(y, n, "%s must be a list of containers", list);
+	*ret = calloc(count ? count : 1, sizeof(**ret));
+	if (!*ret)
+		return -ENOMEM;
+	for (size_t i = 0; i < count; i++) {
+		int r = parse_member(y, zf_yaml_item(y, n, i), list, i, &(*ret)[i]);
+
+		(*ret_n)++;
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* ---- volumes ------------------------------------------------------------- */
+
+/* A size in GB: a whole number, optionally with "G", "GB" or "Gi". */
+static int want_gb(struct zf_yaml *y, struct zf_ynode *v, const char *what, int64_t *ret)
+{
+	const char *s;
+	char *end;
+	long long n;
+	int r = zf_yaml_want_scalar(y, v, what, &s);
+
+	if (r < 0)
+		return r;
+	n = strtoll(s, &end, 10);
+	if (end == s || n <= 0 || n > 1000000 ||
+	    (*end && strcmp(end, "G") && strcmp(end, "GB") && strcmp(end, "Gi")))
+		return zf_yaml_fail(y, v, "%s: '%s' is not a size in GB (e.g. 5 or 5G)", what, s);
+	*ret = n;
+	return 0;
+}
+
+static int cinder_id(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	(void)k;
+	return zf_yaml_want_dup(y, v, "volumeID", &((struct zf_capsule_volume *)ctx)->cinder_id);
+}
+
+static int cinder_size(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	(void)k;
+	return want_gb(y, v, "cinder size", &((struct zf_capsule_volume *)ctx)->cinder_size_gb);
+}
+
+static int cinder_auto_remove(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v,
+			      void *ctx)
+{
+	struct zf_capsule_volume *vol = ctx;
+
+	(void)k;
+	return zf_yaml_want_bool(y, v, "autoRemove", &vol->auto_remove);
+}
+
+static const struct zf_yaml_map cinder_keys = {
+	.not_map = " must be a map: {volumeID} or {size, autoRemove}",
+	.keys = (const struct zf_yaml_key[]){
+		{ { "volumeID" }, cinder_id },
+		{ { "size" }, cinder_size },
+		{ { "autoRemove" }, cinder_auto_remove },
+		{ { NULL }, NULL },
+	},
+};
+
+/* One entry of spec.volumes; cinder: is read after its name. */
+struct volume_walk {
+	struct zf_capsule_volume *vol;
+	struct zf_ynode *cinder;
+};
+
+static int volume_name(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	(void)k;
+	return zf_yaml_want_dup(y, v, "volume name", &((struct volume_walk *)ctx)->vol->name);
+}
+
+static int volume_volume(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	(void)k;
+	return zf_yaml_want_dup(y, v, "volume", &((struct volume_walk *)ctx)->vol->zunfs_volume);
+}
+
+static int volume_cinder(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	(void)y, (void)k;
+	((struct volume_walk *)ctx)->cinder = v;
+	return 0;
+}
+
+static const struct zf_yaml_map volume_keys = {
+	.not_map = " must be a map: {name, volume} or {name, cinder}",
+	.known = "name, and volume: VOLUME or cinder: {volumeID | size, autoRemove}",
+	.keys = (const struct zf_yaml_key[]){
+		{ { "name" }, volume_name },
+		{ { "volume" }, volume_volume },
+		{ { "cinder" }, volume_cinder },
+		{ { NULL }, NULL },
+	},
+};
+
+static int parse_volume(struct zf_yaml *y, struct zf_ynode *n, size_t index,
+			struct zf_capsule_volume *vol)
+{
+	struct volume_walk w = { .vol = vol };
+	char where[32];
+	int r;
+
+	snprintf(where, sizeof(where), "volumes[%zu]", index);
+	vol->line = zf_yaml_line(n);
+	vol->column = zf_yaml_column(n);
+	if ((r = zf_yaml_walk(y, n, &volume_keys, where, &w)) < 0)
+		return r;
+	if (!vol->name)
+		return zf_yaml_fail(y, n, "volumes[%zu]: a volume needs a name", index);
+	if (!!vol->zunfs_volume + !!w.cinder != 1)
+		return zf_yaml_fail(y, n, "volumes[%zu] '%s': give exactly one of volume: or cinder:",
+				    index, vol->name);
+	if (!w.cinder)
+		return 0;
+	if ((r = zf_yaml_walk(y, w.cinder, &cinder_keys, "cinder", vol)) < 0)
+		return r;
+	if (!!vol->cinder_id == !!vol->cinder_size_gb)
+		return zf_yaml_fail(y, w.cinder,
+				    "cinder: give volumeID (adopt) or size (make), not both");
+	return 0;
+}
+
+/* ---- the capsule's keys -------------------------------------------------- */
+
+/* A walk of the capsule's maps; spec is read after the top level. */
+struct capsule_walk {
+	struct zf_capsule_spec *c;
+	struct zf_ynode *spec;
+	bool top_policy, spec_policy; /* restartPolicy: at one place only */
+};
+
+static int spec_containers(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	struct zf_capsule_spec *c = ((struct capsule_walk *)ctx)->c;
+
+	(void)k;
+	return parse_members(y, v, "containers", &c->containers, &c->n_containers);
+}
+
+static int spec_init_containers(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v,
+				void *ctx)
+{
+	struct zf_capsule_spec *c = ((struct capsule_walk *)ctx)->c;
+
+	(void)k;
+	return parse_members(y, v, "initContainers", &c->init_containers, &c->n_init_containers);
+}
+
+static int spec_volumes(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	struct zf_capsule_spec *c = ((struct capsule_walk *)ctx)->c;
+	size_t count = zf_yaml_len(v);
+	int r = 0;
+
+	(void)k;
+	if (!zf_yaml_is_list(v))
+		return zf_yaml_fail(y, v, "volumes must be a list");
+	c->volumes = calloc(count ? count : 1, sizeof(*c->volumes));
+	if (!c->volumes)
+		return -ENOMEM;
+	for (size_t i = 0; i < count && r == 0; i++) {
+		r = parse_volume(y, zf_yaml_item(y, v, i), i, &c->volumes[i]);
+		c->n_volumes++;
+	}
+	return r;
+}
+
+/* Always | OnFailure | Never (Kubernetes'), also Zun's words; as engine words. */
+static int want_restart(struct zf_yaml *y, struct zf_ynode *v, struct zf_capsule_spec *c)
+{
+	int retries; /* a capsule's members are restarted without a count */
+
+	return zf_spec_want_restart(y, v, c->restart_policy, &retries);
+}
+
+static int spec_restart(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	struct capsule_walk *w = ctx;
+
+	(void)k;
+	w->spec_policy = true;
+	return want_restart(y, v, w->c);
+}
+
+static const struct zf_yaml_map spec_keys = {
+	.not_map = " must be a map (containers, initContainers, volumes)",
+	.keys = (const struct zf_yaml_key[]){
+		{ { "containers" }, spec_containers },
+		{ { "initContainers" }, spec_init_containers },
+		{ { "volumes" }, spec_volumes },
+		{ { "restartPolicy" }, spec_restart },
+		{ { NULL }, NULL },
+	},
+};
+
+static int metadata_name(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	(void)k;
+	return zf_yaml_want_dup(y, v, "metadata.name", &((struct zf_capsule_spec *)ctx)->name);
+}
+
+/* labels, or "lables" as the capsule spec's own sample spells it: given
+ * both, the later one counts */
+static int metadata_labels(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	struct zf_capsule_spec *c = ctx;
+
+	(void)k;
+	zf_spec_kv_free(c->labels, c->n_labels);
+	c->labels = NULL;
+	c->n_labels = 0;
+	return zf_spec_want_strings(y, v, &zf_spec_labels, &c->labels, &c->n_labels);
+}
+
+static int metadata_annotations(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v,
+				void *ctx)
+{
+	struct zf_capsule_spec *c = ctx;
+
+	(void)k;
+	return zf_spec_want_strings(y, v, &zf_spec_labels, &c->annotations, &c->n_annotations);
+}
+
+static const struct zf_yaml_map metadata_keys = {
+	.not_map = " must be a map (name, labels, annotations)",
+	.keys = (const struct zf_yaml_key[]){
+		{ { "name" }, metadata_name },
+		{ { "labels", "lables" }, metadata_labels },
+		{ { "annotations" }, metadata_annotations },
+		{ { NULL }, NULL },
+	},
+};
+
+/* apiVersion, or Zun's capsuleVersion (the spelling given is the one named) */
+static int capsule_version(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	const char *key = zf_yaml_scalar(k), *s;
+	int r = zf_yaml_want_scalar(y, v, key, &s);
+
+	(void)ctx;
+	if (r == 0 && strcmp(s, "beta") && strcmp(s, "v1") && strcmp(s, "1.0"))
+		return zf_yaml_fail(y, v, "%s: '%s' is not one of beta, v1", key, s);
+	return r;
+}
+
+static int capsule_kind(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	const char *s;
+	int r = zf_yaml_want_scalar(y, v, "kind", &s);
+
+	(void)k, (void)ctx;
+	if (r == 0 && strcasecmp(s, "capsule") && strcasecmp(s, "pod"))
+		return zf_yaml_fail(y, v, "kind: '%s' is not capsule (or Pod)", s);
+	return r;
+}
+
+static int capsule_metadata(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	(void)k;
+	return zf_yaml_walk(y, v, &metadata_keys, "metadata", ((struct capsule_walk *)ctx)->c);
+}
+
+static int capsule_restart(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	struct capsule_walk *w = ctx;
+
+	(void)k;
+	w->top_policy = true;
+	return want_restart(y, v, w->c);
+}
+
+static int capsule_host_selector(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v,
+				 void *ctx)
+{
+	(void)k;
+	return zf_yaml_want_dup(y, v, "hostSelector",
+				&((struct capsule_walk *)ctx)->c->host_selector);
+}
+
+static int capsule_spec(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	(void)y, (void)k;
+	((struct capsule_walk *)ctx)->spec = v;
+	return 0;
+}
+
+/* capsuleVersion is listed last, so it is a row of its own */
+static const struct zf_yaml_map capsule_keys = {
+	.not_map = " must be a map (apiVersion, kind, metadata, spec)",
+	.top = true,
+	.keys = (const struct zf_yaml_key[]){
+		{ { "apiVersion" }, capsule_version },
+		{ { "kind" }, capsule_kind },
+		{ { "metadata" }, capsule_metadata },
+		{ { "restartPolicy" }, capsule_restart },
+		{ { "hostSelector" }, capsule_host_selector },
+		{ { "spec" }, capsule_spec },
+		{ { "capsuleVersion" }, capsule_version },
+		{ { NULL }, NULL },
+	},
+};
+
+/* What spans the whole capsule: names unique, mounts naming declared volumes. */
+static int validate_capsule(struct zf_yaml *y, struct zf_ynode *spec, struct zf_capsule_spec *c)
+{
+	struct zf_capsule_member *lists[2] = { c->init_containers, c->containers };
+	size_t counts[2] = { c->n_init_containers, c->n_containers };
+	size_t total = 0;
+
+	if (c->n_containers == 0)
+		return zf_yaml_fail(y, spec,
+				    "spec.containers: a capsule needs at least one container");
+	for (size_t i = 0; i < c->n_volumes; i++)
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(c->volumes[i].name, c->volumes[j].name) == 0)
+				return zf_yaml_fail_mark(y, c->volumes[i].line, c->volumes[i].column,
+							 "volumes: '%s' is declared twice",
+							 c->volumes[i].name);
+	for (int l = 0; l < 2; l++) {
+		for (size_t i = 0; i < counts[l]; i++, total++) {
+			struct zf_capsule_member *m = &lists[l][i];
+
+			if (!m->name && asprintf(&m->name, "container-%zu", total) < 0) {
+				m->name = NULL;
+				return -ENOMEM;
+			}
+			for (size_t k = 0; k < m->spec->n_mounts; k++) {
+				bool found = false;
+
+				for (size_t v = 0; v < c->n_volumes; v++)
+					found = found || strcmp(c->volumes[v].name,
+								m->spec->mounts[k].name) == 0;
+				if (!found)
+					return zf_yaml_fail_mark(y, m->line, m->column,
+								 "container '%s': volumeMounts names "
+								 "'%s', which spec.volumes does not "
+								 "declare",
+								 m->name, m->spec->mounts[k].name);
+			}
+		}
+	}
+	/* every name once, init containers included: each is a directory */
+	for (int l = 0; l < 2; l++)
+		for (size_t i = 0; i < counts[l]; i++)
+			for (int l2 = 0; l2 <= l; l2++)
+				for (size_t j = 0; j < (l2 == l ? i : counts[l2]); j++)
+					if (strcmp(lists[l][i].name, lists[l2][j].name) == 0)
+						return zf_yaml_fail_mark(y, lists[l][i].line,
+									 lists[l][i].column,
+									 "two containers are named '%s'",
+									 lists[l][i].name);
+	return 0;
+}
+
+static int capsule_root(struct zf_yaml *y, struct zf_ynode *root, void *c)
+{
+	struct capsule_walk w = { .c = c };
+	int r;
+
+	if (zf_yaml_is_empty(root))
+		return zf_yaml_fail(y, NULL, "the spec is empty: a capsule needs spec.containers");
+	snprintf(w.c->restart_policy, sizeof(w.c->restart_policy), "always");
+	if ((r = zf_yaml_walk(y, root, &capsule_keys, NULL, &w)) < 0)
+		return r;
+	if (!w.spec)
+		return zf_yaml_fail(y, root, "'spec' is required (spec.containers)");
+	if ((r = zf_yaml_walk(y, w.spec, &spec_keys, "spec", &w)) < 0)
+		return r;
+	if (w.spec_policy && w.top_policy)
+		return zf_yaml_fail(y, w.spec,
+				    "restartPolicy is given twice (here and at the top)");
+	return validate_capsule(y, w.spec, c);
+}
+
+/* ---- the public face ----------------------------------------------------- */
+
+static void members_free(struct zf_capsule_member *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(m[i].name);
+		free(m[i].text);
+		zf_container_spec_free(m[i].spec);
+	}
+	free(m);
+}
+
+void zf_capsule_spec_free(struct zf_capsule_spec *spec)
+{
+	if (!spec)
+		return;
+	free(spec->name);
+	zf_spec_kv_free(spec->labels, spec->n_labels);
+	zf_spec_kv_free(spec->annotations, spec->n_annotations);
+	free(spec->host_selector);
+	members_free(spec->containers, spec->n_containers);
+	members_free(spec->init_containers, spec->n_init_containers);
+	for (size_t i = 0; i < spec->n_volumes; i++) {
+		free(spec->volumes[i].name);
+		free(spec->volumes[i].zunfs_volume);
+		free(spec->volumes[i].cinder_id);
+	}
+	free(spec->volumes);
+	free(spec);
+}
+
+int zf_spec_parse_capsule(const char *text, size_t len, struct zf_capsule_spec **ret_spec,
+			  struct zf_spec_error *ret_error)
+{
+	struct zf_capsule_spec *c = calloc(1, sizeof(*c));
+	int r;
+
+	if (!c)
+		return -ENOMEM;
+	r = zf_yaml_run(text, len, capsule_root, c, ret_error);
+	if (r < 0) {
+		zf_capsule_spec_free(c);
+		return r;
+	}
+	*ret_spec = c;
+	return 0;
+}
+
+static int member_root(struct zf_yaml *y, struct zf_ynode *root, void *m)
+{
+	if (!root)
+		return zf_yaml_fail(y, NULL,
+				    "the spec is empty: a container needs at least 'image'");
+	return parse_member(y, root, NULL, 0, m);
+}
+
+int zf_spec_parse_member(const char *text, size_t len, struct zf_container_spec **ret_spec,
+			 char **ret_name, struct zf_spec_error *ret_error)
+{
+	struct zf_capsule_member m = { 0 };
+	int r = zf_yaml_run(text, len, member_root, &m, ret_error);
+
+	if (r == 0) {
+		*ret_spec = TAKE_PTR(m.spec);
+		if (ret_name)
+			*ret_name = TAKE_PTR(m.name);
+	}
+	free(m.name);
+	free(m.text);
+	zf_container_spec_free(m.spec);
+	return r;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What the spec dialects (fs/spec/container.c, capsule.c, volume.c) share,
+ * private to fs/spec/. A capsule's member is a container with a few keys
+ * of its own: its table looks the others up in the container's.
+ */
+#pragma once
+
+#include <stddef.h>
+
+#include "../spec.h"
+#include "yaml.h"
+
+/* ---- container.c --------------------------------------------------------- */
+
+/* The ctx of a walk of zf_spec_container_keys (and of tables chained to it). */
+struct zf_spec_container_ctx {
+	struct zf_container_spec *spec;
+	char **args; /* args: kept apart until zf_spec_container_end joins them */
+	/* a capsule's member only: */
+	char *name; /* name:, the ctx's until taken */
+	const char *where; /* "containers[1]", or "spec.yaml" alone */
+};
+
+/* A container's keys, as spec.yaml's top level has them; what would hand
+ * out the host is refused (-EPERM). */
+extern const struct zf_yaml_map zf_spec_container_keys;
+
+/* An empty container spec (restartPolicy "no"), or NULL without memory. */
+struct zf_container_spec *zf_spec_container_new(void);
+
+/*
+ * Ends a walk of a container's keys that returned r: when r is 0, joins
+ * command and args as Zun does (the container's Cmd). Frees what is left
+ * of w->args either way. Returns r, or -ENOMEM.
+ */
+int zf_spec_container_end(struct zf_spec_container_ctx *w, int r);
+
+/* restartPolicy: Kubernetes' words (Always, OnFailure, Never), then Zun's
+ * (Docker's, with on-failure:N), written as engine words. */
+int zf_spec_want_restart(struct zf_yaml *y, const struct zf_ynode *n, char ret_policy[16],
+			 int *ret_max_retries);
+
+/* How a map of strings is read (labels, annotations, driverOptions). */
+struct zf_spec_strings {
+	/* "labels": "labels must be a map of strings", "labels: 'a' is given twice" */
+	const char *where;
+	const char *key_what, *value_what; /* "a label name", "a label value" */
+	/* each key, once both are read (may be NULL): 0 or a refusal at key */
+	int (*check)(struct zf_yaml *y, struct zf_ynode *key, const char *name);
+};
+
+/* labels: no empty name, none with the zunfs. prefix (zunfs's own). */
+extern const struct zf_spec_strings zf_spec_labels;
+
+/* Frees n pairs of kv and kv; NULL is fine. */
+void zf_spec_kv_free(struct zf_kv *kv, size_t n);
+
+/* Reads map n as how says, appending to *kv, *n_kv (the caller's, also on
+ * failure). */
+int zf_spec_want_strings(struct zf_yaml *y, struct zf_ynode *n, const struct zf_spec_strings *how,
+			 struct zf_kv **kv, size_t *n_kv);
+
+/* ---- words.c ------------------------------------------------------------- */
+
+/* Frees a NULL-terminated array of words (zf_split_words'); NULL is fine. */
+void zf_spec_words_free(char **words);
