@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "ctl.h"
+#include "spec.h"
 
 static const struct {
 	const char *word;
@@ -138,4 +139,40 @@ const char *zf_ctl_task_state(enum zf_ctl_cmd cmd)
 const char *zf_ctl_word(enum zf_ctl_cmd cmd)
 {
 	return cmds[cmd].word;
+}
+
+int zf_exec_parse(const char *line, struct zf_exec_line *ret_line, char *reason,
+		  size_t reason_size)
+{
+	struct zf_exec_line e = { 0 };
+	int r = zf_split_words(line, &e.argv);
+
+	if (r < 0) {
+		if (reason)
+			snprintf(reason, reason_size, "exec: the command line has an unclosed quote");
+		return r;
+	}
+	e.args = e.argv;
+	while (*e.args && (strcmp(*e.args, "-i") == 0 || strcmp(*e.args, "-t") == 0 ||
+			   strcmp(*e.args, "-it") == 0 || strcmp(*e.args, "-ti") == 0)) {
+		e.with_stdin = true;
+		e.tty = e.tty || strchr(*e.args, 't');
+		e.args++;
+	}
+	if (!*e.args) {
+		if (reason)
+			snprintf(reason, reason_size, "exec: no command given");
+		zf_exec_line_free(&e);
+		return -EINVAL;
+	}
+	*ret_line = e;
+	return 0;
+}
+
+void zf_exec_line_free(struct zf_exec_line *line)
+{
+	for (char **p = line->argv; p && *p; p++)
+		free(*p);
+	free(line->argv);
+	line->argv = line->args = NULL;
 }
