@@ -1432,6 +1432,8 @@ static int parse_capsule_spec(struct parse *p, yaml_node_t *n, struct zf_capsule
 
 static int parse_metadata(struct parse *p, yaml_node_t *n, struct zf_capsule_spec *c)
 {
+	bool labels_seen = false;
+
 	if (n->type != YAML_MAPPING_NODE)
 		return fail_at(p, n, "metadata must be a map (name, labels, annotations)");
 	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
@@ -1443,16 +1445,23 @@ static int parse_metadata(struct parse *p, yaml_node_t *n, struct zf_capsule_spe
 			return -EINVAL;
 		int r;
 
-		if (key && strcmp(key, "name") == 0)
+		if (key && strcmp(key, "name") == 0) {
 			r = want_string_dup(p, v, "metadata.name", &c->name);
-		/* "lables" as the capsule spec's own sample spells it */
-		else if (key && (strcmp(key, "labels") == 0 || strcmp(key, "lables") == 0))
-			r = parse_string_map(p, v, &c->labels, &c->n_labels);
-		else if (key && strcmp(key, "annotations") == 0)
+		} else if (key && (strcmp(key, "labels") == 0 || strcmp(key, "lables") == 0)) {
+			/* "lables" as the capsule spec's own sample spells it: two
+			 * spellings of one key, so one of them */
+			if (labels_seen)
+				r = fail_at(p, k, "metadata: the labels are given twice (labels, "
+						  "lables)");
+			else
+				r = parse_string_map(p, v, &c->labels, &c->n_labels);
+			labels_seen = true;
+		} else if (key && strcmp(key, "annotations") == 0) {
 			r = parse_string_map(p, v, &c->annotations, &c->n_annotations);
-		else
+		} else {
 			r = fail_at(p, k, "metadata: unknown key '%s' (name, labels, annotations)",
 				    key ? key : "?");
+		}
 		if (r < 0)
 			return r;
 	}
