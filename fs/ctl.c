@@ -41,11 +41,13 @@ static int set_reason(char *reason, int size, const char *msg)
 
 static bool valid_signal(const char *s)
 {
-	char *end;
-	long n = strtol(s, &end, 10);
+	/* a number is digits alone, as the engine reads it (strtol would also
+	 * take a sign and leading white space, \v and \f among them) */
+	if (*s && !s[strspn(s, "0123456789")]) {
+		long n = strtol(s, NULL, 10);
 
-	if (*s && !*end)
 		return n >= 1 && n <= 64;
+	}
 	if (strncasecmp(s, "SIG", 3) == 0)
 		s += 3;
 	for (int i = 0; signals[i]; i++)
@@ -103,7 +105,9 @@ int zf_ctl_parse(const char *line, struct zf_ctl *ret_ctl, char *reason, int rea
 					  "ctl: stop and restart take a grace period in seconds");
 		break;
 	case ZF_CTL_KILL:
-		if (n > 2 || (n == 2 && !valid_signal(words[1])))
+		/* whole in c.signal, or the engine would get a part of it */
+		if (n > 2 ||
+		    (n == 2 && (strlen(words[1]) >= sizeof(c.signal) || !valid_signal(words[1]))))
 			return set_reason(reason, reason_size,
 					  "ctl: kill takes a signal name or number (TERM, SIGKILL, 9)");
 		snprintf(c.signal, sizeof(c.signal), "%s", n == 2 ? words[1] : "SIGKILL");

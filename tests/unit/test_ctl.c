@@ -29,6 +29,11 @@ static void test_parse_good(void **state)
 	assert_string_equal(c.signal, "TERM");
 	assert_int_equal(zf_ctl_parse("kill sigusr1", &c, NULL, 0), 0);
 	assert_int_equal(zf_ctl_parse("kill 9", &c, NULL, 0), 0);
+	assert_string_equal(c.signal, "9");
+	assert_int_equal(zf_ctl_parse("kill 064", &c, NULL, 0), 0);
+	assert_string_equal(c.signal, "064");
+	assert_int_equal(zf_ctl_parse("kill SIGVTALRM", &c, NULL, 0), 0);
+	assert_string_equal(c.signal, "SIGVTALRM");
 	assert_int_equal(zf_ctl_parse("resize 24 80", &c, NULL, 0), 0);
 	assert_int_equal(c.rows, 24);
 	assert_int_equal(c.cols, 80);
@@ -42,6 +47,9 @@ static void test_parse_bad(void **state)
 		"",	     "\n",	   "bogus",	  "Stop",	"stop -1",   "stop soon",
 		"stop 1 2",  "kill NOPE",  "kill 0",	  "kill 65",	"resize 24", "resize 0 80",
 		"resize a b", "pause now", "start 1",	  "a b c d e",
+		/* found by fuzzing: strtol's white space and sign are not the
+		 * engine's, and a long number was cut to fit c.signal */
+		"kill \v9", "kill \f9", "kill +9", "kill 00000000000000009",
 	};
 	char reason[256];
 	struct zf_ctl c;
