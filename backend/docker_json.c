@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -499,6 +500,16 @@ static json_int_t int_at(json_t *o, const char *a, const char *b, const char *c)
 	return json_is_integer(v) ? json_integer_value(v) : 0;
 }
 
+/* a + b, held at json_int_t's ends: the engine's counters, summed, may not fit */
+static json_int_t add_held(json_int_t a, json_int_t b)
+{
+	json_int_t sum;
+
+	if (__builtin_add_overflow(a, b, &sum))
+		return b > 0 ? LLONG_MAX : LLONG_MIN;
+	return sum;
+}
+
 int zf_docker_summarize_stats(const char *json, char **ret_json)
 {
 	json_t *root = json_loads(json, 0, NULL), *out = NULL, *blk, *nets, *e;
@@ -533,16 +544,17 @@ int zf_docker_summarize_stats(const char *json, char **ret_json)
 		json_int_t v = json_integer_value(json_object_get(e, "value"));
 
 		if (op && strcasecmp(op, "read") == 0)
-			rd += v;
+			rd = add_held(rd, v);
 		else if (op && strcasecmp(op, "write") == 0)
-			wr += v;
+			wr = add_held(wr, v);
 	}
 	out = json_object();
 	json_object_set_new(out, "read_at", json_string(get_str(root, "read") ? get_str(root, "read") : ""));
 	json_object_set_new(out, "cpu_percent",
 			    json_real(sys > presys && cpu >= precpu
-					      ? (double)(cpu - precpu) / (double)(sys - presys) *
-							(double)cpus * 100.0
+					      ? ((double)cpu - (double)precpu) /
+							((double)sys - (double)presys) * (double)cpus *
+							100.0
 					      : 0.0));
 	json_object_set_new(out, "online_cpus", json_integer(cpus));
 	json_object_set_new(out, "memory_usage", json_integer(mem));
@@ -557,8 +569,8 @@ int zf_docker_summarize_stats(const char *json, char **ret_json)
 	nets = json_object_get(root, "networks");
 	if (json_is_object(nets)) {
 		json_object_foreach(nets, key, e) {
-			rx += json_integer_value(json_object_get(e, "rx_bytes"));
-			tx += json_integer_value(json_object_get(e, "tx_bytes"));
+			rx = add_held(rx, json_integer_value(json_object_get(e, "rx_bytes")));
+			tx = add_held(tx, json_integer_value(json_object_get(e, "tx_bytes")));
 		}
 		json_object_set_new(out, "net_rx", json_integer(rx));
 		json_object_set_new(out, "net_tx", json_integer(tx));

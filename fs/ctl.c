@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "ctl.h"
+#include "spec.h"
 
 static const struct {
 	const char *word;
@@ -40,11 +41,13 @@ static int set_reason(char *reason, int size, const char *msg)
 
 static bool valid_signal(const char *s)
 {
-	char *end;
-	long n = strtol(s, &end, 10);
+	/* a number is digits alone, as the engine reads it (strtol would also
+	 * take a sign and leading white space, \v and \f among them) */
+	if (*s && !s[strspn(s, "0123456789")]) {
+		long n = strtol(s, NULL, 10);
 
-	if (*s && !*end)
 		return n >= 1 && n <= 64;
+	}
 	if (strncasecmp(s, "SIG", 3) == 0)
 		s += 3;
 	for (int i = 0; signals[i]; i++)
@@ -102,7 +105,9 @@ int zf_ctl_parse(const char *line, struct zf_ctl *ret_ctl, char *reason, int rea
 					  "ctl: stop and restart take a grace period in seconds");
 		break;
 	case ZF_CTL_KILL:
-		if (n > 2 || (n == 2 && !valid_signal(words[1])))
+		/* whole in c.signal, or the engine would get a part of it */
+		if (n > 2 ||
+		    (n == 2 && (strlen(words[1]) >= sizeof(c.signal) || !valid_signal(words[1]))))
 			return set_reason(reason, reason_size,
 					  "ctl: kill takes a signal name or number (TERM, SIGKILL, 9)");
 		snprintf(c.signal, sizeof(c.signal), "%s", n == 2 ? words[1] : "SIGKILL");
@@ -138,4 +143,40 @@ const char *zf_ctl_task_state(enum zf_ctl_cmd cmd)
 const char *zf_ctl_word(enum zf_ctl_cmd cmd)
 {
 	return cmds[cmd].word;
+}
+
+int zf_exec_parse(const char *line, struct zf_exec_line *ret_line, char *reason,
+		  size_t reason_size)
+{
+	struct zf_exec_line e = { 0 };
+	int r = zf_split_words(line, &e.argv);
+
+	if (r < 0) {
+		if (reason)
+			snprintf(reason, reason_size, "exec: the command line has an unclosed quote");
+		return r;
+	}
+	e.args = e.argv;
+	while (*e.args && (strcmp(*e.args, "-i") == 0 || strcmp(*e.args, "-t") == 0 ||
+			   strcmp(*e.args, "-it") == 0 || strcmp(*e.args, "-ti") == 0)) {
+		e.with_stdin = true;
+		e.tty = e.tty || strchr(*e.args, 't');
+		e.args++;
+	}
+	if (!*e.args) {
+		if (reason)
+			snprintf(reason, reason_size, "exec: no command given");
+		zf_exec_line_free(&e);
+		return -EINVAL;
+	}
+	*ret_line = e;
+	return 0;
+}
+
+void zf_exec_line_free(struct zf_exec_line *line)
+{
+	for (char **p = line->argv; p && *p; p++)
+		free(*p);
+	free(line->argv);
+	line->argv = line->args = NULL;
 }

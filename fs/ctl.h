@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The `ctl` file's commands: parsing and which states allow them (pure). */
+/* The `ctl` file's commands: parsing and which states allow them; the
+ * `exec` file's command line: parsing (pure). */
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum zf_ctl_cmd {
 	ZF_CTL_START,
@@ -35,3 +37,21 @@ const char *zf_ctl_task_state(enum zf_ctl_cmd cmd);
 
 /* "stop", "kill", ...: the command's word. */
 const char *zf_ctl_word(enum zf_ctl_cmd cmd);
+
+/* An exec command line, split. */
+struct zf_exec_line {
+	char **argv; /* every word, NULL-terminated (the caller's: zf_exec_line_free) */
+	char **args; /* the command: argv past the leading flags, never empty */
+	bool with_stdin; /* -i, -t, -it or -ti: later writes go to its stdin */
+	bool tty; /* -t, -it or -ti: it gets a tty too */
+};
+
+/*
+ * One line written to `exec` ("-it sh -c 'ls /'"): words split like a
+ * shell's (zf_split_words), then any leading -i, -t, -it, -ti. 0 and
+ * *ret_line, or -EINVAL with why in reason (may be NULL): "exec: the
+ * command line has an unclosed quote", "exec: no command given".
+ */
+int zf_exec_parse(const char *line, struct zf_exec_line *ret_line, char *reason,
+		  size_t reason_size);
+void zf_exec_line_free(struct zf_exec_line *line);

@@ -7,9 +7,9 @@
 #include <time.h>
 
 #include "../backend/stream.h"
+#include "ctl.h"
 #include "lifecycle.h"
 #include "session.h"
-#include "spec.h"
 #include "util.h"
 
 struct zf_session {
@@ -290,8 +290,9 @@ int zf_session_exec(struct zf_daemon *d, const char *uuid, const char *cmdline,
 {
 	struct zf_err err = { { 0 } };
 	struct zf_session *s = NULL;
-	char id[72], **argv = NULL, **args, scratch[8];
-	bool ctty = false, stdin_open = false, with_stdin = false, tty = false;
+	struct zf_exec_line line;
+	char id[72], scratch[8];
+	bool ctty = false, stdin_open = false;
 	int r;
 
 	if (!reason) {
@@ -301,49 +302,32 @@ int zf_session_exec(struct zf_daemon *d, const char *uuid, const char *cmdline,
 	r = container_facts(d, uuid, id, &ctty, &stdin_open, reason, reason_size);
 	if (r < 0)
 		return r;
-	r = zf_split_words(cmdline, &argv);
-	if (r < 0) {
-		snprintf(reason, reason_size, "exec: the command line has an unclosed quote");
+	r = zf_exec_parse(cmdline, &line, reason, reason_size);
+	if (r < 0)
 		return r;
-	}
-	args = argv;
-	while (*args && (strcmp(*args, "-i") == 0 || strcmp(*args, "-t") == 0 ||
-			 strcmp(*args, "-it") == 0 || strcmp(*args, "-ti") == 0)) {
-		with_stdin = true;
-		tty = tty || strchr(*args, 't');
-		args++;
-	}
-	if (!*args) {
-		snprintf(reason, reason_size, "exec: no command given");
-		r = -EINVAL;
-		goto fail;
-	}
 	r = session_new(d, wake, wake_data, &s);
 	if (r < 0)
 		goto fail;
-	s->tty = tty;
-	s->exec_trailer = !tty;
-	r = d->engine->ops->exec_create(d->engine, id, args, tty, with_stdin, &s->exec_id, &err);
+	s->tty = line.tty;
+	s->exec_trailer = !line.tty;
+	r = d->engine->ops->exec_create(d->engine, id, line.args, line.tty, line.with_stdin,
+					&s->exec_id, &err);
 	if (r == 0)
-		r = d->engine->ops->exec_start(d->engine, s->exec_id, tty, &s->stream, &err);
+		r = d->engine->ops->exec_start(d->engine, s->exec_id, line.tty, &s->stream, &err);
 	if (r < 0) {
 		snprintf(reason, reason_size, "exec: %s", err.msg);
 		goto fail;
 	}
-	if (!with_stdin)
+	if (!line.with_stdin)
 		zf_stream_close_write(s->stream);
 	r = start_pump(s);
 	if (r < 0)
 		goto fail;
-	for (char **p = argv; *p; p++)
-		free(*p);
-	free(argv);
+	zf_exec_line_free(&line);
 	*ret_session = s;
 	return 0;
 fail:
-	for (char **p = argv; p && *p; p++)
-		free(*p);
-	free(argv);
+	zf_exec_line_free(&line);
 	zf_session_free(s);
 	return r;
 }

@@ -343,16 +343,15 @@ static int metadata_name(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode 
 	return zf_yaml_want_dup(y, v, "metadata.name", &((struct zf_capsule_spec *)ctx)->name);
 }
 
-/* labels, or "lables" as the capsule spec's own sample spells it: given
- * both, the later one counts */
+/* labels, or "lables" as the capsule spec's own sample spells it: two
+ * spellings of one key, so one of them (found by fuzz_capsule: the second
+ * map replaced the first, which leaked) */
 static int metadata_labels(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
 {
 	struct zf_capsule_spec *c = ctx;
 
-	(void)k;
-	zf_spec_kv_free(c->labels, c->n_labels);
-	c->labels = NULL;
-	c->n_labels = 0;
+	if (c->labels || c->n_labels)
+		return zf_yaml_fail(y, k, "metadata: the labels are given twice (labels, lables)");
 	return zf_spec_want_strings(y, v, &zf_spec_labels, &c->labels, &c->n_labels);
 }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: every decoder of the engine's replies, on the same bytes. */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -52,6 +53,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(out);
 	if (zf_docker_summarize_stats(s, &out) == 0)
 		free(out);
+	bool running;
+	int code;
+
+	zf_docker_parse_exec(s, &running, &code);
 	free(s);
 	return 0;
 }

@@ -128,6 +128,8 @@ static const struct {
 	{ HEAD "  - {image: busybox}\n  volumes: []\n  volumes: []\n", 6, "'volumes' is given twice" },
 	{ HEAD "  - {image: busybox}\n  containers: []\n", 5, "'containers' is given twice" },
 	{ "kind: capsule\nmetadata: {name: a, name: b}\nspec: {}\n", 2, "'name' is given twice" },
+	/* found by fuzzing: both spellings of labels, the first one leaked */
+	{ "kind: capsule\nmetadata:\n  lables: {a: b}\n  labels: {c: d}\n" "spec:\n  containers:\n  - {image: busybox}\n", 4, "metadata: the labels are given twice (labels, lables)" },
 };
 
 static void test_bad(void **state)
