@@ -77,6 +77,19 @@ out:
 	return r;
 }
 
+/* Whether an operation is in flight on uuid (its task_state is set). */
+static bool task_in_flight(struct zf_daemon *d, const char *uuid)
+{
+	struct zf_object *obj;
+	bool busy;
+
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	busy = obj && obj->rec.task_state[0];
+	zf_registry_unlock(d->reg);
+	return busy;
+}
+
 /* Sets status/reason/task of uuid if it still exists; NULL leaves a field. */
 static void set_state(struct zf_daemon *d, const char *uuid, const char *status,
 		      const char *reason, const char *task)
@@ -1599,6 +1612,12 @@ int zf_lifecycle_run(struct zf_daemon *d, enum zf_job_op op, const char *uuid, c
 		if (r < 0)
 			return r;
 		free(snap.spec_text);
+		/* An operation in flight owns the state and reads the engine at its
+		 * end: a refresh queued before it (an event of the container it
+		 * replaces) would say Running of the old one while a rebuild is
+		 * under way. */
+		if (task_in_flight(d, uuid))
+			return 0;
 		/* it writes what the engine says, which reconcile reads again after a
 		 * crash: no fsync (docs/design.md, "Where state lives") */
 		zf_store_thread_durable(false);
