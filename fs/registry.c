@@ -323,22 +323,27 @@ void zf_registry_set_engine_id(struct zf_registry *reg, const char *uuid, const 
 	zf_registry_unlock(reg);
 }
 
+/* status_reason is one line: reason up to its first line break. */
+static int set_reason_locked(struct zf_object *obj, const char *reason)
+{
+	char *copy = strdup(reason);
+
+	if (!copy)
+		return -ENOMEM;
+	copy[strcspn(copy, "\r\n")] = '\0';
+	free(obj->rec.status_reason);
+	obj->rec.status_reason = copy;
+	return 0;
+}
+
 int zf_registry_set_state_locked(struct zf_registry *reg, struct zf_object *obj,
 				 const char *status, const char *reason, const char *task_state)
 {
 	char old[sizeof(obj->rec.status)];
 
 	memcpy(old, obj->rec.status, sizeof(old));
-	if (reason) {
-		char *copy = strdup(reason);
-
-		if (!copy)
-			return -ENOMEM;
-		/* status_reason is one line */
-		copy[strcspn(copy, "\r\n")] = '\0';
-		free(obj->rec.status_reason);
-		obj->rec.status_reason = copy;
-	}
+	if (reason && set_reason_locked(obj, reason) < 0)
+		return -ENOMEM;
 	if (status)
 		snprintf(obj->rec.status, sizeof(obj->rec.status), "%s", status);
 	if (task_state)
@@ -362,13 +367,8 @@ int zf_registry_engine_state_locked(struct zf_registry *reg, struct zf_object *o
 int zf_registry_show_reason_locked(struct zf_registry *reg, struct zf_object *obj,
 				   const char *reason)
 {
-	char *copy = strdup(reason);
-
-	if (!copy)
+	if (set_reason_locked(obj, reason) < 0)
 		return -ENOMEM;
-	copy[strcspn(copy, "\r\n")] = '\0';
-	free(obj->rec.status_reason);
-	obj->rec.status_reason = copy;
 	changed_locked(reg, obj);
 	return 0;
 }

@@ -201,7 +201,8 @@ static int op_readlink(const char *path, char *buf, size_t size)
 	if (r < 0)
 		return r;
 	if (p.node == ZF_NODE_DATA)
-		return zf_fuse_data_op(path, &p, ZF_DATA_READLINK, &(struct zf_data_args){ .buf = buf, .size = size });
+		return zf_fuse_data_op(path, &p, ZF_DATA_READLINK,
+				       &(struct zf_data_args){ .buf = buf, .size = size });
 	if (p.node != ZF_NODE_OBJECT || p.kind != ZF_KIND_CONTAINER || p.capsule[0])
 		return -EINVAL;
 	zf_registry_lock(d->reg);
