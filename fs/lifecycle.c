@@ -152,8 +152,18 @@ void zf_lifecycle_describe(const struct zf_container_state *st, const char **ret
 	*ret_status = status;
 }
 
+static void apply_state(struct zf_daemon *d, const char *uuid,
+			const struct zf_container_state *st, bool idle_only);
+
 void zf_lifecycle_apply_state(struct zf_daemon *d, const char *uuid,
 			      const struct zf_container_state *st)
+{
+	apply_state(d, uuid, st, false);
+}
+
+/* idle_only: a refresh's, which an operation begun since it looked owns */
+static void apply_state(struct zf_daemon *d, const char *uuid,
+			const struct zf_container_state *st, bool idle_only)
 {
 	struct zf_object *obj;
 	const char *status;
@@ -165,8 +175,10 @@ void zf_lifecycle_apply_state(struct zf_daemon *d, const char *uuid,
 	zf_lifecycle_describe(st, &status, reason, sizeof(reason));
 	zf_registry_lock(d->reg);
 	obj = zf_registry_find_uuid_locked(d->reg, uuid);
-	/* only the container zunfs knows as this object's: not a rebuild's old one */
-	if (obj && !obj->rec.deleting && strcmp(obj->rec.engine_id, st->id) == 0) {
+	/* only the container zunfs knows as this object's: not a rebuild's old
+	 * one, nor while an operation begun after the refresh looked is in flight */
+	if (obj && !obj->rec.deleting && strcmp(obj->rec.engine_id, st->id) == 0 &&
+	    !(idle_only && obj->rec.task_state[0])) {
 		/* its process runs, or ran: its output goes to the logs file (one that
 		 * ended before zunfs looked is read to its end) */
 		running = strcmp(st->status, "running") == 0 || strcmp(st->status, "paused") == 0 ||
@@ -241,8 +253,9 @@ void zf_lifecycle_engine_back(struct zf_daemon *d)
 	zf_registry_unlock(d->reg);
 }
 
-/* Reads the engine's state of the object's container into it. */
-static int refresh(struct zf_daemon *d, const char *uuid, const char *engine_id)
+/* Reads the engine's state of the object's container into it. idle_only:
+ * not if an operation is in flight by then (a refresh job's). */
+static int refresh(struct zf_daemon *d, const char *uuid, const char *engine_id, bool idle_only)
 {
 	struct zf_container_state st;
 	struct zf_err err = { { 0 } };
@@ -257,7 +270,7 @@ static int refresh(struct zf_daemon *d, const char *uuid, const char *engine_id)
 	}
 	if (r < 0)
 		return r;
-	zf_lifecycle_apply_state(d, uuid, &st);
+	apply_state(d, uuid, &st, idle_only);
 	return 0;
 }
 
@@ -741,7 +754,7 @@ static int launch(struct zf_daemon *d, const char *uuid)
 	}
 	/* the engine's state first, then the task ends: an until/ reader never sees
 	 * a settled "Created" with no task in between */
-	r = refresh(d, uuid, id);
+	r = refresh(d, uuid, id, false);
 	set_state(d, uuid, NULL, NULL, "");
 out:
 	zf_container_spec_free(spec);
@@ -807,7 +820,7 @@ static int ctl(struct zf_daemon *d, const char *uuid, const char *line)
 	}
 out:
 	/* the engine's truth first, then the task ends, then why it failed, if it did */
-	refresh(d, uuid, snap.engine_id);
+	refresh(d, uuid, snap.engine_id, false);
 	set_state(d, uuid, NULL, NULL, "");
 	if (r < 0) {
 		char reason[ZF_ERR_MSG_MAX + 32];
@@ -1626,7 +1639,7 @@ int zf_lifecycle_run(struct zf_daemon *d, enum zf_job_op op, const char *uuid, c
 		else if (snap.kind == ZF_KIND_CAPSULE)
 			r = refresh_capsule(d, uuid);
 		else
-			r = refresh(d, uuid, snap.engine_id);
+			r = refresh(d, uuid, snap.engine_id, true);
 		zf_store_thread_durable(true);
 		return r;
 	}

@@ -344,6 +344,8 @@ int zf_registry_set_state_locked(struct zf_registry *reg, struct zf_object *obj,
 	memcpy(old, obj->rec.status, sizeof(old));
 	if (reason && set_reason_locked(obj, reason) < 0)
 		return -ENOMEM;
+	if (reason)
+		obj->refused = false; /* a reason of its own now (refuse_locked marks its) */
 	if (status)
 		snprintf(obj->rec.status, sizeof(obj->rec.status), "%s", status);
 	if (task_state)
@@ -356,10 +358,13 @@ int zf_registry_set_state_locked(struct zf_registry *reg, struct zf_object *obj,
 int zf_registry_engine_state_locked(struct zf_registry *reg, struct zf_object *obj,
 				    const char *status, const char *reason)
 {
-	if (obj->refused)
-		reason = NULL; /* the user's refusal says more, until they act again */
-	if (strcmp(obj->rec.status, status) == 0 &&
-	    (!reason || strcmp(obj->rec.status_reason, reason) == 0))
+	bool same = strcmp(obj->rec.status, status) == 0;
+
+	/* the user's refusal says more than the same state again; a new state
+	 * says why itself (and set_state ends the refusal) */
+	if (obj->refused && same)
+		return 0;
+	if (same && strcmp(obj->rec.status_reason, reason) == 0)
 		return 0;
 	return zf_registry_set_state_locked(reg, obj, status, reason, NULL);
 }

@@ -41,9 +41,9 @@ struct zf_object {
 	/* volumes: where this host sees its files (data/ serves them), as its
 	 * driver's inspect gave it; NULL until known or when not attached */
 	char *host_path;
-	/* status_reason holds a refusal of the user's (a spec, a ctl): what the
-	 * engine's refreshes say leaves it, until the user's next spec write or
-	 * action (memory only: a remount forgets it) */
+	/* status_reason holds a refusal of the user's (a spec, a ctl): a refresh
+	 * that finds the same state leaves it; a new state, a job's or the
+	 * user's next reason replaces it (memory only: a remount forgets it) */
 	bool refused;
 	struct zf_object *next;
 };
@@ -98,8 +98,9 @@ int zf_registry_set_state_locked(struct zf_registry *reg, struct zf_object *obj,
 				 const char *status, const char *reason, const char *task_state);
 
 /* As zf_registry_set_state_locked, for what the engine says of obj (a
- * refresh): a refusal of the user's stays in status_reason (obj->refused),
- * and nothing changes when status and reason are what they are. */
+ * refresh): nothing changes when status and reason are what they are, nor
+ * when the status is and status_reason holds a refusal of the user's
+ * (obj->refused). A new status comes with its own reason. */
 int zf_registry_engine_state_locked(struct zf_registry *reg, struct zf_object *obj,
 				    const char *status, const char *reason);
 

@@ -39,13 +39,12 @@ printf 'image: busybox\nbogus: 1\n' >"$C/r/bad.yaml"
 before=$(engine_id_of r)
 assert_eq "$("$ZF_TESTTOOL" rename "$C/r/bad.yaml" "$C/r/spec.yaml")" "rename: EINVAL" "invalid spec: rename fails"
 assert_match "$(cat "$C/r/status_reason")" "line 2, column 1: unknown key 'bogus'" "why"
-# the refusal's reason outlives what the engine says meanwhile (a refresh
-# after each of its events) until the user's next spec or action
-docker pause "$(engine_id_of r)" >/dev/null
-wait_for 10 status_is r Paused
-docker unpause "$(engine_id_of r)" >/dev/null
-wait_for 10 status_is r Running
-assert_match "$(cat "$C/r/status_reason")" "line 2, column 1: unknown key 'bogus'" "why, after the engine's events"
+# the refusal's reason outlives a refresh that finds the same state (each
+# engine event brings one), until the state itself changes
+docker update --cpu-shares 512 "$(engine_id_of r)" >/dev/null
+sleep 1
+assert_eq "$(cat "$C/r/status")" Running "the same state"
+assert_match "$(cat "$C/r/status_reason")" "line 2, column 1: unknown key 'bogus'" "why, after a refresh"
 assert_eq "$(engine_id_of r)" "$before" "nothing changed"
 assert_match "$(cat "$C/r/bad.yaml")" "bogus" "the temp file stays"
 rm "$C/r/bad.yaml"
@@ -62,4 +61,22 @@ assert_fails "File too large" sh -c "head -c 300000 /dev/zero | tr '\\0' '#' > '
 rmdir "$C/r"
 mkdir "$C/r"
 assert_fails "No such file" cat "$C/r/t.yaml"
+# rewrites one after another: until/Running waits for each new container
+# (a refresh begun before a rewrite once said Running of the old one)
+for i in 1 2 3; do
+	before=$(engine_id_of r)
+	printf 'image: busybox\n%s\nenv: {A: "v%s"}\n' "$FOREVER" "$i" | put_spec containers/r >/dev/null
+	assert_eq "$(timeout 60 cat "$C/r/until/Running")" Running "rewrite $i runs"
+	[ "$(engine_id_of r)" != "$before" ] || fail "rewrite $i: until/Running came with the old container"
+	ok
+	wait_for 10 bash -c "[ -z \"\$(cat '$C/r/task_state')\" ]"
+done
+# a refusal, then the container ends by itself: its own reason replaces it
+mkdir "$C/ends"
+printf 'image: busybox\ncommand: [sh, -c, "sleep 3; exit 3"]\n' | put_spec containers/ends >/dev/null
+timeout 30 cat "$C/ends/until/Running" >/dev/null
+printf 'image: busybox\nbogus: 1\n' | put_spec containers/ends >/dev/null
+assert_match "$(cat "$C/ends/status_reason")" "unknown key 'bogus'" "refused"
+assert_eq "$(timeout 30 cat "$C/ends/until/Stopped")" Stopped "it ends"
+assert_eq "$(cat "$C/ends/status_reason")" "exited with code 3" "the engine's reason for a new state"
 unmount_zunfs
