@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "daemon.h"
 #include "jobs.h"
 #include "lifecycle.h"
 #include "util.h"
@@ -33,6 +34,7 @@ struct zf_jobs {
 	struct zf_job *queue; /* protected by lock, FIFO */
 	char busy[MAX_WORKERS][ZF_UUID_LEN + 1]; /* protected by lock: objects being worked on */
 	bool stopping; /* protected by lock */
+	bool joined[MAX_WORKERS]; /* zf_jobs_free's: the worker has ended */
 	pthread_t threads[MAX_WORKERS];
 	int nthreads;
 };
@@ -126,16 +128,30 @@ int zf_jobs_new(struct zf_daemon *d, int nthreads, struct zf_jobs **ret_jobs)
 	return 0;
 }
 
-void zf_jobs_free(struct zf_jobs *jobs)
+int zf_jobs_free(struct zf_jobs *jobs, int timeout_ms)
 {
+	struct timespec deadline;
+
 	if (!jobs)
-		return;
+		return 0;
 	pthread_mutex_lock(&jobs->lock);
 	jobs->stopping = true;
 	pthread_cond_broadcast(&jobs->cond);
 	pthread_mutex_unlock(&jobs->lock);
-	for (int i = 0; i < jobs->nthreads; i++)
-		pthread_join(jobs->threads[i], NULL);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	for (int i = 0; i < jobs->nthreads; i++) {
+		if (jobs->joined[i])
+			continue;
+		if (pthread_timedjoin_np(jobs->threads[i], NULL, &deadline) != 0)
+			return -EBUSY; /* a worker is still in an engine call */
+		jobs->joined[i] = true;
+	}
 	while (jobs->queue) {
 		struct zf_job *next = jobs->queue->next;
 
@@ -151,6 +167,7 @@ void zf_jobs_free(struct zf_jobs *jobs)
 	pthread_cond_destroy(&jobs->cond);
 	pthread_mutex_destroy(&jobs->lock);
 	free(jobs);
+	return 0;
 }
 
 static struct zf_job *job_new(enum zf_job_op op, const char *uuid, const char *arg)
@@ -207,6 +224,13 @@ int zf_jobs_run(struct zf_jobs *jobs, enum zf_job_op op, const char *uuid, const
 			j->abandoned = true;
 			pthread_mutex_unlock(&jobs->lock);
 			return -EINTR;
+		}
+		/* zunfs is stopping: the caller's FUSE thread must not hold it up
+		 * (the job goes on, or is cut short with the process) */
+		if (!j->done && atomic_load(&jobs->d->stopping)) {
+			j->abandoned = true;
+			pthread_mutex_unlock(&jobs->lock);
+			return -ESHUTDOWN;
 		}
 	}
 	r = j->result;

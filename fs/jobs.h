@@ -22,9 +22,15 @@ enum zf_job_op {
 struct zf_jobs;
 
 int zf_jobs_new(struct zf_daemon *d, int nthreads, struct zf_jobs **ret_jobs);
-/* Stops the workers: running jobs finish, queued ones are dropped (the store
- * says what was in flight, and reconcile resumes it at the next start). */
-void zf_jobs_free(struct zf_jobs *jobs);
+/*
+ * Stops the workers: running jobs finish, queued ones are dropped (the store
+ * says what was in flight, and reconcile resumes it at the next start).
+ * -EBUSY, freeing nothing, when a worker is still in an engine call after
+ * timeout_ms (a graceful stop takes its grace period): the caller may leave
+ * it to the engine and end the process (reconcile reads the engine's truth
+ * at the next start, as after a crash), or call again.
+ */
+int zf_jobs_free(struct zf_jobs *jobs, int timeout_ms);
 
 /* Queues a job and returns at once. */
 int zf_jobs_submit(struct zf_jobs *jobs, enum zf_job_op op, const char *uuid, const char *arg);

@@ -187,15 +187,26 @@ static int daemon_start(struct zf_daemon *d, const char *db_path)
 }
 
 /* Before FUSE goes: nothing may change objects (and wake pollers) after. */
-static void daemon_stop_threads(struct zf_daemon *d)
+/* How long the end waits for engine work in flight (a stop's grace period,
+ * a pull) before it leaves that work to the engine and reconcile. */
+#define JOBS_DRAIN_MS 2000
+
+/* Returns -EBUSY when engine work is still in flight (the jobs are kept). */
+static int daemon_stop_threads(struct zf_daemon *d)
 {
+	int r;
+
+	atomic_store(&d->stopping, true);
 	/* the watcher queues jobs: stop it first */
 	zf_watcher_stop(d->watcher);
 	d->watcher = NULL;
-	zf_jobs_free(d->jobs);
+	r = zf_jobs_free(d->jobs, JOBS_DRAIN_MS);
+	if (r < 0)
+		return r;
 	d->jobs = NULL;
 	zf_logs_free(d->logs);
 	d->logs = NULL;
+	return 0;
 }
 
 /* After fuse_destroy(), whose destroy callback still reads the registry. */
@@ -357,7 +368,15 @@ signals:
 		mounted = false;
 	zf_shutdown_free(shutdown);
 out:
-	daemon_stop_threads(&d);
+	if (daemon_stop_threads(&d) < 0) {
+		/* a worker still waits on the engine (say a 60 s stop): the engine
+		 * finishes it alone, and the next start reconciles, as after a
+		 * crash; the store's transactions are whole */
+		syslog(LOG_NOTICE, "zunfs: engine work still in flight; leaving it to the engine");
+		if (mounted)
+			fuse_unmount(fuse);
+		_exit(ret);
+	}
 	if (mounted)
 		fuse_unmount(fuse);
 	if (fuse)

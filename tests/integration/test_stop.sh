@@ -79,4 +79,26 @@ for how in SIGTERM SIGINT lazy; do
 	start_zunfs
 	assert_eq "$(cat "$C/shell/status")" Running "$how: back after a remount"
 done
+log "stopping while a ctl write waits on a long stop (sleep as PID 1 ignores SIGTERM: its grace is 60 s)"
+mkdir "$C/stubborn"
+printf 'image: busybox\ncommand: [sleep, "3600"]\n' | put_spec containers/stubborn >/dev/null
+assert_eq "$(timeout 60 cat "$C/stubborn/until/Running")" Running "stubborn runs"
+bash -c "echo 'stop 60' >'$C/stubborn/ctl'" 2>"$T/ctl.err" &
+writer=$!
+sleep 1
+start=$(date +%s%N)
+kill -TERM "$ZUNFS_PID"
+for _ in $(seq 1 50); do kill -0 "$ZUNFS_PID" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$ZUNFS_PID" 2>/dev/null && fail "zunfs still runs 5 s after SIGTERM with a ctl stop in flight"
+rc=0
+wait "$ZUNFS_PID" || rc=$?
+log "exited $rc after $((($(date +%s%N) - start) / 1000000)) ms, the engine's stop still going"
+assert_eq "$rc" 0 "exit status with engine work left to the engine"
+ZUNFS_PID=
+rc=0
+wait "$writer" || rc=$?
+[ "$rc" -ne 0 ] || fail "the ctl write returned success though zunfs stopped before the stop"
+ok
+start_zunfs
+assert_match "$(cat "$C/stubborn/status")" "^(Running|Stopped)$" "the engine's truth after the restart"
 unmount_zunfs
