@@ -15,6 +15,7 @@ struct zf_eventlog {
 	pthread_mutex_t lock;
 	pthread_cond_t added;
 	char (*lines)[LINE_MAX_LEN]; /* protected by lock */
+	unsigned *owners; /* protected by lock: the uid of each line's object */
 	size_t capacity;
 	uint64_t next; /* protected by lock: sequence number of the next line */
 };
@@ -26,7 +27,10 @@ int zf_eventlog_new(size_t capacity, struct zf_eventlog **ret_log)
 	if (!log)
 		return -ENOMEM;
 	log->lines = calloc(capacity, sizeof(*log->lines));
-	if (!log->lines) {
+	log->owners = calloc(capacity, sizeof(*log->owners));
+	if (!log->lines || !log->owners) {
+		free(log->lines);
+		free(log->owners);
 		free(log);
 		return -ENOMEM;
 	}
@@ -44,16 +48,24 @@ void zf_eventlog_free(struct zf_eventlog *log)
 	pthread_cond_destroy(&log->added);
 	pthread_mutex_destroy(&log->lock);
 	free(log->lines);
+	free(log->owners);
 	free(log);
 }
 
 void zf_eventlog_add(struct zf_eventlog *log, enum zf_kind kind, const char *name,
 		     const char *old_state, const char *new_state)
 {
+	zf_eventlog_add_owned(log, 0, kind, name, old_state, new_state);
+}
+
+void zf_eventlog_add_owned(struct zf_eventlog *log, unsigned owner, enum zf_kind kind,
+			   const char *name, const char *old_state, const char *new_state)
+{
 	char now[32];
 
 	zf_now_rfc3339(now, sizeof(now));
 	pthread_mutex_lock(&log->lock);
+	log->owners[log->next % log->capacity] = owner;
 	snprintf(log->lines[log->next % log->capacity], LINE_MAX_LEN, "%s %s/%s %s %s\n", now,
 		 zf_kind_dir(kind), name, old_state ? old_state : "-", new_state ? new_state : "-");
 	log->next++;
@@ -74,6 +86,12 @@ uint64_t zf_eventlog_tail(struct zf_eventlog *log)
 size_t zf_eventlog_read(struct zf_eventlog *log, uint64_t *pos, char *buf, size_t size,
 			int timeout_ms)
 {
+	return zf_eventlog_read_as(log, 0, pos, buf, size, timeout_ms);
+}
+
+size_t zf_eventlog_read_as(struct zf_eventlog *log, unsigned uid, uint64_t *pos, char *buf,
+			   size_t size, int timeout_ms)
+{
 	struct timespec deadline;
 	size_t n = 0;
 
@@ -89,6 +107,10 @@ size_t zf_eventlog_read(struct zf_eventlog *log, uint64_t *pos, char *buf, size_
 		const char *line = log->lines[*pos % log->capacity];
 		size_t len = strlen(line);
 
+		if (uid != 0 && log->owners[*pos % log->capacity] != uid) {
+			(*pos)++; /* another user's object: not theirs to see */
+			continue;
+		}
 		if (n + len > size)
 			break;
 		memcpy(buf + n, line, len);

@@ -19,6 +19,9 @@ void zf_eventlog_free(struct zf_eventlog *log);
 /* Records one change; old or new may be NULL for "-" (made / gone). */
 void zf_eventlog_add(struct zf_eventlog *log, enum zf_kind kind, const char *name,
 		     const char *old_state, const char *new_state);
+/* As zf_eventlog_add, for an object of owner (a uid): see zf_eventlog_read_as. */
+void zf_eventlog_add_owned(struct zf_eventlog *log, unsigned owner, enum zf_kind kind,
+			   const char *name, const char *old_state, const char *new_state);
 
 /* The position of the next event to be added: a new reader starts here. */
 uint64_t zf_eventlog_tail(struct zf_eventlog *log);
@@ -30,3 +33,8 @@ uint64_t zf_eventlog_tail(struct zf_eventlog *log);
  */
 size_t zf_eventlog_read(struct zf_eventlog *log, uint64_t *pos, char *buf, size_t size,
 			int timeout_ms);
+/* As zf_eventlog_read, for reader uid: only lines of its own objects, all
+ * for root (0); others' lines are passed over. With allow_other users see
+ * only their own objects (zf_action_visible), in events too. */
+size_t zf_eventlog_read_as(struct zf_eventlog *log, unsigned uid, uint64_t *pos, char *buf,
+			   size_t size, int timeout_ms);

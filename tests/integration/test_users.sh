@@ -63,6 +63,24 @@ for perms in "" default_permissions; do
 		as $u timeout 60 cat "$M/containers/c$n/until/Running" "$M/capsules/p$n/until/Running" >/dev/null ||
 			fail "uid $u's objects do not run"
 	done
+	# events: each user reads its own objects' changes (root all)
+	as $A timeout 3 cat "$M/events" >"$T/ev.a" 2>/dev/null &
+	ev_a=$!
+	timeout 3 cat "$M/events" >"$T/ev.root" 2>/dev/null &
+	ev_root=$!
+	sleep 0.5
+	as $B mkdir "$M/containers/evb"
+	as $A mkdir "$M/containers/eva"
+	wait $ev_a $ev_root || true
+	grep -q "containers/eva " "$T/ev.a" || fail "uid $A does not read its own events"
+	ok
+	not grep -q "evb" "$T/ev.a" || fail "uid $A reads uid $B's events"
+	DENIED=$((DENIED + 1))
+	ok
+	grep -q "containers/evb " "$T/ev.root" || fail "root does not read uid $B's events"
+	ok
+	as $B rmdir "$M/containers/evb"
+	as $A rmdir "$M/containers/eva"
 	for me in $A $B; do
 		for other in $A $B 0; do
 			[ "$other" = "$me" ] && continue

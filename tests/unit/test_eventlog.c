@@ -48,10 +48,38 @@ static void test_lines(void **state)
 	zf_eventlog_free(log);
 }
 
+/* with allow_other, a user's reader sees its own objects' lines; root all */
+static void test_owners(void **state)
+{
+	struct zf_eventlog *log;
+	char buf[1024];
+	uint64_t pos = 0;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(zf_eventlog_new(8, &log), 0);
+	zf_eventlog_add_owned(log, 1001, ZF_KIND_CONTAINER, "mine", NULL, "Empty");
+	zf_eventlog_add_owned(log, 1002, ZF_KIND_CONTAINER, "theirs", NULL, "Empty");
+	zf_eventlog_add_owned(log, 0, ZF_KIND_VOLUME, "roots", NULL, "Empty");
+	n = zf_eventlog_read_as(log, 1001, &pos, buf, sizeof(buf), 0);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "containers/mine"));
+	assert_null(strstr(buf, "theirs"));
+	assert_null(strstr(buf, "roots"));
+	assert_int_equal(pos, 3); /* passed over, not waited on */
+	pos = 0;
+	n = zf_eventlog_read_as(log, 0, &pos, buf, sizeof(buf), 0);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "theirs"));
+	assert_non_null(strstr(buf, "roots"));
+	zf_eventlog_free(log);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lines),
+		cmocka_unit_test(test_owners),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
