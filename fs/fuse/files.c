@@ -79,6 +79,8 @@ static int spec_open_locked(struct zf_daemon *d, struct zf_handle *h, struct zf_
 	 * before writing, and that flush must not apply an empty spec. */
 	if (r == 0)
 		r = zf_handle_set_buf(h, strdup(h->truncated ? "" : obj->rec.spec));
+	if (r == 0 && h->truncated && !(h->spec_at_open = strdup(obj->rec.spec)))
+		r = -ENOMEM;
 	return r;
 }
 
@@ -144,13 +146,29 @@ static int spec_flush(struct zf_daemon *d, struct zf_handle *h)
 	return zf_action_apply_spec(d, h->uuid, h->buf ? h->buf : "", h->len, h->owner);
 }
 
+/* Whether the spec in force is still the one h was opened over: a spec
+ * written by another open since then is not undone by this one's close. */
+static bool spec_unchanged(struct zf_daemon *d, struct zf_handle *h)
+{
+	struct zf_object *obj;
+	bool same;
+
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, h->uuid);
+	same = obj && h->spec_at_open && strcmp(obj->rec.spec, h->spec_at_open) == 0;
+	zf_registry_unlock(d->reg);
+	return same;
+}
+
 static void spec_release(struct zf_daemon *d, struct zf_handle *h)
 {
 	/* `: > spec.yaml` (O_TRUNC, nothing written) is an empty spec. At the
 	 * last close, not at flush: a shell's `>` closes a dup of the fd before
 	 * its command writes. What close() cannot report, status_reason says. */
-	if (h->writing && h->truncated && !h->applied)
+	if (h->writing && h->truncated && !h->applied && spec_unchanged(d, h))
 		zf_action_apply_spec(d, h->uuid, "", 0, h->owner);
+	free(h->spec_at_open);
+	h->spec_at_open = NULL;
 }
 
 const struct zf_file_ops zf_spec_row = {

@@ -79,6 +79,7 @@ void zf_handle_free(struct zf_handle *h)
 	pthread_mutex_unlock(&poll_lock);
 	free(h->path_str);
 	free(h->buf);
+	free(h->spec_at_open);
 	free(h);
 }
 

@@ -81,6 +81,7 @@ struct zf_handle {
 	bool truncated; /* with O_TRUNC */
 	bool dirty; /* written since the last flush */
 	bool applied; /* a spec written through it went to zf_action_apply_spec */
+	char *spec_at_open; /* O_TRUNC: the spec in force then (a later writer's wins) */
 	bool until_done;
 	uint64_t ev_pos; /* events: next line to read */
 	struct zf_session *session; /* tty, or exec once its command was written */

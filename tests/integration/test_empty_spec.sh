@@ -31,4 +31,12 @@ echo "image: busybox
 $FOREVER" >"$C/c/spec.yaml"
 assert_eq "$(timeout 60 cat "$C/c/until/Running")" Running "echo > applies the written spec"
 assert_eq "$(cat "$C/c/status_reason")" "" "no refusal left from an empty apply"
+# an O_TRUNC open closed after another writer's spec does not undo it
+mkdir "$S/stale"
+exec 7>"$S/stale/spec.yaml"
+echo 'hostname: kept' | put_spec sandboxes/stale >/dev/null
+assert_eq "$(timeout 60 cat "$S/stale/until/Running")" Running "the other writer's spec runs"
+exec 7>&-
+sleep 1
+assert_eq "$(cat "$S/stale/spec.yaml")" "hostname: kept" "the stale empty open changed nothing"
 unmount_zunfs
