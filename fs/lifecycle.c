@@ -246,8 +246,15 @@ void zf_lifecycle_engine_away(struct zf_daemon *d, const char *why)
 void zf_lifecycle_engine_back(struct zf_daemon *d)
 {
 	zf_registry_lock(d->reg);
-	if (d->engine_away_since)
+	if (d->engine_away_since) {
 		syslog(LOG_NOTICE, "zunfs: the engine at %s answers again", d->opts.docker);
+		/* objects the engine holds are read again by the caller; the others
+		 * (refused with EIO before they had a container) lose the word */
+		for (struct zf_object *o = zf_registry_first_locked(d->reg); o; o = o->next)
+			if (!o->rec.engine_id[0] &&
+			    strcmp(o->rec.status_reason, d->engine_away_reason) == 0)
+				zf_registry_set_state_locked(d->reg, o, NULL, "", NULL);
+	}
 	d->engine_away_since = 0;
 	d->engine_away_reason[0] = '\0';
 	zf_registry_unlock(d->reg);

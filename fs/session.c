@@ -210,7 +210,11 @@ static int container_facts(struct zf_daemon *d, const char *uuid, char *engine_i
 
 	zf_registry_lock(d->reg);
 	obj = zf_registry_find_uuid_locked(d->reg, uuid);
-	if (!obj || obj->rec.deleting) {
+	if (d->engine_away_since) {
+		/* as every write that needs the engine while it is away */
+		snprintf(reason, reason_size, "%s", d->engine_away_reason);
+		r = -EIO;
+	} else if (!obj || obj->rec.deleting) {
 		r = -ENOENT;
 	} else if (strcmp(obj->rec.status, "Running") != 0 || !obj->rec.engine_id[0]) {
 		snprintf(reason, reason_size, "the container is %s, not Running", obj->rec.status);

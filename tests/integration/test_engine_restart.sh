@@ -80,6 +80,9 @@ for mode in plain live-restore; do
 command: [sleep, '1']" >"$T/new.yaml"
 	assert_fails "Input/output error" cp "$T/new.yaml" "$C/plain/spec.yaml"
 	assert_fails "Input/output error" rmdir "$C/plain"
+	assert_fails "Input/output error" bash -c "echo hi >'$C/shell/tty'"
+	mkdir "$C/late-$mode"
+	assert_fails "Input/output error" cp "$T/new.yaml" "$C/late-$mode/spec.yaml"
 	[ "$(ms_since "$t0")" -lt 1500 ] || fail "writes while the engine is away took $(ms_since "$t0") ms"
 	ok
 	assert_match "$(cat "$C/plain/status_reason")" "does not answer" "the refusals' reason"
@@ -90,6 +93,10 @@ command: [sleep, '1']" >"$T/new.yaml"
 		DOCKER_HOST=$("$top/scripts/engine" start "$E" --live-restore)
 	fi
 	log "the engine answers again"
+	# an object refused while the engine was away, with no container: the
+	# engine's absence is no longer its reason
+	wait_for 5 bash -c "[ -z \"\$(cat '$C/late-$mode/status_reason')\" ]"
+	assert_eq "$(cat "$C/late-$mode/status")" Empty "still Empty"
 	if [ "$mode" = plain ]; then
 		want=Stopped
 	else
