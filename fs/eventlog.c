@@ -52,14 +52,8 @@ void zf_eventlog_free(struct zf_eventlog *log)
 	free(log);
 }
 
-void zf_eventlog_add(struct zf_eventlog *log, enum zf_kind kind, const char *name,
-		     const char *old_state, const char *new_state)
-{
-	zf_eventlog_add_owned(log, 0, kind, name, old_state, new_state);
-}
-
-void zf_eventlog_add_owned(struct zf_eventlog *log, unsigned owner, enum zf_kind kind,
-			   const char *name, const char *old_state, const char *new_state)
+void zf_eventlog_add(struct zf_eventlog *log, unsigned owner, enum zf_kind kind,
+		     const char *name, const char *old_state, const char *new_state)
 {
 	char now[32];
 
@@ -83,14 +77,8 @@ uint64_t zf_eventlog_tail(struct zf_eventlog *log)
 	return t;
 }
 
-size_t zf_eventlog_read(struct zf_eventlog *log, uint64_t *pos, char *buf, size_t size,
-			int timeout_ms)
-{
-	return zf_eventlog_read_as(log, 0, pos, buf, size, timeout_ms);
-}
-
-size_t zf_eventlog_read_as(struct zf_eventlog *log, unsigned uid, uint64_t *pos, char *buf,
-			   size_t size, int timeout_ms)
+size_t zf_eventlog_read(struct zf_eventlog *log, unsigned uid, uint64_t *pos, char *buf,
+			size_t size, int timeout_ms)
 {
 	struct timespec deadline;
 	size_t n = 0;

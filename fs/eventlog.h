@@ -16,12 +16,10 @@ struct zf_eventlog;
 int zf_eventlog_new(size_t capacity, struct zf_eventlog **ret_log);
 void zf_eventlog_free(struct zf_eventlog *log);
 
-/* Records one change; old or new may be NULL for "-" (made / gone). */
-void zf_eventlog_add(struct zf_eventlog *log, enum zf_kind kind, const char *name,
-		     const char *old_state, const char *new_state);
-/* As zf_eventlog_add, for an object of owner (a uid): see zf_eventlog_read_as. */
-void zf_eventlog_add_owned(struct zf_eventlog *log, unsigned owner, enum zf_kind kind,
-			   const char *name, const char *old_state, const char *new_state);
+/* Records one change of an object of owner (a uid); old or new may be NULL
+ * for "-" (made / gone). */
+void zf_eventlog_add(struct zf_eventlog *log, unsigned owner, enum zf_kind kind,
+		     const char *name, const char *old_state, const char *new_state);
 
 /* The position of the next event to be added: a new reader starts here. */
 uint64_t zf_eventlog_tail(struct zf_eventlog *log);
@@ -30,11 +28,9 @@ uint64_t zf_eventlog_tail(struct zf_eventlog *log);
  * Copies whole lines from *pos on into buf (at most size bytes, at least one
  * line if one is there), advancing *pos. Waits up to timeout_ms for one when
  * none is there. Returns the byte count, 0 when none came in time.
+ * Only lines of reader uid's own objects, all for root (0); others' are
+ * passed over (with allow_other users see only their own objects, in events
+ * too).
  */
-size_t zf_eventlog_read(struct zf_eventlog *log, uint64_t *pos, char *buf, size_t size,
-			int timeout_ms);
-/* As zf_eventlog_read, for reader uid: only lines of its own objects, all
- * for root (0); others' lines are passed over. With allow_other users see
- * only their own objects (zf_action_visible), in events too. */
-size_t zf_eventlog_read_as(struct zf_eventlog *log, unsigned uid, uint64_t *pos, char *buf,
-			   size_t size, int timeout_ms);
+size_t zf_eventlog_read(struct zf_eventlog *log, unsigned uid, uint64_t *pos, char *buf,
+			size_t size, int timeout_ms);

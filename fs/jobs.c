@@ -138,13 +138,7 @@ int zf_jobs_free(struct zf_jobs *jobs, int timeout_ms)
 	jobs->stopping = true;
 	pthread_cond_broadcast(&jobs->cond);
 	pthread_mutex_unlock(&jobs->lock);
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += timeout_ms / 1000;
-	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
+	zf_deadline_on(CLOCK_REALTIME, timeout_ms, &deadline);
 	for (int i = 0; i < jobs->nthreads; i++) {
 		if (jobs->joined[i])
 			continue;

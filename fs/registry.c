@@ -121,7 +121,7 @@ static void event_add_locked(struct zf_registry *reg, const struct zf_object *ob
 		snprintf(name, sizeof(name), "%s.%s", obj->parent_name, obj->rec.name);
 	else
 		snprintf(name, sizeof(name), "%s", obj->rec.name);
-	zf_eventlog_add_owned(reg->events, obj->rec.owner, obj->rec.kind, name, old, new);
+	zf_eventlog_add(reg->events, obj->rec.owner, obj->rec.kind, name, old, new);
 }
 
 struct zf_object *zf_registry_find_uuid_locked(struct zf_registry *reg, const char *uuid)

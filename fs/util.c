@@ -25,9 +25,14 @@ int zf_uuid_new(char buf[37])
 
 void zf_deadline_ms(struct timespec *ret_t, int ms)
 {
+	zf_deadline_on(CLOCK_MONOTONIC, ms, ret_t);
+}
+
+void zf_deadline_on(clockid_t clock, int ms, struct timespec *ret_t)
+{
 	struct timespec t;
 
-	clock_gettime(CLOCK_MONOTONIC, &t);
+	clock_gettime(clock, &t);
 	t.tv_sec += ms / 1000;
 	t.tv_nsec += (long)(ms % 1000) * 1000000L;
 	if (t.tv_nsec >= 1000000000L) {

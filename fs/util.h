@@ -13,6 +13,8 @@ int zf_uuid_new(char buf[37]);
 /* CLOCK_MONOTONIC time ms from now, for pthread_cond_timedwait on a
  * condition made with zf_cond_init_monotonic. */
 void zf_deadline_ms(struct timespec *ret_t, int ms);
+/* The same on another clock (CLOCK_REALTIME for pthread_timedjoin_np). */
+void zf_deadline_on(clockid_t clock, int ms, struct timespec *ret_t);
 void zf_cond_init_monotonic(pthread_cond_t *cond);
 
 /* Now in RFC 3339, UTC, milliseconds: "2026-11-26T00:15:54.123Z". */

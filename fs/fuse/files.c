@@ -241,7 +241,7 @@ static int events_read(struct zf_daemon *d, struct zf_handle *h, char *buf, size
 {
 	(void)off;
 	for (;;) {
-		size_t n = zf_eventlog_read_as(d->events, h->owner, &h->ev_pos, buf, size,
+		size_t n = zf_eventlog_read(d->events, h->owner, &h->ev_pos, buf, size,
 					       h->nonblock ? 0 : WAIT_SLICE_MS);
 
 		if (n > 0)

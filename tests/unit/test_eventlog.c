@@ -20,10 +20,10 @@ static void test_lines(void **state)
 	(void)state;
 	assert_int_equal(zf_eventlog_new(4, &log), 0);
 	pos = zf_eventlog_tail(log);
-	assert_int_equal(zf_eventlog_read(log, &pos, buf, sizeof(buf), 0), 0);
-	zf_eventlog_add(log, ZF_KIND_CONTAINER, "web", NULL, "Empty");
-	zf_eventlog_add(log, ZF_KIND_CONTAINER, "web", "Empty", "Creating");
-	n = zf_eventlog_read(log, &pos, buf, sizeof(buf), 0);
+	assert_int_equal(zf_eventlog_read(log, 0, &pos, buf, sizeof(buf), 0), 0);
+	zf_eventlog_add(log, 0, ZF_KIND_CONTAINER, "web", NULL, "Empty");
+	zf_eventlog_add(log, 0, ZF_KIND_CONTAINER, "web", "Empty", "Creating");
+	n = zf_eventlog_read(log, 0, &pos, buf, sizeof(buf), 0);
 	buf[n] = '\0';
 	assert_int_equal(regcomp(&re,
 				 "^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z "
@@ -36,13 +36,13 @@ static void test_lines(void **state)
 	assert_int_equal(pos, 2);
 	/* a reader that fell behind the ring skips to the oldest kept line */
 	for (int i = 0; i < 6; i++)
-		zf_eventlog_add(log, ZF_KIND_VOLUME, "v", "Creating", "Available");
+		zf_eventlog_add(log, 0, ZF_KIND_VOLUME, "v", "Creating", "Available");
 	pos = 0;
-	n = zf_eventlog_read(log, &pos, buf, sizeof(buf), 0);
+	n = zf_eventlog_read(log, 0, &pos, buf, sizeof(buf), 0);
 	assert_int_equal(pos, 8);
 	/* only whole lines fit a small buffer */
 	pos = 4;
-	n = zf_eventlog_read(log, &pos, buf, 60, 0);
+	n = zf_eventlog_read(log, 0, &pos, buf, 60, 0);
 	assert_true(n > 0 && n <= 60 && buf[n - 1] == '\n');
 	assert_int_equal(pos, 5);
 	zf_eventlog_free(log);
@@ -58,17 +58,17 @@ static void test_owners(void **state)
 
 	(void)state;
 	assert_int_equal(zf_eventlog_new(8, &log), 0);
-	zf_eventlog_add_owned(log, 1001, ZF_KIND_CONTAINER, "mine", NULL, "Empty");
-	zf_eventlog_add_owned(log, 1002, ZF_KIND_CONTAINER, "theirs", NULL, "Empty");
-	zf_eventlog_add_owned(log, 0, ZF_KIND_VOLUME, "roots", NULL, "Empty");
-	n = zf_eventlog_read_as(log, 1001, &pos, buf, sizeof(buf), 0);
+	zf_eventlog_add(log, 1001, ZF_KIND_CONTAINER, "mine", NULL, "Empty");
+	zf_eventlog_add(log, 1002, ZF_KIND_CONTAINER, "theirs", NULL, "Empty");
+	zf_eventlog_add(log, 0, ZF_KIND_VOLUME, "roots", NULL, "Empty");
+	n = zf_eventlog_read(log, 1001, &pos, buf, sizeof(buf), 0);
 	buf[n] = '\0';
 	assert_non_null(strstr(buf, "containers/mine"));
 	assert_null(strstr(buf, "theirs"));
 	assert_null(strstr(buf, "roots"));
 	assert_int_equal(pos, 3); /* passed over, not waited on */
 	pos = 0;
-	n = zf_eventlog_read_as(log, 0, &pos, buf, sizeof(buf), 0);
+	n = zf_eventlog_read(log, 0, &pos, buf, sizeof(buf), 0);
 	buf[n] = '\0';
 	assert_non_null(strstr(buf, "theirs"));
 	assert_non_null(strstr(buf, "roots"));
