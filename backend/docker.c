@@ -229,20 +229,25 @@ static int docker_container_create(struct zf_engine *e, const struct zf_containe
 				   struct zf_err *err)
 {
 	struct zf_http_reply reply;
-	char path[128];
+	char path[400];
 	char *body;
 	int r;
 
 	body = zf_docker_create_body(cfg, owner);
 	if (!body)
 		return zf_err_set(err, ENOMEM, "out of memory");
-	/* named after the uuid, so a zunfs name is free again as soon as it is removed */
-	if (owner->generation > 0)
-		snprintf(path, sizeof(path), "/containers/create?name=zunfs-%s-g%d-%s", owner->uuid,
-			 owner->generation, owner->role ? owner->role : "");
-	else
-		snprintf(path, sizeof(path), "/containers/create?name=zunfs-%s%s%s", owner->uuid,
-			 owner->role ? "-" : "", owner->role ? owner->role : "");
+	if (owner->engine_name[0]) {
+		char *ename = zf_http_escape(owner->engine_name);
+
+		if (!ename) {
+			free(body);
+			return -ENOMEM;
+		}
+		snprintf(path, sizeof(path), "/containers/create?name=%s", ename);
+		free(ename);
+	} else {
+		snprintf(path, sizeof(path), "/containers/create");
+	}
 	r = zf_docker_call(e, "POST", path, body, CALL_TIMEOUT_S, &reply, err);
 	free(body);
 	if (r < 0)

@@ -78,6 +78,36 @@ int zf_docker_parse_create(const char *json, char **ret_id)
 	return r;
 }
 
+/* The owner's extra labels (zunfs.*, not the identity ones) into s. */
+static void summary_labels(json_t *labels, struct zf_container_summary *s)
+{
+	static const char *const identity[] = { ZF_LABEL_UUID, ZF_LABEL_KIND, ZF_LABEL_NAME,
+						ZF_LABEL_OWNER, ZF_LABEL_INSTANCE };
+	const char *key;
+	json_t *value;
+
+	json_object_foreach(labels, key, value) {
+		bool ours = strncmp(key, ZF_LABEL_PREFIX, strlen(ZF_LABEL_PREFIX)) == 0;
+
+		for (size_t k = 0; ours && k < sizeof(identity) / sizeof(identity[0]); k++)
+			ours = strcmp(key, identity[k]) != 0;
+		if (!ours || !json_is_string(value) || s->n_labels >= ZF_SUMMARY_LABELS_MAX)
+			continue;
+		copy_str(s->labels[s->n_labels].key, sizeof(s->labels[0].key), key);
+		copy_str(s->labels[s->n_labels].value, sizeof(s->labels[0].value),
+			 json_string_value(value));
+		s->n_labels++;
+	}
+}
+
+const char *zf_summary_label(const struct zf_container_summary *s, const char *key)
+{
+	for (int i = 0; i < s->n_labels; i++)
+		if (strcmp(s->labels[i].key, key) == 0)
+			return s->labels[i].value;
+	return "";
+}
+
 int zf_docker_parse_list(const char *json, struct zf_container_summary **ret_list)
 {
 	json_t *root = json_loads(json, 0, NULL);
@@ -104,10 +134,7 @@ int zf_docker_parse_list(const char *json, struct zf_container_summary **ret_lis
 			 get_str(labels, ZF_LABEL_INSTANCE));
 		copy_str(list[i].kind, sizeof(list[i].kind), get_str(labels, ZF_LABEL_KIND));
 		copy_str(list[i].name, sizeof(list[i].name), get_str(labels, ZF_LABEL_NAME));
-		copy_str(list[i].role, sizeof(list[i].role), get_str(labels, ZF_LABEL_ROLE));
-		copy_str(list[i].group, sizeof(list[i].group), get_str(labels, ZF_LABEL_GROUP));
-		if (get_str(labels, ZF_LABEL_GENERATION))
-			list[i].generation = atoi(get_str(labels, ZF_LABEL_GENERATION));
+		summary_labels(labels, &list[i]);
 	}
 	*ret_list = list;
 	list = NULL;
@@ -325,8 +352,8 @@ static json_t *labels_json(const struct zf_kv *user, size_t n_user,
 	json_object_set_new(labels, ZF_LABEL_NAME, json_string(owner->name));
 	json_object_set_new(labels, ZF_LABEL_INSTANCE, json_string(owner->instance));
 	json_object_set_new(labels, ZF_LABEL_OWNER, json_string(uid));
-	if (owner->role)
-		json_object_set_new(labels, ZF_LABEL_ROLE, json_string(owner->role));
+	for (size_t i = 0; i < owner->n_extra; i++)
+		json_object_set_new(labels, owner->extra[i].key, json_string(owner->extra[i].value));
 	return labels;
 }
 

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define ZF_ERR_MSG_MAX 512
 
@@ -87,25 +88,29 @@ struct zf_container_config {
 
 void zf_container_config_free(struct zf_container_config *c);
 
-/* Labels zunfs puts on every engine object it makes (see docs/design.md). */
+/*
+ * Labels zunfs puts on every engine object it makes (see docs/design.md):
+ * which object owns it. What else the caller labels its containers with
+ * (zunfs.* words of its own) goes in extra, set after the user's labels so
+ * that none can mask them; a listing gives them back (ZF_LABEL_PREFIX).
+ */
 struct zf_owner_labels {
 	const char *uuid;
 	const char *kind; /* "container", ... */
 	const char *name;
 	const char *instance; /* which zunfs state store made it */
 	unsigned owner_uid;
-	const char *role; /* NULL: the object's own container; "sandbox": its private sandbox */
-	int generation; /* > 0: a capsule's generation, part of the engine name */
+	const struct zf_kv *extra; /* keys start with ZF_LABEL_PREFIX */
+	size_t n_extra;
+	char engine_name[128]; /* the container's name in the engine; "": the engine's choice */
 };
 
+#define ZF_LABEL_PREFIX "zunfs."
 #define ZF_LABEL_UUID "zunfs.uuid"
 #define ZF_LABEL_KIND "zunfs.kind"
 #define ZF_LABEL_NAME "zunfs.name"
 #define ZF_LABEL_OWNER "zunfs.owner"
 #define ZF_LABEL_INSTANCE "zunfs.instance"
-#define ZF_LABEL_ROLE "zunfs.role"
-#define ZF_LABEL_GROUP "zunfs.sandbox"
-#define ZF_LABEL_GENERATION "zunfs.generation"
 
 /* The engine's view of one container. */
 struct zf_container_state {
@@ -121,6 +126,8 @@ struct zf_container_state {
 	char instance[40];
 };
 
+#define ZF_SUMMARY_LABELS_MAX 6
+
 /* One line of a container listing. */
 struct zf_container_summary {
 	char id[72];
@@ -129,10 +136,17 @@ struct zf_container_summary {
 	char kind[16];
 	char name[72];
 	char state[16];
-	char role[80]; /* "" for an object's own container, "sandbox", "member.NAME", ... */
-	char group[72]; /* zunfs.sandbox: the sandbox a capsule member belongs with */
-	int generation; /* zunfs.generation of a capsule's sandbox, 0 if none */
+	/* its other labels that start with ZF_LABEL_PREFIX (the owner's extra
+	 * ones), the first ZF_SUMMARY_LABELS_MAX of them */
+	struct {
+		char key[40];
+		char value[80];
+	} labels[ZF_SUMMARY_LABELS_MAX];
+	int n_labels;
 };
+
+/* The value of label key in s, "" when it has none. */
+const char *zf_summary_label(const struct zf_container_summary *s, const char *key);
 
 /* One engine event about a container. */
 struct zf_engine_event {
@@ -147,7 +161,24 @@ struct zf_engine_event {
  * nanoseconds, fixed width) and bytes; return non-zero to stop. */
 typedef int (*zf_log_cb)(const char *time, const char *data, size_t len, void *userdata);
 
-struct zf_stream; /* stream.h: a hijacked attach or exec connection */
+/*
+ * A hijacked engine connection (attach, exec): after the HTTP upgrade the
+ * socket carries the container's stdin one way and its output the other.
+ * zf_stream_read gives the output bytes (demultiplexed when the container
+ * has no tty); zf_stream_write sends to stdin. (backend/stream.c)
+ */
+struct zf_stream;
+
+void zf_stream_free(struct zf_stream *s);
+/* Waits up to timeout_ms (-1: forever) for output; 0 at the end of the
+ * stream, -EAGAIN on timeout, else the byte count or -errno. */
+ssize_t zf_stream_read(struct zf_stream *s, char *buf, size_t size, int timeout_ms);
+/* Sends all of buf, waiting up to timeout_ms per chunk; -EAGAIN on timeout. */
+ssize_t zf_stream_write(struct zf_stream *s, const char *buf, size_t size, int timeout_ms);
+/* No more input: the container sees EOF on stdin. */
+void zf_stream_close_write(struct zf_stream *s);
+/* Ends a zf_stream_read that waits in another thread (it returns 0). */
+void zf_stream_shutdown(struct zf_stream *s);
 
 /*
  * How far a pull has come, summed over the image's layers from the engine's
@@ -285,6 +316,15 @@ struct zf_engine_tls {
  */
 int zf_docker_engine_new_tls(const char *url, const struct zf_engine_tls *tls,
 			     struct zf_engine **ret_engine, struct zf_err *err);
+
+/*
+ * Makes image ref holding one file, path (no leading '/', under 100
+ * bytes) with data and mode, and the Dockerfile lines changes, through
+ * e's image_import (backend/engine.c). The sandbox's pause image.
+ */
+int zf_engine_import_file(struct zf_engine *e, const char *ref, const char *path,
+			  const void *data, size_t len, mode_t mode, const char *const *changes,
+			  struct zf_err *err);
 
 static inline void zf_engine_free(struct zf_engine *e)
 {

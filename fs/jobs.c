@@ -6,15 +6,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "daemon.h"
 #include "jobs.h"
-#include "lifecycle.h"
+#include "store.h"
 #include "util.h"
 
 #define MAX_WORKERS 16
 
 struct zf_job {
-	enum zf_job_op op;
+	int op;
 	char uuid[ZF_UUID_LEN + 1];
 	char arg[ZF_JOB_ARG_MAX];
 	bool waited; /* a caller waits in zf_jobs_run */
@@ -28,7 +27,9 @@ struct zf_job {
  * holding the registry lock); nothing here takes the registry lock while
  * holding jobs->lock. */
 struct zf_jobs {
-	struct zf_daemon *d;
+	zf_job_work_fn *work;
+	void *ctx;
+	const atomic_bool *stopping_flag; /* zunfs is stopping */
 	pthread_mutex_t lock;
 	pthread_cond_t cond; /* a job was queued or finished, or stopping */
 	struct zf_job *queue; /* protected by lock, FIFO */
@@ -88,7 +89,7 @@ static void *worker_main(void *arg)
 		snprintf(jobs->busy[slot], sizeof(jobs->busy[slot]), "%s", j->uuid);
 		pthread_mutex_unlock(&jobs->lock);
 
-		j->result = zf_lifecycle_run(jobs->d, j->op, j->uuid, j->arg);
+		j->result = jobs->work(jobs->ctx, j->op, j->uuid, j->arg);
 
 		pthread_mutex_lock(&jobs->lock);
 		jobs->busy[slot][0] = '\0';
@@ -101,7 +102,8 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-int zf_jobs_new(struct zf_daemon *d, int nthreads, struct zf_jobs **ret_jobs)
+int zf_jobs_new(zf_job_work_fn *work, void *ctx, const atomic_bool *stopping, int nthreads,
+		struct zf_jobs **ret_jobs)
 {
 	struct zf_jobs *jobs = calloc(1, sizeof(*jobs));
 
@@ -109,7 +111,9 @@ int zf_jobs_new(struct zf_daemon *d, int nthreads, struct zf_jobs **ret_jobs)
 		return -ENOMEM;
 	if (nthreads > MAX_WORKERS)
 		nthreads = MAX_WORKERS;
-	jobs->d = d;
+	jobs->work = work;
+	jobs->ctx = ctx;
+	jobs->stopping_flag = stopping;
 	pthread_mutex_init(&jobs->lock, NULL);
 	zf_cond_init_monotonic(&jobs->cond);
 	/* hold the lock so workers see every thread id before looking up their slot */
@@ -164,7 +168,7 @@ int zf_jobs_free(struct zf_jobs *jobs, int timeout_ms)
 	return 0;
 }
 
-static struct zf_job *job_new(enum zf_job_op op, const char *uuid, const char *arg)
+static struct zf_job *job_new(int op, const char *uuid, const char *arg)
 {
 	struct zf_job *j = calloc(1, sizeof(*j));
 
@@ -186,7 +190,7 @@ static void enqueue_locked(struct zf_jobs *jobs, struct zf_job *j)
 	pthread_cond_broadcast(&jobs->cond);
 }
 
-int zf_jobs_submit(struct zf_jobs *jobs, enum zf_job_op op, const char *uuid, const char *arg)
+int zf_jobs_submit(struct zf_jobs *jobs, int op, const char *uuid, const char *arg)
 {
 	struct zf_job *j = job_new(op, uuid, arg);
 
@@ -198,7 +202,7 @@ int zf_jobs_submit(struct zf_jobs *jobs, enum zf_job_op op, const char *uuid, co
 	return 0;
 }
 
-int zf_jobs_run(struct zf_jobs *jobs, enum zf_job_op op, const char *uuid, const char *arg,
+int zf_jobs_run(struct zf_jobs *jobs, int op, const char *uuid, const char *arg,
 		bool (*interrupted)(void))
 {
 	struct zf_job *j = job_new(op, uuid, arg);
@@ -221,7 +225,7 @@ int zf_jobs_run(struct zf_jobs *jobs, enum zf_job_op op, const char *uuid, const
 		}
 		/* zunfs is stopping: the caller's FUSE thread must not hold it up
 		 * (the job goes on, or is cut short with the process) */
-		if (!j->done && atomic_load(&jobs->d->stopping)) {
+		if (!j->done && atomic_load(jobs->stopping_flag)) {
 			j->abandoned = true;
 			pthread_mutex_unlock(&jobs->lock);
 			return -ESHUTDOWN;

@@ -1,24 +1,40 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * What the workers do: the steps of launching, controlling and deleting a
- * container through the engine, and folding the engine's view back into the
- * object. Runs on worker or watcher threads only, never in a FUSE callback.
+ * What the workers do: each job goes to its object's row of the kind table
+ * (objects/kind_ops.h), and DELETE's retries are here; and the engine's
+ * view folded back into the objects (the watcher's events, the engine away
+ * and back). Worker or watcher threads only, never in a FUSE callback.
  */
 #pragma once
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "../backend/engine.h"
 #include "daemon.h"
-#include "jobs.h"
+
+/* The jobs' vocabulary (fs/jobs.h queues them as ints). */
+enum zf_job_op {
+	ZF_JOB_LAUNCH, /* create and start from the stored spec (or rebuild); arg "upgrade" */
+	ZF_JOB_CTL, /* arg: one ctl command line */
+	ZF_JOB_DELETE, /* stop, remove (REMOVE_TRIES times), forget */
+	ZF_JOB_REFRESH, /* read the engine's state into the object */
+};
 
 /* Runs one job on the object uuid; 0 or -errno. */
 int zf_lifecycle_run(struct zf_daemon *d, enum zf_job_op op, const char *uuid, const char *arg);
+/* zf_lifecycle_run as the jobs' work (zf_job_work_fn): d is the daemon. */
+int zf_lifecycle_work(void *d, int op, const char *uuid, const char *arg);
 
 /*
  * Takes what the engine says of the object's container into its status
- * (lock taken inside). Objects being deleted are left alone.
+ * (lock taken inside), and follows its output into logs. Objects being
+ * deleted are left alone, and so is a container that is not the object's
+ * (a rebuild's old one). idle_only: not while an operation is in flight (a
+ * refresh's view, which an operation begun since it looked owns).
  */
 void zf_lifecycle_apply_state(struct zf_daemon *d, const char *uuid,
-			      const struct zf_container_state *st);
+			      const struct zf_container_state *st, bool idle_only);
 
 /* The container is gone from the engine: say so unless zunfs removed it. */
 void zf_lifecycle_engine_lost(struct zf_daemon *d, const char *uuid, const char *engine_id);

@@ -6,9 +6,11 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "engine_steps.h"
 #include "jobs.h"
+#include "lifecycle.h"
 #include "reconcile.h"
-#include "volume_jobs.h"
+#include "objects/volume.h"
 
 static const struct zf_container_summary *find_uuid(const struct zf_container_summary *list,
 						    int n, const char *uuid, bool capsule)
@@ -16,7 +18,7 @@ static const struct zf_container_summary *find_uuid(const struct zf_container_su
 	/* the object's own container, not its private sandbox; a capsule's is its sandbox */
 	for (int i = 0; i < n; i++)
 		if (strcmp(list[i].uuid, uuid) == 0 &&
-		    strcmp(list[i].role, capsule ? "sandbox" : "") == 0)
+		    strcmp(zf_steps_role(&list[i]), capsule ? "sandbox" : "") == 0)
 			return &list[i];
 	return NULL;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "objects/kind_ops.h"
 #include "registry.h"
 #include "util.h"
 
@@ -171,7 +172,6 @@ int zf_registry_load(struct zf_registry *reg)
 	pthread_mutex_lock(&reg->lock);
 	for (size_t i = 0; i < n; i++) {
 		struct zf_object *obj = calloc(1, sizeof(*obj));
-		struct zf_spec_error e;
 
 		if (!obj) {
 			r = -ENOMEM;
@@ -181,20 +181,7 @@ int zf_registry_load(struct zf_registry *reg)
 		memset(&recs[i], 0, sizeof(recs[i])); /* strings moved into obj */
 		obj->exit_code = -1;
 		/* a stored spec was valid when stored; one this build refuses stays text only */
-		/* a sandbox's spec may be empty: Empty says whether one was written */
-		if (obj->rec.kind == ZF_KIND_CAPSULE && obj->rec.spec[0])
-			zf_spec_parse_capsule(obj->rec.spec, strlen(obj->rec.spec), &obj->capsule,
-					      &e);
-		else if (obj->rec.parent[0] && obj->rec.spec[0])
-			zf_spec_parse_member(obj->rec.spec, strlen(obj->rec.spec), &obj->spec, NULL,
-					     &e);
-		else if (obj->rec.kind == ZF_KIND_VOLUME &&
-			 (obj->rec.spec[0] || strcmp(obj->rec.status, "Empty") != 0))
-			zf_spec_parse_volume(obj->rec.spec, strlen(obj->rec.spec), &obj->volume,
-					     &e);
-		else if (obj->rec.spec[0] || strcmp(obj->rec.status, "Empty") != 0)
-			zf_spec_parse(obj->rec.kind, obj->rec.spec, strlen(obj->rec.spec), &obj->spec,
-				      &e);
+		zf_object_ops(obj)->load_locked(obj);
 		append_locked(reg, obj);
 	}
 	for (struct zf_object *o = reg->head; o; o = o->next) {

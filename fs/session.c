@@ -6,7 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "../backend/stream.h"
 #include "ctl.h"
 #include "lifecycle.h"
 #include "session.h"
@@ -271,7 +270,7 @@ int zf_session_attach(struct zf_daemon *d, const char *uuid, bool with_stdin,
 			goto fail;
 		}
 		if (strcmp(st.status, "running") != 0) {
-			zf_lifecycle_apply_state(d, uuid, &st);
+			zf_lifecycle_apply_state(d, uuid, &st, false);
 			snprintf(reason, reason_size, "tty: the container is %s, not running",
 				 st.status);
 			r = -EBUSY;

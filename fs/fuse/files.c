@@ -12,6 +12,7 @@
 
 #include "../actions.h"
 #include "../jobs.h"
+#include "../lifecycle.h"
 #include "../render.h"
 #include "../spec.h"
 #include "../tempfiles.h"

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../fs/volume_jobs.h"
+#include "../../fs/objects/volume.h"
 
 /* A driver that writes down what it is asked and answers as told. */
 struct fake {

@@ -16,7 +16,7 @@
 
 #include <stdbool.h>
 
-#include "daemon.h"
+#include "../daemon.h"
 
 /*
  * LAUNCH of volume uuid: create through its driver (the spec's size, type,

@@ -6,12 +6,16 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "util.h"
-#include "volume_jobs.h"
-#include "volumes.h"
+#include "../jobs.h"
+#include "../lifecycle.h"
+#include "../util.h"
+#include "../volumes.h"
+#include "apply.h"
+#include "kind_ops.h"
+#include "volume.h"
 
 /* How long rmdir waits for a volume's last user to go: a container's stop
- * grace period (lifecycle.c's STOP_GRACE_S, 10 s), and some. */
+ * grace period (ZF_STOP_GRACE_S, 10 s), and some. */
 #define BUSY_WAIT_S 15
 
 /* What a volume job reads of its object once, under the lock. */
@@ -303,3 +307,96 @@ void zf_volume_jobs_orphans(struct zf_daemon *d)
 		free(vols);
 	}
 }
+
+/*
+ * A volume's spec: validated, then the volume is made behind (local: an
+ * engine volume). A made volume keeps its spec: another would lose its data.
+ */
+static int apply_volume_spec(struct zf_daemon *d, const char *uuid, const char *text, size_t len,
+			     unsigned uid)
+{
+	struct zf_volume_spec *v = NULL;
+	struct zf_spec_error e = { 0 };
+	struct zf_object *obj;
+	char reason[400];
+	int r;
+
+	(void)uid; /* a volume names no other object */
+	r = zf_spec_parse_volume(text, len, &v, &e);
+	zf_registry_lock(d->reg);
+	r = zf_apply_parsed_target_locked(d, uuid, r, &e, &obj);
+	if (r < 0)
+		goto out;
+	r = zf_volume_drivers_check(&d->volume_drivers, v->driver, 0, NULL, reason,
+				    sizeof(reason));
+	if (r < 0) {
+		r = zf_apply_refuse_locked(d, obj, r, reason);
+		goto out;
+	}
+	r = zf_apply_busy_or_same_locked(d, obj, text, len, "Error");
+	if (r != 0) {
+		r = r > 0 ? 0 : r;
+		goto out;
+	}
+	if (obj->rec.engine_id[0]) {
+		r = zf_apply_refuse_locked(d, obj, -EBUSY,
+				  "spec.yaml: the volume is made and holds data; a new spec would "
+				  "lose it: rmdir it and make another");
+		goto out;
+	}
+	r = zf_apply_store_spec_locked(obj, text, len);
+	if (r == 0) {
+		zf_volume_spec_free(obj->volume);
+		obj->volume = TAKE_PTR(v);
+		r = zf_registry_set_state_locked(d->reg, obj, "Creating", "", "volume_creating");
+	}
+	if (r == 0)
+		r = zf_jobs_submit(d->jobs, ZF_JOB_LAUNCH, uuid, NULL);
+out:
+	zf_registry_unlock(d->reg);
+	zf_volume_spec_free(v);
+	return r;
+}
+
+
+static int launch(struct zf_daemon *d, const char *uuid, const char *arg)
+{
+	(void)arg;
+	return zf_volume_jobs_launch(d, uuid);
+}
+
+static int refresh(struct zf_daemon *d, const struct zf_snapshot *snap)
+{
+	return zf_volume_jobs_refresh(d, snap->uuid);
+}
+
+static int remove_all(struct zf_daemon *d, const struct zf_snapshot *snap, struct zf_err *err)
+{
+	return zf_volume_jobs_remove(d, snap->uuid, err);
+}
+
+static void load_locked(struct zf_object *obj)
+{
+	struct zf_spec_error e;
+
+	if (obj->rec.spec[0] || strcmp(obj->rec.status, "Empty") != 0)
+		zf_spec_parse_volume(obj->rec.spec, strlen(obj->rec.spec), &obj->volume, &e);
+}
+
+/* Who uses a volume (rmdir: EBUSY): a live container, sandbox or capsule
+ * that names it. */
+static const struct zf_object *user_locked(struct zf_daemon *d, const char *name)
+{
+	return zf_volume_user_locked(d->reg, name);
+}
+
+const struct zf_kind_ops zf_volume_ops = {
+	.failed_state = "Error",
+	.deleting_task = "volume_deleting",
+	.load_locked = load_locked,
+	.apply_spec = apply_volume_spec,
+	.user_locked = user_locked,
+	.launch = launch,
+	.refresh = refresh,
+	.remove = remove_all,
+};

@@ -1,0 +1,939 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Capsules (Zun's capsule spec, Kubernetes' Pod) and their members: a
+ * sandbox, init containers in order, then the members, all labelled with
+ * the capsule's uuid and a generation (the sandbox's id). A new spec for a
+ * running capsule is an upgrade: the new generation beside the old, the
+ * old removed once the new runs, or the new removed (rollback). Members
+ * added by mkdir join the generation in force.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../actions.h"
+#include "../capsule_state.h"
+#include "../jobs.h"
+#include "../lifecycle.h"
+#include "../logs.h"
+#include "../util.h"
+#include "../volumes.h"
+#include "apply.h"
+#include "kind_ops.h"
+
+static int refresh_capsule(struct zf_daemon *d, const char *uuid);
+
+/*
+ * A capsule's spec: validated whole, then launched (or relaunched: a new
+ * spec for a launched capsule replaces it; see docs for what is not done).
+ */
+static int apply_capsule_spec(struct zf_daemon *d, const char *uuid, const char *text, size_t len,
+			      unsigned uid)
+{
+	struct zf_capsule_spec *c = NULL;
+	struct zf_spec_error e = { 0 };
+	struct zf_object *obj;
+	char reason[400], host[256] = "";
+	int r;
+
+	r = zf_spec_parse_capsule(text, len, &c, &e);
+	zf_registry_lock(d->reg);
+	r = zf_apply_parsed_target_locked(d, uuid, r, &e, &obj);
+	if (r < 0)
+		goto out;
+	gethostname(host, sizeof(host) - 1);
+	if (c->host_selector && strcmp(c->host_selector, host) != 0 &&
+	    strcmp(c->host_selector, "localhost") != 0) {
+		snprintf(reason, sizeof(reason),
+			 "spec.yaml: hostSelector: '%s' is not this host (%s); there is one host",
+			 c->host_selector, host);
+		r = zf_apply_refuse_locked(d, obj, -EINVAL, reason);
+		goto out;
+	}
+	for (size_t i = 0; i < c->n_volumes; i++) {
+		const struct zf_capsule_volume *v = &c->volumes[i];
+
+		if (!v->zunfs_volume) {
+			/* a valid entry of a driver that may not be configured */
+			r = zf_volume_drivers_check(&d->volume_drivers, "cinder", v->line, v->name,
+						    reason, sizeof(reason));
+			if (r < 0) {
+				r = zf_apply_refuse_locked(d, obj, r, reason);
+				goto out;
+			}
+			continue; /* made by the capsule's launch (member_mounts) */
+		}
+		if (!zf_apply_find_visible_locked(d, ZF_KIND_VOLUME, v->zunfs_volume, uid)) {
+			snprintf(reason, sizeof(reason),
+				 "spec.yaml: line %d: volumes: '%s': no volume named '%s'", v->line,
+				 v->name, v->zunfs_volume);
+			r = zf_apply_refuse_locked(d, obj, -EINVAL, reason);
+			goto out;
+		}
+	}
+	r = zf_apply_busy_or_same_locked(d, obj, text, len, "Failed");
+	if (r != 0) {
+		r = r > 0 ? 0 : r;
+		goto out;
+	}
+	if (strcmp(obj->rec.status, "Running") == 0 && obj->rec.engine_id[0]) {
+		/* an upgrade: the new spec is launched beside the old, and is stored
+		 * only once it runs (a crash meanwhile keeps the old one whole) */
+		free(obj->pending_spec);
+		obj->pending_spec = strndup(text, len);
+		r = obj->pending_spec ? 0 : -ENOMEM;
+		zf_capsule_spec_free(obj->pending_capsule);
+		obj->pending_capsule = TAKE_PTR(c);
+		if (r == 0)
+			r = zf_registry_set_state_locked(d->reg, obj, NULL, "", "capsule_upgrading");
+		zf_volumes_recount_locked(d->reg);
+		if (r == 0)
+			r = zf_jobs_submit(d->jobs, ZF_JOB_LAUNCH, uuid, "upgrade");
+		goto out;
+	}
+	r = zf_apply_store_spec_locked(obj, text, len);
+	if (r == 0) {
+		zf_capsule_spec_free(obj->capsule);
+		obj->capsule = TAKE_PTR(c);
+		r = zf_registry_set_state_locked(d->reg, obj, "Pending", "", "capsule_creating");
+	}
+	zf_volumes_recount_locked(d->reg);
+	if (r == 0)
+		r = zf_jobs_submit(d->jobs, ZF_JOB_LAUNCH, uuid, NULL);
+out:
+	zf_registry_unlock(d->reg);
+	zf_capsule_spec_free(c);
+	return r;
+}
+
+
+/*
+ * A member's spec.yaml. Those of the capsule's spec change with it (EPERM);
+ * one added by mkdir is launched into the running capsule's sandbox, like
+ * `zun run --capsule`, or rebuilt there when written again.
+ */
+static int apply_member_spec(struct zf_daemon *d, const char *uuid, const char *text, size_t len,
+			     unsigned uid)
+{
+	struct zf_container_spec *spec = NULL;
+	struct zf_spec_error e = { 0 };
+	struct zf_object *obj, *capsule;
+	char reason[400], *name = NULL;
+	int r;
+
+	(void)uid; /* it joins its capsule, which is uid's */
+	r = zf_spec_parse_member(text, len, &spec, &name, &e);
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	if (obj && !obj->rec.deleting && zf_action_spec_writable_locked(d, obj) < 0) {
+		r = -EPERM;
+		goto out;
+	}
+	r = zf_apply_parsed_target_locked(d, uuid, r, &e, &obj);
+	if (r < 0)
+		goto out;
+	if (name && strcmp(name, obj->rec.name) != 0) {
+		snprintf(reason, sizeof(reason),
+			 "spec.yaml: name: '%s' is not this container's name (%s)", name,
+			 obj->rec.name);
+		r = zf_apply_refuse_locked(d, obj, -EINVAL, reason);
+		goto out;
+	}
+	if (spec->n_mounts) {
+		snprintf(reason, sizeof(reason),
+			 "spec.yaml: volumeMounts: a capsule's volumes are declared in its spec.yaml");
+		r = zf_apply_refuse_locked(d, obj, -EINVAL, reason);
+		goto out;
+	}
+	capsule = zf_registry_find_uuid_locked(d->reg, obj->rec.parent);
+	if (!capsule || capsule->rec.deleting || strcmp(capsule->rec.status, "Running") != 0 ||
+	    capsule->rec.task_state[0] || !capsule->rec.engine_id[0]) {
+		snprintf(reason, sizeof(reason),
+			 "spec.yaml: containers are added to a Running capsule; capsules/%s is %s%s%s",
+			 obj->parent_name, capsule ? capsule->rec.status : "gone",
+			 capsule && capsule->rec.task_state[0] ? " and busy: " : "",
+			 capsule ? capsule->rec.task_state : "");
+		r = zf_apply_refuse_locked(d, obj, -EBUSY, reason);
+		goto out;
+	}
+	r = zf_apply_launch_spec_locked(d, obj, text, len, &spec);
+out:
+	zf_registry_unlock(d->reg);
+	zf_container_spec_free(spec);
+	free(name);
+	return r;
+}
+
+
+
+/* How long an init container may run before the capsule fails. */
+#define INIT_TIMEOUT_S 600
+
+
+
+/* Gives a capsule member's config what the capsule decides. */
+static int member_config(const struct zf_capsule_spec *c, const char *sandbox_id,
+			 const char *capsule_name, struct zf_container_config *cfg, bool init)
+{
+	int r = 0;
+
+	cfg->join_ns = strdup(sandbox_id);
+	if (!cfg->join_ns)
+		return -ENOMEM;
+	snprintf(cfg->restart_policy, sizeof(cfg->restart_policy), "%s",
+		 init ? "no" : c->restart_policy);
+	/* the capsule's labels, then zunfs's: which capsule, which generation */
+	for (size_t i = 0; i < c->n_labels && r == 0; i++)
+		r = zf_steps_add_label(cfg, c->labels[i].key, c->labels[i].value);
+	if (r == 0)
+		r = zf_steps_add_label(cfg, "zunfs.capsule", capsule_name);
+	if (r == 0)
+		r = zf_steps_add_label(cfg, ZF_LABEL_GROUP, sandbox_id);
+	return r;
+}
+
+/*
+ * Makes the capsule's member records those of spec c: one per container,
+ * kept (with its logs) when the name stays, none for the rest (members
+ * added with mkdir too: a generation is what its spec says). fresh: a
+ * launch from nothing, every member waits for its container (Creating).
+ */
+static int sync_members(struct zf_daemon *d, const char *uuid, const struct zf_capsule_spec *c,
+			bool fresh)
+{
+	char (*gone)[ZF_UUID_LEN + 1] = NULL;
+	struct zf_object *cap, *m;
+	size_t n_gone = 0;
+	int r = 0;
+
+	zf_registry_lock(d->reg);
+	cap = zf_registry_find_uuid_locked(d->reg, uuid);
+	if (!cap) {
+		zf_registry_unlock(d->reg);
+		return -ENOENT;
+	}
+	/* records whose name the spec does not have: removed */
+	for (struct zf_object *o = zf_registry_first_locked(d->reg); o;) {
+		bool keep = false;
+
+		if (strcmp(o->rec.parent, uuid) != 0) {
+			o = o->next;
+			continue;
+		}
+		for (size_t i = 0; i < c->n_containers && !keep; i++)
+			keep = strcmp(c->containers[i].name, o->rec.name) == 0 && !o->rec.added;
+		if (keep) {
+			o = o->next;
+			continue;
+		}
+		void *a = realloc(gone, (n_gone + 1) * sizeof(*gone));
+
+		if (a) {
+			gone = a;
+			memcpy(gone[n_gone++], o->rec.uuid, sizeof(*gone));
+		}
+		zf_registry_remove_locked(d->reg, o);
+		o = zf_registry_first_locked(d->reg); /* the list changed */
+	}
+	for (size_t i = 0; i < c->n_containers && r == 0; i++) {
+		const struct zf_capsule_member *cm = &c->containers[i];
+		struct zf_container_spec *spec = NULL;
+		struct zf_spec_error e;
+
+		m = zf_registry_find_member_locked(d->reg, uuid, cm->name);
+		if (!m) {
+			r = zf_registry_create_member_locked(d->reg, cap, cm->name, cm->text, false, &m);
+			if (r == 0)
+				r = zf_registry_set_state_locked(d->reg, m, NULL, NULL,
+								 "container_creating");
+			continue;
+		}
+		/* the member's spec is its entry in the capsule's spec in force */
+		if (strcmp(m->rec.spec, cm->text) != 0 &&
+		    zf_spec_parse_member(cm->text, strlen(cm->text), &spec, NULL, &e) == 0) {
+			char *text = strdup(cm->text);
+
+			if (text) {
+				free(m->rec.spec);
+				m->rec.spec = text;
+				zf_container_spec_free(m->spec);
+				m->spec = spec;
+				spec = NULL;
+			}
+			zf_container_spec_free(spec);
+		}
+		if (fresh) {
+			m->rec.engine_id[0] = '\0';
+			r = zf_registry_set_state_locked(d->reg, m, "Creating", "",
+							 "container_creating");
+		} else {
+			r = zf_registry_persist_locked(d->reg, m);
+		}
+	}
+	zf_registry_unlock(d->reg);
+	for (size_t i = 0; i < n_gone && d->logs; i++)
+		zf_logs_forget(d->logs, gone[i]);
+	free(gone);
+	return r;
+}
+
+/* Waits for an init container to exit: 0 if it exited 0. */
+static int wait_init(struct zf_daemon *d, const char *id, int *ret_code, struct zf_err *err)
+{
+	for (int i = 0; i < INIT_TIMEOUT_S * 4; i++) {
+		struct zf_container_state st;
+		int r = d->engine->ops->container_inspect(d->engine, id, &st, err);
+
+		if (r < 0)
+			return r;
+		if (strcmp(st.status, "exited") == 0 || strcmp(st.status, "dead") == 0) {
+			*ret_code = st.exit_code;
+			return st.exit_code == 0 ? 0 : -ECHILD;
+		}
+		usleep(250 * 1000);
+	}
+	return zf_err_set(err, ETIMEDOUT, "still running after %d s", INIT_TIMEOUT_S);
+}
+
+/*
+ * Removes the capsule's engine containers of one generation (keep == NULL:
+ * all of them), or all but one generation (keep: the sandbox id to keep).
+ */
+static int remove_generation(struct zf_daemon *d, const char *uuid, const char *only,
+			     const char *keep)
+{
+	const struct zf_engine_ops *ops = d->engine->ops;
+	struct zf_container_summary *list = NULL;
+	int n, r = 0;
+
+	n = ops->container_list(d->engine, zf_store_instance(d->store), &list, NULL);
+	if (n < 0)
+		return n;
+	zf_steps_stop_running(d, list, n, uuid, only, keep);
+	for (int i = 0; i < n; i++) {
+		/* a sandbox is its own generation; the others say theirs in a label */
+		const char *gen = strcmp(zf_steps_role(&list[i]), "sandbox") == 0 ? list[i].id : zf_steps_group(&list[i]);
+
+		if (strcmp(list[i].uuid, uuid) != 0)
+			continue;
+		if ((only && strcmp(gen, only) != 0) || (keep && strcmp(gen, keep) == 0))
+			continue;
+		if (ops->container_remove(d->engine, list[i].id, true, NULL) < 0 && r == 0)
+			r = -EIO;
+	}
+	free(list);
+	return r;
+}
+
+/* A member's volumeMounts name the capsule's volumes, which name volumes/. */
+static int member_mounts(struct zf_daemon *d, const struct zf_capsule_spec *c,
+			 struct zf_capsule_member *m, struct zf_err *err)
+{
+	for (size_t i = 0; i < m->spec->n_mounts; i++) {
+		const struct zf_volume_mount *vm = &m->spec->mounts[i];
+		const char *volume = NULL;
+		int r;
+
+		for (size_t j = 0; j < c->n_volumes && !volume; j++)
+			if (strcmp(c->volumes[j].name, vm->name) == 0)
+				volume = c->volumes[j].zunfs_volume;
+		if (!volume) /* validated before launch: a cinder entry, refused there */
+			return zf_err_set(err, EOPNOTSUPP, "volume '%s' is not a volumes/ volume",
+					  vm->name);
+		r = zf_steps_volume_mount(d, volume, vm->mount_path, vm->read_only, m->spec->cfg, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* The members' ports are exposed on the sandbox, which owns the network
+ * they share (each port/protocol once). */
+static int sandbox_ports(const struct zf_capsule_spec *c, struct zf_container_config *sb)
+{
+	for (size_t i = 0; i < c->n_containers; i++) {
+		const struct zf_container_config *m = c->containers[i].spec->cfg;
+
+		for (size_t j = 0; j < m->n_ports; j++) {
+			struct zf_port *p;
+			bool seen = false;
+
+			for (size_t k = 0; k < sb->n_ports && !seen; k++)
+				seen = sb->ports[k].container_port == m->ports[j].container_port &&
+				       strcmp(sb->ports[k].protocol, m->ports[j].protocol) == 0;
+			if (seen)
+				continue;
+			p = realloc(sb->ports, (sb->n_ports + 1) * sizeof(*p));
+			if (!p)
+				return -ENOMEM;
+			sb->ports = p;
+			sb->ports[sb->n_ports++] = m->ports[j];
+		}
+	}
+	return 0;
+}
+
+/*
+ * Makes one generation of the capsule: its sandbox, the init containers in
+ * order (each to exit 0), then the members. On failure *ret_step says what
+ * failed and err why; what was made is left for the caller to remove.
+ */
+static int start_generation(struct zf_daemon *d, const struct zf_snapshot *snap,
+			    struct zf_capsule_spec *c, int generation, char **ret_sandbox,
+			    char *step, size_t step_size, struct zf_err *err)
+{
+	struct zf_container_config *sb = calloc(1, sizeof(*sb));
+	char *id = NULL, role[ZF_NAME_MAX + 16], gen[16];
+	int r, code = 0;
+
+	snprintf(step, step_size, "the capsule's sandbox");
+	snprintf(gen, sizeof(gen), "%d", generation);
+	r = sb ? zf_steps_sandbox_ready(d, snap->uuid, sb) : -ENOMEM;
+	if (r == 0)
+		r = zf_steps_add_label(sb, ZF_LABEL_GENERATION, gen);
+	if (r == 0)
+		r = sandbox_ports(c, sb);
+	if (r == 0) {
+		zf_steps_set_state(d, snap->uuid, NULL, NULL, "sandbox_creating");
+		r = zf_steps_start_labelled(d, snap, "sandbox", generation, sb, ret_sandbox, err);
+	}
+	zf_container_config_free(sb);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < c->n_init_containers; i++) {
+		struct zf_capsule_member *m = &c->init_containers[i];
+
+		snprintf(step, step_size, "init container %s", m->name);
+		zf_steps_set_state(d, snap->uuid, NULL, NULL, "init_container_running");
+		r = member_config(c, *ret_sandbox, snap->name, m->spec->cfg, true);
+		if (r == 0)
+			r = member_mounts(d, c, m, err);
+		if (r == 0)
+			r = zf_steps_image_ready(d, snap->uuid, m->spec->cfg, err);
+		snprintf(role, sizeof(role), "init.%s", m->name);
+		if (r == 0)
+			r = zf_steps_start_labelled(d, snap, role, generation, m->spec->cfg, &id, err);
+		if (r == 0)
+			r = wait_init(d, id, &code, err);
+		free(id);
+		id = NULL;
+		if (r == -ECHILD)
+			snprintf(err->msg, sizeof(err->msg), "exited with code %d", code);
+		if (r < 0)
+			return r;
+	}
+	zf_steps_set_state(d, snap->uuid, NULL, NULL, "container_creating");
+	for (size_t i = 0; i < c->n_containers; i++) {
+		struct zf_capsule_member *m = &c->containers[i];
+
+		snprintf(step, step_size, "container %s", m->name);
+		r = member_config(c, *ret_sandbox, snap->name, m->spec->cfg, false);
+		if (r == 0)
+			r = member_mounts(d, c, m, err);
+		if (r == 0)
+			r = zf_steps_image_ready(d, snap->uuid, m->spec->cfg, err);
+		snprintf(role, sizeof(role), "member.%s", m->name);
+		if (r == 0)
+			r = zf_steps_start_labelled(d, snap, role, generation, m->spec->cfg, &id, err);
+		free(id);
+		id = NULL;
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* The members of generation `sandbox` that do not run (yet): how many. */
+static int members_not_running(struct zf_daemon *d, const char *uuid, const char *sandbox,
+			       char *first, size_t first_size)
+{
+	const struct zf_engine_ops *ops = d->engine->ops;
+	struct zf_container_summary *list = NULL;
+	int n, bad = 0;
+
+	n = ops->container_list(d->engine, zf_store_instance(d->store), &list, NULL);
+	for (int i = 0; i < n; i++) {
+		struct zf_container_state st;
+
+		if (strcmp(list[i].uuid, uuid) != 0 || strncmp(zf_steps_role(&list[i]), "member.", 7) != 0 ||
+		    strcmp(zf_steps_group(&list[i]), sandbox) != 0)
+			continue;
+		if (ops->container_inspect(d->engine, list[i].id, &st, NULL) == 0 &&
+		    (strcmp(st.status, "running") == 0 ||
+		     (strcmp(st.status, "exited") == 0 && st.exit_code == 0)))
+			continue;
+		if (!bad++)
+			snprintf(first, first_size, "container %s is %s (exit code %d)",
+				 zf_steps_role(&list[i]) + 7, st.status, st.exit_code);
+	}
+	free(list);
+	return n < 0 ? n : bad;
+}
+
+/*
+ * LAUNCH of a container added to a running capsule (mkdir
+ * capsules/NAME/containers/NEW, then its spec.yaml): it joins the capsule's
+ * sandbox with the capsule's labels and restart policy, labelled a member of
+ * the generation in force, so the capsule's status, upgrade and rmdir take
+ * it in like the spec's own. Written again, it is rebuilt.
+ */
+static int launch_member(struct zf_daemon *d, const struct zf_snapshot *snap)
+{
+	const struct zf_engine_ops *ops = d->engine->ops;
+	struct zf_container_spec *spec = NULL;
+	struct zf_capsule_spec *c = NULL;
+	struct zf_snapshot cap = { .spec_text = NULL };
+	struct zf_err err = { { 0 } };
+	struct zf_spec_error serr;
+	struct zf_object *obj;
+	char role[ZF_NAME_MAX + 16], *id = NULL;
+	int r, generation = 0;
+	bool running = false;
+
+	r = zf_spec_parse_member(snap->spec_text, strlen(snap->spec_text), &spec, NULL, &serr);
+	if (r < 0) {
+		snprintf(err.msg, sizeof(err.msg), "%s", serr.msg);
+		r = zf_steps_fail(d, snap->uuid, r, "spec", &err);
+		goto out;
+	}
+	r = zf_snapshot_take(d, snap->parent, &cap);
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, snap->parent);
+	if (obj) {
+		generation = obj->generation;
+		running = !obj->rec.deleting && strcmp(obj->rec.status, "Running") == 0 &&
+			  obj->rec.engine_id[0];
+	}
+	zf_registry_unlock(d->reg);
+	if (r < 0 || !running) {
+		snprintf(err.msg, sizeof(err.msg), "the capsule is not Running");
+		r = zf_steps_fail(d, snap->uuid, -EBUSY, "joining the capsule", &err);
+		goto out;
+	}
+	r = zf_spec_parse_capsule(cap.spec_text, strlen(cap.spec_text), &c, &serr);
+	if (r == 0)
+		r = member_config(c, cap.engine_id, cap.name, spec->cfg, false);
+	if (r < 0) {
+		r = zf_steps_fail(d, snap->uuid, r, "the capsule's spec", &err);
+		goto out;
+	}
+	if (snap->engine_id[0]) {
+		/* written again: this container alone is rebuilt (its labels are the
+		 * capsule's, so remove it by id) */
+		ops->container_stop(d->engine, snap->engine_id, ZF_STOP_GRACE_S, NULL);
+		r = ops->container_remove(d->engine, snap->engine_id, true, &err);
+		if (r < 0 && r != -ENOENT) {
+			r = zf_steps_fail(d, snap->uuid, r, "removing the old container", &err);
+			goto out;
+		}
+		zf_registry_set_engine_id(d->reg, snap->uuid, "");
+	}
+	r = zf_steps_ensure_image(d, snap->uuid, spec->cfg);
+	if (r < 0)
+		goto out;
+	zf_steps_set_state(d, snap->uuid, NULL, NULL, "container_creating");
+	snprintf(role, sizeof(role), "member.%s", snap->name);
+	r = zf_steps_start_labelled(d, &cap, role, generation, spec->cfg, &id, &err);
+	if (r < 0) {
+		r = zf_steps_fail(d, snap->uuid, r, "starting the container", &err);
+		goto out;
+	}
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, snap->parent);
+	running = obj && !obj->rec.deleting && strcmp(obj->rec.engine_id, cap.engine_id) == 0;
+	zf_registry_unlock(d->reg);
+	if (!running) {
+		/* the capsule went (rmdir) or changed generation meanwhile: take it back */
+		ops->container_remove(d->engine, id, true, NULL);
+		snprintf(err.msg, sizeof(err.msg), "the capsule changed while it started");
+		r = zf_steps_fail(d, snap->uuid, -EBUSY, "joining the capsule", &err);
+		goto out;
+	}
+	zf_registry_set_engine_id(d->reg, snap->uuid, id);
+	/* the capsule's view takes the new member in (its state, its logs) */
+	r = refresh_capsule(d, cap.uuid);
+	zf_steps_set_state(d, snap->uuid, NULL, NULL, "");
+out:
+	free(id);
+	free(cap.spec_text);
+	zf_capsule_spec_free(c);
+	zf_container_spec_free(spec);
+	return r;
+}
+
+/* How long an upgrade waits for the new generation to run before rolling back. */
+#define UPGRADE_SETTLE_S 2
+
+/*
+ * LAUNCH of a capsule. A first launch (or one a crash cut short) starts from
+ * nothing. An upgrade (arg "upgrade": a new spec for a running capsule)
+ * launches the new generation beside the old, waits for it to run, then
+ * removes the old; if the new one fails, it is removed, the old keeps
+ * running and its spec stays in force (rollback).
+ */
+static int launch_capsule(struct zf_daemon *d, const char *uuid, bool upgrade)
+{
+	struct zf_capsule_spec *c = NULL;
+	struct zf_err err = { { 0 } };
+	struct zf_spec_error serr;
+	struct zf_snapshot snap = { .spec_text = NULL };
+	char *sandbox_id = NULL, step[ZF_NAME_MAX + 64], *text = NULL;
+	struct zf_object *obj;
+	int r, generation = 1;
+
+	r = zf_snapshot_take(d, uuid, &snap);
+	if (r < 0)
+		goto out;
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	upgrade = upgrade && obj && obj->pending_spec && snap.engine_id[0];
+	if (obj) {
+		text = strdup(upgrade ? obj->pending_spec : obj->rec.spec);
+		generation = obj->generation + 1;
+	}
+	zf_registry_unlock(d->reg);
+	if (!text) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = zf_spec_parse_capsule(text, strlen(text), &c, &serr);
+	if (r < 0) {
+		snprintf(err.msg, sizeof(err.msg), "%s", serr.msg);
+		r = zf_steps_fail_capsule(d, uuid, r, "spec", &err);
+		goto out;
+	}
+	if (!upgrade) {
+		zf_steps_set_state(d, uuid, "Starting", "", "capsule_creating");
+		/* a relaunch (a replaced spec, or after a crash) starts from nothing */
+		r = zf_steps_remove_containers(d, uuid, snap.engine_id, &err);
+		if (r < 0) {
+			r = zf_steps_fail_capsule(d, uuid, r, "removing the capsule's old containers", &err);
+			goto out;
+		}
+		zf_registry_set_engine_id(d->reg, uuid, "");
+		r = sync_members(d, uuid, c, true);
+		if (r < 0) {
+			r = zf_steps_fail_capsule(d, uuid, r, "recording the capsule's containers", &err);
+			goto out;
+		}
+	}
+	r = start_generation(d, &snap, c, generation, &sandbox_id, step, sizeof(step), &err);
+	if (r == 0 && upgrade) {
+		/* the new generation must run before the old one goes */
+		sleep(UPGRADE_SETTLE_S);
+		if (members_not_running(d, uuid, sandbox_id, err.msg, sizeof(err.msg)) != 0) {
+			snprintf(step, sizeof(step), "the new capsule");
+			r = -EIO;
+		}
+	}
+	if (r < 0 && upgrade) {
+		char reason[ZF_ERR_MSG_MAX + 200];
+
+		remove_generation(d, uuid, sandbox_id ? sandbox_id : "", NULL);
+		snprintf(reason, sizeof(reason),
+			 "upgrade rolled back: %s: %s; the previous capsule keeps running", step,
+			 err.msg[0] ? err.msg : strerror(-r));
+		zf_registry_lock(d->reg);
+		obj = zf_registry_find_uuid_locked(d->reg, uuid);
+		if (obj) {
+			free(obj->pending_spec);
+			obj->pending_spec = NULL;
+			zf_capsule_spec_free(obj->pending_capsule);
+			obj->pending_capsule = NULL;
+			zf_registry_set_state_locked(d->reg, obj, NULL, reason, "");
+			zf_volumes_recount_locked(d->reg); /* what only the new spec used */
+		}
+		zf_registry_unlock(d->reg);
+		goto out;
+	}
+	if (r < 0) {
+		if (sandbox_id) /* rmdir removes it by uuid anyway */
+			zf_registry_set_engine_id(d->reg, uuid, sandbox_id);
+		r = zf_steps_fail_capsule(d, uuid, r, step, &err);
+		refresh_capsule(d, uuid); /* the members say why they have no container */
+		goto out;
+	}
+	if (upgrade)
+		remove_generation(d, uuid, NULL, sandbox_id);
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	if (obj) {
+		if (upgrade && obj->pending_spec) {
+			free(obj->rec.spec);
+			obj->rec.spec = TAKE_PTR(obj->pending_spec);
+			zf_capsule_spec_free(obj->capsule);
+			obj->capsule = TAKE_PTR(obj->pending_capsule);
+			zf_volumes_recount_locked(d->reg); /* what only the old spec used */
+		}
+		obj->generation = generation;
+		snprintf(obj->rec.engine_id, sizeof(obj->rec.engine_id), "%s", sandbox_id);
+		zf_registry_persist_locked(d->reg, obj);
+	}
+	zf_registry_unlock(d->reg);
+	if (upgrade)
+		sync_members(d, uuid, c, false); /* the new generation's members */
+	zf_steps_set_state(d, uuid, NULL, upgrade ? "" : NULL, "");
+	r = refresh_capsule(d, uuid);
+out:
+	free(text);
+	free(snap.spec_text);
+	free(sandbox_id);
+	zf_capsule_spec_free(c);
+	return r;
+}
+
+/*
+ * The member records follow their containers of the generation in force
+ * (members[i] with its engine state states[i]): engine ids, states, logs.
+ * A record whose container is not there says why, once no launch is under
+ * way.
+ */
+static void follow_members(struct zf_daemon *d, const char *uuid,
+			   const struct zf_member_state *members,
+			   const struct zf_container_state *states, size_t nm)
+{
+	char (*apply)[ZF_UUID_LEN + 1] = calloc(nm + 1, sizeof(*apply));
+	struct zf_object *cap;
+	bool launching;
+
+	if (!apply)
+		return;
+	zf_registry_lock(d->reg);
+	cap = zf_registry_find_uuid_locked(d->reg, uuid);
+	launching = !cap || cap->rec.deleting || cap->rec.task_state[0] ||
+		    strcmp(cap->rec.status, "Pending") == 0;
+	for (struct zf_object *o = zf_registry_first_locked(d->reg); cap && o; o = o->next) {
+		size_t i;
+
+		if (strcmp(o->rec.parent, uuid) != 0 || o->rec.deleting)
+			continue;
+		for (i = 0; i < nm && strcmp(members[i].name, o->rec.name) != 0; i++)
+			;
+		if (i < nm) {
+			/* a member's launch is over once its container started, or once the
+			 * capsule's launch is; one added by mkdir is its own job's to end (a
+			 * refresh between its create and start must not end it at Created) */
+			bool done = !o->rec.added &&
+				    strcmp(o->rec.task_state, "container_creating") == 0 &&
+				    (strcmp(states[i].status, "created") != 0 || !launching);
+
+			if (strcmp(o->rec.engine_id, states[i].id) != 0 || done) {
+				snprintf(o->rec.engine_id, sizeof(o->rec.engine_id), "%s", states[i].id);
+				zf_registry_set_state_locked(d->reg, o, NULL, NULL, done ? "" : NULL);
+			}
+			memcpy(apply[i], o->rec.uuid, sizeof(*apply));
+			continue;
+		}
+		/* no container: a launch of the capsule still under way, a member added
+		 * by mkdir that waits for its spec or for its own launch job, or one
+		 * that said so already */
+		if (launching || (o->rec.added && o->rec.task_state[0]) ||
+		    strcmp(o->rec.status, "Empty") == 0 || strcmp(o->rec.status, "Error") == 0)
+			continue;
+		char reason[300];
+
+		snprintf(reason, sizeof(reason), "%s (the capsule is %s%s%s)",
+			 o->rec.engine_id[0] ? "its container is gone from the engine"
+					     : "its container was not made",
+			 cap->rec.status, cap->rec.status_reason[0] ? ": " : "",
+			 cap->rec.status_reason);
+		o->rec.engine_id[0] = '\0';
+		zf_registry_set_state_locked(d->reg, o, "Error", reason, "");
+	}
+	zf_registry_unlock(d->reg);
+	for (size_t i = 0; i < nm; i++)
+		if (apply[i][0])
+			zf_lifecycle_apply_state(d, apply[i], &states[i], false);
+	free(apply);
+}
+
+/*
+ * Lock held. The capsule's word for its members' engine states; a member of
+ * its spec that has no container once the launch is over was removed behind
+ * zunfs's back, and counts as such (the capsule is not Running without it).
+ */
+static const char *capsule_status_locked(struct zf_daemon *d, const struct zf_object *cap,
+					 const struct zf_member_state *members, size_t nm,
+					 const char *policy, char *reason, size_t reason_size)
+{
+	struct zf_member_state *all;
+	const char *status;
+	size_t n = nm, records = 0;
+
+	for (struct zf_object *o = zf_registry_first_locked(d->reg); o; o = o->next)
+		records += strcmp(o->rec.parent, cap->rec.uuid) == 0;
+	all = calloc(nm + records + 1, sizeof(*all));
+	if (!all)
+		return zf_capsule_status(members, nm, policy, reason, reason_size);
+	memcpy(all, members, nm * sizeof(*all));
+	for (struct zf_object *o = zf_registry_first_locked(d->reg); o; o = o->next) {
+		bool found = false;
+
+		if (strcmp(o->rec.parent, cap->rec.uuid) != 0 || o->rec.added || o->rec.deleting ||
+		    strcmp(cap->rec.status, "Pending") == 0)
+			continue;
+		for (size_t i = 0; i < nm && !found; i++)
+			found = strcmp(members[i].name, o->rec.name) == 0;
+		if (!found)
+			all[n++] = (struct zf_member_state){ .name = o->rec.name,
+							     .engine_status = "removed from the engine",
+							     .exit_code = -1 };
+	}
+	status = zf_capsule_status(all, n, policy, reason, reason_size);
+	free(all);
+	return status;
+}
+
+/* The capsule's status from its members' states in the engine. */
+static int refresh_capsule(struct zf_daemon *d, const char *uuid)
+{
+	const struct zf_engine_ops *ops = d->engine->ops;
+	struct zf_container_summary *list = NULL;
+	struct zf_member_state *members = NULL;
+	struct zf_container_state *states = NULL;
+	struct zf_err err = { { 0 } };
+	struct zf_object *obj;
+	char policy[16] = "always", reason[300], current[72];
+	const char *status;
+	size_t nm = 0;
+	int n, r = 0, generation = 0;
+	bool strays = false;
+
+	n = ops->container_list(d->engine, zf_store_instance(d->store), &list, &err);
+	if (n < 0)
+		return n;
+	members = calloc((size_t)n + 1, sizeof(*members));
+	states = calloc((size_t)n + 1, sizeof(*states));
+	if (!members || !states) {
+		r = -ENOMEM;
+		goto out;
+	}
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	snprintf(current, sizeof(current), "%s", obj ? obj->rec.engine_id : "");
+	zf_registry_unlock(d->reg);
+	for (int i = 0; i < n; i++) {
+		if (strcmp(list[i].uuid, uuid) == 0 && strcmp(list[i].id, current) == 0)
+			generation = zf_steps_generation(&list[i]);
+		/* members of the generation in force (an upgrade's new one is not yet) */
+		if (strcmp(list[i].uuid, uuid) != 0 || strncmp(zf_steps_role(&list[i]), "member.", 7) != 0 ||
+		    strcmp(zf_steps_group(&list[i]), current) != 0)
+			continue;
+		if (ops->container_inspect(d->engine, list[i].id, &states[nm], NULL) < 0)
+			continue; /* gone meanwhile: it will say so in an event */
+		members[nm].name = zf_steps_role(&list[i]) + 7;
+		members[nm].engine_status = states[nm].status;
+		members[nm].exit_code = states[nm].exit_code;
+		nm++;
+	}
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	if (obj && generation)
+		obj->generation = generation;
+	/* no launch or upgrade under way: other generations are strays (an upgrade
+	 * that a crash cut short), removed below */
+	strays = obj && !obj->rec.deleting && !obj->rec.task_state[0] && !obj->pending_spec &&
+		 current[0];
+	if (obj && !obj->rec.deleting && !obj->rec.task_state[0]) {
+		if (obj->capsule)
+			snprintf(policy, sizeof(policy), "%s", obj->capsule->restart_policy);
+		status = capsule_status_locked(d, obj, members, nm, policy, reason, sizeof(reason));
+		/* why the last upgrade did not take stays until something else is said */
+		if (!reason[0] && strcmp(status, obj->rec.status) == 0 &&
+		    (strncmp(obj->rec.status_reason, "upgrade rolled back:", 20) == 0 ||
+		     strncmp(obj->rec.status_reason, "an upgrade was cut short", 24) == 0))
+			snprintf(reason, sizeof(reason), "%s", obj->rec.status_reason);
+		/* Failed is for good until a new spec: a launch that failed (some
+		 * members may run), a member that failed under Never, a capsule the
+		 * engine lost; what ran since does not make it whole again */
+		if (strcmp(obj->rec.status, "Failed") != 0)
+			zf_registry_engine_state_locked(d->reg, obj, status, reason);
+	}
+	zf_registry_unlock(d->reg);
+	follow_members(d, uuid, members, states, nm);
+	if (strays)
+		remove_generation(d, uuid, NULL, current);
+out:
+	free(members);
+	free(states);
+	free(list);
+	return r;
+}
+
+
+static int launch(struct zf_daemon *d, const char *uuid, const char *arg)
+{
+	return launch_capsule(d, uuid, strcmp(arg, "upgrade") == 0);
+}
+
+static int refresh(struct zf_daemon *d, const struct zf_snapshot *snap)
+{
+	return refresh_capsule(d, snap->uuid);
+}
+
+static int remove_all(struct zf_daemon *d, const struct zf_snapshot *snap, struct zf_err *err)
+{
+	return zf_steps_remove_containers(d, snap->uuid, snap->engine_id, err);
+}
+
+static void load_locked(struct zf_object *obj)
+{
+	struct zf_spec_error e;
+
+	if (obj->rec.spec[0])
+		zf_spec_parse_capsule(obj->rec.spec, strlen(obj->rec.spec), &obj->capsule, &e);
+}
+
+const struct zf_kind_ops zf_capsule_ops = {
+	.failed_state = "Failed",
+	.deleting_task = "container_deleting",
+	.load_locked = load_locked,
+	.apply_spec = apply_capsule_spec,
+	.launch = launch,
+	.refresh = refresh,
+	.remove = remove_all,
+};
+
+/* ---- a capsule's containers ---- */
+
+static int member_launch(struct zf_daemon *d, const char *uuid, const char *arg)
+{
+	struct zf_snapshot snap;
+	int r;
+
+	(void)arg;
+	r = zf_snapshot_take(d, uuid, &snap);
+	if (r < 0)
+		return r;
+	r = snap.deleting ? -ENOENT : launch_member(d, &snap);
+	free(snap.spec_text);
+	return r;
+}
+
+static int member_refresh(struct zf_daemon *d, const struct zf_snapshot *snap)
+{
+	return zf_steps_refresh(d, snap->uuid, snap->engine_id, true);
+}
+
+static void member_load_locked(struct zf_object *obj)
+{
+	struct zf_spec_error e;
+
+	if (obj->rec.spec[0])
+		zf_spec_parse_member(obj->rec.spec, strlen(obj->rec.spec), &obj->spec, NULL, &e);
+}
+
+/* Members are containers to the engine, labelled with their capsule's uuid:
+ * their own removal (an added member's rmdir) goes by engine id. */
+const struct zf_kind_ops zf_member_ops = {
+	.failed_state = "Error",
+	.deleting_task = "container_deleting",
+	.load_locked = member_load_locked,
+	.apply_spec = apply_member_spec,
+	.launch = member_launch,
+	.ctl = zf_container_ctl, /* resize only (actions.c) */
+	.refresh = member_refresh,
+	.remove = remove_all,
+};
