@@ -30,12 +30,12 @@ not_shown() { # PANE REGEX WHAT
 	fi
 	ok
 }
-# the local terminal's modes, as stty -a words (-icanon, isig, ...)
+# the local terminal's modes, as stty -a words (-icanon, isig, eol=^Q, ...)
 term_has() { # PANE WORD...
 	local words f
-	words=$(stty -a -F "$(tm display -p -t "=$1:" '#{pane_tty}')" | tr ' ;' '\n\n')
+	words=$(stty -a -F "$(tm display -p -t "=$1:" '#{pane_tty}')" | sed 's/ = /=/g' | tr ' ;' '\n\n')
 	shift
-	for f; do grep -qx -- "$f" <<<"$words" || return 1; done
+	for f; do grep -qxF -- "$f" <<<"$words" || return 1; done
 }
 attached() { [ "$(jq .attached "$C/$1/inspect.json")" = "$2" ]; }
 # a shell in its own pane, where zunfs attach is typed as a user would
@@ -44,9 +44,10 @@ shell() { # PANE
 		"env PS1='SH> ' Z='$ZUNFS_BIN' C='$C' bash --norc --noprofile"
 	shows "$1" '^SH> ?$'
 }
-attach() { # PANE NAME [OPTIONS...]
-	local pane=$1 name=$2
-	shift 2
+# types zunfs attach in PANE and waits until it has set the terminal to MODES
+attach() { # PANE NAME "MODES" [OPTIONS...]
+	local pane=$1 name=$2 modes=$3
+	shift 3
 	wait_for 5 attached "$name" 0
 	tm send-keys -t "=$pane:" "clear; \$Z attach $* \$C/$name" Enter
 	local i
@@ -55,7 +56,8 @@ attach() { # PANE NAME [OPTIONS...]
 		sleep 0.1
 	done
 	attached "$name" 1 || { screen "$pane" >&2; fail "zunfs attach $* $name: not attached"; }
-	sleep 0.3 # the terminal is set after the open
+	# shellcheck disable=SC2086 # words
+	wait_for 5 term_has "$pane" $modes
 }
 # the attach ended and the shell's prompt is back with nothing typed on it,
 # then the exit status zunfs attach had
@@ -86,8 +88,7 @@ for n in a b c d; do timeout 30 cat "$C/$n/until/Running" >/dev/null; done
 for n in a b c d; do shell "$n"; done
 
 case_a() { # tty, no stdin: keys not echoed, signals kept; detach; ctrl-c leaves
-	attach a a
-	wait_for 5 term_has a -icanon -echo isig
+	attach a a "-icanon -echo isig"
 	tm send-keys -t =a: 'echo replayed-$((1+1))' Enter
 	sleep 0.3
 	not_shown a 'replayed' "keys typed with stdin closed are not echoed"
@@ -98,7 +99,7 @@ case_a() { # tty, no stdin: keys not echoed, signals kept; detach; ctrl-c leaves
 	assert_eq "$(cat "$C/a/status")" Running "a keeps running"
 
 	# ctrl-c: docker passes nothing on to a tty container; the attach ends
-	attach a a
+	attach a a "-icanon -echo isig"
 	tm send-keys -t =a: C-c
 	shows a 'left a on SIGINT; it keeps running'
 	prompt_back a 130
@@ -108,8 +109,8 @@ case_a() { # tty, no stdin: keys not echoed, signals kept; detach; ctrl-c leaves
 }
 
 case_b() { # no tty, stdin: the terminal's lines; ctrl-c sent as SIGINT
-	attach b b
-	wait_for 5 term_has b icanon echo isig
+	# the shell's own settings, but ctrl-q (the last detach key) ends a line
+	attach b b "icanon echo isig icrnl opost -ixon eol=^Q"
 	# the terminal's own line editing; Enter ends a line
 	tm send-keys -t =b: 'helx' BSpace 'lo world' Enter
 	shows b '^got:hello world$'
@@ -123,7 +124,7 @@ case_b() { # no tty, stdin: the terminal's lines; ctrl-c sent as SIGINT
 	prompt_back b 0
 
 	# other detach keys: a plain last key still goes through in a line
-	attach b b --detach-keys ctrl-a,d
+	attach b b "icanon echo isig ixon eol=d" --detach-keys ctrl-a,d
 	tm send-keys -t =b: 'odd' Enter
 	shows b '^got:odd$'
 	tm send-keys -t =b: C-a d
@@ -133,7 +134,7 @@ case_b() { # no tty, stdin: the terminal's lines; ctrl-c sent as SIGINT
 	# --sig-proxy=false: ctrl-c leaves, the container gets nothing
 	local before
 	before=$(logs_count b got-INT)
-	attach b b --sig-proxy=false
+	attach b b "icanon echo isig eol=^Q" --sig-proxy=false
 	tm send-keys -t =b: C-c
 	shows b 'left b on SIGINT; it keeps running'
 	prompt_back b 130
@@ -143,8 +144,7 @@ case_b() { # no tty, stdin: the terminal's lines; ctrl-c sent as SIGINT
 }
 
 case_c() { # tty and stdin: raw; ctrl-c is a key for the container
-	attach c c
-	wait_for 5 term_has c -icanon -echo -isig
+	attach c c "-icanon -echo -isig"
 	tm send-keys -t =c: 'echo in-c-$((2+3))' Enter
 	shows c '^in-c-5'
 	tm send-keys -t =c: 'sleep 100; echo not-interrupted' Enter
@@ -159,8 +159,7 @@ case_c() { # tty and stdin: raw; ctrl-c is a key for the container
 }
 
 case_d() { # neither: keys not echoed, ctrl-c sent as SIGINT; detach
-	attach d d
-	wait_for 5 term_has d -icanon -echo isig
+	attach d d "-icanon -echo isig"
 	tm send-keys -t =d: 'echo replayed-$((1+1))' Enter
 	tm send-keys -t =d: C-c
 	shows d '^got-INT$'
@@ -171,12 +170,12 @@ case_d() { # neither: keys not echoed, ctrl-c sent as SIGINT; detach
 	not_shown d '^replayed-2' "keys typed during the attach"
 
 	# a detach key that is the terminal's ctrl-c: the detach wins
-	attach d d --detach-keys ctrl-c
+	attach d d "-icanon isig intr=<undef>" --detach-keys ctrl-c
 	tm send-keys -t =d: C-c
 	shows d 'detached from d'
 	prompt_back d 0
 
-	attach d d --sig-proxy=false
+	attach d d "-icanon -echo isig intr=^C" --sig-proxy=false
 	tm send-keys -t =d: C-c
 	shows d 'left d on SIGINT; it keeps running'
 	prompt_back d 130
