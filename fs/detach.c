@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "detach.h"
 
@@ -77,4 +79,54 @@ int zf_detach_feed(struct zf_detach *d, unsigned char c, unsigned char *out, siz
 	}
 	*ret_out_len = n;
 	return 0;
+}
+
+/* the control characters that act on input before zunfs attach reads it */
+static const int special_cc[] = { VINTR, VQUIT, VERASE, VKILL, VEOF, VSTART, VSTOP, VSUSP,
+				  VREPRINT, VDISCARD, VWERASE, VLNEXT, VEOL, VEOL2 };
+
+static bool is_key(const struct zf_detach *d, unsigned char c)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->keys[i] == c)
+			return true;
+	return false;
+}
+
+void zf_detach_termios(enum zf_term_mode mode, const struct termios *found, struct zf_detach *d,
+		       struct termios *ret_t)
+{
+	struct termios t = *found;
+
+	if (mode == ZF_TERM_RAW) {
+		cfmakeraw(&t);
+		*ret_t = t;
+		return;
+	}
+	for (size_t i = 0; i < d->n; i++) {
+		if (d->keys[i] == '\r' && (t.c_iflag & ICRNL) && !(t.c_iflag & IGNCR))
+			d->keys[i] = '\n';
+		else if (d->keys[i] == '\n' && (t.c_iflag & INLCR))
+			d->keys[i] = '\r';
+	}
+	for (size_t i = 0; i < sizeof(special_cc) / sizeof(special_cc[0]); i++) {
+		cc_t *c = &t.c_cc[special_cc[i]];
+
+		if (*c != _POSIX_VDISABLE && is_key(d, *c))
+			*c = _POSIX_VDISABLE;
+	}
+	/* no flow control left half: a ctrl-s would stop output for good */
+	if (t.c_cc[VSTART] == _POSIX_VDISABLE || t.c_cc[VSTOP] == _POSIX_VDISABLE)
+		t.c_iflag &= ~(tcflag_t)IXON;
+	if (mode == ZF_TERM_LINES) {
+		/* NUL cannot end a line (it is _POSIX_VDISABLE): such a sequence
+		 * takes effect at the next Enter */
+		if (d->n && d->keys[d->n - 1] != '\n')
+			t.c_cc[VEOL] = d->keys[d->n - 1];
+	} else {
+		t.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+		t.c_cc[VMIN] = 1;
+		t.c_cc[VTIME] = 0;
+	}
+	*ret_t = t;
 }
