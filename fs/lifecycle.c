@@ -87,8 +87,10 @@ void zf_lifecycle_engine_lost(struct zf_daemon *d, const char *uuid, const char 
 	    strcmp(obj->rec.engine_id, engine_id) == 0 && !obj->rec.task_state[0]) {
 		obj->rec.engine_id[0] = '\0';
 		zf_registry_set_state_locked(d->reg, obj, zf_object_ops(obj)->failed_state,
-					     "the container was removed from the engine outside "
-					     "zunfs; write spec.yaml again to recreate it",
+					     obj->refused ? NULL /* the user's refusal stays */
+							  : "the container was removed from the "
+							    "engine outside zunfs; write spec.yaml "
+							    "again to recreate it",
 					     NULL);
 	}
 	zf_registry_unlock(d->reg);
@@ -110,8 +112,9 @@ void zf_lifecycle_engine_away(struct zf_daemon *d, const char *why)
 	for (struct zf_object *o = zf_registry_first_locked(d->reg); o; o = o->next) {
 		if (!o->rec.engine_id[0] || o->rec.deleting)
 			continue;
-		o->refused = false; /* the engine's absence says more now */
-		zf_registry_set_state_locked(d->reg, o, "Unknown", d->engine_away_reason, NULL);
+		/* a refusal of the user's stays (registry.h); the status says Unknown */
+		zf_registry_set_state_locked(d->reg, o, "Unknown",
+					     o->refused ? NULL : d->engine_away_reason, NULL);
 	}
 	zf_registry_unlock(d->reg);
 	syslog(LOG_WARNING, "zunfs: %s", d->engine_away_reason);

@@ -347,10 +347,10 @@ int zf_registry_engine_state_locked(struct zf_registry *reg, struct zf_object *o
 {
 	bool same = strcmp(obj->rec.status, status) == 0;
 
-	/* the user's refusal says more than the same state again; a new state
-	 * says why itself (and set_state ends the refusal) */
-	if (obj->refused && same)
-		return 0;
+	/* the user's refusal stays readable until their next write or action,
+	 * whatever the engine does meanwhile: a new state, not its reason */
+	if (obj->refused)
+		return same ? 0 : zf_registry_set_state_locked(reg, obj, status, NULL, NULL);
 	if (same && strcmp(obj->rec.status_reason, reason) == 0)
 		return 0;
 	return zf_registry_set_state_locked(reg, obj, status, reason, NULL);

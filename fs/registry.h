@@ -98,9 +98,10 @@ int zf_registry_set_state_locked(struct zf_registry *reg, struct zf_object *obj,
 				 const char *status, const char *reason, const char *task_state);
 
 /* As zf_registry_set_state_locked, for what the engine says of obj (a
- * refresh): nothing changes when status and reason are what they are, nor
- * when the status is and status_reason holds a refusal of the user's
- * (obj->refused). A new status comes with its own reason. */
+ * refresh): nothing changes when status and reason are what they are. A
+ * refusal of the user's (obj->refused) stays in status_reason until their
+ * next spec write or action (actions.c clears the mark), whatever the
+ * engine does: a new status then comes without its reason. */
 int zf_registry_engine_state_locked(struct zf_registry *reg, struct zf_object *obj,
 				    const char *status, const char *reason);
 

@@ -755,6 +755,45 @@ static void test_reconcile(void **state)
 	free(id);
 }
 
+/* A refusal of the user's stays in status_reason whatever the engine does
+ * (a new state from a refresh, the engine away, the container lost) until
+ * the user's next write or action; the status follows the engine. */
+static void test_refusal_stays(void **state)
+{
+	struct world *w = *state;
+	struct zf_container_state st = { .status = "exited", .exit_code = 137 };
+	struct seen s;
+	char reason[600];
+
+	assert_int_equal(make(w, ZF_KIND_CONTAINER, "web", "image: busybox\n", &s), 0);
+	assert_int_equal(run(w, ZF_JOB_LAUNCH, s.uuid, ""), 0);
+	assert_int_equal(make(w, ZF_KIND_CONTAINER, "web", "image: [x\n", &s), -EINVAL);
+	snprintf(reason, sizeof(reason), "%s", s.reason);
+	assert_non_null(strstr(reason, "spec.yaml: "));
+
+	snprintf(st.id, sizeof(st.id), "%s", s.engine_id);
+	zf_lifecycle_apply_state(&w->d, s.uuid, &st, true);
+	s = look_uuid(w, s.uuid);
+	assert_string_equal(s.status, "Stopped");
+	assert_string_equal(s.reason, reason);
+
+	zf_lifecycle_engine_away(&w->d, "connection refused");
+	s = look_uuid(w, s.uuid);
+	assert_string_equal(s.status, "Unknown");
+	assert_string_equal(s.reason, reason);
+	zf_lifecycle_engine_back(&w->d);
+
+	zf_lifecycle_engine_lost(&w->d, s.uuid, s.engine_id);
+	s = look_uuid(w, s.uuid);
+	assert_string_equal(s.status, "Error");
+	assert_string_equal(s.engine_id, "");
+	assert_string_equal(s.reason, reason);
+
+	/* the next write speaks for itself */
+	assert_int_equal(make(w, ZF_KIND_CONTAINER, "web", "image: busybox\n", &s), 0);
+	assert_string_equal(s.reason, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -771,6 +810,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_capsule_upgrade, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_capsule_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconcile, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusal_stays, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
