@@ -94,6 +94,7 @@ struct zf_capsule_spec {
 	size_t n_annotations;
 	char restart_policy[16]; /* "always" (default), "on-failure", "no" */
 	char *host_selector;
+	char *hostname; /* spec.hostname: the members' host name; NULL: the capsule's name */
 	struct zf_capsule_member *containers;
 	size_t n_containers;
 	struct zf_capsule_member *init_containers; /* run in order, each to exit 0 */

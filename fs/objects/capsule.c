@@ -391,6 +391,10 @@ static int start_generation(struct zf_daemon *d, const struct zf_snapshot *snap,
 	snprintf(step, step_size, "the capsule's sandbox");
 	snprintf(gen, sizeof(gen), "%d", generation);
 	r = sb ? zf_steps_sandbox_ready(d, snap->uuid, sb) : -ENOMEM;
+	/* the members share the sandbox's UTS namespace: they see the capsule's
+	 * name as their host name (Kubernetes' pod name), or spec.hostname */
+	if (r == 0 && !(sb->hostname = strdup(c->hostname ? c->hostname : snap->name)))
+		r = -ENOMEM;
 	if (r == 0)
 		r = zf_steps_add_label(sb, ZF_LABEL_GENERATION, gen);
 	if (r == 0)

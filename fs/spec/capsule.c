@@ -326,6 +326,26 @@ static int spec_restart(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *
 	return want_restart(y, v, w->c);
 }
 
+/* The members' host name (Kubernetes' spec.hostname); the capsule's name
+ * when absent. */
+static int spec_hostname(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	struct capsule_walk *w = ctx;
+
+	(void)k;
+	return zf_spec_want_hostname(y, v, "spec.hostname", &w->c->hostname);
+}
+
+/* Kubernetes' FQDN HOSTNAME.SUBDOMAIN.NAMESPACE.svc needs a headless
+ * Service and cluster DNS, which there are not here. */
+static int spec_subdomain(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	(void)k, (void)ctx;
+	return zf_yaml_fail(y, v,
+			    "spec.subdomain: not supported: zunfs has no cluster DNS to give "
+			    "the capsule a name under a subdomain; spec.hostname sets its host name");
+}
+
 static const struct zf_yaml_map spec_keys = {
 	.not_map = " must be a map (containers, initContainers, volumes)",
 	.keys = (const struct zf_yaml_key[]){
@@ -333,6 +353,8 @@ static const struct zf_yaml_map spec_keys = {
 		{ { "initContainers" }, spec_init_containers },
 		{ { "volumes" }, spec_volumes },
 		{ { "restartPolicy" }, spec_restart },
+		{ { "hostname" }, spec_hostname },
+		{ { "subdomain" }, spec_subdomain },
 		{ { NULL }, NULL },
 	},
 };
@@ -535,6 +557,7 @@ void zf_capsule_spec_free(struct zf_capsule_spec *spec)
 	zf_spec_kv_free(spec->labels, spec->n_labels);
 	zf_spec_kv_free(spec->annotations, spec->n_annotations);
 	free(spec->host_selector);
+	free(spec->hostname);
 	members_free(spec->containers, spec->n_containers);
 	members_free(spec->init_containers, spec->n_init_containers);
 	for (size_t i = 0; i < spec->n_volumes; i++) {

@@ -723,22 +723,28 @@ static int container_root(struct zf_yaml *y, struct zf_ynode *root, void *spec)
 
 /* ---- a sandbox's keys: the infra container's own (the image is zunfs's choice) */
 
+int zf_spec_want_hostname(struct zf_yaml *y, struct zf_ynode *n, const char *key, char **ret)
+{
+	int r = zf_yaml_want_dup(y, n, key, ret);
+	size_t len;
+
+	if (r < 0)
+		return r;
+	len = strlen(*ret);
+	if (len == 0 || len > 63 || (*ret)[0] == '-' || (*ret)[len - 1] == '-' ||
+	    strspn(*ret, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != len)
+		return zf_yaml_fail(y, n,
+				    "%s: '%s' is not a host name (letters, digits, '-', at most 63)",
+				    key, *ret);
+	return 0;
+}
+
 static int parse_hostname(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
 {
 	struct zf_container_config *c = ((struct zf_container_spec *)ctx)->cfg;
-	int r = zf_yaml_want_dup(y, v, "hostname", &c->hostname);
-	size_t n;
 
 	(void)k;
-	if (r < 0)
-		return r;
-	n = strlen(c->hostname);
-	if (n == 0 || n > 63 || c->hostname[0] == '-' || c->hostname[n - 1] == '-' ||
-	    strspn(c->hostname, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != n)
-		return zf_yaml_fail(y, v,
-				    "hostname: '%s' is not a host name (letters, digits, '-', at most 63)",
-				    c->hostname);
-	return 0;
+	return zf_spec_want_hostname(y, v, "hostname", &c->hostname);
 }
 
 static int sandbox_labels(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)

@@ -36,6 +36,10 @@ struct zf_container_spec *zf_spec_container_new(void);
  */
 int zf_spec_container_end(struct zf_spec_container_ctx *w, int r);
 
+/* A host name (RFC 1123 label: letters, digits, '-', not at either end,
+ * 1 to 63 bytes) at n, as key says it; a copy in *ret (free() it). */
+int zf_spec_want_hostname(struct zf_yaml *y, struct zf_ynode *n, const char *key, char **ret);
+
 /* restartPolicy: Kubernetes' words (Always, OnFailure, Never), then Zun's
  * (Docker's, with on-failure:N), written as engine words. */
 int zf_spec_want_restart(struct zf_yaml *y, const struct zf_ynode *n, char ret_policy[16],

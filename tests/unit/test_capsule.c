@@ -86,6 +86,19 @@ static void test_pod(void **state)
 	assert_string_equal(c->containers[0].spec->cfg->env[0].value, "8080");
 	assert_string_equal(c->containers[1].name, "client");
 	assert_int_equal(c->containers[1].spec->cfg->nano_cpus, 250000000);
+	assert_null(c->hostname); /* the capsule's name, at launch */
+	zf_capsule_spec_free(c);
+}
+
+static void test_hostname(void **state)
+{
+	const char *text = "kind: Pod\nspec:\n  hostname: db-0\n  containers:\n  - {image: busybox}\n";
+	struct zf_capsule_spec *c = NULL;
+	struct zf_spec_error e = { 0 };
+
+	(void)state;
+	assert_int_equal(zf_spec_parse_capsule(text, strlen(text), &c, &e), 0);
+	assert_string_equal(c->hostname, "db-0");
 	zf_capsule_spec_free(c);
 }
 
@@ -123,6 +136,9 @@ static const struct {
 	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, volume: a}\n  - {name: v, volume: b}\n", 7, "volumes: 'v' is declared twice" },
 	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, cinder: {size: big}}\n", 6, "cinder size: 'big' is not a size in GB" },
 	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, hostPath: /etc}\n", 6, "volumes[0]: unknown key 'hostPath'" },
+	{ HEAD "  - {image: busybox}\n  subdomain: dbs\n", 5, "spec.subdomain: not supported" },
+	{ HEAD "  - {image: busybox}\n  hostname: a_b\n", 5, "spec.hostname: 'a_b' is not a host name" },
+	{ HEAD "  - {image: busybox}\n  hostname: [a]\n", 5, "spec.hostname" },
 	{ "kind: capsule\nspec:\n  containers:\n  - image: busybox\n   bad: indent\n", 5, "YAML: " },
 	/* found by fuzzing: a key given twice must not be parsed twice */
 	{ HEAD "  - {image: busybox}\n  volumes: []\n  volumes: []\n", 6, "'volumes' is given twice" },
@@ -252,6 +268,7 @@ int main(void)
 		cmocka_unit_test(test_zun_fields),
 		cmocka_unit_test(test_pod),
 		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_hostname),
 		cmocka_unit_test(test_member_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
