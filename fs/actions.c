@@ -49,7 +49,8 @@ int zf_action_link_target_locked(struct zf_daemon *d, const char *name, unsigned
 	return -ENOENT;
 }
 
-int zf_action_mkdir(struct zf_daemon *d, enum zf_kind kind, const char *name, unsigned uid)
+int zf_action_mkdir(struct zf_daemon *d, enum zf_kind kind, const char *name, unsigned uid,
+		    unsigned gid)
 {
 	char target[2 * ZF_NAME_MAX + 32];
 	int r = zf_name_check(name);
@@ -67,7 +68,7 @@ int zf_action_mkdir(struct zf_daemon *d, enum zf_kind kind, const char *name, un
 		if (r == 0)
 			return -EEXIST;
 	}
-	return zf_registry_create(d->reg, kind, name, uid);
+	return zf_registry_create(d->reg, kind, name, uid, gid);
 }
 
 /* The caller's live capsule by name, or NULL. Lock held. */

@@ -11,8 +11,9 @@
 
 #include "daemon.h"
 
-/* mkdir KIND/NAME by uid. */
-int zf_action_mkdir(struct zf_daemon *d, enum zf_kind kind, const char *name, unsigned uid);
+/* mkdir KIND/NAME by uid, whose gid is gid. */
+int zf_action_mkdir(struct zf_daemon *d, enum zf_kind kind, const char *name, unsigned uid,
+		    unsigned gid);
 
 /* mkdir capsules/CAPSULE/containers/NAME by uid: a container to add to the
  * running capsule once its spec.yaml is written (zun run --capsule). */

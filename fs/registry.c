@@ -180,8 +180,6 @@ int zf_registry_load(struct zf_registry *reg)
 		obj->rec = recs[i];
 		memset(&recs[i], 0, sizeof(recs[i])); /* strings moved into obj */
 		obj->exit_code = -1;
-		/* a stored spec was valid when stored; one this build refuses stays text only */
-		zf_object_ops(obj)->load_locked(obj);
 		append_locked(reg, obj);
 	}
 	for (struct zf_object *o = reg->head; o; o = o->next) {
@@ -191,6 +189,12 @@ int zf_registry_load(struct zf_registry *reg)
 		if (parent)
 			memcpy(o->parent_name, parent->rec.name, sizeof(o->parent_name));
 	}
+	/* a stored spec was valid when stored; one this build refuses stays text
+	 * only. Members after the rest: they read their capsule's spec. */
+	for (int members = 0; members < 2; members++)
+		for (struct zf_object *o = reg->head; o; o = o->next)
+			if (!o->rec.parent[0] == !members)
+				zf_object_ops(o)->load_locked(reg, o);
 	pthread_mutex_unlock(&reg->lock);
 	zf_records_free(recs, n);
 	return r;
@@ -209,6 +213,7 @@ static int object_new(enum zf_kind kind, const char *name, unsigned owner, const
 	obj->exit_code = -1;
 	obj->rec.kind = kind;
 	obj->rec.owner = owner;
+	obj->rec.owner_gid = -1;
 	snprintf(obj->rec.name, sizeof(obj->rec.name), "%s", name);
 	snprintf(obj->rec.status, sizeof(obj->rec.status), "%s", spec[0] ? status : "Empty");
 	obj->rec.spec = strdup(spec);
@@ -243,13 +248,14 @@ static int object_add_locked(struct zf_registry *reg, struct zf_object *obj)
 }
 
 int zf_registry_create(struct zf_registry *reg, enum zf_kind kind, const char *name,
-		       unsigned owner)
+		       unsigned owner, unsigned owner_gid)
 {
 	struct zf_object *obj = NULL;
 	int r = object_new(kind, name, owner, "", "Empty", &obj);
 
 	if (r < 0)
 		return r;
+	obj->rec.owner_gid = owner_gid;
 	pthread_mutex_lock(&reg->lock);
 	r = zf_registry_find_locked(reg, kind, name) ? -EEXIST : object_add_locked(reg, obj);
 	pthread_mutex_unlock(&reg->lock);
@@ -272,10 +278,14 @@ int zf_registry_create_member_locked(struct zf_registry *reg, const struct zf_ob
 	if (r < 0)
 		return r;
 	obj->rec.added = added;
+	obj->rec.owner_gid = capsule->rec.owner_gid;
 	memcpy(obj->rec.parent, capsule->rec.uuid, sizeof(obj->rec.parent));
 	memcpy(obj->parent_name, capsule->rec.name, sizeof(obj->parent_name));
 	if (spec[0])
-		r = zf_spec_parse_member(spec, strlen(spec), &obj->spec, NULL, &e);
+		r = zf_spec_parse_member(spec, strlen(spec),
+					 capsule->capsule ? capsule->capsule->memory_unit
+							  : ZF_MEMORY_BYTES,
+					 &obj->spec, NULL, &e);
 	if (r == 0)
 		r = object_add_locked(reg, obj);
 	if (r < 0) {
@@ -285,6 +295,14 @@ int zf_registry_create_member_locked(struct zf_registry *reg, const struct zf_ob
 	if (ret_obj)
 		*ret_obj = obj;
 	return 0;
+}
+
+enum zf_memory_unit zf_registry_member_unit_locked(struct zf_registry *reg,
+						   const struct zf_object *member)
+{
+	const struct zf_object *cap = zf_registry_find_uuid_locked(reg, member->rec.parent);
+
+	return cap && cap->capsule ? cap->capsule->memory_unit : ZF_MEMORY_BYTES;
 }
 
 int zf_registry_persist_locked(struct zf_registry *reg, struct zf_object *obj)

@@ -77,9 +77,10 @@ struct zf_object *zf_registry_find_member_locked(struct zf_registry *reg, const 
 /* Loads every stored record (at start). */
 int zf_registry_load(struct zf_registry *reg);
 
-/* mkdir: a new Empty object, stored. -EEXIST if the name is taken. */
+/* mkdir: a new Empty object of uid owner (gid owner_gid), stored. -EEXIST
+ * if the name is taken. */
 int zf_registry_create(struct zf_registry *reg, enum zf_kind kind, const char *name,
-		       unsigned owner);
+		       unsigned owner, unsigned owner_gid);
 
 /*
  * A capsule member: a container record whose parent is capsule, with its
@@ -116,6 +117,11 @@ int zf_registry_show_reason_locked(struct zf_registry *reg, struct zf_object *ob
 				   const char *reason);
 
 /* Stores obj->rec as it is now and tells waiters. */
+/* How a bare memory number reads in member's spec: its capsule's unit
+ * (spec.h, zf_memory_unit), bytes when the capsule has no parsed spec. */
+enum zf_memory_unit zf_registry_member_unit_locked(struct zf_registry *reg,
+						   const struct zf_object *member);
+
 int zf_registry_persist_locked(struct zf_registry *reg, struct zf_object *obj);
 
 /* Sets and stores the engine id of object uuid, if it is still there (the

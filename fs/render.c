@@ -128,6 +128,57 @@ static void volume_json(json_t *o, const struct zf_object *obj, const struct zf_
 	if (user)
 		snprintf(who, sizeof(who), "%s/%s", zf_kind_dir(user->rec.kind), user->rec.name);
 	json_object_set_new(o, "used_by", user ? json_string(who) : json_null());
+	/* the spec in force, in its own words */
+	if (v)
+		json_object_set_new(
+			o, "spec",
+			json_pack("{s:s, s:o, s:s?, s:s?, s:o}", "driver", v->driver, "size",
+				  v->size_bytes ? json_integer(v->size_bytes) : json_null(),
+				  "volumeID", v->volume_id, "volumeType", v->volume_type,
+				  "driverOptions", kv_object(v->opts, v->n_opts)));
+}
+
+static json_t *members_spec_json(const struct zf_capsule_member *m, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *one = spec_json(m[i].spec);
+
+		json_object_set_new(one, "name", json_string(m[i].name));
+		json_object_del(one, "sandbox"); /* the capsule's */
+		json_array_append_new(a, one);
+	}
+	return a;
+}
+
+/* A capsule's spec in force (as parsed: defaults filled in). */
+static json_t *capsule_spec_json(const struct zf_capsule_spec *c)
+{
+	json_t *volumes = json_array();
+
+	for (size_t i = 0; i < c->n_volumes; i++) {
+		const struct zf_capsule_volume *v = &c->volumes[i];
+		json_t *one = json_pack("{s:s}", "name", v->name);
+
+		if (v->zunfs_volume)
+			json_object_set_new(one, "volume", json_string(v->zunfs_volume));
+		else
+			json_object_set_new(
+				one, "cinder",
+				json_pack("{s:s?, s:o, s:b}", "volumeID", v->cinder_id, "size",
+					  v->cinder_size_gb ? json_integer(v->cinder_size_gb)
+							    : json_null(),
+					  "autoRemove", v->auto_remove));
+		json_array_append_new(volumes, one);
+	}
+	return json_pack("{s:{s:s?, s:o, s:o}, s:s?, s:s?, s:s, s:o, s:o, s:o}", "metadata",
+			 "name", c->name, "labels", kv_object(c->labels, c->n_labels),
+			 "annotations", kv_object(c->annotations, c->n_annotations),
+			 "availabilityZone", c->availability_zone, "hostname", c->hostname,
+			 "restartPolicy", c->restart_policy, "initContainers",
+			 members_spec_json(c->init_containers, c->n_init_containers), "containers",
+			 members_spec_json(c->containers, c->n_containers), "volumes", volumes);
 }
 
 /* What the capsule's spec in force says, in inspect.json's words: its labels,
@@ -159,6 +210,11 @@ static void capsule_json(json_t *o, const struct zf_capsule_spec *c)
 	json_object_set_new(o, "ports", ports);
 	json_object_set_new(o, "labels", kv_object(c->labels, c->n_labels));
 	json_object_set_new(o, "restart_policy", json_string(c->restart_policy));
+	/* metadata.name is metadata: the directory names the capsule */
+	json_object_set_new(o, "metadata_name", c->name ? json_string(c->name) : json_null());
+	json_object_set_new(o, "availability_zone",
+			    c->availability_zone ? json_string(c->availability_zone) : json_null());
+	json_object_set_new(o, "spec", capsule_spec_json(c));
 }
 
 static char *inspect_json(const struct zf_object *obj, const char *host,

@@ -86,8 +86,20 @@ struct zf_capsule_member {
  * names unique across containers and initContainers, every volumeMount
  * names a declared volume, each container's keys as for a container.
  */
+/*
+ * How a memory quantity without a suffix reads: bytes in Kubernetes'
+ * quantities (a Pod, a container's spec.yaml), MiB in OpenStack Zun's
+ * capsule (kind: capsule; Zun's API schema: "Memory provided must be in MBs").
+ */
+enum zf_memory_unit {
+	ZF_MEMORY_BYTES = 0,
+	ZF_MEMORY_MIB,
+};
+
 struct zf_capsule_spec {
-	char *name; /* metadata.name, or NULL */
+	char *name; /* metadata.name, or NULL (the directory names the capsule) */
+	enum zf_memory_unit memory_unit; /* MiB for kind: capsule, bytes for a Pod */
+	char *availability_zone; /* Zun's availabilityZone, kept and shown: one host, one zone */
 	struct zf_kv *labels;
 	size_t n_labels;
 	struct zf_kv *annotations;
@@ -111,10 +123,12 @@ void zf_capsule_spec_free(struct zf_capsule_spec *spec);
  * One capsule member's spec on its own (capsules/NAME/containers/CNAME/spec.yaml):
  * a container's keys plus name, stdin and imageDriver, as an entry of
  * containers[]; restartPolicy and sandbox belong to the capsule. *ret_name
- * (may be NULL) gets the name it gives, or NULL.
+ * (may be NULL) gets the name it gives, or NULL. unit: its capsule's
+ * (zf_capsule_spec.memory_unit).
  */
-int zf_spec_parse_member(const char *text, size_t len, struct zf_container_spec **ret_spec,
-			 char **ret_name, struct zf_spec_error *ret_error);
+int zf_spec_parse_member(const char *text, size_t len, enum zf_memory_unit unit,
+			 struct zf_container_spec **ret_spec, char **ret_name,
+			 struct zf_spec_error *ret_error);
 
 /*
  * A volume's spec (volumes/NAME/spec.yaml): driver local (an engine volume,

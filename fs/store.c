@@ -15,7 +15,7 @@
 #include "store.h"
 #include "util.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 
 /* SQLite's file format (sqlite.org/fileformat2.html): a 100-byte header at
@@ -63,6 +63,9 @@ static const char schema_v2[] =
 	"ALTER TABLE objects ADD COLUMN added INTEGER NOT NULL DEFAULT 0;"
 	"DROP INDEX objects_live_name;"
 	"CREATE UNIQUE INDEX objects_live_name2 ON objects(kind, parent, name) WHERE deleting = 0;";
+
+/* v3: the creator's gid, which a volume's files get (-1: made before v3) */
+static const char schema_v3[] = "ALTER TABLE objects ADD COLUMN owner_gid INTEGER NOT NULL DEFAULT -1;";
 
 void zf_record_clear(struct zf_record *r)
 {
@@ -188,6 +191,8 @@ static int migrate(struct zf_store *s)
 	if (v < 1 && (r = exec(s, schema_v1)) < 0)
 		goto fail;
 	if (v < 2 && (r = exec(s, schema_v2)) < 0)
+		goto fail;
+	if (v < 3 && (r = exec(s, schema_v3)) < 0)
 		goto fail;
 	if (v != SCHEMA_VERSION) {
 		char sql[64];
@@ -652,6 +657,7 @@ static void bind_record(sqlite3_stmt *st, const struct zf_record *r)
 	sqlite3_bind_text(st, 12, r->updated_at, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 13, r->parent, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 14, r->added);
+	sqlite3_bind_int64(st, 15, r->owner_gid);
 }
 
 /* Runs one statement on a record inside BEGIN IMMEDIATE ... COMMIT. */
@@ -703,7 +709,8 @@ int zf_store_insert(struct zf_store *s, const struct zf_record *r)
 	return write_record(s,
 			    "INSERT INTO objects(uuid, kind, name, owner, spec, status, "
 			    "status_reason, task_state, engine_id, deleting, created_at, updated_at, "
-			    "parent, added) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+			    "parent, added, owner_gid) "
+			    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
 			    r, false, false);
 }
 
@@ -712,7 +719,8 @@ int zf_store_update(struct zf_store *s, const struct zf_record *r)
 	return write_record(s,
 			    "UPDATE objects SET kind = ?2, name = ?3, owner = ?4, spec = ?5, "
 			    "status = ?6, status_reason = ?7, task_state = ?8, engine_id = ?9, "
-			    "deleting = ?10, created_at = ?11, updated_at = ?12, parent = ?13, added = ?14 "
+			    "deleting = ?10, created_at = ?11, updated_at = ?12, parent = ?13, added = ?14, "
+			    "owner_gid = ?15 "
 			    "WHERE uuid = ?1",
 			    r, false, true);
 }
@@ -742,8 +750,8 @@ int zf_store_load(struct zf_store *s, struct zf_record **ret_records, size_t *re
 	pthread_mutex_lock(&s->lock);
 	rc = sqlite3_prepare_v2(s->db,
 				"SELECT uuid, kind, name, owner, spec, status, status_reason, "
-				"task_state, engine_id, deleting, created_at, updated_at, parent, added "
-				"FROM objects "
+				"task_state, engine_id, deleting, created_at, updated_at, parent, added, "
+				"owner_gid FROM objects "
 				"ORDER BY created_at, rowid",
 				-1, &st, NULL);
 	if (rc != SQLITE_OK) {
@@ -784,6 +792,7 @@ int zf_store_load(struct zf_store *s, struct zf_record **ret_records, size_t *re
 		copy_col(rec->updated_at, sizeof(rec->updated_at), st, 11);
 		copy_col(rec->parent, sizeof(rec->parent), st, 12);
 		rec->added = sqlite3_column_int(st, 13) != 0;
+		rec->owner_gid = sqlite3_column_int64(st, 14);
 		n++;
 		if (!rec->spec || !rec->status_reason) {
 			r = -ENOMEM;

@@ -32,6 +32,7 @@ struct zf_record {
 	enum zf_kind kind;
 	char name[ZF_NAME_MAX + 1];
 	unsigned owner; /* uid of the creator */
+	int64_t owner_gid; /* gid of the creator (its mkdir's); -1: not known (a store before v3) */
 	char *spec; /* the spec text last accepted, "" before */
 	char status[16];
 	char *status_reason;

@@ -17,6 +17,11 @@ unsigned zf_fuse_uid(void)
 	return (unsigned)fuse_get_context()->uid;
 }
 
+unsigned zf_fuse_gid(void)
+{
+	return (unsigned)fuse_get_context()->gid;
+}
+
 /* The caller, for a volume's data/ (volume_data.c works as them). */
 struct zf_caller zf_fuse_caller(void)
 {

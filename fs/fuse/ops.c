@@ -331,7 +331,7 @@ static int op_mkdir(const char *path, mode_t mode)
 		return -EPERM; /* only KIND/NAME and capsules/NAME/containers/NEW can be made */
 	if (p.capsule[0])
 		return zf_action_mkdir_member(zf_fuse_daemon(), p.capsule, p.name, zf_fuse_uid());
-	return zf_action_mkdir(zf_fuse_daemon(), p.kind, p.name, zf_fuse_uid());
+	return zf_action_mkdir(zf_fuse_daemon(), p.kind, p.name, zf_fuse_uid(), zf_fuse_gid());
 }
 
 static int op_rmdir(const char *path)

@@ -94,6 +94,8 @@ struct zf_handle {
 /* context.c: who asks, and what their path names */
 struct zf_daemon *zf_fuse_daemon(void);
 unsigned zf_fuse_uid(void);
+/* The caller's gid (its mkdir's group for what it makes). */
+unsigned zf_fuse_gid(void);
 struct zf_caller zf_fuse_caller(void);
 bool zf_fuse_interrupted(void);
 /* zunfs is stopping: blocking reads end (see zf_daemon.stopping). */

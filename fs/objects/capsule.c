@@ -123,8 +123,15 @@ static int apply_member_spec(struct zf_daemon *d, const char *uuid, const char *
 	char reason[400], *name = NULL;
 	int r;
 
+	enum zf_memory_unit unit = ZF_MEMORY_BYTES;
+
 	(void)uid; /* it joins its capsule, which is uid's */
-	r = zf_spec_parse_member(text, len, &spec, &name, &e);
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	if (obj)
+		unit = zf_registry_member_unit_locked(d->reg, obj);
+	zf_registry_unlock(d->reg);
+	r = zf_spec_parse_member(text, len, unit, &spec, &name, &e);
 	zf_registry_lock(d->reg);
 	obj = zf_registry_find_uuid_locked(d->reg, uuid);
 	if (obj && !obj->rec.deleting && zf_action_spec_writable_locked(d, obj) < 0) {
@@ -252,7 +259,8 @@ static int sync_members(struct zf_daemon *d, const char *uuid, const struct zf_c
 		}
 		/* the member's spec is its entry in the capsule's spec in force */
 		if (strcmp(m->rec.spec, cm->text) != 0 &&
-		    zf_spec_parse_member(cm->text, strlen(cm->text), &spec, NULL, &e) == 0) {
+		    zf_spec_parse_member(cm->text, strlen(cm->text), c->memory_unit, &spec, NULL,
+					 &e) == 0) {
 			char *text = strdup(cm->text);
 
 			if (text) {
@@ -495,8 +503,15 @@ static int launch_member(struct zf_daemon *d, const struct zf_snapshot *snap)
 	char role[ZF_NAME_MAX + 16], *id = NULL;
 	int r, generation = 0;
 	bool running = false;
+	enum zf_memory_unit unit = ZF_MEMORY_BYTES;
 
-	r = zf_spec_parse_member(snap->spec_text, strlen(snap->spec_text), &spec, NULL, &serr);
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, snap->uuid);
+	if (obj)
+		unit = zf_registry_member_unit_locked(d->reg, obj);
+	zf_registry_unlock(d->reg);
+	r = zf_spec_parse_member(snap->spec_text, strlen(snap->spec_text), unit, &spec, NULL,
+				 &serr);
 	if (r < 0) {
 		snprintf(err.msg, sizeof(err.msg), "%s", serr.msg);
 		r = zf_steps_fail(d, snap->uuid, r, "spec", &err);
@@ -882,8 +897,9 @@ static int remove_all(struct zf_daemon *d, const struct zf_snapshot *snap, struc
 	return zf_steps_remove_containers(d, snap->uuid, snap->engine_id, err);
 }
 
-static void load_locked(struct zf_object *obj)
+static void load_locked(struct zf_registry *reg, struct zf_object *obj)
 {
+	(void)reg;
 	struct zf_spec_error e;
 
 	if (obj->rec.spec[0])
@@ -921,12 +937,13 @@ static int member_refresh(struct zf_daemon *d, const struct zf_snapshot *snap)
 	return zf_steps_refresh(d, snap->uuid, snap->engine_id, true);
 }
 
-static void member_load_locked(struct zf_object *obj)
+static void member_load_locked(struct zf_registry *reg, struct zf_object *obj)
 {
 	struct zf_spec_error e;
 
 	if (obj->rec.spec[0])
-		zf_spec_parse_member(obj->rec.spec, strlen(obj->rec.spec), &obj->spec, NULL, &e);
+		zf_spec_parse_member(obj->rec.spec, strlen(obj->rec.spec),
+				     zf_registry_member_unit_locked(reg, obj), &obj->spec, NULL, &e);
 }
 
 /* Members are containers to the engine, labelled with their capsule's uuid:

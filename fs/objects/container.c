@@ -285,8 +285,9 @@ static int remove_all(struct zf_daemon *d, const struct zf_snapshot *snap, struc
 	return zf_steps_remove_containers(d, snap->uuid, snap->engine_id, err);
 }
 
-static void load_locked(struct zf_object *obj)
+static void load_locked(struct zf_registry *reg, struct zf_object *obj)
 {
+	(void)reg;
 	struct zf_spec_error e;
 
 	/* a sandbox's spec may be empty: Empty says whether one was written */

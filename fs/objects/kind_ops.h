@@ -23,8 +23,8 @@ struct zf_kind_ops {
 
 	/* At load, lock held: parses obj->rec.spec into what the object keeps
 	 * (obj->spec, ->capsule or ->volume); a spec this build refuses stays
-	 * text only. */
-	void (*load_locked)(struct zf_object *obj);
+	 * text only. Members load after every other object. */
+	void (*load_locked)(struct zf_registry *reg, struct zf_object *obj);
 	/* A new spec.yaml written by uid: validated, stored and LAUNCH queued,
 	 * or refused (-errno, why in status_reason). Lock not held; no engine
 	 * call (fs/actions.c has checked the engine is there). */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,10 +23,26 @@
 struct vol {
 	char name[ZF_NAME_MAX + 1];
 	unsigned owner;
+	int64_t owner_gid; /* -1: not known */
 	char id[72]; /* the driver's volume id (the record's engine id); "" until made */
 	char driver[8]; /* its spec's driver: word */
 	struct zf_volume_driver *drv; /* NULL: no such driver is configured */
 };
+
+/* The group of the volume's files: its creator's (their mkdir's gid); for
+ * a volume recorded before zunfs kept it, the owner's primary group
+ * (passwd), else unchanged (-1). */
+static gid_t files_gid(const struct vol *v)
+{
+	struct passwd pw, *found = NULL;
+	char buf[2048];
+
+	if (v->owner_gid >= 0)
+		return (gid_t)v->owner_gid;
+	if (getpwuid_r(v->owner, &pw, buf, sizeof(buf), &found) != 0 || !found)
+		return (gid_t)-1;
+	return pw.pw_gid;
+}
 
 /* Lock held. */
 static void vol_of_locked(struct zf_daemon *d, const struct zf_object *obj, struct vol *ret)
@@ -33,6 +50,7 @@ static void vol_of_locked(struct zf_daemon *d, const struct zf_object *obj, stru
 	memset(ret, 0, sizeof(*ret));
 	memcpy(ret->name, obj->rec.name, sizeof(ret->name));
 	ret->owner = obj->rec.owner;
+	ret->owner_gid = obj->rec.owner_gid;
 	memcpy(ret->id, obj->rec.engine_id, sizeof(ret->id));
 	/* a spec this build cannot read was written before drivers: local */
 	snprintf(ret->driver, sizeof(ret->driver), "%s",
@@ -156,8 +174,9 @@ int zf_volume_jobs_launch(struct zf_daemon *d, const char *uuid)
 		r = fail(d, uuid, r, "creating the volume", &err);
 		goto out;
 	}
-	/* the owner's to write through data/ (root's files stay root's) */
-	if (v.owner != 0 && chown(info.host_path, v.owner, (gid_t)-1) < 0)
+	/* the owner's to write through data/ (root's files stay root's), in the
+	 * creator's group */
+	if (v.owner != 0 && chown(info.host_path, v.owner, files_gid(&v)) < 0)
 		syslog(LOG_WARNING, "zunfs: volume %s: cannot give %s to uid %u: %m", v.name,
 		       info.host_path, v.owner);
 	zf_registry_lock(d->reg);
@@ -375,8 +394,9 @@ static int remove_all(struct zf_daemon *d, const struct zf_snapshot *snap, struc
 	return zf_volume_jobs_remove(d, snap->uuid, err);
 }
 
-static void load_locked(struct zf_object *obj)
+static void load_locked(struct zf_registry *reg, struct zf_object *obj)
 {
+	(void)reg;
 	struct zf_spec_error e;
 
 	if (obj->rec.spec[0] || strcmp(obj->rec.status, "Empty") != 0)

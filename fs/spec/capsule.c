@@ -21,7 +21,7 @@
  * layout and comments, unless that does not stand alone (an alias to an
  * anchor elsewhere in the file): then the node written out anew.
  */
-static char *member_text(struct zf_yaml *y, struct zf_ynode *n)
+static char *member_text(struct zf_yaml *y, struct zf_ynode *n, enum zf_memory_unit unit)
 {
 	struct zf_container_spec *spec = NULL;
 	struct zf_spec_error e;
@@ -29,7 +29,7 @@ static char *member_text(struct zf_yaml *y, struct zf_ynode *n)
 
 	if (!text)
 		return NULL;
-	if (zf_spec_parse_member(text, strlen(text), &spec, NULL, &e) == 0) {
+	if (zf_spec_parse_member(text, strlen(text), unit, &spec, NULL, &e) == 0) {
 		zf_container_spec_free(spec);
 		return text;
 	}
@@ -103,10 +103,10 @@ static const struct zf_yaml_map member_keys = {
 /* One entry of containers[] or initContainers[] (list), or a member's own
  * spec.yaml (list NULL). */
 static int parse_member(struct zf_yaml *y, struct zf_ynode *n, const char *list, size_t index,
-			struct zf_capsule_member *m)
+			enum zf_memory_unit unit, struct zf_capsule_member *m)
 {
 	char at[64];
-	struct zf_spec_container_ctx w = { .where = at };
+	struct zf_spec_container_ctx w = { .where = at, .memory_unit = unit };
 	int r;
 
 	/* errors say where: containers[1], or the member's own spec.yaml */
@@ -125,13 +125,13 @@ static int parse_member(struct zf_yaml *y, struct zf_ynode *n, const char *list,
 		r = zf_yaml_fail(y, n, "%s: 'image' is required", at);
 	r = zf_spec_container_end(&w, r);
 	/* in a list, its text is its spec.yaml (a valid entry: parsed, so it stands) */
-	if (r == 0 && list && !(m->text = member_text(y, n)))
+	if (r == 0 && list && !(m->text = member_text(y, n, unit)))
 		r = -ENOMEM;
 	return r;
 }
 
 static int parse_members(struct zf_yaml *y, struct zf_ynode *n, const char *list,
-			 struct zf_capsule_member **ret, size_t *ret_n)
+			 enum zf_memory_unit unit, struct zf_capsule_member **ret, size_t *ret_n)
 {
 	size_t count = zf_yaml_len(n);
 
@@ -141,7 +141,7 @@ static int parse_members(struct zf_yaml *y, struct zf_ynode *n, const char *list
 	if (!*ret)
 		return -ENOMEM;
 	for (size_t i = 0; i < count; i++) {
-		int r = parse_member(y, zf_yaml_item(y, n, i), list, i, &(*ret)[i]);
+		int r = parse_member(y, zf_yaml_item(y, n, i), list, i, unit, &(*ret)[i]);
 
 		(*ret_n)++;
 		if (r < 0)
@@ -278,7 +278,7 @@ static int spec_containers(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynod
 	struct zf_capsule_spec *c = ((struct capsule_walk *)ctx)->c;
 
 	(void)k;
-	return parse_members(y, v, "containers", &c->containers, &c->n_containers);
+	return parse_members(y, v, "containers", c->memory_unit, &c->containers, &c->n_containers);
 }
 
 static int spec_init_containers(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v,
@@ -287,7 +287,8 @@ static int spec_init_containers(struct zf_yaml *y, struct zf_ynode *k, struct zf
 	struct zf_capsule_spec *c = ((struct capsule_walk *)ctx)->c;
 
 	(void)k;
-	return parse_members(y, v, "initContainers", &c->init_containers, &c->n_init_containers);
+	return parse_members(y, v, "initContainers", c->memory_unit, &c->init_containers,
+			     &c->n_init_containers);
 }
 
 static int spec_volumes(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
@@ -413,9 +414,13 @@ static int capsule_kind(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *
 	const char *s;
 	int r = zf_yaml_want_scalar(y, v, "kind", &s);
 
-	(void)k, (void)ctx;
+	(void)k;
 	if (r == 0 && strcasecmp(s, "capsule") && strcasecmp(s, "pod"))
 		return zf_yaml_fail(y, v, "kind: '%s' is not capsule (or Pod)", s);
+	/* Zun's capsule reads a bare memory number as MiB; a Pod as bytes */
+	if (r == 0)
+		((struct capsule_walk *)ctx)->c->memory_unit =
+			strcasecmp(s, "capsule") == 0 ? ZF_MEMORY_MIB : ZF_MEMORY_BYTES;
 	return r;
 }
 
@@ -442,6 +447,19 @@ static int capsule_host_selector(struct zf_yaml *y, struct zf_ynode *k, struct z
 				&((struct capsule_walk *)ctx)->c->host_selector);
 }
 
+/* Zun's availabilityZone: kept and shown; this one host is its only zone. */
+static int capsule_zone(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	struct capsule_walk *w = ctx;
+	int r;
+
+	(void)k;
+	r = zf_yaml_want_dup(y, v, "availabilityZone", &w->c->availability_zone);
+	if (r == 0 && (!w->c->availability_zone[0] || strlen(w->c->availability_zone) > 255))
+		return zf_yaml_fail(y, v, "availabilityZone: 1 to 255 characters");
+	return r;
+}
+
 static int capsule_spec(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
 {
 	(void)y, (void)k;
@@ -459,6 +477,7 @@ static const struct zf_yaml_map capsule_keys = {
 		{ { "metadata" }, capsule_metadata },
 		{ { "restartPolicy" }, capsule_restart },
 		{ { "hostSelector" }, capsule_host_selector },
+		{ { "availabilityZone" }, capsule_zone },
 		{ { "spec" }, capsule_spec },
 		{ { "capsuleVersion" }, capsule_version },
 		{ { NULL }, NULL },
@@ -503,6 +522,49 @@ static int validate_capsule(struct zf_yaml *y, struct zf_ynode *spec, struct zf_
 								 m->name, m->spec->mounts[k].name);
 			}
 		}
+	}
+	/* the members share one network: a port (or host port) and protocol once */
+	for (size_t i = 0; i < c->n_containers; i++) {
+		const struct zf_container_config *a = c->containers[i].spec->cfg;
+
+		for (size_t p = 0; p < a->n_ports; p++)
+			for (size_t j = 0; j <= i; j++) {
+				const struct zf_container_config *b = c->containers[j].spec->cfg;
+
+				for (size_t q = 0; q < (j == i ? p : b->n_ports); q++) {
+					bool same_proto = strcmp(a->ports[p].protocol,
+								 b->ports[q].protocol) == 0;
+					const char *what =
+						a->ports[p].container_port == b->ports[q].container_port
+							? "containerPort"
+						: a->ports[p].host_port &&
+								a->ports[p].host_port ==
+									b->ports[q].host_port
+							? "hostPort"
+							: NULL;
+
+					if (!same_proto || !what)
+						continue;
+					if (j == i)
+						return zf_yaml_fail_mark(
+							y, c->containers[i].line,
+							c->containers[i].column,
+							"ports: container '%s' exposes %s %d/%s twice",
+							c->containers[i].name, what,
+							strcmp(what, "hostPort") == 0
+								? a->ports[p].host_port
+								: a->ports[p].container_port,
+							a->ports[p].protocol);
+					return zf_yaml_fail_mark(
+						y, c->containers[i].line, c->containers[i].column,
+						"ports: containers '%s' and '%s' both expose %s %d/%s; "
+						"a capsule's containers share one network",
+						c->containers[j].name, c->containers[i].name, what,
+						strcmp(what, "hostPort") == 0 ? a->ports[p].host_port
+									      : a->ports[p].container_port,
+						a->ports[p].protocol);
+				}
+			}
 	}
 	/* every name once, init containers included: each is a directory */
 	for (int l = 0; l < 2; l++)
@@ -557,6 +619,7 @@ void zf_capsule_spec_free(struct zf_capsule_spec *spec)
 	zf_spec_kv_free(spec->labels, spec->n_labels);
 	zf_spec_kv_free(spec->annotations, spec->n_annotations);
 	free(spec->host_selector);
+	free(spec->availability_zone);
 	free(spec->hostname);
 	members_free(spec->containers, spec->n_containers);
 	members_free(spec->init_containers, spec->n_init_containers);
@@ -586,20 +649,31 @@ int zf_spec_parse_capsule(const char *text, size_t len, struct zf_capsule_spec *
 	return 0;
 }
 
-static int member_root(struct zf_yaml *y, struct zf_ynode *root, void *m)
+/* A member's own spec.yaml, read in its capsule's memory unit. */
+struct member_doc {
+	struct zf_capsule_member m;
+	enum zf_memory_unit unit;
+};
+
+static int member_root(struct zf_yaml *y, struct zf_ynode *root, void *ctx)
 {
+	struct member_doc *doc = ctx;
+
 	if (!root)
 		return zf_yaml_fail(y, NULL,
 				    "the spec is empty: a container needs at least 'image'");
-	return parse_member(y, root, NULL, 0, m);
+	return parse_member(y, root, NULL, 0, doc->unit, &doc->m);
 }
 
-int zf_spec_parse_member(const char *text, size_t len, struct zf_container_spec **ret_spec,
-			 char **ret_name, struct zf_spec_error *ret_error)
+int zf_spec_parse_member(const char *text, size_t len, enum zf_memory_unit unit,
+			 struct zf_container_spec **ret_spec, char **ret_name,
+			 struct zf_spec_error *ret_error)
 {
-	struct zf_capsule_member m = { 0 };
-	int r = zf_yaml_run(text, len, member_root, &m, ret_error);
+	struct member_doc doc = { .unit = unit };
+	struct zf_capsule_member m;
+	int r = zf_yaml_run(text, len, member_root, &doc, ret_error);
 
+	m = doc.m;
 	if (r == 0) {
 		*ret_spec = TAKE_PTR(m.spec);
 		if (ret_name)

@@ -269,6 +269,7 @@ static int parse_pull(struct zf_yaml *y, struct zf_ynode *n, struct zf_container
 struct quantities {
 	struct zf_container_config *c;
 	const char *where;
+	enum zf_memory_unit unit; /* of a bare number */
 };
 
 static int quantity_cpu(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
@@ -300,6 +301,12 @@ static int quantity_memory(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynod
 	if (zf_parse_memory(s, &q->c->memory_bytes) < 0)
 		return zf_yaml_fail(y, v, "%s.memory: '%s' is not a size (e.g. 256M, 1Gi)",
 				    q->where, s);
+	/* a bare number in Zun's capsule is MiB (its API schema's rule) */
+	if (q->unit == ZF_MEMORY_MIB && strspn(s, "0123456789") == strlen(s)) {
+		if (q->c->memory_bytes > INT64_MAX / 1048576)
+			return zf_yaml_fail(y, v, "%s.memory: '%s' MiB is too large", q->where, s);
+		q->c->memory_bytes *= 1048576;
+	}
 	if (q->c->memory_bytes < MIN_MEMORY_BYTES)
 		return zf_yaml_fail(y, v, "%s.memory: '%s' is below the engine's minimum of 6Mi",
 				    q->where, s);
@@ -345,11 +352,12 @@ static const struct zf_yaml_map resources_keys = {
 	},
 };
 
-static int parse_resources(struct zf_yaml *y, struct zf_ynode *n, struct zf_container_config *c)
+static int parse_resources(struct zf_yaml *y, struct zf_ynode *n, struct zf_container_config *c,
+			   enum zf_memory_unit unit)
 {
 	struct resources res = { 0 };
-	struct quantities requests = { c, "resources.requests" };
-	struct quantities limits = { c, "resources.limits" };
+	struct quantities requests = { c, "resources.requests", unit };
+	struct quantities limits = { c, "resources.limits", unit };
 	int r = zf_yaml_walk(y, n, &resources_keys, "resources", &res);
 
 	if (r == 0 && res.requests)
@@ -595,7 +603,8 @@ static int key_pull(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, v
 static int key_resources(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
 {
 	(void)k;
-	return parse_resources(y, v, cfg_of(ctx));
+	return parse_resources(y, v, cfg_of(ctx),
+			       ((struct zf_spec_container_ctx *)ctx)->memory_unit);
 }
 
 static int key_mounts(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)

@@ -20,6 +20,7 @@ struct zf_spec_container_ctx {
 	/* a capsule's member only: */
 	char *name; /* name:, the ctx's until taken */
 	const char *where; /* "containers[1]", or "spec.yaml" alone */
+	enum zf_memory_unit memory_unit; /* a bare memory number: bytes, or MiB (Zun's capsule) */
 };
 
 /* A container's keys, as spec.yaml's top level has them; what would hand

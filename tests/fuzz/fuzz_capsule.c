@@ -94,7 +94,7 @@ static void check_member(const struct zf_capsule_spec *c, const struct zf_capsul
 	for (size_t i = 0; i < m->spec->n_mounts; i++)
 		if (!m->spec->mounts[i].name || !has_volume(c, m->spec->mounts[i].name))
 			abort();
-	if (zf_spec_parse_member(m->text, strlen(m->text), &alone, &name, &e) != 0 ||
+	if (zf_spec_parse_member(m->text, strlen(m->text), c->memory_unit, &alone, &name, &e) != 0 ||
 	    (name && strcmp(name, m->name) != 0) || !same_member(alone, m->spec))
 		abort();
 	zf_container_spec_free(alone);

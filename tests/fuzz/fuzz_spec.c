@@ -38,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		zf_container_spec_free(spec);
 	}
 	memset(&e, 0, sizeof(e));
-	r = zf_spec_parse_member((const char *)data, size, &spec, &name, &e);
+	r = zf_spec_parse_member((const char *)data, size, ZF_MEMORY_BYTES, &spec, &name, &e);
 	zf_fuzz_check_result(r, &e);
 	if (r == 0) {
 		if (!spec->cfg || !spec->cfg->image || (name && zf_name_check(name) < 0))

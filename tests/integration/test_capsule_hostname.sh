@@ -5,8 +5,6 @@
 . "$(dirname "$0")/lib.sh"
 mount_zunfs
 K=$MNT/capsules
-T=$(mktemp -d)
-at_exit "rm -rf '$T'"
 member_id() { # CAPSULE ROLE
 	docker ps -q --no-trunc --filter "label=zunfs.instance=$(instance)" \
 		--filter "label=zunfs.capsule=$1" --filter "label=zunfs.role=$2"

@@ -23,7 +23,7 @@ unmount_zunfs
 
 # down: the containers run on
 assert_eq "$(docker inspect -f '{{.State.Running}}' "$id_a")" "true" "running while zunfs is down"
-assert_eq "$(sql "PRAGMA user_version")" "2" "schema version"
+assert_eq "$(sql "PRAGMA user_version")" "3" "schema version"
 assert_eq "$(sql "PRAGMA journal_mode")" "wal" "WAL journal"
 
 mount_zunfs

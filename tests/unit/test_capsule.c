@@ -90,6 +90,35 @@ static void test_pod(void **state)
 	zf_capsule_spec_free(c);
 }
 
+/* a bare memory number: MiB in Zun's capsule (its API's rule), bytes in a Pod;
+ * a member's own text reads alike in its capsule's unit */
+static void test_memory_unit(void **state)
+{
+	const char *zun = "kind: capsule\navailabilityZone: nova\nspec:\n  containers:\n"
+			  "  - {image: busybox, resources: {requests: {memory: 64, cpu: 1}}}\n";
+	const char *pod = "kind: Pod\nspec:\n  containers:\n"
+			  "  - {image: busybox, resources: {requests: {memory: 67108864}}}\n";
+	struct zf_capsule_spec *c = NULL;
+	struct zf_container_spec *m = NULL;
+	struct zf_spec_error e = { 0 };
+
+	(void)state;
+	assert_int_equal(zf_spec_parse_capsule(zun, strlen(zun), &c, &e), 0);
+	assert_int_equal(c->memory_unit, ZF_MEMORY_MIB);
+	assert_int_equal(c->containers[0].spec->cfg->memory_bytes, 64 * 1048576);
+	assert_string_equal(c->availability_zone, "nova");
+	assert_int_equal(zf_spec_parse_member(c->containers[0].text, strlen(c->containers[0].text),
+					      c->memory_unit, &m, NULL, &e),
+			 0);
+	assert_int_equal(m->cfg->memory_bytes, 64 * 1048576);
+	zf_container_spec_free(m);
+	zf_capsule_spec_free(c);
+	assert_int_equal(zf_spec_parse_capsule(pod, strlen(pod), &c, &e), 0);
+	assert_int_equal(c->memory_unit, ZF_MEMORY_BYTES);
+	assert_int_equal(c->containers[0].spec->cfg->memory_bytes, 67108864);
+	zf_capsule_spec_free(c);
+}
+
 static void test_hostname(void **state)
 {
 	const char *text = "kind: Pod\nspec:\n  hostname: db-0\n  containers:\n  - {image: busybox}\n";
@@ -137,6 +166,9 @@ static const struct {
 	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, cinder: {size: big}}\n", 6, "cinder size: 'big' is not a size in GB" },
 	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, hostPath: /etc}\n", 6, "volumes[0]: unknown key 'hostPath'" },
 	{ HEAD "  - {image: busybox}\n  subdomain: dbs\n", 5, "spec.subdomain: not supported" },
+	{ HEAD "  - {name: a, image: busybox, ports: [{containerPort: 80}]}\n  - {name: b, image: busybox, ports: [{containerPort: 80}]}\n", 5, "ports: containers 'a' and 'b' both expose containerPort 80/tcp" },
+	{ HEAD "  - {name: a, image: busybox, ports: [{containerPort: 80, hostPort: 8}, {containerPort: 81, hostPort: 8}]}\n", 4, "ports: container 'a' exposes hostPort 8/tcp twice" },
+	{ "kind: capsule\navailabilityZone: ''\nspec: {}\n", 2, "availabilityZone: 1 to 255 characters" },
 	{ HEAD "  - {image: busybox}\n  hostname: a_b\n", 5, "spec.hostname: 'a_b' is not a host name" },
 	{ HEAD "  - {image: busybox}\n  hostname: [a]\n", 5, "spec.hostname" },
 	{ "kind: capsule\nspec:\n  containers:\n  - image: busybox\n   bad: indent\n", 5, "YAML: " },
@@ -193,7 +225,7 @@ static void test_member_text(void **state)
 	for (size_t i = 0; i < c->n_containers; i++) {
 		const char *t = c->containers[i].text;
 
-		assert_int_equal(zf_spec_parse_member(t, strlen(t), &m, &name, &e), 0);
+		assert_int_equal(zf_spec_parse_member(t, strlen(t), ZF_MEMORY_BYTES, &m, &name, &e), 0);
 		assert_string_equal(name, c->containers[i].name);
 		assert_string_equal(m->cfg->image, "busybox");
 		assert_int_equal(m->cfg->tty, c->containers[i].spec->cfg->tty);
@@ -218,7 +250,7 @@ static void test_member_text(void **state)
 	for (size_t i = 0; i < 2; i++) {
 		const char *t = c->containers[i].text;
 
-		int r = zf_spec_parse_member(t, strlen(t), &m, &name, &e);
+		int r = zf_spec_parse_member(t, strlen(t), ZF_MEMORY_BYTES, &m, &name, &e);
 
 		if (r != 0)
 			print_error("member %zu: %s\n%s\n", i, e.msg, t);
@@ -246,18 +278,18 @@ static void test_member_text(void **state)
 	zf_capsule_spec_free(c);
 
 	/* a member's spec on its own: no name is fine; the capsule's keys are not */
-	assert_int_equal(zf_spec_parse_member("image: busybox\n", 15, &m, &name, &e), 0);
+	assert_int_equal(zf_spec_parse_member("image: busybox\n", 15, ZF_MEMORY_BYTES, &m, &name, &e), 0);
 	assert_null(name);
 	zf_container_spec_free(m);
-	assert_int_equal(zf_spec_parse_member("image: busybox\nsandbox: s\n", 26, &m, NULL, &e),
+	assert_int_equal(zf_spec_parse_member("image: busybox\nsandbox: s\n", 26, ZF_MEMORY_BYTES, &m, NULL, &e),
 			 -EINVAL);
 	assert_int_equal(e.line, 2);
 	assert_string_equal(e.msg, "spec.yaml: 'sandbox' belongs to the capsule, not a container");
-	assert_int_equal(zf_spec_parse_member("", 0, &m, NULL, &e), -EINVAL);
+	assert_int_equal(zf_spec_parse_member("", 0, ZF_MEMORY_BYTES, &m, NULL, &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "needs at least 'image'"));
-	assert_int_equal(zf_spec_parse_member("command: [sh]\n", 14, &m, NULL, &e), -EINVAL);
+	assert_int_equal(zf_spec_parse_member("command: [sh]\n", 14, ZF_MEMORY_BYTES, &m, NULL, &e), -EINVAL);
 	assert_string_equal(e.msg, "spec.yaml: 'image' is required");
-	assert_int_equal(zf_spec_parse_member("image: x\nprivileged: true\n", 26, &m, NULL, &e),
+	assert_int_equal(zf_spec_parse_member("image: x\nprivileged: true\n", 26, ZF_MEMORY_BYTES, &m, NULL, &e),
 			 -EPERM);
 }
 
@@ -269,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_pod),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_hostname),
+		cmocka_unit_test(test_memory_unit),
 		cmocka_unit_test(test_member_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -394,7 +394,7 @@ static int make(struct world *w, enum zf_kind kind, const char *name, const char
 	struct seen s;
 	int r;
 
-	r = zf_action_mkdir(&w->d, kind, name, 0);
+	r = zf_action_mkdir(&w->d, kind, name, 0, 0);
 	if (r != -EEXIST)
 		assert_int_equal(r, 0);
 	s = look(w, kind, name);

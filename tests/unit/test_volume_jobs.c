@@ -195,7 +195,7 @@ static struct zf_object *volume(struct world *w, const char *name, const char *s
 	struct zf_spec_error e;
 	struct zf_object *o;
 
-	assert_int_equal(zf_registry_create(w->d.reg, ZF_KIND_VOLUME, name, 0), 0);
+	assert_int_equal(zf_registry_create(w->d.reg, ZF_KIND_VOLUME, name, 0, 0), 0);
 	zf_registry_lock(w->d.reg);
 	o = zf_registry_find_locked(w->d.reg, ZF_KIND_VOLUME, name);
 	free(o->rec.spec);

@@ -46,7 +46,7 @@ static struct zf_object *make(struct world *w, enum zf_kind kind, const char *na
 	struct zf_object *o;
 	struct zf_spec_error e;
 
-	assert_int_equal(zf_registry_create(w->reg, kind, name, 0), 0);
+	assert_int_equal(zf_registry_create(w->reg, kind, name, 0, 0), 0);
 	zf_registry_lock(w->reg);
 	o = zf_registry_find_locked(w->reg, kind, name);
 	free(o->rec.spec);
