@@ -75,7 +75,10 @@ static int local_create(struct zf_volume_driver *drv, const struct zf_volume_req
 	 * Named after the record's uuid: the engine answers a taken name with
 	 * the volume it has, so a launch cut short is simply done again.
 	 */
-	snprintf(name, sizeof(name), "zunfs-%s", req->owner->uuid);
+	if (req->owner->engine_name[0]) /* the caller names it (one of several of a uuid) */
+		snprintf(name, sizeof(name), "%s", req->owner->engine_name);
+	else
+		snprintf(name, sizeof(name), "zunfs-%s", req->owner->uuid);
 	body = zf_docker_volume_create_body(name, req->opts, req->n_opts, req->owner);
 	if (!body)
 		return zf_err_set(err, ENOMEM, "out of memory");

@@ -41,8 +41,8 @@
 
 /* What a volume spec asks of its driver, whichever driver (borrowed fields). */
 struct zf_volume_request {
-	/* Labels for what the driver makes (kind "volume", role NULL,
-	 * generation 0); uuid also names it where the backend names volumes. */
+	/* Labels for what the driver makes; uuid also names it where the
+	 * backend names volumes, unless engine_name is given. */
 	const struct zf_owner_labels *owner;
 	int64_t size_bytes; /* 0: the driver's default */
 	const char *type; /* a backend volume type (Cinder's volumeType); NULL: the default */

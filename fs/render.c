@@ -163,6 +163,13 @@ static json_t *capsule_spec_json(const struct zf_capsule_spec *c)
 
 		if (v->zunfs_volume)
 			json_object_set_new(one, "volume", json_string(v->zunfs_volume));
+		else if (v->empty_dir)
+			json_object_set_new(
+				one, "emptyDir",
+				json_pack("{s:s, s:o}", "medium", v->memory_medium ? "Memory" : "",
+					  "sizeLimit",
+					  v->size_limit_bytes ? json_integer(v->size_limit_bytes)
+							      : json_null()));
 		else
 			json_object_set_new(
 				one, "cinder",
@@ -190,9 +197,10 @@ static void capsule_json(json_t *o, const struct zf_capsule_spec *c)
 	for (size_t i = 0; i < c->n_volumes; i++) {
 		const struct zf_capsule_volume *v = &c->volumes[i];
 
-		json_array_append_new(volumes, json_pack("{s:s, s:s?, s:s?}", "name", v->name,
-							 "volume", v->zunfs_volume, "cinder_id",
-							 v->cinder_id));
+		json_array_append_new(volumes,
+				      json_pack("{s:s, s:s?, s:s?, s:b}", "name", v->name, "volume",
+						v->zunfs_volume, "cinder_id", v->cinder_id, "empty_dir",
+						v->empty_dir));
 	}
 	for (size_t i = 0; i < c->n_containers; i++) {
 		const struct zf_container_config *m = c->containers[i].spec->cfg;

@@ -70,6 +70,10 @@ struct zf_capsule_volume {
 	char *cinder_id; /* {name, cinder: {volumeID: ID}} */
 	int64_t cinder_size_gb; /* {name, cinder: {size: GB, autoRemove: bool}} */
 	bool auto_remove;
+	/* {name, emptyDir: {medium, sizeLimit}}: made with the capsule, removed with it */
+	bool empty_dir;
+	bool memory_medium; /* medium: Memory (a tmpfs the members share) */
+	int64_t size_limit_bytes; /* sizeLimit, 0: none; given only with medium: Memory */
 	int line, column;
 };
 

@@ -19,6 +19,7 @@
 #include "../lifecycle.h"
 #include "../logs.h"
 #include "../util.h"
+#include "../volume_drivers.h"
 #include "../volumes.h"
 #include "apply.h"
 #include "kind_ops.h"
@@ -55,6 +56,8 @@ static int apply_capsule_spec(struct zf_daemon *d, const char *uuid, const char 
 	for (size_t i = 0; i < c->n_volumes; i++) {
 		const struct zf_capsule_volume *v = &c->volumes[i];
 
+		if (v->empty_dir)
+			continue; /* made with the capsule (make_empty_dirs) */
 		if (!v->zunfs_volume) {
 			/* a valid entry of a driver that may not be configured */
 			r = zf_volume_drivers_check(&d->volume_drivers, "cinder", v->line, v->name,
@@ -335,18 +338,132 @@ static int remove_generation(struct zf_daemon *d, const char *uuid, const char *
 	return r;
 }
 
-/* A member's volumeMounts name the capsule's volumes, which name volumes/. */
-static int member_mounts(struct zf_daemon *d, const struct zf_capsule_spec *c,
+/* ---- emptyDir: an engine volume of the capsule's own ---- */
+
+/* Its name in the engine: the capsule's uuid and the entry's name. */
+static void empty_dir_name(const char *uuid, const char *name, char *buf, size_t size)
+{
+	snprintf(buf, size, "zunfs-%s-%s", uuid, name);
+}
+
+/*
+ * Makes the capsule's emptyDir volumes through the local driver, once: a
+ * launch again (an upgrade, a relaunch) finds them made, files and all, as
+ * a pod's emptyDir lives as long as the pod. medium: Memory is a tmpfs
+ * volume (of sizeLimit), which every member mounting it shares.
+ */
+static int make_empty_dirs(struct zf_daemon *d, const struct zf_snapshot *snap,
+			   const struct zf_capsule_spec *c, struct zf_err *err)
+{
+	struct zf_volume_driver *drv = zf_volume_drivers_find(&d->volume_drivers, "local");
+
+	for (size_t i = 0; i < c->n_volumes; i++) {
+		const struct zf_capsule_volume *v = &c->volumes[i];
+		char role[ZF_NAME_MAX + 32], size[48];
+		struct zf_kv tmpfs[] = { { (char *)"type", (char *)"tmpfs" },
+					 { (char *)"device", (char *)"tmpfs" },
+					 { (char *)"o", size } };
+		struct zf_steps_owner owner;
+		struct zf_volume_request req = { .owner = &owner.labels };
+		char *id = NULL;
+		int r;
+
+		if (!v->empty_dir)
+			continue;
+		if (!drv)
+			return zf_err_set(err, EOPNOTSUPP, "emptyDir '%s': no local volume driver",
+					  v->name);
+		snprintf(role, sizeof(role), "emptydir.%s", v->name);
+		zf_steps_owner_labels(d, snap, role, 0, &owner);
+		empty_dir_name(snap->uuid, v->name, owner.labels.engine_name,
+			       sizeof(owner.labels.engine_name));
+		if (v->memory_medium) {
+			snprintf(size, sizeof(size), "size=%lld", (long long)v->size_limit_bytes);
+			req.opts = tmpfs;
+			req.n_opts = v->size_limit_bytes ? 3 : 2;
+		}
+		r = drv->ops->create(drv, &req, &id, NULL, err);
+		free(id);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * Removes the capsule's emptyDir volumes that c does not declare (c NULL:
+ * all of them, the capsule is going). 0 when none is left.
+ */
+static int prune_empty_dirs(struct zf_daemon *d, const char *uuid, const struct zf_capsule_spec *c,
+			    struct zf_err *err)
+{
+	struct zf_volume_driver *drv = zf_volume_drivers_find(&d->volume_drivers, "local");
+	struct zf_volume_summary *vols = NULL;
+	int n, r = 0;
+
+	if (!drv)
+		return 0;
+	n = drv->ops->list(drv, zf_store_instance(d->store), &vols, err);
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		bool keep = false;
+		char name[160];
+
+		if (strcmp(vols[i].uuid, uuid) != 0)
+			continue;
+		for (size_t k = 0; c && k < c->n_volumes && !keep; k++) {
+			empty_dir_name(uuid, c->volumes[k].name, name, sizeof(name));
+			keep = c->volumes[k].empty_dir && strcmp(name, vols[i].name) == 0;
+		}
+		if (keep)
+			continue;
+		int rr = drv->ops->remove(drv, vols[i].name, err);
+
+		if (rr < 0 && rr != -ENOENT && r == 0)
+			r = rr;
+	}
+	free(vols);
+	return r;
+}
+
+/* A member's volumeMounts name the capsule's volumes, which name volumes/
+ * or the capsule's own emptyDirs. */
+static int member_mounts(struct zf_daemon *d, const char *uuid, const struct zf_capsule_spec *c,
 			 struct zf_capsule_member *m, struct zf_err *err)
 {
 	for (size_t i = 0; i < m->spec->n_mounts; i++) {
 		const struct zf_volume_mount *vm = &m->spec->mounts[i];
+		const struct zf_capsule_volume *cv = NULL;
 		const char *volume = NULL;
 		int r;
 
-		for (size_t j = 0; j < c->n_volumes && !volume; j++)
+		for (size_t j = 0; j < c->n_volumes && !cv; j++)
 			if (strcmp(c->volumes[j].name, vm->name) == 0)
-				volume = c->volumes[j].zunfs_volume;
+				cv = &c->volumes[j];
+		if (cv && cv->empty_dir) {
+			struct zf_container_config *cfg = m->spec->cfg;
+			struct zf_mount *mounts = realloc(cfg->mounts, (cfg->n_mounts + 1) * sizeof(*mounts));
+			char name[160];
+
+			if (!mounts)
+				return zf_err_set(err, ENOMEM, "out of memory");
+			cfg->mounts = mounts;
+			empty_dir_name(uuid, cv->name, name, sizeof(name));
+			cfg->mounts[cfg->n_mounts] = (struct zf_mount){
+				.source = strdup(name),
+				.target = strdup(vm->mount_path),
+				.read_only = vm->read_only,
+			};
+			if (!cfg->mounts[cfg->n_mounts].source || !cfg->mounts[cfg->n_mounts].target) {
+				free(cfg->mounts[cfg->n_mounts].source);
+				free(cfg->mounts[cfg->n_mounts].target);
+				return zf_err_set(err, ENOMEM, "out of memory");
+			}
+			cfg->n_mounts++;
+			continue;
+		}
+		volume = cv ? cv->zunfs_volume : NULL;
 		if (!volume) /* validated before launch: a cinder entry, refused there */
 			return zf_err_set(err, EOPNOTSUPP, "volume '%s' is not a volumes/ volume",
 					  vm->name);
@@ -396,6 +513,12 @@ static int start_generation(struct zf_daemon *d, const struct zf_snapshot *snap,
 	char *id = NULL, role[ZF_NAME_MAX + 16], gen[16];
 	int r, code = 0;
 
+	snprintf(step, step_size, "the capsule's emptyDir volumes");
+	r = make_empty_dirs(d, snap, c, err);
+	if (r < 0) {
+		zf_container_config_free(sb);
+		return r;
+	}
 	snprintf(step, step_size, "the capsule's sandbox");
 	snprintf(gen, sizeof(gen), "%d", generation);
 	r = sb ? zf_steps_sandbox_ready(d, snap->uuid, sb) : -ENOMEM;
@@ -421,7 +544,7 @@ static int start_generation(struct zf_daemon *d, const struct zf_snapshot *snap,
 		zf_steps_set_state(d, snap->uuid, NULL, NULL, "init_container_running");
 		r = member_config(c, *ret_sandbox, snap->name, m->spec->cfg, true);
 		if (r == 0)
-			r = member_mounts(d, c, m, err);
+			r = member_mounts(d, snap->uuid, c, m, err);
 		if (r == 0)
 			r = zf_steps_image_ready(d, snap->uuid, m->spec->cfg, err);
 		snprintf(role, sizeof(role), "init.%s", m->name);
@@ -443,7 +566,7 @@ static int start_generation(struct zf_daemon *d, const struct zf_snapshot *snap,
 		snprintf(step, step_size, "container %s", m->name);
 		r = member_config(c, *ret_sandbox, snap->name, m->spec->cfg, false);
 		if (r == 0)
-			r = member_mounts(d, c, m, err);
+			r = member_mounts(d, snap->uuid, c, m, err);
 		if (r == 0)
 			r = zf_steps_image_ready(d, snap->uuid, m->spec->cfg, err);
 		snprintf(role, sizeof(role), "member.%s", m->name);
@@ -674,8 +797,10 @@ static int launch_capsule(struct zf_daemon *d, const char *uuid, bool upgrade)
 		refresh_capsule(d, uuid); /* the members say why they have no container */
 		goto out;
 	}
-	if (upgrade)
+	if (upgrade) {
 		remove_generation(d, uuid, NULL, sandbox_id);
+		prune_empty_dirs(d, uuid, c, NULL); /* those the new spec dropped */
+	}
 	zf_registry_lock(d->reg);
 	obj = zf_registry_find_uuid_locked(d->reg, uuid);
 	if (obj) {
@@ -892,7 +1017,16 @@ static int refresh(struct zf_daemon *d, const struct zf_snapshot *snap)
 	return refresh_capsule(d, snap->uuid);
 }
 
+/* Its containers, then its emptyDir volumes (which they used). */
 static int remove_all(struct zf_daemon *d, const struct zf_snapshot *snap, struct zf_err *err)
+{
+	int r = zf_steps_remove_containers(d, snap->uuid, snap->engine_id, err);
+
+	return r < 0 ? r : prune_empty_dirs(d, snap->uuid, NULL, err);
+}
+
+/* A member's: its container (its capsule's emptyDirs stay). */
+static int member_remove(struct zf_daemon *d, const struct zf_snapshot *snap, struct zf_err *err)
 {
 	return zf_steps_remove_containers(d, snap->uuid, snap->engine_id, err);
 }
@@ -956,5 +1090,5 @@ const struct zf_kind_ops zf_member_ops = {
 	.launch = member_launch,
 	.ctl = zf_container_ctl, /* resize only (actions.c) */
 	.refresh = member_refresh,
-	.remove = remove_all,
+	.remove = member_remove,
 };

@@ -201,10 +201,49 @@ static const struct zf_yaml_map cinder_keys = {
 	},
 };
 
-/* One entry of spec.volumes; cinder: is read after its name. */
+static int empty_medium(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	struct zf_capsule_volume *vol = ctx;
+	const char *s;
+	int r = zf_yaml_want_scalar(y, v, "emptyDir.medium", &s);
+
+	(void)k;
+	if (r < 0)
+		return r;
+	if (strcmp(s, "Memory") != 0 && s[0])
+		return zf_yaml_fail(y, v,
+				    "emptyDir.medium: '%s' is not Memory or \"\" (the node's disk)", s);
+	vol->memory_medium = s[0] != '\0';
+	return 0;
+}
+
+static int empty_size(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	struct zf_capsule_volume *vol = ctx;
+	const char *s;
+	int r = zf_yaml_want_scalar(y, v, "emptyDir.sizeLimit", &s);
+
+	(void)k;
+	if (r < 0)
+		return r;
+	if (zf_parse_memory(s, &vol->size_limit_bytes) < 0 || vol->size_limit_bytes <= 0)
+		return zf_yaml_fail(y, v, "emptyDir.sizeLimit: '%s' is not a size (e.g. 64Mi)", s);
+	return 0;
+}
+
+static const struct zf_yaml_map empty_dir_keys = {
+	.not_map = " must be a map: {} or {medium, sizeLimit}",
+	.keys = (const struct zf_yaml_key[]){
+		{ { "medium" }, empty_medium },
+		{ { "sizeLimit" }, empty_size },
+		{ { NULL }, NULL },
+	},
+};
+
+/* One entry of spec.volumes; cinder: and emptyDir: are read after its name. */
 struct volume_walk {
 	struct zf_capsule_volume *vol;
-	struct zf_ynode *cinder;
+	struct zf_ynode *cinder, *empty_dir;
 };
 
 static int volume_name(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
@@ -226,13 +265,22 @@ static int volume_cinder(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode 
 	return 0;
 }
 
+static int volume_empty_dir(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	(void)y, (void)k;
+	((struct volume_walk *)ctx)->empty_dir = v;
+	return 0;
+}
+
 static const struct zf_yaml_map volume_keys = {
-	.not_map = " must be a map: {name, volume} or {name, cinder}",
-	.known = "name, and volume: VOLUME or cinder: {volumeID | size, autoRemove}",
+	.not_map = " must be a map: {name, volume}, {name, cinder} or {name, emptyDir}",
+	.known = "name, and volume: VOLUME, cinder: {volumeID | size, autoRemove} or "
+		 "emptyDir: {medium, sizeLimit}",
 	.keys = (const struct zf_yaml_key[]){
 		{ { "name" }, volume_name },
 		{ { "volume" }, volume_volume },
 		{ { "cinder" }, volume_cinder },
+		{ { "emptyDir" }, volume_empty_dir },
 		{ { NULL }, NULL },
 	},
 };
@@ -251,9 +299,29 @@ static int parse_volume(struct zf_yaml *y, struct zf_ynode *n, size_t index,
 		return r;
 	if (!vol->name)
 		return zf_yaml_fail(y, n, "volumes[%zu]: a volume needs a name", index);
-	if (!!vol->zunfs_volume + !!w.cinder != 1)
-		return zf_yaml_fail(y, n, "volumes[%zu] '%s': give exactly one of volume: or cinder:",
+	if (!!vol->zunfs_volume + !!w.cinder + !!w.empty_dir != 1)
+		return zf_yaml_fail(y, n,
+				    "volumes[%zu] '%s': give exactly one of volume:, cinder: or "
+				    "emptyDir:",
 				    index, vol->name);
+	if (w.empty_dir) {
+		vol->empty_dir = true;
+		/* {} or null: the node's disk */
+		const char *sc = zf_yaml_scalar(w.empty_dir);
+		bool none = zf_yaml_is_empty(w.empty_dir) ||
+			    (sc && (!sc[0] || !strcmp(sc, "null") || !strcmp(sc, "~")));
+
+		if (!none &&
+		    (r = zf_yaml_walk(y, w.empty_dir, &empty_dir_keys, "emptyDir", vol)) < 0)
+			return r;
+		/* the engine limits a tmpfs, not a disk volume: nothing else would hold */
+		if (vol->size_limit_bytes && !vol->memory_medium)
+			return zf_yaml_fail(y, w.empty_dir,
+					    "emptyDir.sizeLimit: only with medium: Memory here (a "
+					    "tmpfs of that size); the engine cannot limit a disk "
+					    "volume");
+		return 0;
+	}
 	if (!w.cinder)
 		return 0;
 	if ((r = zf_yaml_walk(y, w.cinder, &cinder_keys, "cinder", vol)) < 0)

@@ -119,6 +119,23 @@ static void test_memory_unit(void **state)
 	zf_capsule_spec_free(c);
 }
 
+static void test_empty_dir(void **state)
+{
+	const char *text = "kind: Pod\nspec:\n  containers:\n  - {image: busybox}\n  volumes:\n"
+			   "  - {name: a, emptyDir: {}}\n  - {name: b, emptyDir: {medium: Memory, "
+			   "sizeLimit: 64Mi}}\n  - {name: c, emptyDir: null}\n";
+	struct zf_capsule_spec *c = NULL;
+	struct zf_spec_error e = { 0 };
+
+	(void)state;
+	assert_int_equal(zf_spec_parse_capsule(text, strlen(text), &c, &e), 0);
+	assert_true(c->volumes[0].empty_dir && !c->volumes[0].memory_medium);
+	assert_true(c->volumes[1].empty_dir && c->volumes[1].memory_medium);
+	assert_int_equal(c->volumes[1].size_limit_bytes, 64 * 1048576);
+	assert_true(c->volumes[2].empty_dir);
+	zf_capsule_spec_free(c);
+}
+
 static void test_hostname(void **state)
 {
 	const char *text = "kind: Pod\nspec:\n  hostname: db-0\n  containers:\n  - {image: busybox}\n";
@@ -161,7 +178,7 @@ static const struct {
 	{ "restartPolicy: Never\nspec:\n  restartPolicy: Always\n  containers:\n  - {image: busybox}\n", 3, "restartPolicy is given twice" },
 	{ "restartPolicy: Sometimes\nspec: {}\n", 1, "restartPolicy: 'Sometimes'" },
 	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, cinder: {volumeID: x, size: 1}}\n", 6, "cinder: give volumeID (adopt) or size (make), not both" },
-	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v}\n", 6, "volumes[0] 'v': give exactly one of volume: or cinder:" },
+	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v}\n", 6, "volumes[0] 'v': give exactly one of volume:, cinder: or emptyDir:" },
 	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, volume: a}\n  - {name: v, volume: b}\n", 7, "volumes: 'v' is declared twice" },
 	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, cinder: {size: big}}\n", 6, "cinder size: 'big' is not a size in GB" },
 	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, hostPath: /etc}\n", 6, "volumes[0]: unknown key 'hostPath'" },
@@ -169,6 +186,9 @@ static const struct {
 	{ HEAD "  - {name: a, image: busybox, ports: [{containerPort: 80}]}\n  - {name: b, image: busybox, ports: [{containerPort: 80}]}\n", 5, "ports: containers 'a' and 'b' both expose containerPort 80/tcp" },
 	{ HEAD "  - {name: a, image: busybox, ports: [{containerPort: 80, hostPort: 8}, {containerPort: 81, hostPort: 8}]}\n", 4, "ports: container 'a' exposes hostPort 8/tcp twice" },
 	{ "kind: capsule\navailabilityZone: ''\nspec: {}\n", 2, "availabilityZone: 1 to 255 characters" },
+	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, emptyDir: {sizeLimit: 1Gi}}\n", 6, "emptyDir.sizeLimit: only with medium: Memory" },
+	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, emptyDir: {medium: HugePages}}\n", 6, "emptyDir.medium: 'HugePages' is not Memory" },
+	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, emptyDir: {}, volume: x}\n", 6, "volumes[0] 'v': give exactly one of" },
 	{ HEAD "  - {image: busybox}\n  hostname: a_b\n", 5, "spec.hostname: 'a_b' is not a host name" },
 	{ HEAD "  - {image: busybox}\n  hostname: [a]\n", 5, "spec.hostname" },
 	{ "kind: capsule\nspec:\n  containers:\n  - image: busybox\n   bad: indent\n", 5, "YAML: " },
@@ -301,6 +321,7 @@ int main(void)
 		cmocka_unit_test(test_pod),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_hostname),
+		cmocka_unit_test(test_empty_dir),
 		cmocka_unit_test(test_memory_unit),
 		cmocka_unit_test(test_member_text),
 	};
