@@ -190,8 +190,10 @@ static int on_message(const char *ts, const char *data, size_t len, void *userda
 }
 
 /* A pass that ended while the container still ran looks again after this
- * long: the next run's stream, or the end of the last one. */
+ * long: the next run's stream, or the end of the last one; passes that find
+ * nothing new while it runs on, ever more slowly, up to AGAIN_MAX_MS. */
 #define AGAIN_MS 100
+#define AGAIN_MAX_MS 2000
 
 /*
  * Passes over the container's log, each from the last message written on:
@@ -216,9 +218,10 @@ static void *follower_main(void *arg)
 		/* read too: merge_write looks at its last byte */
 		f->merge_fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	}
-	for (;;) {
+	for (int wait_ms = AGAIN_MS;;) {
 		struct zf_container_state st;
-		bool ended = false, runs = false, more;
+		bool ended = false, runs = false, more, asked;
+		char before[sizeof(f->last_ts)];
 		int r;
 
 		if (f->fd < 0 || f->stop)
@@ -231,6 +234,7 @@ static void *follower_main(void *arg)
 			runs = strcmp(st.status, "running") == 0 || strcmp(st.status, "paused") == 0;
 		}
 		f->resuming = f->last_ts[0] != '\0';
+		memcpy(before, f->last_ts, sizeof(before));
 		r = e->ops->container_logs(e, f->engine_id, f->tty, f->last_ts, on_message, f,
 					   &f->stop, NULL);
 		ts_save(f);
@@ -239,7 +243,8 @@ static void *follower_main(void *arg)
 		/* deciding to end and being seen as done go together: a call of
 		 * zf_logs_follow meanwhile either asks for more or starts anew */
 		pthread_mutex_lock(&f->l->lock);
-		more = f->again || (runs && r == 0);
+		asked = f->again;
+		more = asked || (runs && r == 0);
 		f->again = false;
 		if (!more) {
 			if (ended && r == 0)
@@ -249,8 +254,12 @@ static void *follower_main(void *arg)
 		pthread_mutex_unlock(&f->l->lock);
 		if (!more)
 			break;
-		/* a stream that ends at once (a run that ended) is not asked for in a loop */
-		for (int i = 0; i < AGAIN_MS / 10 && !f->stop; i++)
+		/* a stream that ends at once is not asked for in a tight loop */
+		if (asked || strcmp(before, f->last_ts) != 0)
+			wait_ms = AGAIN_MS;
+		else if (wait_ms < AGAIN_MAX_MS)
+			wait_ms *= 2;
+		for (int i = 0; i < wait_ms / 10 && !f->stop; i++)
 			usleep(10 * 1000);
 	}
 	if (f->fd >= 0)
