@@ -688,7 +688,10 @@ static int docker_container_logs(struct zf_engine *e, const char *id, bool tty, 
 		 sp[0] ? "&since=" : "", sp);
 	free(esc);
 	r = zf_http_stream_raw(to_docker(e)->http, path, logs_chunk, c, stop, err);
-	if (c->len) /* a last line without its newline */
+	/* a last message without its newline, when the engine ended the stream;
+	 * cut short by the caller or a broken stream, it may be incomplete: left
+	 * for the next call, from since, to give whole (not once cut, once skipped) */
+	if (c->len && r == -EPIPE)
 		deliver(c);
 	free(c);
 	return r == -EPIPE ? 0 : r; /* the container stopped: its log is complete */

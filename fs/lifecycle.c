@@ -74,7 +74,8 @@ void zf_lifecycle_apply_state(struct zf_daemon *d, const char *uuid,
 	zf_registry_unlock(d->reg);
 	/* jobs on one object run one at a time: no two calls for uuid race here */
 	if (follow && d->logs)
-		zf_logs_follow(d->logs, uuid, st->id, tty, running, parent[0] ? parent : NULL, name);
+		zf_logs_follow(d->logs, uuid, st->id, tty, running, st->started_at,
+			       parent[0] ? parent : NULL, name);
 }
 
 void zf_lifecycle_engine_lost(struct zf_daemon *d, const char *uuid, const char *engine_id)

@@ -23,11 +23,16 @@ struct follower {
 	pthread_t thread;
 	volatile bool stop;
 	bool done; /* protected by the logs lock: the thread has ended */
+	bool again; /* protected by the logs lock: asked to follow while a pass ran */
+	/* protected by the logs lock: the StartedAt of the run of engine_id that
+	 * was read to its end (a pass begun once the container had ended) */
+	char read_run[40];
 	char last_ts[40]; /* the latest time of a message written */
 	char ts_engine_id[72]; /* the container last_ts is of */
 	char merge_uuid[ZF_UUID_LEN + 1]; /* capsule members: the capsule's log too */
 	char prefix[ZF_NAME_MAX + 4]; /* "[CNAME] " */
 	bool merge_midline; /* the capsule's log got part of a line of ours */
+	off_t merge_end; /* where that part ended: the log's end, unless another wrote since */
 	int merge_fd;
 	bool resuming; /* skipping what a resumed stream gives again */
 	time_t saved_at; /* when last_ts was last put beside the log */
@@ -40,6 +45,9 @@ struct zf_logs {
 	char dir[PATH_MAX];
 	pthread_mutex_t lock;
 	struct follower *list; /* protected by lock */
+	/* members' writes to capsules' logs, each with a look at the log's end:
+	 * one at a time. Lock order: lock, then merge_lock. */
+	pthread_mutex_t merge_lock;
 };
 
 int zf_logs_new(struct zf_daemon *d, const char *dir, struct zf_logs **ret_logs)
@@ -57,6 +65,7 @@ int zf_logs_new(struct zf_daemon *d, const char *dir, struct zf_logs **ret_logs)
 	l->d = d;
 	snprintf(l->dir, sizeof(l->dir), "%s", dir);
 	pthread_mutex_init(&l->lock, NULL);
+	pthread_mutex_init(&l->merge_lock, NULL);
 	*ret_logs = l;
 	return 0;
 }
@@ -106,28 +115,45 @@ static void ts_save(struct follower *f)
 
 /*
  * A member's output into the capsule's log, "[CNAME] " before each line, in
- * one write: with O_APPEND, members' lines do not cut into each other.
+ * one write. A member's line without its end (output that ended without a
+ * newline) goes on with its next output only if no other member wrote
+ * since; else that output starts a line of its own, and so does the next
+ * member's: a prefix never lands inside another member's line.
  */
 static void merge_write(struct follower *f, const char *data, size_t len)
 {
 	size_t plen = strlen(f->prefix), lines = 1, o = 0;
-	char *buf;
+	struct stat sb;
+	bool line_start;
+	char *buf, last;
 
+	if (!len)
+		return;
 	for (size_t i = 0; i < len; i++)
 		lines += data[i] == '\n';
-	buf = malloc(len + lines * plen);
+	buf = malloc(1 + len + lines * plen);
 	if (!buf)
 		return;
+	pthread_mutex_lock(&f->l->merge_lock);
+	if (fstat(f->merge_fd, &sb) < 0)
+		sb.st_size = 0;
+	line_start = !f->merge_midline || sb.st_size != f->merge_end;
+	if (line_start && sb.st_size > 0 && pread(f->merge_fd, &last, 1, sb.st_size - 1) == 1 &&
+	    last != '\n')
+		buf[o++] = '\n'; /* another's line (or ours, before a remount) left open */
 	for (size_t i = 0; i < len; i++) {
-		if (!f->merge_midline) {
+		if (line_start) {
 			memcpy(buf + o, f->prefix, plen);
 			o += plen;
 		}
 		buf[o++] = data[i];
-		f->merge_midline = data[i] != '\n';
+		line_start = data[i] == '\n';
 	}
+	f->merge_midline = !line_start;
 	if (zf_write_all(f->merge_fd, buf, o) < 0)
 		syslog(LOG_WARNING, "zunfs: log of %s: %s", f->merge_uuid, strerror(errno));
+	f->merge_end = sb.st_size + (off_t)o;
+	pthread_mutex_unlock(&f->l->merge_lock);
 	free(buf);
 }
 
@@ -163,6 +189,21 @@ static int on_message(const char *ts, const char *data, size_t len, void *userda
 	return f->stop;
 }
 
+/* A pass that ended while the container still ran looks again after this
+ * long: the next run's stream, or the end of the last one; passes that find
+ * nothing new while it runs on, ever more slowly, up to AGAIN_MAX_MS. */
+#define AGAIN_MS 100
+#define AGAIN_MAX_MS 2000
+
+/*
+ * Passes over the container's log, each from the last message written on:
+ * the engine's follow stream ends with each run of the container, so a
+ * restart policy's runs, however short, each need a pass of their own. The
+ * follower ends once a pass begun after the container ended has read to
+ * its end (or the container waits for a restart, or the engine fails): any
+ * later run comes with an event, and its refresh starts another, or, while
+ * this one is still going, asks it (again) for one more pass.
+ */
 static void *follower_main(void *arg)
 {
 	struct follower *f = arg;
@@ -174,15 +215,55 @@ static void *follower_main(void *arg)
 	f->merge_fd = -1;
 	if (f->merge_uuid[0]) {
 		zf_logs_path(f->l, f->merge_uuid, path, sizeof(path));
-		f->merge_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		/* read too: merge_write looks at its last byte */
+		f->merge_fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	}
-	f->resuming = f->last_ts[0] != '\0';
-	if (f->fd >= 0) {
-		e->ops->container_logs(e, f->engine_id, f->tty, f->last_ts, on_message, f, &f->stop,
-				       NULL);
-		close(f->fd);
+	for (int wait_ms = AGAIN_MS;;) {
+		struct zf_container_state st;
+		bool ended = false, runs = false, more, asked;
+		char before[sizeof(f->last_ts)];
+		int r;
+
+		if (f->fd < 0 || f->stop)
+			break;
+		/* where the container stands before the pass: one that has ended is
+		 * read to its very end by it */
+		if (e->ops->container_inspect(e, f->engine_id, &st, NULL) == 0) {
+			ended = strcmp(st.status, "exited") == 0 || strcmp(st.status, "dead") == 0 ||
+				strcmp(st.status, "created") == 0;
+			runs = strcmp(st.status, "running") == 0 || strcmp(st.status, "paused") == 0;
+		}
+		f->resuming = f->last_ts[0] != '\0';
+		memcpy(before, f->last_ts, sizeof(before));
+		r = e->ops->container_logs(e, f->engine_id, f->tty, f->last_ts, on_message, f,
+					   &f->stop, NULL);
 		ts_save(f);
+		if (f->stop)
+			break;
+		/* deciding to end and being seen as done go together: a call of
+		 * zf_logs_follow meanwhile either asks for more or starts anew */
+		pthread_mutex_lock(&f->l->lock);
+		asked = f->again;
+		more = asked || (runs && r == 0);
+		f->again = false;
+		if (!more) {
+			if (ended && r == 0)
+				snprintf(f->read_run, sizeof(f->read_run), "%s", st.started_at);
+			f->done = true;
+		}
+		pthread_mutex_unlock(&f->l->lock);
+		if (!more)
+			break;
+		/* a stream that ends at once is not asked for in a tight loop */
+		if (asked || strcmp(before, f->last_ts) != 0)
+			wait_ms = AGAIN_MS;
+		else if (wait_ms < AGAIN_MAX_MS)
+			wait_ms *= 2;
+		for (int i = 0; i < wait_ms / 10 && !f->stop; i++)
+			usleep(10 * 1000);
 	}
+	if (f->fd >= 0)
+		close(f->fd);
 	if (f->merge_fd >= 0)
 		close(f->merge_fd);
 	pthread_mutex_lock(&f->l->lock);
@@ -201,14 +282,22 @@ static struct follower *find_locked(struct zf_logs *l, const char *uuid)
 }
 
 void zf_logs_follow(struct zf_logs *l, const char *uuid, const char *engine_id, bool tty,
-		    bool running, const char *merge_uuid, const char *prefix)
+		    bool running, const char *started_at, const char *merge_uuid,
+		    const char *prefix)
 {
 	struct follower *f;
 
 	pthread_mutex_lock(&l->lock);
 	f = find_locked(l, uuid);
-	if (f && strcmp(f->engine_id, engine_id) == 0 && (!f->done || !running))
-		goto out; /* following this container, or read to the end of one that ended */
+	if (f && strcmp(f->engine_id, engine_id) == 0) {
+		if (!f->done) {
+			/* its pass may have begun before this run did, or before it ended */
+			f->again = true;
+			goto out;
+		}
+		if (!running && strcmp(f->read_run, started_at) == 0)
+			goto out; /* its last run was read to the end */
+	}
 	if (f) {
 		/* the old stream ended (or was another container's): join it, keep its place */
 		f->stop = true;
@@ -235,6 +324,7 @@ void zf_logs_follow(struct zf_logs *l, const char *uuid, const char *engine_id, 
 	f->tty = tty;
 	f->stop = false;
 	f->done = false;
+	f->again = false;
 	if (pthread_create(&f->thread, NULL, follower_main, f) != 0)
 		f->done = true; /* tried again at the next start event */
 out:
@@ -285,5 +375,6 @@ void zf_logs_free(struct zf_logs *l)
 		stop_and_unlink_locked(l, l->list);
 	pthread_mutex_unlock(&l->lock);
 	pthread_mutex_destroy(&l->lock);
+	pthread_mutex_destroy(&l->merge_lock);
 	free(l);
 }

@@ -4,7 +4,7 @@
  * is a regular file with a real size that grows (cat ends; tail -f follows)
  * and survives restarts and remounts. A follower thread per running
  * container appends what the engine streams, resuming after the last time
- * it wrote, so nothing is written twice. Reads are pread()s of the file:
+ * it wrote, so nothing is written twice and nothing is missed. Reads are pread()s of the file:
  * large logs are never loaded whole.
  */
 #pragma once
@@ -22,15 +22,18 @@ int zf_logs_new(struct zf_daemon *d, const char *dir, struct zf_logs **ret_logs)
 void zf_logs_free(struct zf_logs *l);
 
 /*
- * Makes sure a follower appends the container's output (idempotent). For a
- * container that is not running (running false), once: what it wrote up to
- * its end. A
- * capsule member's (merge_uuid: the capsule's) also goes to the capsule's
- * log, each line prefixed "[prefix] ". A new engine_id for uuid (a rebuilt
- * or upgraded container) is followed from its start.
+ * Makes sure a follower appends the container's output (idempotent); to be
+ * called at each change of the container's state (every run of a restart
+ * policy's, however short, is then read to its end). For a container that
+ * is not running (running false), once per run (started_at, the engine's
+ * StartedAt): what it wrote up to its end. A capsule member's (merge_uuid:
+ * the capsule's) also goes to the capsule's log, each line prefixed
+ * "[prefix] ". A new engine_id for uuid (a rebuilt or upgraded container)
+ * is followed from its start.
  */
 void zf_logs_follow(struct zf_logs *l, const char *uuid, const char *engine_id, bool tty,
-		    bool running, const char *merge_uuid, const char *prefix);
+		    bool running, const char *started_at, const char *merge_uuid,
+		    const char *prefix);
 /* rmdir: stops the follower and deletes the log. */
 void zf_logs_forget(struct zf_logs *l, const char *uuid);
 /* The log file's path (it may not exist yet: then the log is empty). */

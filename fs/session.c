@@ -31,7 +31,17 @@ struct zf_session {
 	size_t head, len; /* protected by lock: oldest byte, bytes held */
 	size_t dropped; /* protected by lock: bytes lost to overflow, not yet reported */
 	bool eof; /* protected by lock */
-	bool last_was_newline; /* protected by lock */
+	/* protected by lock: the output put so far ends a line (or there is none):
+	 * of all output ever put, not of what the ring still holds, which a
+	 * reader that keeps up has emptied */
+	bool put_ends_line;
+	/* protected by lock: the same of what the reader has taken, so a note is
+	 * put on a line of its own, not glued to the output before it */
+	bool read_ends_line;
+	/* protected by lock: a note (bytes dropped) being read, from note_off:
+	 * a reader taking a few bytes a time gets it whole, over several reads */
+	char note[64];
+	size_t note_len, note_off;
 	struct zf_session *live_prev, *live_next; /* protected by live_lock */
 };
 
@@ -95,7 +105,7 @@ static void ring_put_locked(struct zf_session *s, const char *data, size_t n)
 	memcpy(s->ring, data + first, n - first);
 	s->len += n;
 	if (n)
-		s->last_was_newline = data[n - 1] == '\n';
+		s->put_ends_line = data[n - 1] == '\n';
 }
 
 /* How long a full buffer waits for a reader that makes no progress. */
@@ -158,8 +168,7 @@ static void *pump_main(void *arg)
 			}
 		}
 		pthread_mutex_lock(&s->lock);
-		snprintf(line, sizeof(line), "%s[exit %d]\n", s->last_was_newline || !s->len ? "" : "\n",
-			 code);
+		snprintf(line, sizeof(line), "%s[exit %d]\n", s->put_ends_line ? "" : "\n", code);
 		pthread_mutex_unlock(&s->lock);
 		put(s, line, strlen(line), true);
 	} else {
@@ -183,7 +192,8 @@ static int session_new(struct zf_daemon *d, zf_session_wake_cb wake, void *wake_
 	s->d = d;
 	s->wake = wake;
 	s->wake_data = wake_data;
-	s->last_was_newline = true;
+	s->put_ends_line = true;
+	s->read_ends_line = true;
 	pthread_mutex_init(&s->lock, NULL);
 	zf_cond_init_monotonic(&s->more);
 	zf_cond_init_monotonic(&s->space);
@@ -342,16 +352,25 @@ ssize_t zf_session_read(struct zf_session *s, char *buf, size_t size, int timeou
 
 	zf_deadline_ms(&t, timeout_ms);
 	pthread_mutex_lock(&s->lock);
-	while (!s->len && !s->dropped && !s->eof && timeout_ms > 0)
+	while (!s->len && !s->dropped && s->note_off == s->note_len && !s->eof && timeout_ms > 0)
 		if (pthread_cond_timedwait(&s->more, &s->lock, &t) == ETIMEDOUT)
 			break;
-	if (s->dropped) {
-		n = (size_t)snprintf(buf, size, "\n[zunfs: %zu bytes dropped]\n", s->dropped);
-		if (n > size)
-			n = size;
+	if (s->dropped && s->note_off == s->note_len) {
+		/* where the dropped bytes were, on a line of its own */
+		s->note_len = (size_t)snprintf(s->note, sizeof(s->note),
+					       "%s[zunfs: %zu bytes dropped]\n",
+					       s->read_ends_line ? "" : "\n", s->dropped);
+		s->note_off = 0;
 		s->dropped = 0;
 	}
-	while (n < size && s->len) {
+	if (s->note_off < s->note_len) {
+		n = s->note_len - s->note_off;
+		if (n > size)
+			n = size;
+		memcpy(buf, s->note + s->note_off, n);
+		s->note_off += n;
+	}
+	while (n < size && s->len && s->note_off == s->note_len) {
 		size_t take = ZF_SESSION_BUF - s->head;
 
 		if (take > s->len)
@@ -364,6 +383,7 @@ ssize_t zf_session_read(struct zf_session *s, char *buf, size_t size, int timeou
 		s->len -= take;
 	}
 	if (n) {
+		s->read_ends_line = buf[n - 1] == '\n';
 		s->stalled = false;
 		pthread_cond_broadcast(&s->space);
 	}
@@ -392,7 +412,7 @@ bool zf_session_readable(struct zf_session *s)
 	bool r;
 
 	pthread_mutex_lock(&s->lock);
-	r = s->len > 0 || s->dropped > 0 || s->eof;
+	r = s->len > 0 || s->dropped > 0 || s->note_off < s->note_len || s->eof;
 	pthread_mutex_unlock(&s->lock);
 	return r;
 }

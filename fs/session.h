@@ -6,7 +6,8 @@
  * readers. When the buffer (ZF_SESSION_BUF) is full, the pump waits while the
  * reader keeps taking output, so an active reader loses nothing; once the
  * reader has taken nothing for 200 ms the oldest output is dropped, and the
- * reader gets a "[zunfs: N bytes dropped]" line where it was. No FUSE here.
+ * reader gets a "[zunfs: N bytes dropped]" line where it was. Such notes and
+ * an exec's "[exit N]" always stand on lines of their own. No FUSE here.
  */
 #pragma once
 
