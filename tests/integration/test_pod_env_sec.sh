@@ -133,6 +133,11 @@ assert_eq "$(timeout 60 cat "$MNT/containers/solo/until/Running")" Running "it r
 S=$(engine_id_of solo)
 assert_eq "$(docker exec "$S" id -u)" 4242 "runAsUser"
 assert_eq "$(docker inspect -f '{{.HostConfig.ReadonlyRootfs}}' "$S")" true "read-only root"
+mkdir "$MNT/containers/rooted"
+printf 'image: busybox\ncommand: [sleep, "3600"]\nsecurityContext: {runAsNonRoot: true}\n' >"$T2/rooted.yaml"
+assert_eq "$("$ZF_TESTTOOL" write "$MNT/containers/rooted/spec.yaml" <"$T2/rooted.yaml" || true)" ok "checked at launch"
+wait_for 60 grep -qx Error "$MNT/containers/rooted/status"
+assert_match "$(cat "$MNT/containers/rooted/status_reason")" "securityContext: runAsNonRoot: the image runs as root" "a container of its own is refused at launch too"
 
 log "dnsPolicy None and dnsConfig"
 cat >"$T2/dns.yaml" <<'YAML'
