@@ -12,6 +12,15 @@ static void kv_free(struct zf_kv *kv, size_t n)
 	free(kv);
 }
 
+static void strv_free(char **v)
+{
+	if (!v)
+		return;
+	for (char **p = v; *p; p++)
+		free(*p);
+	free(v);
+}
+
 void zf_container_config_free(struct zf_container_config *c)
 {
 	if (!c)
@@ -33,5 +42,11 @@ void zf_container_config_free(struct zf_container_config *c)
 	}
 	free(c->mounts);
 	free(c->volumes_from);
+	free(c->user);
+	strv_free(c->cap_drop);
+	free(c->group_add);
+	strv_free(c->dns);
+	strv_free(c->dns_search);
+	strv_free(c->dns_options);
 	free(c);
 }

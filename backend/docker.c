@@ -100,6 +100,22 @@ static int docker_image_present(struct zf_engine *e, const char *ref, struct zf_
 	return call_id(e, "GET", "/images/%s/json", ref, CALL_TIMEOUT_S, NULL, err);
 }
 
+static int docker_image_user(struct zf_engine *e, const char *ref, char **ret_user,
+			     struct zf_err *err)
+{
+	struct zf_http_reply reply;
+	int r;
+
+	r = call_id(e, "GET", "/images/%s/json", ref, CALL_TIMEOUT_S, &reply, err);
+	if (r < 0)
+		return r;
+	r = zf_docker_parse_image_user(reply.body, ret_user);
+	if (r < 0)
+		zf_err_set(err, -r, "unreadable image inspect reply for %s", ref);
+	zf_http_reply_clear(&reply);
+	return r;
+}
+
 /* Splits "name:tag" (a ':' after the last '/'); "name@sha256:..." stays whole. */
 static void split_ref(const char *ref, char *name, size_t nsize, char *tag, size_t tsize)
 {
@@ -702,6 +718,7 @@ static const struct zf_engine_ops docker_ops = {
 	.free = docker_free,
 	.version = docker_version,
 	.image_present = docker_image_present,
+	.image_user = docker_image_user,
 	.ping = docker_ping,
 	.image_pull = docker_image_pull,
 	.image_import = docker_image_import,

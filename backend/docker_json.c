@@ -57,6 +57,19 @@ int zf_docker_parse_inspect(const char *json, struct zf_container_state *ret_sta
 	labels = json_object_get(json_object_get(root, "Config"), "Labels");
 	copy_str(st.uuid, sizeof(st.uuid), get_str(labels, ZF_LABEL_UUID));
 	copy_str(st.instance, sizeof(st.instance), get_str(labels, ZF_LABEL_INSTANCE));
+	{
+		/* the first address any of its networks gives (none: "") */
+		json_t *nets = json_object_get(json_object_get(root, "NetworkSettings"), "Networks");
+		const char *key;
+		json_t *net;
+
+		json_object_foreach(nets, key, net) {
+			const char *ip = get_str(net, "IPAddress");
+
+			if (ip && *ip && !st.ip[0])
+				copy_str(st.ip, sizeof(st.ip), ip);
+		}
+	}
 	*ret_state = st;
 	r = 0;
 out:
@@ -73,6 +86,21 @@ int zf_docker_parse_create(const char *json, char **ret_id)
 	if (id && *id) {
 		*ret_id = strdup(id);
 		r = *ret_id ? 0 : -ENOMEM;
+	}
+	json_decref(root);
+	return r;
+}
+
+int zf_docker_parse_image_user(const char *json, char **ret_user)
+{
+	json_t *root = json_loads(json, 0, NULL);
+	json_t *config = root ? json_object_get(root, "Config") : NULL;
+	const char *user = get_str(config, "User");
+	int r = -EINVAL;
+
+	if (json_is_object(root)) {
+		*ret_user = strdup(user ? user : "");
+		r = *ret_user ? 0 : -ENOMEM;
 	}
 	json_decref(root);
 	return r;
@@ -357,6 +385,16 @@ static json_t *labels_json(const struct zf_kv *user, size_t n_user,
 	return labels;
 }
 
+/* A NULL-terminated list of strings as a JSON array. */
+static json_t *strings_json(char *const *list)
+{
+	json_t *a = json_array();
+
+	for (; a && *list; list++)
+		json_array_append_new(a, json_string(*list));
+	return a;
+}
+
 char *zf_docker_create_body(const struct zf_container_config *cfg,
 			    const struct zf_owner_labels *owner)
 {
@@ -414,6 +452,31 @@ char *zf_docker_create_body(const struct zf_container_config *cfg,
 
 	if (cfg->hostname)
 		set_new(root, "Hostname", json_string(cfg->hostname));
+	if (cfg->user)
+		set_new(root, "User", json_string(cfg->user));
+	if (cfg->read_only_rootfs)
+		set_new(host, "ReadonlyRootfs", json_true());
+	if (cfg->no_new_privileges)
+		set_new(host, "SecurityOpt", json_pack("[s]", "no-new-privileges"));
+	if (cfg->cap_drop)
+		set_new(host, "CapDrop", strings_json(cfg->cap_drop));
+	if (cfg->n_group_add) {
+		json_t *groups = json_array();
+
+		for (size_t i = 0; i < cfg->n_group_add; i++) {
+			char gid[24];
+
+			snprintf(gid, sizeof(gid), "%lld", (long long)cfg->group_add[i]);
+			json_array_append_new(groups, json_string(gid));
+		}
+		set_new(host, "GroupAdd", groups);
+	}
+	if (cfg->dns)
+		set_new(host, "Dns", strings_json(cfg->dns));
+	if (cfg->dns_search)
+		set_new(host, "DnsSearch", strings_json(cfg->dns_search));
+	if (cfg->dns_options)
+		set_new(host, "DnsOptions", strings_json(cfg->dns_options));
 	/* No engine network here: containers get loopback only (docs/design.md),
 	 * or join a sandbox's namespaces (network brings UTS with it) */
 	if (cfg->join_ns) {

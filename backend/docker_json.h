@@ -20,6 +20,9 @@ int zf_docker_parse_inspect(const char *json, struct zf_container_state *ret_sta
 /* Takes the Id of a POST /containers/create reply. -EINVAL without one. */
 int zf_docker_parse_create(const char *json, char **ret_id);
 
+/* An image inspect reply's Config.User ("" when unset), the caller's. */
+int zf_docker_parse_image_user(const char *json, char **ret_user);
+
 /* Decodes GET /containers/json. Returns the count; *ret_list is the caller's. */
 int zf_docker_parse_list(const char *json, struct zf_container_summary **ret_list);
 

@@ -77,6 +77,16 @@ struct zf_container_config {
 	size_t n_ports;
 	bool tty;
 	bool stdin_open;
+	/* what lowers privilege (a securityContext): */
+	char *user; /* "UID[:GID]" or ":GID"; NULL: the image's */
+	bool read_only_rootfs;
+	bool no_new_privileges;
+	char **cap_drop; /* NULL-terminated, or NULL */
+	int64_t *group_add; /* supplementary groups */
+	size_t n_group_add;
+	/* resolv.conf (a container of its own network only: the engine refuses
+	 * them on one that joins another's): NULL-terminated, or NULL */
+	char **dns, **dns_search, **dns_options;
 	/* set by zunfs, not by a spec: */
 	char *hostname;
 	char *join_ns; /* engine id whose network, IPC and UTS namespaces to join */
@@ -124,6 +134,7 @@ struct zf_container_state {
 	char finished_at[40];
 	char uuid[40]; /* from the zunfs.uuid label, may be empty */
 	char instance[40];
+	char ip[48]; /* its address on an engine network, "" with none (network none) */
 };
 
 #define ZF_SUMMARY_LABELS_MAX 6
@@ -211,6 +222,9 @@ struct zf_engine_ops {
 	int (*ping)(struct zf_engine *e, long timeout_s, struct zf_err *err);
 	/* 0 if the image is present, -ENOENT if not. */
 	int (*image_present)(struct zf_engine *e, const char *ref, struct zf_err *err);
+	/* The user a present image runs as (its Config.User, "" for root's default). */
+	int (*image_user)(struct zf_engine *e, const char *ref, char **ret_user,
+			  struct zf_err *err);
 	/*
 	 * Pulls ref from its registry; progress_cb (may be NULL) is called from
 	 * this thread each time the engine reports progress. A failure the

@@ -351,6 +351,29 @@ int zf_steps_image_ready(struct zf_daemon *d, const char *uuid,
 	return 0;
 }
 
+int zf_steps_security(struct zf_daemon *d, const struct zf_security *sec,
+		      const struct zf_security *pod, struct zf_container_config *cfg,
+		      struct zf_err *err)
+{
+	const struct zf_engine_ops *ops = d->engine->ops;
+	char *user = NULL, reason[300];
+	int r = 0;
+
+	if (zf_security_needs_image_user(sec, pod)) {
+		if (!ops->image_user)
+			return zf_err_set(err, EOPNOTSUPP, "the engine cannot tell an image's user");
+		if ((r = ops->image_user(d->engine, cfg->image, &user, err)) < 0)
+			return r;
+	}
+	r = zf_security_check_non_root(sec, pod, user, reason, sizeof(reason));
+	if (r < 0)
+		zf_err_set(err, -r, "%s", reason);
+	else
+		r = zf_security_apply(sec, pod, user, cfg);
+	free(user);
+	return r;
+}
+
 /* zf_steps_image_ready() for a container or sandbox of its own: Error, and why, on failure. */
 int zf_steps_ensure_image(struct zf_daemon *d, const char *uuid,
 			const struct zf_container_config *cfg)

@@ -99,6 +99,15 @@ int zf_steps_remove_containers(struct zf_daemon *d, const char *uuid, const char
  * if its pull policy asks). On failure err says which step and why. */
 int zf_steps_image_ready(struct zf_daemon *d, const char *uuid,
 			 const struct zf_container_config *cfg, struct zf_err *err);
+/*
+ * What a securityContext asks (sec, a container's; pod, its capsule's or
+ * NULL) set on cfg, once its image is present: the kubelet's runAsNonRoot
+ * check against the image's user (-EPERM, err saying why), then User,
+ * ReadonlyRootfs, no-new-privileges, CapDrop, GroupAdd.
+ */
+int zf_steps_security(struct zf_daemon *d, const struct zf_security *sec,
+		      const struct zf_security *pod, struct zf_container_config *cfg,
+		      struct zf_err *err);
 /* zf_steps_image_ready() for a container or sandbox of its own: Error on failure. */
 int zf_steps_ensure_image(struct zf_daemon *d, const char *uuid,
 			  const struct zf_container_config *cfg);

@@ -223,6 +223,20 @@ static void capsule_json(json_t *o, const struct zf_capsule_spec *c)
 	json_object_set_new(o, "availability_zone",
 			    c->availability_zone ? json_string(c->availability_zone) : json_null());
 	json_object_set_new(o, "spec", capsule_spec_json(c));
+	/* Kubernetes' namespace: kept, shown, given to fieldRef; "default" unsaid */
+	json_object_set_new(o, "namespace",
+			    json_string(c->pod_namespace ? c->pod_namespace : "default"));
+	{
+		/* init containers with restartPolicy Always: they run beside the
+		 * members, with no directory of their own */
+		json_t *sidecars = json_array();
+
+		for (size_t i = 0; i < c->n_init_containers; i++)
+			if (c->init_containers[i].spec->sidecar)
+				json_array_append_new(sidecars,
+						      json_string(c->init_containers[i].name));
+		json_object_set_new(o, "sidecars", sidecars);
+	}
 }
 
 static char *inspect_json(const struct zf_object *obj, const char *host,

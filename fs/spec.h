@@ -32,11 +32,73 @@ struct zf_volume_mount {
 	bool read_only;
 };
 
+/* Where an env entry's value comes from: written (value:), or a field of
+ * the capsule (Kubernetes' env[].valueFrom.fieldRef), filled at launch. */
+enum zf_env_field {
+	ZF_ENV_VALUE = 0, /* value: as written ($(VAR) expanded in a capsule) */
+	ZF_ENV_POD_NAME, /* metadata.name: the capsule's name */
+	ZF_ENV_POD_NAMESPACE, /* metadata.namespace ("default" when not given) */
+	ZF_ENV_POD_LABEL, /* metadata.labels['KEY'] ("" when it has none) */
+	ZF_ENV_POD_ANNOTATION, /* metadata.annotations['KEY'] */
+	ZF_ENV_POD_IP, /* status.podIP: the sandbox's address (127.0.0.1 on network none) */
+};
+
+struct zf_env_ref {
+	enum zf_env_field field;
+	char *key; /* a label's or annotation's key */
+};
+
+/*
+ * A securityContext (Kubernetes'), the part that only lowers privilege:
+ * at container level, or a capsule's spec.securityContext (fs_group and
+ * groups only there). has_* say what was given: a container's own wins
+ * over the capsule's.
+ */
+struct zf_security {
+	bool has_user, has_group, has_non_root;
+	int64_t user, group; /* runAsUser, runAsGroup */
+	bool non_root; /* runAsNonRoot */
+	bool read_only_root; /* readOnlyRootFilesystem */
+	bool no_new_privs; /* allowPrivilegeEscalation: false */
+	char **cap_drop; /* capabilities.drop, NULL-terminated, or NULL */
+	bool has_fs_group;
+	int64_t fs_group;
+	int64_t *groups; /* supplementalGroups */
+	size_t n_groups;
+};
+
+/*
+ * Sets what sec (a container's) and pod (its capsule's, may be NULL) ask
+ * of cfg: User "UID[:GID]" (with runAsGroup alone, image_user's user, or
+ * the group alone), ReadonlyRootfs, no-new-privileges, CapDrop, GroupAdd
+ * (fsGroup, then supplementalGroups). 0 or -ENOMEM.
+ */
+int zf_security_apply(const struct zf_security *sec, const struct zf_security *pod,
+		      const char *image_user, struct zf_container_config *cfg);
+
+/*
+ * Kubernetes' runAsNonRoot check at launch, as the kubelet does it: with
+ * runAsNonRoot (sec's, else pod's), the user is runAsUser, else the image's
+ * (image_user, its Config.User: "" is root; a name cannot be checked).
+ * 0, or -EPERM with why in reason.
+ */
+int zf_security_check_non_root(const struct zf_security *sec, const struct zf_security *pod,
+			       const char *image_user, char *reason, size_t reason_size);
+
+/* Whether the launch needs the image's user (runAsNonRoot, runAsGroup alone). */
+bool zf_security_needs_image_user(const struct zf_security *sec, const struct zf_security *pod);
+
+void zf_security_clear(struct zf_security *sec);
+
 struct zf_container_spec {
 	struct zf_container_config *cfg; /* what the engine gets */
 	char *sandbox; /* "sandbox: NAME", or NULL */
 	struct zf_volume_mount *mounts;
 	size_t n_mounts;
+	/* one per cfg->env entry, or NULL when every value is written */
+	struct zf_env_ref *env_refs;
+	struct zf_security sec; /* securityContext (a capsule's member: applied at launch) */
+	bool sidecar; /* an init container with restartPolicy: Always */
 };
 
 /*
@@ -104,6 +166,7 @@ struct zf_capsule_spec {
 	char *name; /* metadata.name, or NULL (the directory names the capsule) */
 	enum zf_memory_unit memory_unit; /* MiB for kind: capsule, bytes for a Pod */
 	char *availability_zone; /* Zun's availabilityZone, kept and shown: one host, one zone */
+	char *pod_namespace; /* metadata.namespace, or NULL (Kubernetes' "default") */
 	struct zf_kv *labels;
 	size_t n_labels;
 	struct zf_kv *annotations;
@@ -117,6 +180,11 @@ struct zf_capsule_spec {
 	size_t n_init_containers;
 	struct zf_capsule_volume *volumes;
 	size_t n_volumes;
+	struct zf_security sec; /* spec.securityContext: every member's default */
+	/* spec.dnsPolicy (ClusterFirst, the default; Default; None; ...) and
+	 * spec.dnsConfig, given to the sandbox, whose resolv.conf the members share */
+	char dns_policy[32];
+	char **dns_servers, **dns_searches, **dns_options; /* NULL-terminated, or NULL */
 };
 
 int zf_spec_parse_capsule(const char *text, size_t len, struct zf_capsule_spec **ret_spec,
@@ -165,6 +233,32 @@ void zf_spec_error_format(const struct zf_spec_error *e, char *buf, size_t size)
  */
 int zf_parse_memory(const char *s, int64_t *ret_bytes);
 int zf_parse_cpu(const char *s, int64_t *ret_nanocpus);
+
+/*
+ * Kubernetes' $(VAR) expansion of in: $(NAME) is lookup(NAME)'s value,
+ * or stays as written when lookup gives NULL; $$ is a literal $; nothing
+ * else changes (an unclosed $( stays, values are not expanded again).
+ * *ret is the caller's. 0 or -ENOMEM.
+ */
+int zf_spec_expand(const char *in, const char *(*lookup)(const char *name, size_t len, void *ctx),
+		   void *ctx, char **ret);
+
+/* What a capsule's member can take from its pod at launch. */
+struct zf_pod_fields {
+	const char *name; /* the capsule's */
+	const char *pod_namespace; /* NULL: "default" */
+	const char *ip; /* the sandbox's address */
+	const struct zf_kv *labels, *annotations;
+	size_t n_labels, n_annotations;
+};
+
+/*
+ * A capsule's member at launch, as the kubelet does it: each env value
+ * from its source (spec->env_refs: a pod field), or as written with $(VAR)
+ * expanded from the entries before it; then command (with args) with
+ * $(VAR) expanded from the whole env. 0 or -ENOMEM.
+ */
+int zf_spec_resolve_env(struct zf_container_spec *spec, const struct zf_pod_fields *pod);
 
 /* Splits a command line into words (quotes and backslashes as a shell does).
  * NULL-terminated array owned by the caller; -EINVAL for an unclosed quote. */

@@ -24,7 +24,7 @@ int zf_apply_parsed_target_locked(struct zf_daemon *d, const char *uuid, int par
 
 	if (!obj || obj->rec.deleting)
 		return -ENOENT;
-	if (parsed == -EINVAL || parsed == -EPERM) {
+	if (parsed == -EINVAL || parsed == -EPERM || parsed == -EOPNOTSUPP) {
 		zf_spec_error_format(e, where, sizeof(where));
 		snprintf(reason, sizeof(reason), "spec.yaml: %s", where);
 		return zf_apply_refuse_locked(d, obj, parsed, reason);

@@ -183,25 +183,77 @@ out:
 
 
 
-/* Gives a capsule member's config what the capsule decides. */
+/* Gives a capsule member's config what the capsule decides: its sandbox,
+ * restart policy and labels; env values from the pod's fields, $(VAR). */
 static int member_config(const struct zf_capsule_spec *c, const char *sandbox_id,
-			 const char *capsule_name, struct zf_container_config *cfg, bool init)
+			 const struct zf_pod_fields *pod, struct zf_container_spec *spec, bool init)
 {
+	struct zf_container_config *cfg = spec->cfg;
 	int r = 0;
 
 	cfg->join_ns = strdup(sandbox_id);
 	if (!cfg->join_ns)
 		return -ENOMEM;
+	/* a sidecar is restarted whatever the capsule's policy (Kubernetes') */
 	snprintf(cfg->restart_policy, sizeof(cfg->restart_policy), "%s",
-		 init ? "no" : c->restart_policy);
+		 spec->sidecar ? "always" : init ? "no" : c->restart_policy);
 	/* the capsule's labels, then zunfs's: which capsule, which generation */
 	for (size_t i = 0; i < c->n_labels && r == 0; i++)
 		r = zf_steps_add_label(cfg, c->labels[i].key, c->labels[i].value);
 	if (r == 0)
-		r = zf_steps_add_label(cfg, "zunfs.capsule", capsule_name);
+		r = zf_steps_add_label(cfg, "zunfs.capsule", pod->name);
 	if (r == 0)
 		r = zf_steps_add_label(cfg, ZF_LABEL_GROUP, sandbox_id);
+	if (r == 0)
+		r = zf_spec_resolve_env(spec, pod);
 	return r;
+}
+
+/* What the members may take from their capsule (status.podIP: the sandbox's
+ * address on an engine network; on network none, loopback's). */
+static void pod_fields(struct zf_daemon *d, const struct zf_capsule_spec *c, const char *name,
+		       const char *sandbox_id, char ip[48], struct zf_pod_fields *ret)
+{
+	struct zf_container_state st;
+
+	snprintf(ip, 48, "127.0.0.1");
+	if (d->engine->ops->container_inspect(d->engine, sandbox_id, &st, NULL) == 0 && st.ip[0])
+		snprintf(ip, 48, "%s", st.ip);
+	*ret = (struct zf_pod_fields){ .name = name,
+				       .pod_namespace = c->pod_namespace,
+				       .ip = ip,
+				       .labels = c->labels,
+				       .n_labels = c->n_labels,
+				       .annotations = c->annotations,
+				       .n_annotations = c->n_annotations };
+}
+
+/* The capsule's dnsPolicy and dnsConfig on its sandbox, whose resolv.conf
+ * the members share (the engine refuses them on a container that joins). */
+static int sandbox_dns(const struct zf_capsule_spec *c, struct zf_container_config *sb)
+{
+	static char *const no_search[] = { ".", NULL };
+	char **lists[3] = { c->dns_servers, c->dns_searches, c->dns_options };
+	char ***to[3] = { &sb->dns, &sb->dns_search, &sb->dns_options };
+
+	for (int l = 0; l < 3; l++) {
+		size_t n = 0;
+		char **src = lists[l];
+
+		/* None: only what dnsConfig says; "." is the engine's word for no search */
+		if (l == 1 && !src && strcmp(c->dns_policy, "None") == 0)
+			src = (char **)no_search;
+		if (!src)
+			continue;
+		while (src[n])
+			n++;
+		if (!(*to[l] = calloc(n + 1, sizeof(char *))))
+			return -ENOMEM;
+		for (size_t i = 0; i < n; i++)
+			if (!((*to[l])[i] = strdup(src[i])))
+				return -ENOMEM;
+	}
+	return 0;
 }
 
 /*
@@ -510,7 +562,8 @@ static int start_generation(struct zf_daemon *d, const struct zf_snapshot *snap,
 			    char *step, size_t step_size, struct zf_err *err)
 {
 	struct zf_container_config *sb = calloc(1, sizeof(*sb));
-	char *id = NULL, role[ZF_NAME_MAX + 16], gen[16];
+	struct zf_pod_fields pod;
+	char *id = NULL, role[ZF_NAME_MAX + 16], gen[16], ip[48];
 	int r, code = 0;
 
 	snprintf(step, step_size, "the capsule's emptyDir volumes");
@@ -530,6 +583,8 @@ static int start_generation(struct zf_daemon *d, const struct zf_snapshot *snap,
 		r = zf_steps_add_label(sb, ZF_LABEL_GENERATION, gen);
 	if (r == 0)
 		r = sandbox_ports(c, sb);
+	if (r == 0)
+		r = sandbox_dns(c, sb);
 	if (r == 0) {
 		zf_steps_set_state(d, snap->uuid, NULL, NULL, "sandbox_creating");
 		r = zf_steps_start_labelled(d, snap, "sandbox", generation, sb, ret_sandbox, err);
@@ -537,20 +592,26 @@ static int start_generation(struct zf_daemon *d, const struct zf_snapshot *snap,
 	zf_container_config_free(sb);
 	if (r < 0)
 		return r;
+	pod_fields(d, c, snap->name, *ret_sandbox, ip, &pod);
 	for (size_t i = 0; i < c->n_init_containers; i++) {
 		struct zf_capsule_member *m = &c->init_containers[i];
+		bool sidecar = m->spec->sidecar;
 
-		snprintf(step, step_size, "init container %s", m->name);
+		snprintf(step, step_size, "%s %s", sidecar ? "sidecar" : "init container", m->name);
 		zf_steps_set_state(d, snap->uuid, NULL, NULL, "init_container_running");
-		r = member_config(c, *ret_sandbox, snap->name, m->spec->cfg, true);
+		r = member_config(c, *ret_sandbox, &pod, m->spec, true);
 		if (r == 0)
 			r = member_mounts(d, snap->uuid, c, m, err);
 		if (r == 0)
 			r = zf_steps_image_ready(d, snap->uuid, m->spec->cfg, err);
-		snprintf(role, sizeof(role), "init.%s", m->name);
+		if (r == 0)
+			r = zf_steps_security(d, &m->spec->sec, &c->sec, m->spec->cfg, err);
+		/* a sidecar is started (its process runs) and the next goes on, as
+		 * Kubernetes does; it runs beside the members until the capsule ends */
+		snprintf(role, sizeof(role), "%s.%s", sidecar ? "sidecar" : "init", m->name);
 		if (r == 0)
 			r = zf_steps_start_labelled(d, snap, role, generation, m->spec->cfg, &id, err);
-		if (r == 0)
+		if (r == 0 && !sidecar)
 			r = wait_init(d, id, &code, err);
 		free(id);
 		id = NULL;
@@ -564,11 +625,13 @@ static int start_generation(struct zf_daemon *d, const struct zf_snapshot *snap,
 		struct zf_capsule_member *m = &c->containers[i];
 
 		snprintf(step, step_size, "container %s", m->name);
-		r = member_config(c, *ret_sandbox, snap->name, m->spec->cfg, false);
+		r = member_config(c, *ret_sandbox, &pod, m->spec, false);
 		if (r == 0)
 			r = member_mounts(d, snap->uuid, c, m, err);
 		if (r == 0)
 			r = zf_steps_image_ready(d, snap->uuid, m->spec->cfg, err);
+		if (r == 0)
+			r = zf_steps_security(d, &m->spec->sec, &c->sec, m->spec->cfg, err);
 		snprintf(role, sizeof(role), "member.%s", m->name);
 		if (r == 0)
 			r = zf_steps_start_labelled(d, snap, role, generation, m->spec->cfg, &id, err);
@@ -655,8 +718,13 @@ static int launch_member(struct zf_daemon *d, const struct zf_snapshot *snap)
 		goto out;
 	}
 	r = zf_spec_parse_capsule(cap.spec_text, strlen(cap.spec_text), &c, &serr);
-	if (r == 0)
-		r = member_config(c, cap.engine_id, cap.name, spec->cfg, false);
+	if (r == 0) {
+		struct zf_pod_fields pod;
+		char ip[48];
+
+		pod_fields(d, c, cap.name, cap.engine_id, ip, &pod);
+		r = member_config(c, cap.engine_id, &pod, spec, false);
+	}
 	if (r < 0) {
 		r = zf_steps_fail(d, snap->uuid, r, "the capsule's spec", &err);
 		goto out;
@@ -675,6 +743,11 @@ static int launch_member(struct zf_daemon *d, const struct zf_snapshot *snap)
 	r = zf_steps_ensure_image(d, snap->uuid, spec->cfg);
 	if (r < 0)
 		goto out;
+	r = zf_steps_security(d, &spec->sec, &c->sec, spec->cfg, &err);
+	if (r < 0) {
+		r = zf_steps_fail(d, snap->uuid, r, "securityContext", &err);
+		goto out;
+	}
 	zf_steps_set_state(d, snap->uuid, NULL, NULL, "container_creating");
 	snprintf(role, sizeof(role), "member.%s", snap->name);
 	r = zf_steps_start_labelled(d, &cap, role, generation, spec->cfg, &id, &err);
@@ -930,6 +1003,27 @@ static const char *capsule_status_locked(struct zf_daemon *d, const struct zf_ob
 	return status;
 }
 
+/* Whether no member runs or may run again (each exited or dead). */
+static bool members_ended(const struct zf_member_state *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(m[i].engine_status, "exited") != 0 && strcmp(m[i].engine_status, "dead") != 0)
+			return false;
+	return true;
+}
+
+/* Stops the running sidecars of generation `group` of capsule uuid. */
+static void stop_sidecars(struct zf_daemon *d, const struct zf_container_summary *list, int n,
+			  const char *uuid, const char *group)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(list[i].uuid, uuid) == 0 &&
+		    strncmp(zf_steps_role(&list[i]), "sidecar.", 8) == 0 &&
+		    strcmp(zf_steps_group(&list[i]), group) == 0 &&
+		    strcmp(list[i].state, "running") == 0)
+			d->engine->ops->container_stop(d->engine, list[i].id, ZF_STOP_GRACE_S, NULL);
+}
+
 /* The capsule's status from its members' states in the engine. */
 static int refresh_capsule(struct zf_daemon *d, const char *uuid)
 {
@@ -999,6 +1093,10 @@ static int refresh_capsule(struct zf_daemon *d, const char *uuid)
 	follow_members(d, uuid, members, states, nm);
 	if (strays)
 		remove_generation(d, uuid, NULL, current);
+	/* every member has ended for good: the sidecars are stopped, as Kubernetes
+	 * ends a pod's sidecars once its containers have completed */
+	if (nm && strcmp(policy, "always") != 0 && members_ended(members, nm))
+		stop_sidecars(d, list, n, uuid, current);
 out:
 	free(members);
 	free(states);

@@ -167,6 +167,13 @@ static int launch(struct zf_daemon *d, const char *uuid, const char *arg)
 								      : zf_steps_ensure_image(d, uuid, spec->cfg);
 	if (r < 0)
 		goto out;
+	if (snap.kind == ZF_KIND_CONTAINER) {
+		r = zf_steps_security(d, &spec->sec, NULL, spec->cfg, &err);
+		if (r < 0) {
+			r = zf_steps_fail(d, uuid, r, "securityContext", &err);
+			goto out;
+		}
+	}
 	if (snap.kind == ZF_KIND_CONTAINER && !spec->sandbox &&
 	    strcmp(d->opts.sandbox_mode, "per-container") == 0) {
 		r = private_sandbox(d, &snap, spec->cfg);

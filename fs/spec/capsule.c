@@ -5,7 +5,9 @@
  * the same meaning) and its members' (a container's keys and a few more),
  * each map a table of keys (yaml.h, zf_yaml_walk).
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +87,27 @@ static int member_refused(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode
 			    ((struct zf_spec_container_ctx *)ctx)->where, zf_yaml_scalar(k));
 }
 
+/* An init container's restartPolicy: Always makes it a sidecar (Kubernetes'
+ * native sidecars); the others' restart policy is the capsule's. */
+static int member_restart(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	struct zf_spec_container_ctx *w = ctx;
+	const char *s;
+	int r;
+
+	if (!w->init)
+		return member_refused(y, k, v, ctx);
+	if ((r = zf_yaml_want_scalar(y, v, "restartPolicy", &s)) < 0)
+		return r;
+	if (strcmp(s, "Always") != 0)
+		return zf_yaml_fail(y, v,
+				    "%s.restartPolicy: '%s': an init container takes only Always "
+				    "(a sidecar)",
+				    w->where, s);
+	w->spec->sidecar = true;
+	return 0;
+}
+
 /* A member's keys first, then a container's (whose list "unknown key" gives). */
 static const struct zf_yaml_map member_keys = {
 	.not_map = " must be a map of container keys",
@@ -94,7 +117,7 @@ static const struct zf_yaml_map member_keys = {
 		{ { "name" }, member_name },
 		{ { "stdin" }, member_stdin },
 		{ { "imageDriver" }, member_image_driver },
-		{ { "restartPolicy" }, member_refused },
+		{ { "restartPolicy" }, member_restart },
 		{ { "sandbox" }, member_refused },
 		{ { NULL }, NULL },
 	},
@@ -106,7 +129,9 @@ static int parse_member(struct zf_yaml *y, struct zf_ynode *n, const char *list,
 			enum zf_memory_unit unit, struct zf_capsule_member *m)
 {
 	char at[64];
-	struct zf_spec_container_ctx w = { .where = at, .memory_unit = unit };
+	struct zf_spec_container_ctx w = { .where = at,
+					   .memory_unit = unit,
+					   .init = list && strcmp(list, "initContainers") == 0 };
 	int r;
 
 	/* errors say where: containers[1], or the member's own spec.yaml */
@@ -415,6 +440,162 @@ static int spec_subdomain(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode
 			    "the capsule a name under a subdomain; spec.hostname sets its host name");
 }
 
+static int spec_security(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	(void)k;
+	return zf_spec_want_security(y, v, "spec.securityContext", true,
+				     &((struct capsule_walk *)ctx)->c->sec);
+}
+
+/* No cluster DNS here: ClusterFirst is the engine's resolv.conf, as Default is. */
+static int spec_dns_policy(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	static const char *const words[] = { "ClusterFirst", "ClusterFirstWithHostNet", "Default",
+					      "None", NULL };
+	struct zf_capsule_spec *c = ((struct capsule_walk *)ctx)->c;
+	const char *s;
+	int r = zf_yaml_want_scalar(y, v, "spec.dnsPolicy", &s);
+
+	(void)k;
+	if (r < 0)
+		return r;
+	for (int i = 0; words[i]; i++)
+		if (strcmp(s, words[i]) == 0)
+			return snprintf(c->dns_policy, sizeof(c->dns_policy), "%s", s), 0;
+	return zf_yaml_fail(y, v,
+			    "spec.dnsPolicy: '%s' is not one of ClusterFirst, ClusterFirstWithHostNet, "
+			    "Default, None",
+			    s);
+}
+
+/* A list of words at v into *ret (NULL-terminated), each checked by ok. */
+static int want_list(struct zf_yaml *y, struct zf_ynode *v, const char *where, size_t max,
+		     bool (*ok)(const char *s), const char *what, char ***ret)
+{
+	size_t n = zf_yaml_len(v);
+
+	if (!zf_yaml_is_list(v))
+		return zf_yaml_fail(y, v, "%s must be a list", where);
+	if (n > max)
+		return zf_yaml_fail(y, v, "%s: at most %zu", where, max);
+	zf_spec_words_free(*ret);
+	if (!(*ret = calloc(n + 1, sizeof(**ret))))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct zf_ynode *item = zf_yaml_item(y, v, i);
+		int r = zf_yaml_want_dup(y, item, where, &(*ret)[i]);
+
+		if (r < 0)
+			return r;
+		if (!ok((*ret)[i]))
+			return zf_yaml_fail(y, item, "%s: '%s' is not %s", where, (*ret)[i], what);
+	}
+	return 0;
+}
+
+static bool is_ip(const char *s)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+static bool is_search(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len > 0 && len <= 253 && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") == len;
+}
+
+static int dns_nameservers(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	(void)k;
+	/* resolv.conf's limit, which Kubernetes keeps */
+	return want_list(y, v, "spec.dnsConfig.nameservers", 3, is_ip, "an IP address",
+			 &((struct zf_capsule_spec *)ctx)->dns_servers);
+}
+
+static int dns_searches(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	(void)k;
+	return want_list(y, v, "spec.dnsConfig.searches", 32, is_search, "a domain name",
+			 &((struct zf_capsule_spec *)ctx)->dns_searches);
+}
+
+/* One option: {name, value} */
+struct dns_option {
+	const char *name, *value;
+};
+
+static int option_name(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	(void)k;
+	return zf_yaml_want_scalar(y, v, "an option's name", &((struct dns_option *)ctx)->name);
+}
+
+static int option_value(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	(void)k;
+	return zf_yaml_want_scalar(y, v, "an option's value", &((struct dns_option *)ctx)->value);
+}
+
+static const struct zf_yaml_map option_keys = {
+	.not_map = ": each entry is {name, value}",
+	.keys = (const struct zf_yaml_key[]){
+		{ { "name" }, option_name },
+		{ { "value" }, option_value },
+		{ { NULL }, NULL },
+	},
+};
+
+static int dns_options(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	struct zf_capsule_spec *c = ctx;
+	size_t n = zf_yaml_len(v);
+
+	(void)k;
+	if (!zf_yaml_is_list(v))
+		return zf_yaml_fail(y, v, "spec.dnsConfig.options must be a list of {name, value}");
+	zf_spec_words_free(c->dns_options);
+	if (!(c->dns_options = calloc(n + 1, sizeof(char *))))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct zf_ynode *item = zf_yaml_item(y, v, i);
+		struct dns_option o = { NULL, NULL };
+		int r = zf_yaml_walk(y, item, &option_keys, "spec.dnsConfig.options", &o);
+
+		if (r < 0)
+			return r;
+		if (!o.name || !*o.name || strpbrk(o.name, " \t:") || (o.value && strpbrk(o.value, " \t")))
+			return zf_yaml_fail(y, item,
+					    "spec.dnsConfig.options: each entry needs a name (a word), "
+					    "and a value without spaces if any");
+		if (o.value ? asprintf(&c->dns_options[i], "%s:%s", o.name, o.value) < 0
+			    : !(c->dns_options[i] = strdup(o.name))) {
+			c->dns_options[i] = NULL;
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static const struct zf_yaml_map dns_config_keys = {
+	.not_map = " must be a map (nameservers, searches, options)",
+	.keys = (const struct zf_yaml_key[]){
+		{ { "nameservers" }, dns_nameservers },
+		{ { "searches" }, dns_searches },
+		{ { "options" }, dns_options },
+		{ { NULL }, NULL },
+	},
+};
+
+static int spec_dns_config(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	(void)k;
+	return zf_yaml_walk(y, v, &dns_config_keys, "spec.dnsConfig",
+			    ((struct capsule_walk *)ctx)->c);
+}
+
 static const struct zf_yaml_map spec_keys = {
 	.not_map = " must be a map (containers, initContainers, volumes)",
 	.keys = (const struct zf_yaml_key[]){
@@ -424,6 +605,9 @@ static const struct zf_yaml_map spec_keys = {
 		{ { "restartPolicy" }, spec_restart },
 		{ { "hostname" }, spec_hostname },
 		{ { "subdomain" }, spec_subdomain },
+		{ { "securityContext" }, spec_security },
+		{ { "dnsPolicy" }, spec_dns_policy },
+		{ { "dnsConfig" }, spec_dns_config },
 		{ { NULL }, NULL },
 	},
 };
@@ -455,10 +639,32 @@ static int metadata_annotations(struct zf_yaml *y, struct zf_ynode *k, struct zf
 	return zf_spec_want_strings(y, v, &zf_spec_labels, &c->annotations, &c->n_annotations);
 }
 
+/* Kubernetes' namespace: kept and shown, no other effect (one host, one
+ * user's tree); a DNS label as Kubernetes wants it */
+static int metadata_namespace(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	struct zf_capsule_spec *c = ctx;
+	int r = zf_yaml_want_dup(y, v, "metadata.namespace", &c->pod_namespace);
+	size_t len;
+
+	(void)k;
+	if (r < 0)
+		return r;
+	len = strlen(c->pod_namespace);
+	if (len == 0 || len > 63 || c->pod_namespace[0] == '-' || c->pod_namespace[len - 1] == '-' ||
+	    strspn(c->pod_namespace, "abcdefghijklmnopqrstuvwxyz0123456789-") != len)
+		return zf_yaml_fail(y, v,
+				    "metadata.namespace: '%s' is not a namespace name (lower-case "
+				    "letters, digits, '-', at most 63)",
+				    c->pod_namespace);
+	return 0;
+}
+
 static const struct zf_yaml_map metadata_keys = {
-	.not_map = " must be a map (name, labels, annotations)",
+	.not_map = " must be a map (name, namespace, labels, annotations)",
 	.keys = (const struct zf_yaml_key[]){
 		{ { "name" }, metadata_name },
+		{ { "namespace" }, metadata_namespace },
 		{ { "labels", "lables" }, metadata_labels },
 		{ { "annotations" }, metadata_annotations },
 		{ { NULL }, NULL },
@@ -562,6 +768,10 @@ static int validate_capsule(struct zf_yaml *y, struct zf_ynode *spec, struct zf_
 	if (c->n_containers == 0)
 		return zf_yaml_fail(y, spec,
 				    "spec.containers: a capsule needs at least one container");
+	if (strcmp(c->dns_policy, "None") == 0 && !(c->dns_servers && c->dns_servers[0]))
+		return zf_yaml_fail(y, spec,
+				    "spec.dnsPolicy: None needs spec.dnsConfig.nameservers (at least "
+				    "one)");
 	for (size_t i = 0; i < c->n_volumes; i++)
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(c->volumes[i].name, c->volumes[j].name) == 0)
@@ -572,10 +782,17 @@ static int validate_capsule(struct zf_yaml *y, struct zf_ynode *spec, struct zf_
 		for (size_t i = 0; i < counts[l]; i++, total++) {
 			struct zf_capsule_member *m = &lists[l][i];
 
+			char where[96];
+			int r;
+
 			if (!m->name && asprintf(&m->name, "container-%zu", total) < 0) {
 				m->name = NULL;
 				return -ENOMEM;
 			}
+			snprintf(where, sizeof(where), "%s[%zu].securityContext",
+				 l ? "containers" : "initContainers", i);
+			if ((r = zf_spec_check_security(y, spec, where, &m->spec->sec, &c->sec)) < 0)
+				return r;
 			for (size_t k = 0; k < m->spec->n_mounts; k++) {
 				bool found = false;
 
@@ -655,6 +872,7 @@ static int capsule_root(struct zf_yaml *y, struct zf_ynode *root, void *c)
 	if (zf_yaml_is_empty(root))
 		return zf_yaml_fail(y, NULL, "the spec is empty: a capsule needs spec.containers");
 	snprintf(w.c->restart_policy, sizeof(w.c->restart_policy), "always");
+	snprintf(w.c->dns_policy, sizeof(w.c->dns_policy), "ClusterFirst");
 	if ((r = zf_yaml_walk(y, root, &capsule_keys, NULL, &w)) < 0)
 		return r;
 	if (!w.spec)
@@ -684,6 +902,11 @@ void zf_capsule_spec_free(struct zf_capsule_spec *spec)
 	if (!spec)
 		return;
 	free(spec->name);
+	free(spec->pod_namespace);
+	zf_security_clear(&spec->sec);
+	zf_spec_words_free(spec->dns_servers);
+	zf_spec_words_free(spec->dns_searches);
+	zf_spec_words_free(spec->dns_options);
 	zf_spec_kv_free(spec->labels, spec->n_labels);
 	zf_spec_kv_free(spec->annotations, spec->n_annotations);
 	free(spec->host_selector);

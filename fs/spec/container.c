@@ -120,9 +120,21 @@ static int check_env_name(struct zf_yaml *y, const struct zf_ynode *n, const cha
 	return 0;
 }
 
-/* One {name, value} entry of env's list (Kubernetes). */
+void zf_spec_path(const struct zf_spec_container_ctx *w, const char *key, char *buf, size_t size)
+{
+	if (w->where && strcmp(w->where, "spec.yaml") != 0)
+		snprintf(buf, size, "%s.%s", w->where, key);
+	else
+		snprintf(buf, size, "%s", key);
+}
+
+/* One {name, value} or {name, valueFrom} entry of env's list (Kubernetes). */
 struct env_entry {
 	const char *name, *value; /* borrowed from the document */
+	struct zf_ynode *value_from;
+	struct zf_env_ref ref;
+	const char *where; /* "containers[0].env[2]" */
+	bool member; /* a capsule's: there are pod fields to refer to */
 };
 
 static int env_name(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
@@ -141,23 +153,188 @@ static int env_value(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, 
 	return zf_yaml_want_scalar(y, v, "env value", &e->value);
 }
 
+static int env_value_from(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	(void)y, (void)k;
+	((struct env_entry *)ctx)->value_from = v;
+	return 0;
+}
+
 static const struct zf_yaml_map env_entry_keys = {
-	.not_map = ": each entry is NAME=value or {name, value}",
-	.known = "only name and value",
+	.not_map = ": each entry is NAME=value, {name, value} or {name, valueFrom}",
+	.known = "only name, value and valueFrom",
 	.keys = (const struct zf_yaml_key[]){
 		{ { "name" }, env_name },
 		{ { "value" }, env_value },
+		{ { "valueFrom" }, env_value_from },
 		{ { NULL }, NULL },
 	},
 };
 
-/* One entry of env's list: "NAME=value" (Docker) or {name, value}. */
-static int env_item(struct zf_yaml *y, struct zf_ynode *item, struct zf_container_config *c)
+/* A source of a value that is Kubernetes' but not here: -EOPNOTSUPP, saying why. */
+static int env_not_here(struct zf_yaml *y, const struct zf_ynode *n, const struct env_entry *e,
+			const char *what, const char *why)
 {
-	struct env_entry e = { .value = "" };
-	char buf[1024];
+	zf_yaml_fail(y, n, "%s.valueFrom.%s: not supported: %s", e->where, what, why);
+	return -EOPNOTSUPP;
+}
+
+static int from_secret(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	(void)k;
+	return env_not_here(y, v, ctx, "secretKeyRef",
+			    "zunfs has no Secret objects to read a value from; give it with value:");
+}
+
+static int from_config_map(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	(void)k;
+	return env_not_here(y, v, ctx, "configMapKeyRef",
+			    "zunfs has no ConfigMap objects to read a value from; give it with value:");
+}
+
+static int from_resource(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	(void)k;
+	return env_not_here(y, v, ctx, "resourceFieldRef",
+			    "a container's resources are not offered as values; give it with value:");
+}
+
+static int from_file(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	(void)k;
+	return env_not_here(y, v, ctx, "fileKeyRef",
+			    "values are not read from files here; give it with value:");
+}
+
+/* fieldRef: {fieldPath, apiVersion: v1} */
+struct field_ref {
+	const char *path, *api;
+};
+
+static int field_path(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	(void)k;
+	return zf_yaml_want_scalar(y, v, "fieldPath", &((struct field_ref *)ctx)->path);
+}
+
+static int field_api(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	(void)k;
+	return zf_yaml_want_scalar(y, v, "apiVersion", &((struct field_ref *)ctx)->api);
+}
+
+static const struct zf_yaml_map field_ref_keys = {
+	.not_map = " must be a map (fieldPath, apiVersion)",
+	.keys = (const struct zf_yaml_key[]){
+		{ { "fieldPath" }, field_path },
+		{ { "apiVersion" }, field_api },
+		{ { NULL }, NULL },
+	},
+};
+
+/* "metadata.labels['KEY']" (or "KEY" in double quotes): KEY, the caller's; NULL if not that. */
+static char *subscript(const char *path, const char *prefix)
+{
+	size_t pl = strlen(prefix), len = strlen(path);
+
+	if (strncmp(path, prefix, pl) != 0 || len < pl + 4 || path[pl] != '[' ||
+	    path[len - 1] != ']' || (path[pl + 1] != '\'' && path[pl + 1] != '"') ||
+	    path[len - 2] != path[pl + 1])
+		return NULL;
+	return strndup(path + pl + 2, len - pl - 4);
+}
+
+static int from_field(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	static const struct {
+		const char *path;
+		enum zf_env_field field;
+	} plain[] = {
+		{ "metadata.name", ZF_ENV_POD_NAME },
+		{ "metadata.namespace", ZF_ENV_POD_NAMESPACE },
+		{ "status.podIP", ZF_ENV_POD_IP },
+	};
+	/* Kubernetes' other fieldRef paths: valid there, not offered here */
+	static const char *const theirs[] = { "metadata.uid", "spec.nodeName",
+					      "spec.serviceAccountName", "status.hostIP",
+					      "status.hostIPs", "status.podIPs", NULL };
+	struct env_entry *e = ctx;
+	struct field_ref f = { NULL, NULL };
+	char where[128];
 	int r;
 
+	(void)k;
+	snprintf(where, sizeof(where), "%s.valueFrom.fieldRef", e->where);
+	if ((r = zf_yaml_walk(y, v, &field_ref_keys, where, &f)) < 0)
+		return r;
+	if (!f.path)
+		return zf_yaml_fail(y, v, "%s: 'fieldPath' is required", where);
+	if (f.api && strcmp(f.api, "v1") != 0)
+		return zf_yaml_fail(y, v, "%s.apiVersion: '%s' is not v1", where, f.api);
+	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
+		if (strcmp(f.path, plain[i].path) == 0)
+			return e->ref.field = plain[i].field, 0;
+	if ((e->ref.key = subscript(f.path, "metadata.labels")))
+		return e->ref.field = ZF_ENV_POD_LABEL, 0;
+	if ((e->ref.key = subscript(f.path, "metadata.annotations")))
+		return e->ref.field = ZF_ENV_POD_ANNOTATION, 0;
+	for (int i = 0; theirs[i]; i++)
+		if (strcmp(f.path, theirs[i]) == 0) {
+			zf_yaml_fail(y, v,
+				     "%s: fieldPath '%s' is not supported here (metadata.name, "
+				     "metadata.namespace, metadata.labels['KEY'], "
+				     "metadata.annotations['KEY'], status.podIP are)",
+				     where, f.path);
+			return -EOPNOTSUPP;
+		}
+	return zf_yaml_fail(y, v,
+			    "%s: fieldPath '%s' is not one of metadata.name, metadata.namespace, "
+			    "metadata.labels['KEY'], metadata.annotations['KEY'], status.podIP",
+			    where, f.path);
+}
+
+static const struct zf_yaml_map value_from_keys = {
+	.not_map = " must be a map (fieldRef)",
+	.keys = (const struct zf_yaml_key[]){
+		{ { "fieldRef" }, from_field },
+		{ { "secretKeyRef" }, from_secret },
+		{ { "configMapKeyRef" }, from_config_map },
+		{ { "resourceFieldRef" }, from_resource },
+		{ { "fileKeyRef" }, from_file },
+		{ { NULL }, NULL },
+	},
+};
+
+/* Appends env entry e to the spec (its value, and where it comes from). */
+static int env_put(struct zf_yaml *y, const struct zf_ynode *at, struct zf_container_spec *spec,
+		   const char *name, const char *value, struct zf_env_ref *ref)
+{
+	struct zf_container_config *c = spec->cfg;
+	/* one more ref first: there is one for each entry whatever fails */
+	struct zf_env_ref *refs = realloc(spec->env_refs, (c->n_env + 1) * sizeof(*refs));
+	int r;
+
+	if (!refs)
+		return -ENOMEM;
+	spec->env_refs = refs;
+	if ((r = kv_put(y, at, "env", &c->env, &c->n_env, name, value)) < 0)
+		return r;
+	refs[c->n_env - 1] = *ref;
+	*ref = (struct zf_env_ref){ ZF_ENV_VALUE, NULL };
+	return 0;
+}
+
+/* One entry of env's list: "NAME=value" (Docker), {name, value} or {name, valueFrom}. */
+static int env_item(struct zf_yaml *y, struct zf_ynode *item, size_t index,
+		    const struct zf_spec_container_ctx *w)
+{
+	char buf[1024], key[32], where[96];
+	struct env_entry e = { .value = "", .where = where, .member = w->where != NULL };
+	int r;
+
+	snprintf(key, sizeof(key), "env[%zu]", index);
+	zf_spec_path(w, key, where, sizeof(where));
 	if (zf_yaml_scalar(item)) {
 		const char *s = zf_yaml_scalar(item), *eq = strchr(s, '=');
 
@@ -176,24 +353,45 @@ static int env_item(struct zf_yaml *y, struct zf_ynode *item, struct zf_containe
 	}
 	if ((r = check_env_name(y, item, e.name)) < 0)
 		return r;
-	return kv_put(y, item, "env", &c->env, &c->n_env, e.name, e.value);
+	if (e.value_from) {
+		if (*e.value)
+			return zf_yaml_fail(y, item, "%s: give value or valueFrom, not both", where);
+		if (!e.member) {
+			zf_yaml_fail(y, e.value_from,
+				     "%s.valueFrom: not supported: only a capsule's containers have "
+				     "a pod's fields to refer to",
+				     where);
+			return -EOPNOTSUPP;
+		}
+		r = zf_yaml_walk(y, e.value_from, &value_from_keys, where, &e);
+		if (r == 0 && e.ref.field == ZF_ENV_VALUE)
+			r = zf_yaml_fail(y, e.value_from, "%s.valueFrom: give fieldRef", where);
+		if (r < 0) {
+			free(e.ref.key);
+			return r;
+		}
+	}
+	r = env_put(y, item, w->spec, e.name, e.value, &e.ref);
+	free(e.ref.key);
+	return r;
 }
 
 /* env: {K: v}, [{name: K, value: v}] (Kubernetes) or ["K=v"] (Docker). */
-static int parse_env(struct zf_yaml *y, struct zf_ynode *n, struct zf_container_config *c)
+static int parse_env(struct zf_yaml *y, struct zf_ynode *n, const struct zf_spec_container_ctx *w)
 {
 	int r;
 
 	if (zf_yaml_is_map(n)) {
 		for (size_t i = 0; i < zf_yaml_len(n); i++) {
 			struct zf_ynode *k = zf_yaml_key(y, n, i), *v = zf_yaml_value(y, n, i);
+			struct zf_env_ref plain = { ZF_ENV_VALUE, NULL };
 			const char *ks, *vs;
 
 			/* the name is checked before its value is read */
 			if ((r = zf_yaml_want_scalar(y, k, "an env name", &ks)) < 0 ||
 			    (r = check_env_name(y, k, ks)) < 0 ||
 			    (r = zf_yaml_want_scalar(y, v, "an env value", &vs)) < 0 ||
-			    (r = kv_put(y, k, "env", &c->env, &c->n_env, ks, vs)) < 0)
+			    (r = env_put(y, k, w->spec, ks, vs, &plain)) < 0)
 				return r;
 		}
 		return 0;
@@ -201,7 +399,7 @@ static int parse_env(struct zf_yaml *y, struct zf_ynode *n, struct zf_container_
 	if (!zf_yaml_is_list(n))
 		return zf_yaml_fail(y, n, "env must be a map of names to values or a list");
 	for (size_t i = 0; i < zf_yaml_len(n); i++)
-		if ((r = env_item(y, zf_yaml_item(y, n, i), c)) < 0)
+		if ((r = env_item(y, zf_yaml_item(y, n, i), i, w)) < 0)
 			return r;
 	return 0;
 }
@@ -563,7 +761,17 @@ static int key_workdir(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v
 static int key_env(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
 {
 	(void)k;
-	return parse_env(y, v, cfg_of(ctx));
+	return parse_env(y, v, ctx);
+}
+
+static int key_security(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	struct zf_spec_container_ctx *w = ctx;
+	char where[96];
+
+	(void)k;
+	zf_spec_path(w, "securityContext", where, sizeof(where));
+	return zf_spec_want_security(y, v, where, false, &w->spec->sec);
 }
 
 static int key_labels(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
@@ -635,7 +843,7 @@ static int key_sandbox(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v
 static int hands_out_host(struct zf_yaml *y, struct zf_ynode *k, const char *name)
 {
 	static const char *const keys[] = {
-		"privileged", "securityContext", "capabilities", "capAdd", "cap_add",
+		"privileged", "capabilities", "capAdd", "cap_add",
 		"devices", "hostNetwork", "hostPID", "hostIPC", "hostPath", "binds",
 		"network_mode", "pid_mode", "ipc_mode", "hostNamespace", NULL,
 	};
@@ -672,6 +880,7 @@ const struct zf_yaml_map zf_spec_container_keys = {
 		{ { "volumeMounts" }, key_mounts },
 		{ { "ports" }, key_ports },
 		{ { "sandbox" }, key_sandbox },
+		{ { "securityContext" }, key_security },
 		{ { NULL }, NULL },
 	},
 };
@@ -727,6 +936,8 @@ static int container_root(struct zf_yaml *y, struct zf_ynode *root, void *spec)
 	r = zf_yaml_walk(y, root, &zf_spec_container_keys, NULL, &w);
 	if (r == 0 && !w.spec->cfg->image)
 		r = zf_yaml_fail(y, root, "'image' is required");
+	if (r == 0)
+		r = zf_spec_check_security(y, root, "securityContext", &w.spec->sec, NULL);
 	return zf_spec_container_end(&w, r);
 }
 
@@ -834,6 +1045,9 @@ void zf_container_spec_free(struct zf_container_spec *spec)
 {
 	if (!spec)
 		return;
+	for (size_t i = 0; spec->env_refs && spec->cfg && i < spec->cfg->n_env; i++)
+		free(spec->env_refs[i].key);
+	free(spec->env_refs);
 	zf_container_config_free(spec->cfg);
 	free(spec->sandbox);
 	for (size_t i = 0; i < spec->n_mounts; i++) {
@@ -841,5 +1055,6 @@ void zf_container_spec_free(struct zf_container_spec *spec)
 		free(spec->mounts[i].mount_path);
 	}
 	free(spec->mounts);
+	zf_security_clear(&spec->sec);
 	free(spec);
 }

@@ -21,7 +21,11 @@ struct zf_spec_container_ctx {
 	char *name; /* name:, the ctx's until taken */
 	const char *where; /* "containers[1]", or "spec.yaml" alone */
 	enum zf_memory_unit memory_unit; /* a bare memory number: bytes, or MiB (Zun's capsule) */
+	bool init; /* an entry of initContainers[] */
 };
+
+/* "containers[1].KEY" (a member in a list), or "KEY" (a document's own). */
+void zf_spec_path(const struct zf_spec_container_ctx *w, const char *key, char *buf, size_t size);
 
 /* A container's keys, as spec.yaml's top level has them; what would hand
  * out the host is refused (-EPERM). */
@@ -65,6 +69,17 @@ void zf_spec_kv_free(struct zf_kv *kv, size_t n);
  * failure). */
 int zf_spec_want_strings(struct zf_yaml *y, struct zf_ynode *n, const struct zf_spec_strings *how,
 			 struct zf_kv **kv, size_t *n_kv);
+
+/* ---- security.c --------------------------------------------------------- */
+
+/* A securityContext map at n (pod: a capsule's spec.securityContext), where
+ * naming it in errors; into sec (the caller's, also on failure). What raises
+ * privilege is -EPERM. */
+int zf_spec_want_security(struct zf_yaml *y, struct zf_ynode *n, const char *where, bool pod,
+			  struct zf_security *sec);
+/* What is wrong with a container's sec over its pod's (may be NULL): -EINVAL at n. */
+int zf_spec_check_security(struct zf_yaml *y, struct zf_ynode *n, const char *where,
+			   const struct zf_security *sec, const struct zf_security *pod);
 
 /* ---- words.c ------------------------------------------------------------- */
 

@@ -146,3 +146,55 @@ int zf_parse_cpu(const char *s, int64_t *ret_nanocpus)
 	*ret_nanocpus = (int64_t)llround(v * 1e9);
 	return 0;
 }
+
+/*
+ * Kubernetes' $(VAR) expansion (its third_party/forked/golang/expansion):
+ * "$(" NAME ")" is NAME's value when lookup knows it, else left as
+ * written; "$$" is one "$"; a "$" before anything else, or an unclosed
+ * "$(", stays. One pass: a value is never expanded again.
+ */
+int zf_spec_expand(const char *in, const char *(*lookup)(const char *name, size_t len, void *ctx),
+		   void *ctx, char **ret)
+{
+	size_t len = strlen(in), cap = len + 1, n = 0;
+	char *out = malloc(cap);
+
+	if (!out)
+		return -ENOMEM;
+	for (size_t i = 0; i < len;) {
+		const char *add = in + i, *close, *val;
+		size_t add_len = 1, skip = 1;
+
+		if (in[i] == '$' && i + 1 < len) {
+			if (in[i + 1] == '$') { /* an escaped $ */
+				skip = 2;
+			} else if (in[i + 1] == '(' && (close = strchr(in + i + 2, ')'))) {
+				size_t name_len = (size_t)(close - (in + i + 2));
+
+				skip = add_len = name_len + 3;
+				val = lookup(in + i + 2, name_len, ctx);
+				if (val) {
+					add = val;
+					add_len = strlen(val);
+				}
+			}
+			/* else "$x" or an unclosed "$(": the '$' as written, then go on */
+		}
+		if (n + add_len + 1 > cap) {
+			char *o;
+
+			cap = 2 * cap + add_len + 1;
+			if (!(o = realloc(out, cap))) {
+				free(out);
+				return -ENOMEM;
+			}
+			out = o;
+		}
+		memcpy(out + n, add, add_len);
+		n += add_len;
+		i += skip;
+	}
+	out[n] = '\0';
+	*ret = out;
+	return 0;
+}

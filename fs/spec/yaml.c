@@ -207,7 +207,7 @@ int zf_yaml_run(const char *text, size_t len,
 		r = root(&y, (struct zf_ynode *)yaml_document_get_root_node(&y.doc), ctx);
 		yaml_document_delete(&y.doc);
 	}
-	if (r == -EINVAL || r == -EPERM)
+	if (r == -EINVAL || r == -EPERM || r == -EOPNOTSUPP)
 		*ret_error = error;
 	return r;
 }

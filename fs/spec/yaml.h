@@ -22,7 +22,8 @@ struct zf_ynode; /* one of its nodes */
 /*
  * Loads text (at most ZF_SPEC_MAX bytes, no NUL byte) as one YAML document
  * and calls root(y, its root node or NULL, ctx). Returns what root returns;
- * a refusal (-EINVAL, or -EPERM for what would hand out the host), from the
+ * a refusal (-EINVAL, -EPERM for what would hand out the host, or
+ * -EOPNOTSUPP for what is valid but not offered here), from the
  * loader or from root, also fills *ret_error. -ENOMEM as it comes.
  */
 int zf_yaml_run(const char *text, size_t len,

@@ -78,7 +78,7 @@ assert_match "$(cat "$K/v/status_reason")" "line 5, column 5: two containers are
 printf 'kind: capsule\nhostSelector: elsewhere\nspec:\n  containers:\n  - {image: busybox}\n' | put_spec capsules/v >/dev/null
 assert_match "$(cat "$K/v/status_reason")" "hostSelector: 'elsewhere' is not this host" "hostSelector"
 printf 'kind: capsule\nspec:\n  containers:\n  - {image: busybox, securityContext: {privileged: true}}\n' | put_spec capsules/v >/dev/null
-assert_match "$(cat "$K/v/status_reason")" "'securityContext' would hand the host" "EPERM field"
+assert_match "$(cat "$K/v/status_reason")" "securityContext.privileged: true would hand the host" "EPERM field"
 assert_eq "$(cat "$K/v/status")" "Empty" "nothing launched"
 
 # a remount keeps a running capsule as it is

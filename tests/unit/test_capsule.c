@@ -162,12 +162,33 @@ static const struct {
 	{ "kind: capsule\nspec:\n  containers: []\n", 3, "spec.containers: a capsule needs at least one" },
 	{ "kind: capsule\nspec:\n  nodeSelector: {a: b}\n", 3, "spec: unknown key 'nodeSelector'" },
 	{ "kind: capsule\nstatus: {}\nspec: {}\n", 2, "unknown key 'status'" },
-	{ "kind: capsule\nmetadata: {namespace: x}\nspec: {}\n", 2, "metadata: unknown key 'namespace'" },
+	{ "kind: capsule\nmetadata: {namespace: Bad_NS}\nspec: {}\n", 2, "metadata.namespace: 'Bad_NS' is not a namespace name" },
+	{ "kind: capsule\nmetadata: {uid: x}\nspec: {}\n", 2, "metadata: unknown key 'uid'" },
+	{ HEAD "  - {image: busybox, env: [{name: A, valueFrom: {fieldRef: {fieldPath: metadata.nope}}}]}\n", 4, "containers[0].env[0].valueFrom.fieldRef: fieldPath 'metadata.nope' is not one of" },
+	{ HEAD "  - {image: busybox, env: [{name: A, valueFrom: {fieldRef: {apiVersion: v1}}}]}\n", 4, "containers[0].env[0].valueFrom.fieldRef: 'fieldPath' is required" },
+	{ HEAD "  - {image: busybox, env: [{name: A, valueFrom: {fieldRef: {fieldPath: metadata.name, apiVersion: v2}}}]}\n", 4, "containers[0].env[0].valueFrom.fieldRef.apiVersion: 'v2' is not v1" },
+	{ HEAD "  - {image: busybox, env: [{name: A, value: x, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]}\n", 4, "containers[0].env[0]: give value or valueFrom, not both" },
+	{ HEAD "  - {image: busybox, env: [{name: A, valueFrom: {}}]}\n", 4, "containers[0].env[0].valueFrom: give fieldRef" },
+	{ HEAD "  - {image: busybox, env: [{name: A, valueFrom: {other: {}}}]}\n", 4, "containers[0].env[0]: unknown key 'other'" },
+	{ HEAD "  - {name: a, image: busybox, securityContext: {runAsNonRoot: true}}\n  securityContext: {runAsUser: 0}\n", 3, "containers[0].securityContext: runAsNonRoot is true but runAsUser is 0" },
+	{ HEAD "  - {image: busybox}\n  securityContext: {runAsNonRoot: true, runAsUser: 0}\n", 3, "containers[0].securityContext: runAsNonRoot is true but runAsUser is 0" },
+	{ HEAD "  - {image: busybox}\n  securityContext: {sysctls: [{name: kernel.shm_rmid_forced, value: '1'}]}\n", 5, "spec.securityContext.sysctls: kernel parameters are the host's" },
+	{ HEAD "  - {image: busybox}\n  securityContext: {privileged: true}\n", 5, "spec.securityContext: unknown key 'privileged'" },
+	{ HEAD "  - {image: busybox}\n  securityContext: {supplementalGroups: [1, x]}\n", 5, "spec.securityContext.supplementalGroups: 'x' is not an id" },
+	{ HEAD "  - {image: busybox, securityContext: {capabilities: {add: [SYS_ADMIN]}}}\n", 4, "containers[0].securityContext.capabilities.add: adding capabilities" },
+	{ HEAD "  - {image: busybox}\n  dnsPolicy: ClusterLast\n", 5, "spec.dnsPolicy: 'ClusterLast' is not one of" },
+	{ HEAD "  - {image: busybox}\n  dnsPolicy: None\n", 3, "spec.dnsPolicy: None needs spec.dnsConfig.nameservers" },
+	{ HEAD "  - {image: busybox}\n  dnsConfig: {nameservers: [dns.example]}\n", 5, "spec.dnsConfig.nameservers: 'dns.example' is not an IP address" },
+	{ HEAD "  - {image: busybox}\n  dnsConfig: {nameservers: [127.0.0.1, 127.0.0.2, 127.0.0.3, 127.0.0.4]}\n", 5, "spec.dnsConfig.nameservers: at most 3" },
+	{ HEAD "  - {image: busybox}\n  dnsConfig: {searches: ['a b']}\n", 5, "spec.dnsConfig.searches: 'a b' is not a domain name" },
+	{ HEAD "  - {image: busybox}\n  dnsConfig: {options: [{value: '2'}]}\n", 5, "spec.dnsConfig.options: each entry needs a name" },
+	{ HEAD "  - {image: busybox}\n  dnsConfig: {servers: []}\n", 5, "spec.dnsConfig: unknown key 'servers'" },
+	{ "kind: capsule\nspec:\n  initContainers:\n  - {name: s, image: busybox, restartPolicy: OnFailure}\n  containers:\n  - {image: busybox}\n", 4, "initContainers[0].restartPolicy: 'OnFailure': an init container takes only Always" },
 	{ HEAD "  - {name: a, image: busybox}\n  - {name: a, image: busybox}\n", 5, "two containers are named 'a'" },
 	{ "kind: capsule\nspec:\n  initContainers:\n  - {name: a, image: busybox}\n  containers:\n  - {name: a, image: busybox}\n", 6, "two containers are named 'a'" },
 	{ HEAD "  - {name: a, image: busybox, volumeMounts: [{name: v, mountPath: /v}]}\n", 4, "container 'a': volumeMounts names 'v', which spec.volumes does not declare" },
 	{ HEAD "  - {name: a, image: busybox, livenessProbe: {}}\n", 4, "unknown key 'livenessProbe'" },
-	{ HEAD "  - {name: a, image: busybox, securityContext: {privileged: true}}\n", 4, "'securityContext' would hand the host to the container" },
+	{ HEAD "  - {name: a, image: busybox, securityContext: {privileged: true}}\n", 4, "containers[0].securityContext.privileged: true would hand the host to the container" },
 	{ HEAD "  - {name: a, image: busybox, resources: {requests: {memory: 2Q}}}\n", 4, "resources.requests.memory: '2Q'" },
 	{ HEAD "  - {name: a, image: busybox, imageDriver: Glance}\n", 4, "imageDriver: 'Glance' is not supported" },
 	{ HEAD "  - {name: a, image: busybox, restartPolicy: Always}\n", 4, "containers[0]: 'restartPolicy' belongs to the capsule" },
@@ -313,6 +334,152 @@ static void test_member_text(void **state)
 			 -EPERM);
 }
 
+/* valueFrom sources that are Kubernetes' but not here: EOPNOTSUPP, saying why */
+static void test_value_from_refused(void **state)
+{
+	static const struct {
+		const char *from;
+		const char *msg;
+	} cases[] = {
+		{ "{secretKeyRef: {name: s, key: k}}", "containers[0].env[1].valueFrom.secretKeyRef: not supported: zunfs has no Secret objects" },
+		{ "{configMapKeyRef: {name: c, key: k}}", "containers[0].env[1].valueFrom.configMapKeyRef: not supported: zunfs has no ConfigMap objects" },
+		{ "{resourceFieldRef: {resource: limits.memory}}", "containers[0].env[1].valueFrom.resourceFieldRef: not supported" },
+		{ "{fieldRef: {fieldPath: spec.nodeName}}", "containers[0].env[1].valueFrom.fieldRef: fieldPath 'spec.nodeName' is not supported here" },
+		{ "{fieldRef: {fieldPath: status.hostIP}}", "containers[0].env[1].valueFrom.fieldRef: fieldPath 'status.hostIP' is not supported here" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct zf_capsule_spec *c = NULL;
+		struct zf_spec_error e = { 0 };
+		char text[512];
+		int r;
+
+		snprintf(text, sizeof(text),
+			 HEAD "  - name: a\n    image: busybox\n    env:\n    - {name: OK, value: x}\n"
+			      "    - name: B\n      valueFrom: %s\n",
+			 cases[i].from);
+		r = zf_spec_parse_capsule(text, strlen(text), &c, &e);
+		if (r != -EOPNOTSUPP || strncmp(e.msg, cases[i].msg, strlen(cases[i].msg)) != 0 ||
+		    e.line != 9)
+			fail_msg("case %zu: r=%d line %d '%s'", i, r, e.line, e.msg);
+		assert_null(c);
+	}
+}
+
+/* env from the pod's fields and $(VAR), as the kubelet fills them at launch */
+static void test_pod_env(void **state)
+{
+	static const char text[] =
+		"kind: Pod\n"
+		"metadata:\n  name: web\n  namespace: shop\n  labels: {app: store, tier: front}\n"
+		"  annotations: {owner: ops}\n"
+		"spec:\n  containers:\n  - name: a\n    image: busybox\n"
+		"    command: [echo, '$(POD)', '$$(POD)', '$(LATE)']\n    args: ['$(IP)', '$(NOPE)']\n"
+		"    env:\n"
+		"    - {name: POD, valueFrom: {fieldRef: {fieldPath: metadata.name}}}\n"
+		"    - {name: NS, valueFrom: {fieldRef: {fieldPath: metadata.namespace, apiVersion: v1}}}\n"
+		"    - {name: APP, valueFrom: {fieldRef: {fieldPath: \"metadata.labels['app']\"}}}\n"
+		"    - {name: MISSING, valueFrom: {fieldRef: {fieldPath: \"metadata.labels['none']\"}}}\n"
+		"    - {name: OWNER, valueFrom: {fieldRef: {fieldPath: \"metadata.annotations['owner']\"}}}\n"
+		"    - {name: IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}\n"
+		"    - {name: URL, value: 'http://$(IP):80/$(POD)/$(LATE)'}\n"
+		"    - {name: LATE, value: late}\n"
+		"    - {name: ESC, value: '$$(POD) $(POD'}\n";
+	struct zf_capsule_spec *c = NULL;
+	struct zf_spec_error e = { 0 };
+	struct zf_container_spec *m;
+	struct zf_pod_fields pod;
+	const char *want_env[][2] = {
+		{ "POD", "web" }, { "NS", "shop" }, { "APP", "store" }, { "MISSING", "" },
+		{ "OWNER", "ops" }, { "IP", "127.0.0.1" },
+		/* only entries before it: LATE is later, left as written */
+		{ "URL", "http://127.0.0.1:80/web/$(LATE)" }, { "LATE", "late" },
+		{ "ESC", "$(POD) $(POD" },
+	};
+	const char *want_cmd[] = { "echo", "web", "$(POD)", "late", "127.0.0.1", "$(NOPE)", NULL };
+
+	(void)state;
+	if (zf_spec_parse_capsule(text, strlen(text), &c, &e) != 0)
+		fail_msg("line %d: %s", e.line, e.msg);
+	assert_string_equal(c->pod_namespace, "shop");
+	m = c->containers[0].spec;
+	assert_int_equal(m->env_refs[0].field, ZF_ENV_POD_NAME);
+	assert_int_equal(m->env_refs[2].field, ZF_ENV_POD_LABEL);
+	assert_string_equal(m->env_refs[2].key, "app");
+	assert_int_equal(m->env_refs[4].field, ZF_ENV_POD_ANNOTATION);
+	assert_int_equal(m->env_refs[5].field, ZF_ENV_POD_IP);
+	pod = (struct zf_pod_fields){ "web", c->pod_namespace, "127.0.0.1", c->labels, c->annotations,
+				      c->n_labels, c->n_annotations };
+	assert_int_equal(zf_spec_resolve_env(m, &pod), 0);
+	assert_int_equal(m->cfg->n_env, 9);
+	for (size_t i = 0; i < 9; i++) {
+		assert_string_equal(m->cfg->env[i].key, want_env[i][0]);
+		assert_string_equal(m->cfg->env[i].value, want_env[i][1]);
+	}
+	for (size_t i = 0; want_cmd[i]; i++)
+		assert_string_equal(m->cfg->command[i], want_cmd[i]);
+	assert_null(m->cfg->command[6]);
+	zf_capsule_spec_free(c);
+
+	/* no namespace: Kubernetes' default */
+	static const char plain[] = "kind: Pod\nspec:\n  containers:\n  - image: busybox\n"
+				    "    env: [{name: NS, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}]\n";
+	assert_int_equal(zf_spec_parse_capsule(plain, strlen(plain), &c, &e), 0);
+	assert_null(c->pod_namespace);
+	pod = (struct zf_pod_fields){ .name = "p", .ip = "127.0.0.1" };
+	assert_int_equal(zf_spec_resolve_env(c->containers[0].spec, &pod), 0);
+	assert_string_equal(c->containers[0].spec->cfg->env[0].value, "default");
+	zf_capsule_spec_free(c);
+}
+
+/* spec.securityContext, dnsPolicy/dnsConfig, a native sidecar */
+static void test_pod_keys(void **state)
+{
+	static const char text[] =
+		"kind: Pod\nspec:\n"
+		"  securityContext: {runAsUser: 1000, runAsGroup: 2000, fsGroup: 3000,\n"
+		"    supplementalGroups: [4000, 5000], runAsNonRoot: true, fsGroupChangePolicy: OnRootMismatch,\n"
+		"    seccompProfile: {type: RuntimeDefault}, sysctls: []}\n"
+		"  dnsPolicy: None\n"
+		"  dnsConfig:\n    nameservers: [127.0.0.1, '::1']\n    searches: [svc.example, example]\n"
+		"    options: [{name: ndots, value: '2'}, {name: edns0}]\n"
+		"  initContainers:\n  - {name: setup, image: busybox}\n"
+		"  - {name: proxy, image: busybox, restartPolicy: Always}\n"
+		"  containers:\n  - {name: app, image: busybox, securityContext: {runAsUser: 1500}}\n";
+	struct zf_capsule_spec *c = NULL;
+	struct zf_spec_error e = { 0 };
+	struct zf_container_config cfg = { 0 };
+
+	(void)state;
+	if (zf_spec_parse_capsule(text, strlen(text), &c, &e) != 0)
+		fail_msg("line %d: %s", e.line, e.msg);
+	assert_true(c->sec.has_user && c->sec.user == 1000 && c->sec.has_fs_group && c->sec.fs_group == 3000);
+	assert_int_equal(c->sec.n_groups, 2);
+	assert_string_equal(c->dns_policy, "None");
+	assert_string_equal(c->dns_servers[1], "::1");
+	assert_null(c->dns_servers[2]);
+	assert_string_equal(c->dns_searches[0], "svc.example");
+	assert_string_equal(c->dns_options[0], "ndots:2");
+	assert_string_equal(c->dns_options[1], "edns0");
+	assert_false(c->init_containers[0].spec->sidecar);
+	assert_true(c->init_containers[1].spec->sidecar);
+	/* the member's own user over the pod's; the pod's group and groups */
+	assert_int_equal(zf_security_apply(&c->containers[0].spec->sec, &c->sec, NULL, &cfg), 0);
+	assert_string_equal(cfg.user, "1500:2000");
+	assert_int_equal(cfg.n_group_add, 3);
+	free(cfg.user);
+	free(cfg.group_add);
+	zf_capsule_spec_free(c);
+
+	/* defaults: ClusterFirst, no DNS settings */
+	static const char plain[] = "kind: Pod\nspec:\n  dnsPolicy: Default\n  containers:\n  - image: busybox\n";
+	assert_int_equal(zf_spec_parse_capsule(plain, strlen(plain), &c, &e), 0);
+	assert_string_equal(c->dns_policy, "Default");
+	assert_null(c->dns_servers);
+	zf_capsule_spec_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -324,6 +491,9 @@ int main(void)
 		cmocka_unit_test(test_empty_dir),
 		cmocka_unit_test(test_memory_unit),
 		cmocka_unit_test(test_member_text),
+		cmocka_unit_test(test_value_from_refused),
+		cmocka_unit_test(test_pod_env),
+		cmocka_unit_test(test_pod_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

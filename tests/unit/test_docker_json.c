@@ -211,6 +211,77 @@ static void test_create_body(void **state)
 	free(body);
 }
 
+/* what a securityContext and a dnsConfig give the engine */
+static void test_create_body_security(void **state)
+{
+	char *drop[] = { "NET_RAW", "ALL", NULL };
+	char *dns[] = { "127.0.0.1", NULL }, *search[] = { "example", NULL }, *opts[] = { "ndots:2", NULL };
+	int64_t groups[] = { 3000, 4000 };
+	struct zf_container_config cfg = {
+		.image = "busybox", .restart_policy = "no", .user = "1000:2000",
+		.read_only_rootfs = true, .no_new_privileges = true, .cap_drop = drop,
+		.group_add = groups, .n_group_add = 2, .dns = dns, .dns_search = search,
+		.dns_options = opts,
+	};
+	struct zf_owner_labels owner = { .uuid = UUID, .kind = "container", .name = "web",
+					 .instance = INSTANCE, .owner_uid = 1000 };
+	char *body = zf_docker_create_body(&cfg, &owner);
+	json_t *o = json_loads(body, 0, NULL), *host = json_object_get(o, "HostConfig");
+
+	(void)state;
+	assert_string_equal(json_string_value(json_object_get(o, "User")), "1000:2000");
+	assert_true(json_is_true(json_object_get(host, "ReadonlyRootfs")));
+	assert_string_equal(json_string_value(json_array_get(json_object_get(host, "SecurityOpt"), 0)),
+			    "no-new-privileges");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(host, "CapDrop"), 1)), "ALL");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(host, "GroupAdd"), 1)), "4000");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(host, "Dns"), 0)), "127.0.0.1");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(host, "DnsSearch"), 0)), "example");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(host, "DnsOptions"), 0)), "ndots:2");
+	json_decref(o);
+	free(body);
+	/* none of it asked: none of it sent */
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.image = "busybox";
+	body = zf_docker_create_body(&cfg, &owner);
+	o = json_loads(body, 0, NULL);
+	host = json_object_get(o, "HostConfig");
+	assert_null(json_object_get(o, "User"));
+	assert_null(json_object_get(host, "ReadonlyRootfs"));
+	assert_null(json_object_get(host, "SecurityOpt"));
+	assert_null(json_object_get(host, "CapDrop"));
+	assert_null(json_object_get(host, "GroupAdd"));
+	assert_null(json_object_get(host, "Dns"));
+	json_decref(o);
+	free(body);
+}
+
+/* an image's user, and a container's address (none on network none) */
+static void test_image_user_and_ip(void **state)
+{
+	struct zf_container_state st;
+	char *user = NULL;
+
+	(void)state;
+	assert_int_equal(zf_docker_parse_image_user("{\"Config\":{\"User\":\"65534:65534\"}}", &user), 0);
+	assert_string_equal(user, "65534:65534");
+	free(user);
+	assert_int_equal(zf_docker_parse_image_user("{\"Config\":{\"Cmd\":[\"sh\"]}}", &user), 0);
+	assert_string_equal(user, "");
+	free(user);
+	assert_int_equal(zf_docker_parse_image_user("[]", &user), -EINVAL);
+	assert_int_equal(zf_docker_parse_inspect("{\"Id\":\"a\",\"State\":{\"Status\":\"running\"},"
+						 "\"NetworkSettings\":{\"Networks\":{\"none\":{\"IPAddress\":\"\"}}}}",
+						 &st),
+			 0);
+	assert_string_equal(st.ip, "");
+	assert_int_equal(zf_docker_parse_inspect("{\"Id\":\"a\",\"State\":{\"Status\":\"running\"},"
+						 "\"NetworkSettings\":{\"Networks\":{\"n1\":{\"IPAddress\":\"10.1.2.3\"}}}}",
+						 &st),
+			 0);
+	assert_string_equal(st.ip, "10.1.2.3");
+}
+
 /* the local volume driver's bodies and replies, and mounts in a create body */
 static void test_volumes(void **state)
 {
@@ -341,6 +412,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_inspect_created),
+		cmocka_unit_test(test_create_body_security),
+		cmocka_unit_test(test_image_user_and_ip),
 		cmocka_unit_test(test_inspect_exited),
 		cmocka_unit_test(test_inspect_bad),
 		cmocka_unit_test(test_list),

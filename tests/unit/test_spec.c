@@ -193,7 +193,7 @@ static void test_bad(void **state)
 static void test_hands_out_host(void **state)
 {
 	static const char *const keys[] = { "privileged: true", "hostNetwork: true",
-					    "devices: [/dev/sda]", "securityContext: {}",
+					    "devices: [/dev/sda]", "securityContext: {privileged: true}",
 					    "hostPID: true", "capabilities: [SYS_ADMIN]" };
 
 	(void)state;
@@ -374,6 +374,205 @@ static void test_volume(void **state)
 	}
 }
 
+/* Kubernetes' $(VAR) expansion: every edge its expansion package has */
+static const char *lookup_ab(const char *name, size_t len, void *ctx)
+{
+	(void)ctx;
+	if (len == 1 && name[0] == 'A')
+		return "x";
+	if (len == 2 && strncmp(name, "BB", 2) == 0)
+		return "$(A)"; /* a value is not expanded again */
+	if (len == 5 && strncmp(name, "EMPTY", 5) == 0)
+		return "";
+	return NULL;
+}
+
+static void test_expand(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "", "" },
+		{ "plain", "plain" },
+		{ "$(A)", "x" },
+		{ "a$(A)b$(A)c", "axbxc" },
+		{ "$(BB)", "$(A)" },
+		{ "$(EMPTY)-", "-" },
+		{ "$(UNKNOWN)", "$(UNKNOWN)" },
+		{ "$$(A)", "$(A)" },
+		{ "$$$(A)", "$x" },
+		{ "$$$$", "$$" },
+		{ "$$", "$" },
+		{ "$", "$" },
+		{ "a$", "a$" },
+		{ "$(A", "$(A" },
+		{ "$(A$(A)", "$(A$(A)" }, /* the name is "A$(A": unknown, no nesting */
+		{ "$()", "$()" },
+		{ "$A", "$A" },
+		{ "${A}", "${A}" },
+		{ "$(A)$(A)", "xx" },
+		{ "$((A))", "$((A))" },
+		{ "echo $(date)", "echo $(date)" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *out = NULL;
+
+		assert_int_equal(zf_spec_expand(cases[i][0], lookup_ab, NULL, &out), 0);
+		if (strcmp(out, cases[i][1]) != 0)
+			fail_msg("'%s' expanded to '%s', expected '%s'", cases[i][0], out, cases[i][1]);
+		free(out);
+	}
+}
+
+/* securityContext: what lowers privilege is kept, what raises it is EPERM */
+static void test_security_context(void **state)
+{
+	static const struct {
+		const char *sc;
+		int r;
+		const char *msg;
+	} refused[] = {
+		{ "{privileged: true}", -EPERM, "securityContext.privileged: true would hand the host" },
+		{ "{capabilities: {add: [NET_ADMIN]}}", -EPERM, "securityContext.capabilities.add: adding capabilities raises privilege" },
+		{ "{seccompProfile: {type: Unconfined}}", -EPERM, "securityContext.seccompProfile: type Unconfined" },
+		{ "{seccompProfile: {type: Localhost, localhostProfile: p.json}}", -EPERM, "securityContext.seccompProfile: type Localhost" },
+		{ "{appArmorProfile: {type: Unconfined}}", -EPERM, "securityContext.appArmorProfile: type Unconfined" },
+		{ "{seLinuxOptions: {level: 's0:c1'}}", -EPERM, "securityContext.seLinuxOptions: an SELinux label" },
+		{ "{procMount: Unmasked}", -EPERM, "securityContext.procMount: Unmasked" },
+		{ "{runAsUser: -1}", -EINVAL, "securityContext.runAsUser: '-1' is not an id" },
+		{ "{runAsGroup: x}", -EINVAL, "securityContext.runAsGroup: 'x' is not an id" },
+		{ "{runAsNonRoot: true, runAsUser: 0}", -EINVAL, "securityContext: runAsNonRoot is true but runAsUser is 0" },
+		{ "{capabilities: {drop: [NOT_A_CAP]}}", -EINVAL, "securityContext.capabilities.drop: 'NOT_A_CAP' is not a capability" },
+		{ "{fsGroup: 5}", -EINVAL, "securityContext: unknown key 'fsGroup'" },
+		{ "{procMount: Weird}", -EINVAL, "securityContext.procMount: 'Weird'" },
+		{ "{windowsOptions: {}}", -EINVAL, "securityContext.windowsOptions: for Windows" },
+		{ "{seccompProfile: {}}", -EINVAL, "securityContext.seccompProfile: 'type' is required" },
+		{ "[]", -EINVAL, "securityContext must be a map" },
+	};
+	struct zf_container_spec *spec;
+	struct zf_spec_error e = { 0 };
+	char text[256];
+
+	(void)state;
+	spec = parse_ok("image: busybox\nsecurityContext:\n  runAsUser: 1000\n  runAsGroup: 3000\n"
+			"  runAsNonRoot: true\n  readOnlyRootFilesystem: true\n"
+			"  allowPrivilegeEscalation: false\n  privileged: false\n"
+			"  capabilities: {drop: [net_raw, CAP_CHOWN, ALL], add: []}\n"
+			"  seccompProfile: {type: RuntimeDefault}\n  procMount: Default\n");
+	assert_true(spec->sec.has_user && spec->sec.user == 1000);
+	assert_true(spec->sec.has_group && spec->sec.group == 3000);
+	assert_true(spec->sec.has_non_root && spec->sec.non_root);
+	assert_true(spec->sec.read_only_root && spec->sec.no_new_privs);
+	assert_string_equal(spec->sec.cap_drop[0], "NET_RAW");
+	assert_string_equal(spec->sec.cap_drop[1], "CHOWN");
+	assert_string_equal(spec->sec.cap_drop[2], "ALL");
+	assert_null(spec->sec.cap_drop[3]);
+	/* parsed, not yet applied: the launch does, with the image's user */
+	assert_null(spec->cfg->user);
+	assert_int_equal(zf_security_apply(&spec->sec, NULL, "", spec->cfg), 0);
+	assert_string_equal(spec->cfg->user, "1000:3000");
+	assert_true(spec->cfg->read_only_rootfs && spec->cfg->no_new_privileges);
+	assert_string_equal(spec->cfg->cap_drop[1], "CHOWN");
+	zf_container_spec_free(spec);
+
+	spec = parse_ok("image: busybox\nsecurityContext: {allowPrivilegeEscalation: true, runAsUser: 0}\n");
+	assert_false(spec->sec.no_new_privs);
+	assert_true(spec->sec.has_user && spec->sec.user == 0);
+	zf_container_spec_free(spec);
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		spec = NULL;
+		snprintf(text, sizeof(text), "image: busybox\nsecurityContext: %s\n", refused[i].sc);
+		int r = zf_spec_parse_container(text, strlen(text), &spec, &e);
+
+		if (r != refused[i].r || strncmp(e.msg, refused[i].msg, strlen(refused[i].msg)) != 0)
+			fail_msg("case %zu: r=%d '%s', expected %d '%s...'", i, r, e.msg, refused[i].r,
+				 refused[i].msg);
+		assert_null(spec);
+	}
+}
+
+/* The launch's side of securityContext, pure: container over pod, runAsNonRoot. */
+static void test_security_apply(void **state)
+{
+	struct zf_security pod = { .has_user = true, .user = 2000, .has_non_root = true, .non_root = true,
+				   .has_fs_group = true, .fs_group = 4000 };
+	int64_t groups[] = { 5000, 6000 };
+	struct zf_security ctr = { 0 }, none = { 0 };
+	struct zf_container_config cfg = { 0 };
+	char why[300];
+
+	(void)state;
+	pod.groups = groups;
+	pod.n_groups = 2;
+	/* the pod's user and groups, fsGroup first */
+	assert_int_equal(zf_security_apply(&ctr, &pod, NULL, &cfg), 0);
+	assert_string_equal(cfg.user, "2000");
+	assert_int_equal(cfg.n_group_add, 3);
+	assert_true(cfg.group_add[0] == 4000 && cfg.group_add[1] == 5000 && cfg.group_add[2] == 6000);
+	/* the container's own wins */
+	ctr.has_user = true;
+	ctr.user = 3000;
+	ctr.has_group = true;
+	ctr.group = 7;
+	assert_int_equal(zf_security_apply(&ctr, &pod, NULL, &cfg), 0);
+	assert_string_equal(cfg.user, "3000:7");
+	/* runAsGroup alone: the image's user in that group */
+	free(cfg.user);
+	cfg.user = NULL;
+	struct zf_security grp = { .has_group = true, .group = 9 };
+	assert_true(zf_security_needs_image_user(&grp, NULL));
+	assert_int_equal(zf_security_apply(&grp, NULL, "nobody:nogroup", &cfg), 0);
+	assert_string_equal(cfg.user, "nobody:9");
+	free(cfg.user);
+	cfg.user = NULL;
+	assert_int_equal(zf_security_apply(&grp, NULL, "", &cfg), 0);
+	assert_string_equal(cfg.user, ":9");
+	/* nothing asked: nothing set */
+	free(cfg.user);
+	cfg.user = NULL;
+	assert_false(zf_security_needs_image_user(&none, NULL));
+	assert_int_equal(zf_security_apply(&none, NULL, NULL, &cfg), 0);
+	assert_null(cfg.user);
+	free(cfg.group_add);
+
+	/* runAsNonRoot as the kubelet checks it */
+	assert_int_equal(zf_security_check_non_root(&none, &pod, "", why, sizeof(why)), 0); /* runAsUser 2000 */
+	struct zf_security nr = { .has_non_root = true, .non_root = true };
+	assert_true(zf_security_needs_image_user(&nr, NULL));
+	assert_int_equal(zf_security_check_non_root(&nr, NULL, "", why, sizeof(why)), -EPERM);
+	assert_non_null(strstr(why, "the image runs as root"));
+	assert_int_equal(zf_security_check_non_root(&nr, NULL, "0:0", why, sizeof(why)), -EPERM);
+	assert_int_equal(zf_security_check_non_root(&nr, NULL, "nobody", why, sizeof(why)), -EPERM);
+	assert_non_null(strstr(why, "'nobody' is not numeric"));
+	assert_int_equal(zf_security_check_non_root(&nr, NULL, "65534:65534", why, sizeof(why)), 0);
+	/* the container's runAsNonRoot: false wins over the pod's true */
+	struct zf_security off = { .has_non_root = true, .non_root = false };
+	struct zf_security pod_nr = { .has_non_root = true, .non_root = true };
+	assert_int_equal(zf_security_check_non_root(&off, &pod_nr, "", why, sizeof(why)), 0);
+	assert_int_equal(zf_security_check_non_root(&none, &pod_nr, "", why, sizeof(why)), -EPERM);
+}
+
+/* valueFrom is a capsule's: a container of its own has no pod fields */
+static void test_env_value_from(void **state)
+{
+	static const char text[] = "image: busybox\nenv:\n- name: A\n  valueFrom: {fieldRef: {fieldPath: metadata.name}}\n";
+	struct zf_container_spec *spec = NULL;
+	struct zf_spec_error e = { 0 };
+
+	(void)state;
+	assert_int_equal(zf_spec_parse_container(text, strlen(text), &spec, &e), -EOPNOTSUPP);
+	assert_null(spec);
+	assert_int_equal(e.line, 4);
+	assert_string_equal(e.msg, "env[0].valueFrom: not supported: only a capsule's containers have a pod's fields to refer to");
+	/* value entries keep their text: no expansion in a container of its own */
+	spec = parse_ok("image: busybox\ncommand: [echo, '$(A)']\nenv: [{name: A, value: x}, {name: B, value: '$(A)'}]\n");
+	assert_string_equal(spec->cfg->env[1].value, "$(A)");
+	assert_string_equal(spec->cfg->command[1], "$(A)");
+	assert_int_equal(spec->env_refs[1].field, ZF_ENV_VALUE);
+	zf_container_spec_free(spec);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -383,6 +582,10 @@ int main(void)
 		cmocka_unit_test(test_spellings),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_hands_out_host),
+		cmocka_unit_test(test_expand),
+		cmocka_unit_test(test_security_context),
+		cmocka_unit_test(test_security_apply),
+		cmocka_unit_test(test_env_value_from),
 		cmocka_unit_test(test_limits_and_format),
 		cmocka_unit_test(test_quantities),
 		cmocka_unit_test(test_split_words),
