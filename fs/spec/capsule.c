@@ -297,6 +297,33 @@ static int volume_empty_dir(struct zf_yaml *y, struct zf_ynode *k, struct zf_yno
 	return 0;
 }
 
+/* Kubernetes' volume sources that have no meaning here: named, with why. */
+static int volume_not_here(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	static const struct {
+		const char *key, *why;
+		int err;
+	} rows[] = {
+		{ "persistentVolumeClaim", "there are no PersistentVolumeClaims here: name a volumes/ volume with volume: VOLUME", EOPNOTSUPP },
+		{ "configMap", "there are no ConfigMaps here", EOPNOTSUPP },
+		{ "secret", "there are no Secrets here", EOPNOTSUPP },
+		{ "projected", "there are no Secrets, ConfigMaps or service account tokens here", EOPNOTSUPP },
+		{ "downwardAPI", "not supported: use env valueFrom.fieldRef", EOPNOTSUPP },
+		{ "hostPath", "it would hand the host's files to the containers", EPERM },
+	};
+	const char *key = zf_yaml_scalar(k);
+	struct volume_walk *w = ctx;
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		if (strcmp(rows[i].key, key) == 0) {
+			zf_yaml_fail(y, v, "volumes '%s': %s: %s%s", w->vol->name ? w->vol->name : "?",
+				     key, rows[i].err == EPERM ? "refused: " : "not supported: ",
+				     rows[i].why);
+			return -rows[i].err;
+		}
+	return zf_yaml_fail(y, k, "unknown key '%s'", key);
+}
+
 static const struct zf_yaml_map volume_keys = {
 	.not_map = " must be a map: {name, volume}, {name, cinder} or {name, emptyDir}",
 	.known = "name, and volume: VOLUME, cinder: {volumeID | size, autoRemove} or "
@@ -306,6 +333,12 @@ static const struct zf_yaml_map volume_keys = {
 		{ { "volume" }, volume_volume },
 		{ { "cinder" }, volume_cinder },
 		{ { "emptyDir" }, volume_empty_dir },
+		{ { "persistentVolumeClaim" }, volume_not_here },
+		{ { "configMap" }, volume_not_here },
+		{ { "secret" }, volume_not_here },
+		{ { "projected" }, volume_not_here },
+		{ { "downwardAPI" }, volume_not_here },
+		{ { "hostPath" }, volume_not_here },
 		{ { NULL }, NULL },
 	},
 };
@@ -596,6 +629,39 @@ static int spec_dns_config(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynod
 			    ((struct capsule_walk *)ctx)->c);
 }
 
+/*
+ * Kubernetes' Pod fields for what cannot exist on one host without a
+ * cluster: -EOPNOTSUPP, naming the feature, instead of an unknown key.
+ */
+static const struct {
+	const char *key, *why;
+} not_here[] = {
+	{ "nodeSelector", "there is one host: no nodes to select" },
+	{ "nodeName", "there is one host: no nodes to select" },
+	{ "affinity", "there is one host: no nodes or pods to be near" },
+	{ "tolerations", "there is one host: no taints to tolerate" },
+	{ "topologySpreadConstraints", "there is one host: nothing to spread over" },
+	{ "priorityClassName", "there is no scheduler here" },
+	{ "schedulerName", "there is no scheduler here" },
+	{ "serviceAccountName", "there are no service accounts here" },
+	{ "serviceAccount", "there are no service accounts here" },
+	{ "automountServiceAccountToken", "there are no service accounts here" },
+	{ "imagePullSecrets", "there are no Secrets here: log the engine in to the registry" },
+};
+
+static int spec_not_here(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	const char *key = zf_yaml_scalar(k);
+
+	(void)ctx;
+	for (size_t i = 0; i < sizeof(not_here) / sizeof(not_here[0]); i++)
+		if (not_here[i].why && strcmp(not_here[i].key, key) == 0) {
+			zf_yaml_fail(y, v, "spec.%s: not supported: %s", key, not_here[i].why);
+			return -EOPNOTSUPP;
+		}
+	return zf_yaml_fail(y, k, "spec: unknown key '%s'", key);
+}
+
 static const struct zf_yaml_map spec_keys = {
 	.not_map = " must be a map (containers, initContainers, volumes)",
 	.keys = (const struct zf_yaml_key[]){
@@ -608,6 +674,17 @@ static const struct zf_yaml_map spec_keys = {
 		{ { "securityContext" }, spec_security },
 		{ { "dnsPolicy" }, spec_dns_policy },
 		{ { "dnsConfig" }, spec_dns_config },
+		{ { "nodeSelector" }, spec_not_here },
+		{ { "nodeName" }, spec_not_here },
+		{ { "affinity" }, spec_not_here },
+		{ { "tolerations" }, spec_not_here },
+		{ { "topologySpreadConstraints" }, spec_not_here },
+		{ { "priorityClassName" }, spec_not_here },
+		{ { "schedulerName" }, spec_not_here },
+		{ { "serviceAccountName" }, spec_not_here },
+		{ { "serviceAccount" }, spec_not_here },
+		{ { "automountServiceAccountToken" }, spec_not_here },
+		{ { "imagePullSecrets" }, spec_not_here },
 		{ { NULL }, NULL },
 	},
 };

@@ -136,6 +136,38 @@ static void test_empty_dir(void **state)
 	zf_capsule_spec_free(c);
 }
 
+/* Pod fields for what one host without a cluster cannot have: EOPNOTSUPP,
+ * naming the feature */
+static void test_not_here(void **state)
+{
+	static const struct {
+		const char *text, *msg;
+	} cases[] = {
+		{ "kind: Pod\nspec:\n  nodeSelector: {a: b}\n  containers: [{image: busybox}]\n",
+		  "spec.nodeSelector: not supported: there is one host" },
+		{ "kind: Pod\nspec:\n  serviceAccountName: x\n  containers: [{image: busybox}]\n",
+		  "spec.serviceAccountName: not supported: there are no service accounts" },
+		{ "kind: Pod\nspec:\n  imagePullSecrets: [{name: r}]\n  containers: [{image: busybox}]\n",
+		  "spec.imagePullSecrets: not supported: there are no Secrets" },
+		{ "kind: Pod\nspec:\n  containers: [{image: busybox}]\n  volumes:\n  - {name: d, persistentVolumeClaim: {claimName: d}}\n",
+		  "volumes 'd': persistentVolumeClaim: not supported: there are no PersistentVolumeClaims" },
+		{ "kind: Pod\nspec:\n  containers: [{image: busybox}]\n  volumes:\n  - {name: d, configMap: {name: c}}\n",
+		  "volumes 'd': configMap: not supported: there are no ConfigMaps" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct zf_capsule_spec *c = NULL;
+		struct zf_spec_error e = { 0 };
+		int r = zf_spec_parse_capsule(cases[i].text, strlen(cases[i].text), &c, &e);
+
+		if (r != -EOPNOTSUPP || strncmp(e.msg, cases[i].msg, strlen(cases[i].msg)) != 0)
+			fail_msg("case %zu: r=%d '%s'; expected EOPNOTSUPP '%s...'", i, r, e.msg,
+				 cases[i].msg);
+		assert_null(c);
+	}
+}
+
 static void test_hostname(void **state)
 {
 	const char *text = "kind: Pod\nspec:\n  hostname: db-0\n  containers:\n  - {image: busybox}\n";
@@ -160,7 +192,7 @@ static const struct {
 	{ "kind: Deployment\nspec: {}\n", 1, "kind: 'Deployment' is not capsule" },
 	{ "apiVersion: v2\nspec: {}\n", 1, "apiVersion: 'v2' is not one of" },
 	{ "kind: capsule\nspec:\n  containers: []\n", 3, "spec.containers: a capsule needs at least one" },
-	{ "kind: capsule\nspec:\n  nodeSelector: {a: b}\n", 3, "spec: unknown key 'nodeSelector'" },
+	{ "kind: capsule\nspec:\n  bogus: {a: b}\n", 3, "spec: unknown key 'bogus'" },
 	{ "kind: capsule\nstatus: {}\nspec: {}\n", 2, "unknown key 'status'" },
 	{ "kind: capsule\nmetadata: {namespace: Bad_NS}\nspec: {}\n", 2, "metadata.namespace: 'Bad_NS' is not a namespace name" },
 	{ "kind: capsule\nmetadata: {uid: x}\nspec: {}\n", 2, "metadata: unknown key 'uid'" },
@@ -202,7 +234,7 @@ static const struct {
 	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v}\n", 6, "volumes[0] 'v': give exactly one of volume:, cinder: or emptyDir:" },
 	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, volume: a}\n  - {name: v, volume: b}\n", 7, "volumes: 'v' is declared twice" },
 	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, cinder: {size: big}}\n", 6, "cinder size: 'big' is not a size in GB" },
-	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, hostPath: /etc}\n", 6, "volumes[0]: unknown key 'hostPath'" },
+	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, hostPath: /etc}\n", 6, "volumes 'v': hostPath: refused: it would hand the host's files" },
 	{ HEAD "  - {image: busybox}\n  subdomain: dbs\n", 5, "spec.subdomain: not supported" },
 	{ HEAD "  - {name: a, image: busybox, ports: [{containerPort: 80}]}\n  - {name: b, image: busybox, ports: [{containerPort: 80}]}\n", 5, "ports: containers 'a' and 'b' both expose containerPort 80/tcp" },
 	{ HEAD "  - {name: a, image: busybox, ports: [{containerPort: 80, hostPort: 8}, {containerPort: 81, hostPort: 8}]}\n", 4, "ports: container 'a' exposes hostPort 8/tcp twice" },
@@ -488,6 +520,7 @@ int main(void)
 		cmocka_unit_test(test_pod),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_hostname),
+		cmocka_unit_test(test_not_here),
 		cmocka_unit_test(test_empty_dir),
 		cmocka_unit_test(test_memory_unit),
 		cmocka_unit_test(test_member_text),
