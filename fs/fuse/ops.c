@@ -695,6 +695,24 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 	return 0;
 }
 
+/* chmod or chown of the tree's own files: only one that changes nothing
+ * (emacs puts spec.yaml's mode back after renaming over it), by its owner. */
+static int attrs_unchanged(const char *path, struct fuse_file_info *fi, const mode_t *mode,
+			   uid_t uid, gid_t gid)
+{
+	unsigned caller = zf_fuse_uid();
+	struct stat st;
+	int r;
+
+	r = op_getattr(path, &st, fi);
+	if (r < 0)
+		return r;
+	if ((caller != 0 && caller != st.st_uid) || (mode && (*mode & 07777) != (st.st_mode & 07777)) ||
+	    (uid != (uid_t)-1 && uid != st.st_uid) || (gid != (gid_t)-1 && gid != st.st_gid))
+		return op_deny();
+	return 0;
+}
+
 /* sed -i and editors give their temp file the original's mode and owner: let them. */
 static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
@@ -704,8 +722,10 @@ static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 		path = zf_handle_of(fi)->path_str;
 	if (path && zf_path_parse(path, &p) == 0 && p.node == ZF_NODE_DATA)
 		return zf_fuse_data_op(path, &p, ZF_DATA_CHMOD, &(struct zf_data_args){ .n = mode });
-	if (!path || zf_path_parse(path, &p) < 0 || p.node != ZF_NODE_OTHER)
+	if (!path || zf_path_parse(path, &p) < 0)
 		return op_deny();
+	if (p.node != ZF_NODE_OTHER)
+		return attrs_unchanged(path, fi, &mode, (uid_t)-1, (gid_t)-1);
 	return zf_fuse_temp_op(&p, ZF_TEMP_EXISTS, 0);
 }
 
@@ -717,7 +737,11 @@ static int op_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_inf
 		path = zf_handle_of(fi)->path_str;
 	if (path && zf_path_parse(path, &p) == 0 && p.node == ZF_NODE_DATA)
 		return zf_fuse_data_op(path, &p, ZF_DATA_CHOWN, &(struct zf_data_args){ .uid = uid, .gid = gid });
-	return op_chmod(path, 0, fi);
+	if (!path || zf_path_parse(path, &p) < 0)
+		return op_deny();
+	if (p.node != ZF_NODE_OTHER)
+		return attrs_unchanged(path, fi, NULL, uid, gid);
+	return zf_fuse_temp_op(&p, ZF_TEMP_EXISTS, 0);
 }
 
 static int op_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)

@@ -132,6 +132,12 @@ rc=1" "$kind: the same with nothing open"
 	assert_fails "cannot remove 'spec.yaml': Operation not permitted" at "$D" cp --remove-destination /dev/null spec.yaml
 	assert_eq "$(cat "$D/spec.yaml")" "$($spec 0.35)" "$kind: still there"
 
+	# chmod/chown that change nothing (emacs after its rename): done; others EPERM
+	assert_eq "$(in_dir "$D" chmod 644 spec.yaml)" "rc=0" "$kind: chmod to its own mode"
+	assert_eq "$(in_dir "$D" chown "$(stat -c %u:%g "$D/spec.yaml")" spec.yaml)" "rc=0" "$kind: chown to its own owner"
+	assert_fails "Operation not permitted" chmod 600 "$D/spec.yaml"
+	assert_fails "Operation not permitted" chown 4242 "$D/spec.yaml"
+
 	# vim's two ways to save, with spec.yaml held open
 	exec 4<"$D/spec.yaml"
 	assert_eq "$(in_dir "$D" vim -u NONE -N -es -c 'set backupskip= backupcopy=no writebackup' \
