@@ -159,7 +159,8 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 		struct zf_hidden_info h;
 
 		/* a temp file unlinked while open: what it was (libfuse takes its link off) */
-		if (size < 0 && zf_hidden_find(p.leaf, &h) == 0 && h.temp && h.owner == zf_fuse_uid())
+		if (size < 0 && zf_hidden_find(p.leaf, &h) == 0 && h.temp &&
+		    h.owner == zf_fuse_uid())
 			size = h.old_size;
 		if (size < 0) {
 			r = -ENOENT;
@@ -707,7 +708,8 @@ static int attrs_unchanged(const char *path, struct fuse_file_info *fi, const mo
 	r = op_getattr(path, &st, fi);
 	if (r < 0)
 		return r;
-	if ((caller != 0 && caller != st.st_uid) || (mode && (*mode & 07777) != (st.st_mode & 07777)) ||
+	if ((caller != 0 && caller != st.st_uid) ||
+	    (mode && (*mode & 07777) != (st.st_mode & 07777)) ||
 	    (uid != (uid_t)-1 && uid != st.st_uid) || (gid != (gid_t)-1 && gid != st.st_gid))
 		return op_deny();
 	return 0;
