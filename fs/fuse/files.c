@@ -34,12 +34,13 @@ static int text_open_locked(struct zf_daemon *d, struct zf_handle *h, struct zf_
 	return acc == O_RDONLY ? snapshot_locked(d, h, obj) : -EACCES;
 }
 
-/* A read from the start sees the object as it is now (poll, then re-read). */
+/* A read from the start sees the object as it is now (poll, then re-read);
+ * a spec.yaml renamed over since the open keeps what it had. */
 static int text_read(struct zf_daemon *d, struct zf_handle *h, char *buf, size_t size, off_t off)
 {
 	int r = 0;
 
-	if (off == 0 && !h->writing) {
+	if (off == 0 && !h->writing && !atomic_load(&h->replaced)) {
 		struct zf_object *obj;
 
 		zf_registry_lock(d->reg);
@@ -53,7 +54,8 @@ static int text_read(struct zf_daemon *d, struct zf_handle *h, char *buf, size_t
 static bool text_ready(struct zf_daemon *d, struct zf_handle *h, const struct zf_object *obj)
 {
 	(void)d;
-	return !obj || obj->gen != h->gen_seen;
+	/* a replaced spec.yaml never changes again: readable, like a regular file */
+	return !obj || obj->gen != h->gen_seen || atomic_load(&h->replaced);
 }
 
 const struct zf_file_ops zf_text_row = {
@@ -137,10 +139,12 @@ static int spec_truncate(struct zf_daemon *d, struct zf_handle *h, off_t size)
 }
 
 /* close(): a spec written through this handle is validated and applied here,
- * so a bad one fails the close() with EINVAL. */
+ * so a bad one fails the close() with EINVAL. Once a rename has put another
+ * file at spec.yaml, this one's writes go nowhere, as on a regular
+ * filesystem (they must not undo the renamed spec). */
 static int spec_flush(struct zf_daemon *d, struct zf_handle *h)
 {
-	if (!h->writing || !h->dirty)
+	if (!h->writing || !h->dirty || atomic_load(&h->replaced))
 		return 0;
 	h->dirty = false;
 	h->applied = true;
@@ -166,7 +170,8 @@ static void spec_release(struct zf_daemon *d, struct zf_handle *h)
 	/* `: > spec.yaml` (O_TRUNC, nothing written) is an empty spec. At the
 	 * last close, not at flush: a shell's `>` closes a dup of the fd before
 	 * its command writes. What close() cannot report, status_reason says. */
-	if (h->writing && h->truncated && !h->applied && spec_unchanged(d, h))
+	if (h->writing && h->truncated && !h->applied && !atomic_load(&h->replaced) &&
+	    spec_unchanged(d, h))
 		zf_action_apply_spec(d, h->uuid, "", 0, h->owner);
 	free(h->spec_at_open);
 	h->spec_at_open = NULL;

@@ -15,15 +15,19 @@ static pthread_mutex_t poll_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct zf_handle *pollers; /* protected by poll_lock */
 static int n_handles; /* protected by poll_lock */
 static struct zf_handle *all; /* protected by poll_lock */
+static uint64_t last_seq; /* protected by poll_lock */
 
 int zf_handle_new(const char *path, struct fuse_file_info *fi, struct zf_handle **ret_handle)
 {
 	struct zf_handle *h = calloc(1, sizeof(*h));
+	ssize_t old_size;
 	int r;
 
 	if (!h)
 		return -ENOMEM;
-	r = zf_path_parse(path, &h->path);
+	r = zf_fuse_path_parse(path, &h->path, &old_size);
+	if (r == 0 && old_size >= 0)
+		r = -ESTALE; /* an old spec.yaml, reopened by its hidden name */
 	if (r == 0 && !(h->path_str = strdup(path)))
 		r = -ENOMEM;
 	if (r == 0) {
@@ -32,6 +36,7 @@ int zf_handle_new(const char *path, struct fuse_file_info *fi, struct zf_handle 
 			r = -ENFILE;
 		} else {
 			n_handles++;
+			h->seq = ++last_seq;
 			h->all_next = all;
 			if (all)
 				all->all_prev = h;
@@ -49,6 +54,26 @@ int zf_handle_new(const char *path, struct fuse_file_info *fi, struct zf_handle 
 	h->fd = -1;
 	*ret_handle = h;
 	return 0;
+}
+
+uint64_t zf_handle_seq_now(void)
+{
+	uint64_t seq;
+
+	pthread_mutex_lock(&poll_lock);
+	seq = last_seq;
+	pthread_mutex_unlock(&poll_lock);
+	return seq;
+}
+
+void zf_handle_mark_replaced(const char *uuid, uint64_t seq)
+{
+	pthread_mutex_lock(&poll_lock);
+	for (struct zf_handle *h = all; h; h = h->all_next)
+		if (h->seq <= seq && h->path.node == ZF_NODE_FILE && h->path.file == ZF_FILE_SPEC &&
+		    strcmp(h->uuid, uuid) == 0)
+			atomic_store(&h->replaced, true);
+	pthread_mutex_unlock(&poll_lock);
 }
 
 /* Lock held. */

@@ -39,6 +39,7 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	struct zf_daemon *d = zf_fuse_daemon();
 	struct zf_object *obj;
 	struct zf_path p;
+	ssize_t old_size;
 	char *text;
 	int r;
 
@@ -46,7 +47,7 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 		path = zf_handle_of(fi)->path_str;
 	if (!path)
 		return -ESTALE;
-	r = zf_path_parse(path, &p);
+	r = zf_fuse_path_parse(path, &p, &old_size);
 	if (r < 0)
 		return r;
 	if (p.node == ZF_NODE_DATA) {
@@ -126,6 +127,17 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 		if (p.file == ZF_FILE_SPEC && obj->rec.parent[0] && !obj->rec.added)
 			st->st_mode = S_IFREG | 0444;
 		st->st_nlink = 1;
+		/* a spec.yaml renamed over, still open: the old file, no name
+		 * left (libfuse asks by the name it hid it under, or by the handle) */
+		if (old_size >= 0) {
+			st->st_size = old_size; /* libfuse takes its link off st_nlink */
+			break;
+		}
+		if (fi && atomic_load(&zf_handle_of(fi)->replaced)) {
+			st->st_nlink = 0;
+			st->st_size = (off_t)zf_handle_of(fi)->len;
+			break;
+		}
 		if (p.file == ZF_FILE_LOGS) {
 			char lp[PATH_MAX];
 			struct stat ls;
@@ -144,7 +156,12 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 		break;
 	case ZF_NODE_OTHER: {
 		ssize_t size = zf_temp_size(d->temps, obj->rec.uuid, p.leaf, zf_fuse_uid());
+		struct zf_hidden_info h;
 
+		/* a temp file unlinked while open: what it was (libfuse takes its link off) */
+		if (size < 0 && zf_hidden_find(p.leaf, &h) == 0 && h.temp &&
+		    h.owner == zf_fuse_uid())
+			size = h.old_size;
 		if (size < 0) {
 			r = -ENOENT;
 			break;
@@ -454,6 +471,7 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	struct zf_object *obj;
 	struct zf_path p;
 	char uuid[ZF_UUID_LEN + 1], *text;
+	ssize_t old_size;
 	int r;
 
 	if (fi) {
@@ -461,9 +479,11 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 
 		return h->ops->truncate ? h->ops->truncate(d, h, size) : -EACCES;
 	}
-	r = zf_path_parse(path, &p);
+	r = zf_fuse_path_parse(path, &p, &old_size);
 	if (r < 0)
 		return r;
+	if (old_size >= 0)
+		return -ESTALE;
 	if (p.node == ZF_NODE_DATA)
 		return zf_fuse_data_op(path, &p, ZF_DATA_TRUNCATE, &(struct zf_data_args){ .n = size });
 	if (p.node == ZF_NODE_OTHER)
@@ -552,6 +572,9 @@ static int op_unlink(const char *path)
 		return r;
 	if (p.node == ZF_NODE_DATA)
 		return zf_fuse_data_op(path, &p, ZF_DATA_UNLINK, &(struct zf_data_args){ 0 });
+	/* libfuse, at the last close of a spec.yaml it hid */
+	if (p.node == ZF_NODE_OTHER && zf_hidden_remove(p.leaf) == 0)
+		return 0;
 	return p.node == ZF_NODE_OTHER ? zf_fuse_temp_op(&p, ZF_TEMP_UNLINK, 0) : op_deny();
 }
 
@@ -577,24 +600,74 @@ static int op_symlink(const char *target, const char *path)
 	return zf_fuse_data_op(path, &p, ZF_DATA_SYMLINK, &(struct zf_data_args){ .target = target });
 }
 
+/* libfuse moving an open file aside (hidden.c) before a rename over it or
+ * an unlink of it, which it asks alike: the caller's syscall tells them
+ * apart. spec.yaml, for a rename only (`rm spec.yaml` stays EPERM); a temp
+ * file, for an unlink only (renames over a temp file are refused). */
+static int hide(struct zf_daemon *d, const struct zf_path *pf, const char *name)
+{
+	struct zf_hidden_info info = { .temp = pf->node == ZF_NODE_OTHER, .old_size = -1 };
+	char uuid[ZF_UUID_LEN + 1];
+	int r;
+
+	if (zf_fuse_caller_call() != (info.temp ? ZF_CALL_UNLINK : ZF_CALL_RENAME))
+		return -EPERM;
+	if (zf_fuse_object_uuid(d, pf, uuid) < 0)
+		return -ENOENT;
+	if (!info.temp)
+		return zf_hidden_add(d, name, uuid, &info);
+	/* the temp file goes now; its name stays for the open file */
+	info.owner = zf_fuse_uid();
+	info.old_size = zf_temp_size(d->temps, uuid, pf->leaf, info.owner);
+	if (info.old_size < 0)
+		return (int)info.old_size;
+	r = zf_hidden_add(d, name, uuid, &info);
+	if (r == 0)
+		zf_temp_remove(d->temps, uuid, pf->leaf, info.owner);
+	return r;
+}
+
+static bool same_object(const struct zf_path *a, const struct zf_path *b)
+{
+	return a->kind == b->kind && strcmp(a->name, b->name) == 0 &&
+	       strcmp(a->capsule, b->capsule) == 0;
+}
+
+/* The length of object uuid's spec in force. */
+static size_t spec_len(struct zf_daemon *d, const char *uuid)
+{
+	struct zf_object *obj;
+	size_t len;
+
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	len = obj ? strlen(obj->rec.spec) : 0;
+	zf_registry_unlock(d->reg);
+	return len;
+}
+
 /* The one rename there is: a temp file over its object's spec.yaml, applied
- * like a write of spec.yaml (an invalid spec fails the rename with EINVAL and
- * leaves the temp file). */
+ * like a write of spec.yaml (an invalid spec fails the rename with EBADMSG
+ * and leaves the temp file). Whatever has the old spec.yaml open keeps it. */
 static int op_rename(const char *from, const char *to, unsigned int flags)
 {
 	struct zf_daemon *d = zf_fuse_daemon();
 	struct zf_path pf, pt;
 	char uuid[ZF_UUID_LEN + 1], *text = NULL;
-	size_t len;
+	size_t len, old_len;
+	uint64_t seq;
 	int r;
 
 	if (zf_path_parse(from, &pf) == 0 && zf_path_parse(to, &pt) == 0 &&
 	    (pf.node == ZF_NODE_DATA || pt.node == ZF_NODE_DATA))
 		return zf_fuse_data_rename(from, &pf, to, &pt, flags);
+	if (zf_path_parse(from, &pf) == 0 && zf_path_parse(to, &pt) == 0 && !flags &&
+	    ((pf.node == ZF_NODE_FILE && pf.file == ZF_FILE_SPEC) || pf.node == ZF_NODE_OTHER) &&
+	    pt.node == ZF_NODE_OTHER && zf_hidden_is_name(pt.leaf) && same_object(&pf, &pt))
+		return hide(d, &pf, pt.leaf);
 	if (zf_path_parse(from, &pf) < 0 || zf_path_parse(to, &pt) < 0 ||
 	    pf.node != ZF_NODE_OTHER || pt.node != ZF_NODE_FILE || pt.file != ZF_FILE_SPEC ||
-	    pf.kind != pt.kind || strcmp(pf.name, pt.name) != 0 ||
-	    strcmp(pf.capsule, pt.capsule) != 0)
+	    !same_object(&pf, &pt))
 		return op_deny();
 	if (flags & RENAME_EXCHANGE)
 		return -EINVAL;
@@ -605,11 +678,41 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 	r = zf_temp_copy(d->temps, uuid, pf.leaf, zf_fuse_uid(), &text, &len);
 	if (r < 0)
 		return r;
+	seq = zf_handle_seq_now();
+	old_len = spec_len(d, uuid);
 	r = zf_action_apply_spec(d, uuid, text, len, zf_fuse_uid());
 	free(text);
-	if (r == 0)
-		zf_temp_remove(d->temps, uuid, pf.leaf, zf_fuse_uid());
-	return r;
+	/* a spec refused for what it says; status_reason has why. Not EINVAL:
+	 * mv(1) words that as "cannot move ... to a subdirectory of itself" */
+	if (r == -EINVAL)
+		return -EBADMSG;
+	if (r < 0)
+		return r;
+	zf_registry_lock(d->reg);
+	zf_handle_mark_replaced(uuid, seq);
+	zf_registry_unlock(d->reg);
+	zf_hidden_replaced(uuid, old_len);
+	zf_temp_remove(d->temps, uuid, pf.leaf, zf_fuse_uid());
+	return 0;
+}
+
+/* chmod or chown of the tree's own files: only one that changes nothing
+ * (emacs puts spec.yaml's mode back after renaming over it), by its owner. */
+static int attrs_unchanged(const char *path, struct fuse_file_info *fi, const mode_t *mode,
+			   uid_t uid, gid_t gid)
+{
+	unsigned caller = zf_fuse_uid();
+	struct stat st;
+	int r;
+
+	r = op_getattr(path, &st, fi);
+	if (r < 0)
+		return r;
+	if ((caller != 0 && caller != st.st_uid) ||
+	    (mode && (*mode & 07777) != (st.st_mode & 07777)) ||
+	    (uid != (uid_t)-1 && uid != st.st_uid) || (gid != (gid_t)-1 && gid != st.st_gid))
+		return op_deny();
+	return 0;
 }
 
 /* sed -i and editors give their temp file the original's mode and owner: let them. */
@@ -621,8 +724,10 @@ static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 		path = zf_handle_of(fi)->path_str;
 	if (path && zf_path_parse(path, &p) == 0 && p.node == ZF_NODE_DATA)
 		return zf_fuse_data_op(path, &p, ZF_DATA_CHMOD, &(struct zf_data_args){ .n = mode });
-	if (!path || zf_path_parse(path, &p) < 0 || p.node != ZF_NODE_OTHER)
+	if (!path || zf_path_parse(path, &p) < 0)
 		return op_deny();
+	if (p.node != ZF_NODE_OTHER)
+		return attrs_unchanged(path, fi, &mode, (uid_t)-1, (gid_t)-1);
 	return zf_fuse_temp_op(&p, ZF_TEMP_EXISTS, 0);
 }
 
@@ -634,7 +739,11 @@ static int op_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_inf
 		path = zf_handle_of(fi)->path_str;
 	if (path && zf_path_parse(path, &p) == 0 && p.node == ZF_NODE_DATA)
 		return zf_fuse_data_op(path, &p, ZF_DATA_CHOWN, &(struct zf_data_args){ .uid = uid, .gid = gid });
-	return op_chmod(path, 0, fi);
+	if (!path || zf_path_parse(path, &p) < 0)
+		return op_deny();
+	if (p.node != ZF_NODE_OTHER)
+		return attrs_unchanged(path, fi, NULL, uid, gid);
+	return zf_fuse_temp_op(&p, ZF_TEMP_EXISTS, 0);
 }
 
 static int op_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
@@ -696,6 +805,7 @@ static void op_destroy(void *private_data)
 	if (d->reg)
 		zf_registry_set_change_cb(d->reg, NULL, NULL);
 	zf_handle_free_all();
+	zf_hidden_free_all();
 }
 
 const struct fuse_operations zf_fuse_ops = {

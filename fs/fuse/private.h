@@ -17,6 +17,7 @@
 #define FUSE_USE_VERSION 314
 
 #include <fuse.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -82,6 +83,10 @@ struct zf_handle {
 	bool dirty; /* written since the last flush */
 	bool applied; /* a spec written through it went to zf_action_apply_spec */
 	char *spec_at_open; /* O_TRUNC: the spec in force then (a later writer's wins) */
+	/* spec.yaml renamed over since this open: like a regular file's old
+	 * inode, it keeps what it had (no new snapshot, nothing applied) */
+	atomic_bool replaced;
+	uint64_t seq; /* order of opens (handle.c): which came before a rename */
 	bool until_done;
 	uint64_t ev_pos; /* events: next line to read */
 	struct zf_session *session; /* tty, or exec once its command was written */
@@ -98,12 +103,21 @@ unsigned zf_fuse_uid(void);
 unsigned zf_fuse_gid(void);
 struct zf_caller zf_fuse_caller(void);
 bool zf_fuse_interrupted(void);
+/* The syscall the caller is in, by /proc/PID/syscall (libfuse asks alike
+ * for a rename and an unlink of an open file: hidden.c). OTHER also when
+ * that cannot be read (another user's process, zunfs not root). */
+enum zf_call { ZF_CALL_OTHER, ZF_CALL_RENAME, ZF_CALL_UNLINK };
+enum zf_call zf_fuse_caller_call(void);
 /* zunfs is stopping: blocking reads end (see zf_daemon.stopping). */
 bool zf_fuse_stopping(struct zf_daemon *d);
 /* The object a path is in, if the caller may see it; NULL otherwise. Lock held. */
 struct zf_object *zf_fuse_object_locked(struct zf_daemon *d, const struct zf_path *p);
 /* The capsule whose members directory p is (ZF_NODE_MEMBERS); lock held. */
 struct zf_object *zf_fuse_members_dir_locked(struct zf_daemon *d, const struct zf_path *p);
+/* zf_path_parse, where a name libfuse hid an open spec.yaml under (hidden.c)
+ * is read as that spec.yaml. ret_old_size (may be NULL): once a rename has
+ * replaced that spec.yaml, the old file's size; else -1. */
+int zf_fuse_path_parse(const char *path, struct zf_path *p, ssize_t *ret_old_size);
 /* The uuid of the caller's object at p: 0, or -ENOENT. */
 int zf_fuse_object_uuid(struct zf_daemon *d, const struct zf_path *p,
 			char ret_uuid[ZF_UUID_LEN + 1]);
@@ -126,6 +140,12 @@ int zf_handle_read_buf(struct zf_handle *h, char *buf, size_t size, off_t off);
 void zf_handle_poll_wait(struct zf_handle *h, struct fuse_pollhandle *ph);
 /* Wakes h's poller, if any (from any thread). */
 void zf_handle_wake(void *h);
+/* Where the opens stand now: a handle made later has a larger seq. */
+uint64_t zf_handle_seq_now(void);
+/* A rename put a new file at object uuid's spec.yaml: its handles opened
+ * up to seq (zf_handle_seq_now before the rename) are the old file's.
+ * Registry lock held (open_common sets a handle's uuid under it). */
+void zf_handle_mark_replaced(const char *uuid, uint64_t seq);
 /* The registry's change hook (registry lock held): wakes the pollers it concerns. */
 void zf_fuse_on_change(const struct zf_object *obj, void *userdata);
 
@@ -177,6 +197,25 @@ int zf_fuse_data_rename(const char *from, const struct zf_path *pf, const char *
 			const struct zf_path *pt, unsigned int flags);
 /* Whether the volume at p has its files somewhere (volumes/NAME/data). */
 bool zf_fuse_volume_has_data(struct zf_daemon *d, const struct zf_path *p);
+
+/* hidden.c: libfuse's .fuse_hiddenN names for an open file it moved aside
+ * (see there). Lock order: registry, then its lock. */
+struct zf_hidden_info {
+	bool temp; /* a temp file unlinked; else spec.yaml renamed over */
+	ssize_t old_size; /* the old file's size; -1: spec.yaml not replaced yet */
+	unsigned owner; /* a temp file's */
+};
+bool zf_hidden_is_name(const char *leaf);
+/* A hidden name in object uuid (drops those of objects gone). */
+int zf_hidden_add(struct zf_daemon *d, const char *name, const char *uuid,
+		  const struct zf_hidden_info *info);
+/* 0 and what name is, or -ENOENT. */
+int zf_hidden_find(const char *name, struct zf_hidden_info *ret_info);
+/* A rename replaced uuid's spec.yaml, old_size bytes long: its hidden names
+ * not yet replaced are that old file from now on. */
+void zf_hidden_replaced(const char *uuid, size_t old_size);
+int zf_hidden_remove(const char *name);
+void zf_hidden_free_all(void);
 
 /* files.c: the caller's temp files (spec.yaml replacements) by path */
 enum zf_temp_op { ZF_TEMP_EXISTS, ZF_TEMP_TRUNCATE, ZF_TEMP_UNLINK };

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Replacing spec.yaml the way editors and sed -i do: a file made beside it,
 # renamed over it. It lives in memory, only its maker sees it, and the rename
-# applies the spec like a write (an invalid one fails the rename, EINVAL).
+# applies the spec like a write (an invalid one fails the rename, EBADMSG:
+# mv words EINVAL as "a subdirectory of itself"). With spec.yaml open
+# elsewhere: test_replace_open.sh.
 . "$(dirname "$0")/lib.sh"
 chmod 755 "$T"
 mount_zunfs -o allow_other
@@ -34,10 +36,11 @@ assert_eq "$(timeout 30 cat "$C/r/until/Running")" "Running" "mv over spec.yaml 
 assert_match "$(cat "$C/r/spec.yaml")" "trap" "the new spec is in force"
 assert_fails "No such file" cat "$C/r/new.yaml"
 
-# an invalid replacement: the rename fails EINVAL, the temp file stays, nothing changes
+# an invalid replacement: the rename fails EBADMSG, the temp file stays, nothing changes
 printf 'image: busybox\nbogus: 1\n' >"$C/r/bad.yaml"
 before=$(engine_id_of r)
-assert_eq "$("$ZF_TESTTOOL" rename "$C/r/bad.yaml" "$C/r/spec.yaml")" "rename: EINVAL" "invalid spec: rename fails"
+assert_eq "$("$ZF_TESTTOOL" rename "$C/r/bad.yaml" "$C/r/spec.yaml")" "rename: EBADMSG" "invalid spec: rename fails"
+assert_fails "mv: cannot move '$C/r/bad.yaml' to '$C/r/spec.yaml': Bad message" mv "$C/r/bad.yaml" "$C/r/spec.yaml"
 assert_match "$(cat "$C/r/status_reason")" "line 2, column 1: unknown key 'bogus'" "why"
 # the refusal's reason outlives a refresh that finds the same state (each
 # engine event brings one), until the state itself changes
