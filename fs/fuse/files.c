@@ -87,8 +87,9 @@ static int spec_open_locked(struct zf_daemon *d, struct zf_handle *h, struct zf_
 	return r;
 }
 
-/* Puts size bytes at off into the spec being written (spaces fill a hole). */
-static int spec_put(struct zf_handle *h, const char *buf, size_t size, off_t off)
+/* Puts size bytes at off into the spec being written (spaces fill a hole).
+ * h->buf_lock held. */
+static int spec_put_locked(struct zf_handle *h, const char *buf, size_t size, off_t off)
 {
 	size_t end;
 	int r;
@@ -117,25 +118,32 @@ static int spec_write(struct zf_daemon *d, struct zf_handle *h, const char *buf,
 	(void)d;
 	if (!h->writing)
 		return -EBADF;
-	r = spec_put(h, buf, size, off);
+	pthread_mutex_lock(&h->buf_lock);
+	r = spec_put_locked(h, buf, size, off);
+	pthread_mutex_unlock(&h->buf_lock);
 	return r < 0 ? r : (int)size;
 }
 
 static int spec_truncate(struct zf_daemon *d, struct zf_handle *h, off_t size)
 {
+	int r = 0;
+
 	(void)d;
 	if (!h->writing)
 		return -EACCES;
 	if (size < 0 || (size_t)size > ZF_SPEC_MAX)
 		return -EFBIG;
+	pthread_mutex_lock(&h->buf_lock);
 	if ((size_t)size <= h->len) {
 		h->len = (size_t)size;
 		if (h->buf)
 			h->buf[h->len] = '\0';
 		h->dirty = true;
-		return 0;
+	} else {
+		r = spec_put_locked(h, "", 0, size);
 	}
-	return spec_put(h, "", 0, size);
+	pthread_mutex_unlock(&h->buf_lock);
+	return r;
 }
 
 /* close(): a spec written through this handle is validated and applied here,
@@ -144,11 +152,28 @@ static int spec_truncate(struct zf_daemon *d, struct zf_handle *h, off_t size)
  * filesystem (they must not undo the renamed spec). */
 static int spec_flush(struct zf_daemon *d, struct zf_handle *h)
 {
-	if (!h->writing || !h->dirty || atomic_load(&h->replaced))
+	char *text;
+	size_t len;
+	int r;
+
+	if (!h->writing || atomic_load(&h->replaced))
 		return 0;
+	/* a copy: the apply takes the registry lock, which comes before buf_lock */
+	pthread_mutex_lock(&h->buf_lock);
+	if (!h->dirty) {
+		pthread_mutex_unlock(&h->buf_lock);
+		return 0;
+	}
 	h->dirty = false;
 	h->applied = true;
-	return zf_action_apply_spec(d, h->uuid, h->buf ? h->buf : "", h->len, h->owner);
+	len = h->len;
+	text = h->buf ? strndup(h->buf, h->len) : strdup("");
+	pthread_mutex_unlock(&h->buf_lock);
+	if (!text)
+		return -ENOMEM;
+	r = zf_action_apply_spec(d, h->uuid, text, len, h->owner);
+	free(text);
+	return r;
 }
 
 /* Whether the spec in force is still the one h was opened over: a spec

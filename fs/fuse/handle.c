@@ -25,6 +25,7 @@ int zf_handle_new(const char *path, struct fuse_file_info *fi, struct zf_handle 
 
 	if (!h)
 		return -ENOMEM;
+	pthread_mutex_init(&h->buf_lock, NULL);
 	r = zf_fuse_path_parse(path, &h->path, &old_size);
 	if (r == 0 && old_size >= 0)
 		r = -ESTALE; /* an old spec.yaml, reopened by its hidden name */
@@ -105,6 +106,7 @@ void zf_handle_free(struct zf_handle *h)
 	free(h->path_str);
 	free(h->buf);
 	free(h->spec_at_open);
+	pthread_mutex_destroy(&h->buf_lock);
 	free(h);
 }
 
@@ -136,23 +138,37 @@ int zf_handle_set_buf(struct zf_handle *h, char *text)
 {
 	if (!text)
 		return -ENOMEM;
+	pthread_mutex_lock(&h->buf_lock);
 	free(h->buf);
 	h->buf = text;
 	h->len = strlen(text);
 	h->cap = h->len + 1;
+	pthread_mutex_unlock(&h->buf_lock);
 	return 0;
+}
+
+size_t zf_handle_len(struct zf_handle *h)
+{
+	size_t n;
+
+	pthread_mutex_lock(&h->buf_lock);
+	n = h->len;
+	pthread_mutex_unlock(&h->buf_lock);
+	return n;
 }
 
 int zf_handle_read_buf(struct zf_handle *h, char *buf, size_t size, off_t off)
 {
-	size_t n;
+	size_t n = 0;
 
-	if (off < 0 || (size_t)off >= h->len)
-		return 0;
-	n = h->len - (size_t)off;
-	if (n > size)
-		n = size;
-	memcpy(buf, h->buf + off, n);
+	pthread_mutex_lock(&h->buf_lock);
+	if (off >= 0 && (size_t)off < h->len) {
+		n = h->len - (size_t)off;
+		if (n > size)
+			n = size;
+		memcpy(buf, h->buf + off, n);
+	}
+	pthread_mutex_unlock(&h->buf_lock);
 	return (int)n;
 }
 

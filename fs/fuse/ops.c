@@ -135,7 +135,7 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 		}
 		if (fi && atomic_load(&zf_handle_of(fi)->replaced)) {
 			st->st_nlink = 0;
-			st->st_size = (off_t)zf_handle_of(fi)->len;
+			st->st_size = (off_t)zf_handle_len(zf_handle_of(fi));
 			break;
 		}
 		if (p.file == ZF_FILE_LOGS) {

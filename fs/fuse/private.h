@@ -74,6 +74,10 @@ struct zf_handle {
 	unsigned owner; /* uid that opened it: temp files and spec writes are its */
 	bool nonblock;
 	/* the text rows' snapshot, or the spec being written */
+	/* buf, len, cap and dirty: two ops on one open file may run at once
+	 * (pread from two threads, a read beside a write); taken after the
+	 * registry lock, never before it */
+	pthread_mutex_t buf_lock;
 	char *buf;
 	size_t len, cap;
 	uint64_t gen_seen; /* object generation of the snapshot (poll) */
@@ -136,6 +140,8 @@ struct zf_handle *zf_handle_of(struct fuse_file_info *fi);
 int zf_handle_set_buf(struct zf_handle *h, char *text);
 /* A read of the buffer at off. */
 int zf_handle_read_buf(struct zf_handle *h, char *buf, size_t size, off_t off);
+/* The length of h's buffer (under its lock). */
+size_t zf_handle_len(struct zf_handle *h);
 /* poll(): keeps ph to notify h's poller later (lock order: registry, then poll_lock). */
 void zf_handle_poll_wait(struct zf_handle *h, struct fuse_pollhandle *ph);
 /* Wakes h's poller, if any (from any thread). */

@@ -7,6 +7,9 @@
  *   zf-testtool nbread FILE      one O_NONBLOCK read: "data", "eof" or ERRNAME
  *   zf-testtool rename FROM TO   rename(2): "ok" or "rename: ERRNAME" (mv words EINVAL oddly)
  *   zf-testtool readloop FILE N  open+read+close N times: prints mean microseconds (bench)
+ *   zf-testtool preads FILE N    one open, 8 threads each pread()ing it N times at offsets
+ *                                0 and 7 (FILE written meanwhile when opened O_RDWR:
+ *                                "rw:FILE"): "ok", or the first error
  *   zf-testtool throttle PORT RATE IDLE
  *                                a TCP relay on 127.0.0.1 to 127.0.0.1:PORT whose replies
  *                                flow at RATE bytes a second (all connections together),
@@ -21,6 +24,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -247,6 +251,52 @@ static int do_throttle(int port, long long rate, int idle_s)
 	}
 }
 
+/* Concurrent preads on one open file (and writes, for "rw:"): a FUSE
+ * daemon serves them on several threads at once. */
+struct preads {
+	int fd, n;
+	bool write;
+	atomic_int err;
+};
+
+static void *preads_main(void *arg)
+{
+	struct preads *p = arg;
+	char buf[4096];
+
+	for (int i = 0; i < p->n && !atomic_load(&p->err); i++) {
+		ssize_t r = pread(p->fd, buf, sizeof(buf), (i & 1) ? 7 : 0);
+
+		if (r < 0)
+			atomic_store(&p->err, errno);
+		if (p->write && pwrite(p->fd, "image: busybox\n", 15, 0) < 0)
+			atomic_store(&p->err, errno);
+	}
+	return NULL;
+}
+
+static int cmd_preads(const char *file, int n)
+{
+	struct preads p = { .n = n };
+	pthread_t t[8];
+	int e;
+
+	p.write = strncmp(file, "rw:", 3) == 0;
+	p.fd = open(p.write ? file + 3 : file, p.write ? O_RDWR : O_RDONLY);
+	if (p.fd < 0) {
+		printf("open: %s\n", strerrorname_np(errno));
+		return 1;
+	}
+	for (int i = 0; i < 8; i++)
+		pthread_create(&t[i], NULL, preads_main, &p);
+	for (int i = 0; i < 8; i++)
+		pthread_join(t[i], NULL);
+	close(p.fd);
+	e = atomic_load(&p.err);
+	printf("%s\n", e ? strerrorname_np(e) : "ok");
+	return e != 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "write") == 0)
@@ -255,6 +305,8 @@ int main(int argc, char **argv)
 		return do_poll(argv[2], atoi(argv[3]));
 	if (argc == 3 && strcmp(argv[1], "nbread") == 0)
 		return do_nbread(argv[2]);
+	if (argc == 4 && strcmp(argv[1], "preads") == 0)
+		return cmd_preads(argv[2], atoi(argv[3]));
 	if (argc == 4 && strcmp(argv[1], "readloop") == 0)
 		return do_readloop(argv[2], atoi(argv[3]));
 	if (argc == 4 && strcmp(argv[1], "rename") == 0) {
