@@ -25,6 +25,8 @@ struct zf_http {
 	char *host, *port; /* TCP: the engine's name or address (no brackets), port */
 	struct zf_tls *tls; /* HTTPS: for the hijacked streams (libcurl does the rest) */
 	char *ca_file, *cert_file, *key_file; /* HTTPS: for libcurl */
+	struct curl_slist *extra; /* headers sent with every request (zf_http_add_header) */
+	char *peer; /* who answers, for errors: "the engine" unless set */
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -160,7 +162,30 @@ void zf_http_free(struct zf_http *h)
 	free(h->ca_file);
 	free(h->cert_file);
 	free(h->key_file);
+	curl_slist_free_all(h->extra);
+	free(h->peer);
 	free(h);
+}
+
+int zf_http_add_header(struct zf_http *h, const char *line)
+{
+	struct curl_slist *l = curl_slist_append(h->extra, line);
+
+	if (!l)
+		return -ENOMEM;
+	h->extra = l;
+	return 0;
+}
+
+int zf_http_set_peer(struct zf_http *h, const char *peer)
+{
+	char *p = strdup(peer);
+
+	if (!p)
+		return -ENOMEM;
+	free(h->peer);
+	h->peer = p;
+	return 0;
 }
 
 void zf_http_reply_clear(struct zf_http_reply *r)
@@ -314,16 +339,21 @@ int zf_http_request_body(struct zf_http *h, const char *method, const char *path
 	c = easy_new(h, method, path, errbuf, &url);
 	if (!c)
 		return zf_err_set(err, ENOMEM, "out of memory");
+	for (const struct curl_slist *e = h->extra; e; e = e->next)
+		if (!(headers = curl_slist_append(headers, e->data)))
+			goto oom;
 	if (body) {
 		snprintf(ctype, sizeof(ctype), "Content-Type: %s", content_type);
-		headers = curl_slist_append(headers, ctype);
-		curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+		if (!(headers = curl_slist_append(headers, ctype)))
+			goto oom;
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	} else if (strcmp(method, "POST") == 0) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
 	}
+	if (headers)
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
 	if (timeout_s > 0)
 		curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, buf_write);
@@ -333,7 +363,8 @@ int zf_http_request_body(struct zf_http *h, const char *method, const char *path
 	if (rc != CURLE_OK) {
 		r = b.overflow ? zf_err_set(err, EFBIG, "engine reply larger than %u bytes",
 					    ZF_HTTP_REPLY_MAX)
-			       : zf_err_set(err, -curl_errno(rc), "cannot reach the engine at %s: %s",
+			       : zf_err_set(err, -curl_errno(rc), "cannot reach %s at %s: %s",
+					    h->peer ? h->peer : "the engine",
 					    h->socket_path ? h->socket_path : h->base_url,
 					    curl_words(h, rc, errbuf));
 		free(b.data);
@@ -344,6 +375,9 @@ int zf_http_request_body(struct zf_http *h, const char *method, const char *path
 	ret_reply->body = b.data ? b.data : strdup("");
 	ret_reply->len = b.len;
 	r = ret_reply->body ? 0 : -ENOMEM;
+	goto out;
+oom:
+	r = zf_err_set(err, ENOMEM, "out of memory");
 out:
 	curl_slist_free_all(headers);
 	curl_easy_cleanup(c);

@@ -21,6 +21,12 @@ int zf_http_new_tls(const char *url, const struct zf_engine_tls *tls, struct zf_
 		    struct zf_err *err);
 void zf_http_free(struct zf_http *h);
 
+/* A header line ("Name: value") sent with every zf_http_request*() call
+ * after this one (e.g. Cinder's X-Auth-Token). Not thread-safe: set up first. */
+int zf_http_add_header(struct zf_http *h, const char *line);
+/* Who answers, in transport errors ("cannot reach PEER at URL"): "the engine" unless set. */
+int zf_http_set_peer(struct zf_http *h, const char *peer);
+
 struct zf_http_reply {
 	long status; /* HTTP status */
 	char *body; /* NUL-terminated, owned by the reply */

@@ -9,11 +9,12 @@
  *  - "local" (docker_volume.c): engine volumes, over the Engine API's
  *    volume endpoints (POST /volumes/create, GET and DELETE
  *    /volumes/{name}, GET /volumes?filters=...);
- *  - later "cinder": a Cinder volume, connected to this host and mounted
- *    under zunfs's state directory, then bind-mounted into containers
- *    (the order is the Cinder integration spec's: reserve,
+ *  - "cinder" (cinder_volume.c): a Cinder volume, connected to this host
+ *    and mounted under zunfs's state directory, then bind-mounted into
+ *    containers (the order is the Cinder integration spec's: reserve,
  *    initialize_connection, connect, attach, mount; and to detach:
- *    begin_detaching, disconnect, terminate_connection, detach).
+ *    begin_detaching, disconnect, terminate_connection, detach;
+ *    cinder_steps.h).
  *
  * Nothing here knows about FUSE, inodes or zunfs's file tree. A host path
  * (host_path below) is a directory of the host, never a path in the mount.
@@ -145,3 +146,13 @@ static inline void zf_volume_driver_free(struct zf_volume_driver *drv)
  * outlive the driver. -EINVAL if engine is not a Docker engine.
  */
 int zf_docker_volume_driver_new(struct zf_engine *engine, struct zf_volume_driver **ret_driver);
+
+/*
+ * The cinder driver (cinder_volume.c) over a Cinder v3 endpoint, url
+ * http://HOST:PORT/v3/PROJECT, with token sent as X-Auth-Token. Volumes are
+ * mounted under state_dir/cinder (made here), which must not be under a
+ * FUSE mount of zunfs. Calls no Cinder: -EINVAL (err says why) only for a
+ * URL or token it cannot use.
+ */
+int zf_cinder_volume_driver_new(const char *url, const char *token, const char *state_dir,
+				struct zf_volume_driver **ret_driver, struct zf_err *err);

@@ -29,6 +29,7 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("sandbox_image=%s", sandbox_image),
 	OPT("sandbox=%s", sandbox_mode),
 	OPT("cinder=%s", cinder),
+	OPT("cinder_token=%s", cinder_token),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -116,8 +117,9 @@ void zf_options_usage(const char *progname)
 	       "  -o sandbox=MODE        shared (default): containers join a sandbox only when\n"
 	       "                         their spec names one; per-container: every other\n"
 	       "                         container gets a private sandbox of its own\n"
-	       "  -o cinder=URL          Cinder v3 endpoint for cinder volumes (not in this\n"
-	       "                         version: volumes/ has the local driver only)\n"
+	       "  -o cinder=URL          Cinder v3 endpoint for driver: cinder volumes,\n"
+	       "                         http://HOST:PORT/v3/PROJECT\n"
+	       "  -o cinder_token=TOKEN  its X-Auth-Token (default: $OS_AUTH_TOKEN)\n"
 	       "  -f                     stay in the foreground\n"
 	       "  -d                     debug: foreground, and log every FUSE request\n"
 	       "  -h, --help             this help\n"
@@ -214,6 +216,11 @@ int zf_options_parse(struct fuse_args *args, struct zf_options *ret_opts)
 		o.state_dir = default_state_dir();
 	if (!o.sandbox_mode)
 		o.sandbox_mode = strdup("shared");
+	if (o.cinder && !o.cinder_token && getenv("OS_AUTH_TOKEN") && *getenv("OS_AUTH_TOKEN") &&
+	    !(o.cinder_token = strdup(getenv("OS_AUTH_TOKEN")))) {
+		zf_options_clear(&o);
+		return -ENOMEM;
+	}
 	if (!o.docker || !o.state_dir || !o.sandbox_mode) {
 		fprintf(stderr, "zunfs: cannot tell where to keep state: pass -o state=DIR\n");
 		zf_options_clear(&o);
@@ -243,5 +250,6 @@ void zf_options_clear(struct zf_options *o)
 	free(o->sandbox_image);
 	free(o->sandbox_mode);
 	free(o->cinder);
+	free(o->cinder_token);
 	memset(o, 0, sizeof(*o));
 }

@@ -17,7 +17,8 @@ struct zf_options {
 	char *state_dir;
 	char *sandbox_image;
 	char *sandbox_mode; /* "shared" | "per-container" */
-	char *cinder;
+	char *cinder; /* Cinder v3 endpoint: http://HOST:PORT/v3/PROJECT */
+	char *cinder_token; /* its X-Auth-Token; default $OS_AUTH_TOKEN */
 	bool show_help;
 	bool show_version;
 	bool allow_other; /* FUSE's allow_other: other users reach the mount */

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +16,22 @@ static int open_local(struct zf_engine *engine, const struct zf_options *opts,
 	return r < 0 ? zf_err_set(err, -r, "the local volume driver: %s", strerror(-r)) : 0;
 }
 
+/* -o cinder=URL: the cinder driver, its volumes mounted under the state directory. */
+static int open_cinder(struct zf_engine *engine, const struct zf_options *opts,
+		       struct zf_volume_driver **ret_driver, struct zf_err *err)
+{
+	char state[PATH_MAX];
+	int r;
+
+	(void)engine;
+	if (!opts->cinder)
+		return 0;
+	if (!realpath(opts->state_dir, state))
+		return zf_err_set(err, errno, "state=%s: %s", opts->state_dir, strerror(errno));
+	r = zf_cinder_volume_driver_new(opts->cinder, opts->cinder_token, state, ret_driver, err);
+	return r;
+}
+
 /*
  * One row per driver: it makes the driver, or leaves *ret_driver NULL when
  * the options do not configure it. A new driver is backend/NAME_volume.c
@@ -22,6 +40,7 @@ static int open_local(struct zf_engine *engine, const struct zf_options *opts,
 static int (*const table[])(struct zf_engine *engine, const struct zf_options *opts,
 			    struct zf_volume_driver **ret_driver, struct zf_err *err) = {
 	open_local,
+	open_cinder,
 };
 
 int zf_volume_drivers_open(struct zf_volume_drivers *t, struct zf_engine *engine,
@@ -63,18 +82,19 @@ struct zf_volume_driver *zf_volume_drivers_find(const struct zf_volume_drivers *
 int zf_volume_drivers_check(const struct zf_volume_drivers *t, const char *word, int line,
 			    const char *entry, char *reason, size_t size)
 {
-	if (zf_volume_drivers_find(t, word))
-		return 0;
-	/* the words from before the drivers' table: no cinder driver is in this version */
-	if (entry)
+	/* a capsule's own cinder: entries are not in this version, configured or not */
+	if (entry && strcmp(word, "local") != 0)
 		snprintf(reason, size,
 			 "spec.yaml: line %d: volumes: '%s': %s volumes are not in this version; "
 			 "make a volume in volumes/ and write {name: %s, volume: VOLUME}",
 			 line, entry, word, entry);
+	else if (zf_volume_drivers_find(t, word))
+		return 0;
 	else
 		snprintf(reason, size,
-			 "spec.yaml: driver: %s volumes are not in this version; driver: local "
-			 "makes an engine volume",
+			 "spec.yaml: driver: %s: no Cinder is configured: mount with "
+			 "-o cinder=http://HOST:PORT/v3/PROJECT (and cinder_token= or "
+			 "$OS_AUTH_TOKEN); driver: local makes an engine volume",
 			 word);
 	return -EOPNOTSUPP;
 }

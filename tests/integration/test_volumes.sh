@@ -18,7 +18,7 @@ assert_match "$(cat "$V/data/status_reason")" "line 2, column 1: volumeID is for
 assert_eq "$(printf 'driverOptions: {type: none, device: /etc, o: bind}\n' | put_spec volumes/data)" "close: EPERM" "a host directory"
 assert_match "$(cat "$V/data/status_reason")" "would hand a host device or directory" "why"
 assert_eq "$(printf 'driver: cinder\nsize: 1G\n' | put_spec volumes/data)" "close: EOPNOTSUPP" "cinder"
-assert_match "$(cat "$V/data/status_reason")" "cinder volumes are not in this version" "why"
+assert_match "$(cat "$V/data/status_reason")" "driver: cinder: no Cinder is configured: mount with -o cinder=" "why"
 assert_eq "$(cat "$V/data/status")" "Empty" "nothing made"
 assert_eq "$(docker volume ls -q --filter "label=zunfs.instance=$(instance)")" "" "nothing in the engine"
 
