@@ -100,14 +100,20 @@ static void ts_save(struct follower *f)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 8];
 	FILE *fp;
+	int fd;
 
 	if (!f->last_ts[0])
 		return;
 	ts_path(f->l, f->uuid, path, sizeof(path));
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fp = fopen(tmp, "w");
-	if (!fp)
+	/* its mode given: the daemon has no umask */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fp = fd < 0 ? NULL : fdopen(fd, "w");
+	if (!fp) {
+		if (fd >= 0)
+			close(fd);
 		return;
+	}
 	fprintf(fp, "%s %s\n", f->last_ts, f->engine_id);
 	if (fclose(fp) == 0)
 		rename(tmp, path);

@@ -259,6 +259,13 @@ int main(int argc, char *argv[])
 		ret = 2;
 		goto out;
 	}
+	/*
+	 * No umask of our own: what is made in a volume's data/ gets the mode
+	 * the caller's own umask leaves (volume_data.c), and a daemon's 022
+	 * would mask it again (umask 000; touch f: 0644). Our own files all
+	 * give their modes.
+	 */
+	umask(0);
 	r = state_db_path(d.opts.state_dir, db_path, sizeof(db_path));
 	if (r < 0) {
 		fprintf(stderr, "zunfs: state=%s: %s\n", d.opts.state_dir, strerror(-r));

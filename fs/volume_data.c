@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/fsuid.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "volume_data.h"
@@ -92,6 +93,36 @@ static const char *at(const char *rel)
 	return *rel ? rel : ".";
 }
 
+/*
+ * The mode of a new file: the caller's umask taken away (the kernel leaves
+ * that to us: FUSE_CAP_DONT_MASK), unless the directory it goes in has a
+ * default ACL, which then decides instead, as the host's own file system
+ * does. Runs as the caller, before the call that makes it.
+ */
+static mode_t create_mode(int dfd, const char *rel, const struct zf_caller *who, mode_t mode)
+{
+	const char *slash = strrchr(rel, '/');
+	char parent[PATH_MAX], proc[32];
+	int fd = dfd;
+	mode_t mask = who->umask & 0777;
+	ssize_t n;
+
+	if (!(mode & mask))
+		return mode;
+	if (slash) {
+		snprintf(parent, sizeof(parent), "%.*s", (int)(slash - rel), rel);
+		fd = openat(dfd, parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return mode & ~mask; /* the call itself fails, and says why */
+	}
+	/* no getxattr at a directory fd and a name: the fd's own /proc path */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	n = getxattr(proc, "system.posix_acl_default", NULL, 0);
+	if (fd != dfd)
+		close(fd);
+	return n > 0 ? mode : mode & ~mask;
+}
+
 int zf_data_stat(const char *root, const char *rel, const struct zf_caller *who, struct stat *ret_st)
 {
 	int dfd = enter(root, rel, who);
@@ -101,6 +132,16 @@ int zf_data_stat(const char *root, const char *rel, const struct zf_caller *who,
 	/* data/ itself through its fd: no lookup, so it answers whatever its mode */
 	return leave(dfd, *rel ? fstatat(dfd, rel, ret_st, AT_SYMLINK_NOFOLLOW)
 			       : fstatat(dfd, "", ret_st, AT_EMPTY_PATH));
+}
+
+int zf_data_access(const char *root, const char *rel, const struct zf_caller *who, int mask)
+{
+	int dfd = enter(root, rel, who);
+
+	if (dfd < 0)
+		return dfd;
+	/* AT_EACCESS: the fsuid's answer (without it, the daemon's real uid's) */
+	return leave(dfd, faccessat(dfd, rel, mask, AT_EACCESS | (*rel ? 0 : AT_EMPTY_PATH)));
 }
 
 int zf_data_list(const char *root, const char *rel, const struct zf_caller *who,
@@ -136,6 +177,8 @@ int zf_data_open(const char *root, const char *rel, const struct zf_caller *who,
 
 	if (dfd < 0)
 		return dfd;
+	if (flags & O_CREAT)
+		mode = create_mode(dfd, rel, who, mode);
 	/* a link at the end is the kernel's to follow, not ours */
 	fd = openat(dfd, at(rel), flags | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd >= 0)
@@ -149,7 +192,23 @@ int zf_data_mkdir(const char *root, const char *rel, const struct zf_caller *who
 
 	if (dfd < 0)
 		return dfd;
-	return leave(dfd, mkdirat(dfd, rel, mode));
+	return leave(dfd, mkdirat(dfd, rel, create_mode(dfd, rel, who, mode)));
+}
+
+int zf_data_mknod(const char *root, const char *rel, const struct zf_caller *who, mode_t mode,
+		  dev_t dev)
+{
+	int dfd;
+
+	/* devices stay the host's: a node in a volume would open them to whoever
+	 * reaches the volume, here or in a container */
+	if (!S_ISREG(mode) && !S_ISFIFO(mode) && !S_ISSOCK(mode))
+		return -EPERM;
+	dfd = enter(root, rel, who);
+	if (dfd < 0)
+		return dfd;
+	mode = create_mode(dfd, rel, who, mode);
+	return leave(dfd, mknodat(dfd, rel, mode, S_ISREG(mode) ? 0 : dev));
 }
 
 int zf_data_remove(const char *root, const char *rel, const struct zf_caller *who, bool dir)
@@ -233,6 +292,32 @@ int zf_data_chmod(const char *root, const char *rel, const struct zf_caller *who
 	return leave(dfd, fchmodat(dfd, rel, mode & 07777, 0));
 }
 
+int zf_data_clear_setid(const char *root, const char *rel, const struct zf_caller *who,
+			mode_t mode)
+{
+	const mode_t id = S_ISUID | S_ISGID;
+	int dfd = enter(root, rel, who), fd, r;
+	struct stat st;
+
+	if (dfd < 0)
+		return dfd;
+	/* opening it for writing as the caller is the permission a write needs
+	 * (O_NONBLOCK: a FIFO does not wait for a reader; it is refused below) */
+	fd = openat(dfd, at(rel), O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return leave(dfd, -1);
+	r = leave(dfd, fstat(fd, &st));
+	/* anything but set-ID bits taken away is the owner's chmod */
+	if (r == 0 && (!S_ISREG(st.st_mode) || (mode & 07777 & ~id) != (st.st_mode & 07777 & ~id) ||
+		       (mode & id) == (st.st_mode & id) || (mode & id & ~st.st_mode)))
+		r = -EPERM;
+	/* as the daemon: the caller may not chmod a file that is not theirs */
+	if (r == 0 && fchmod(fd, mode & 07777) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
 int zf_data_chown(const char *root, const char *rel, const struct zf_caller *who, uid_t uid,
 		  gid_t gid)
 {
@@ -283,4 +368,47 @@ int zf_data_utimens(const char *root, const char *rel, const struct zf_caller *w
 int zf_data_statfs(const char *root, struct statvfs *ret_st)
 {
 	return statvfs(root, ret_st) < 0 ? -errno : 0;
+}
+
+/*
+ * On a file open in data/: who NULL works as the daemon; a caller works as
+ * them, so the host clears set-user-ID and set-group-ID bits as for any
+ * writer without CAP_FSETID (zunfs takes FUSE_CAP_HANDLE_KILLPRIV: the
+ * kernel leaves that to the file system).
+ */
+static void fd_become(const struct zf_caller *who)
+{
+	if (who)
+		become(who);
+}
+
+static int fd_leave(const struct zf_caller *who, int r)
+{
+	int e = errno;
+
+	if (who)
+		unbecome();
+	return r < 0 ? -e : r;
+}
+
+int zf_data_fd_write(int fd, const struct zf_caller *who, const char *buf, size_t size,
+		     off_t off)
+{
+	ssize_t n;
+
+	fd_become(who);
+	n = pwrite(fd, buf, size, off);
+	return fd_leave(who, n < 0 ? -1 : (int)n);
+}
+
+int zf_data_fd_truncate(int fd, const struct zf_caller *who, off_t size)
+{
+	fd_become(who);
+	return fd_leave(who, ftruncate(fd, size));
+}
+
+int zf_data_fd_fallocate(int fd, const struct zf_caller *who, int mode, off_t off, off_t len)
+{
+	fd_become(who);
+	return fd_leave(who, fallocate(fd, mode, off, len));
 }

@@ -30,9 +30,12 @@ struct zf_caller {
 	gid_t gid;
 	int n_groups; /* its supplementary groups, when known */
 	gid_t groups[ZF_CALLER_GROUPS];
+	mode_t umask; /* for what it makes: open with O_CREAT, mkdir, mknod */
 };
 
 int zf_data_stat(const char *root, const char *rel, const struct zf_caller *who, struct stat *ret_st);
+/* access(2) with mask (R_OK, W_OK, X_OK, F_OK) for the caller. */
+int zf_data_access(const char *root, const char *rel, const struct zf_caller *who, int mask);
 /* Calls fill(name, userdata) for each entry (. and .. included). */
 int zf_data_list(const char *root, const char *rel, const struct zf_caller *who,
 		 void (*fill)(const char *name, void *userdata), void *userdata);
@@ -40,6 +43,10 @@ int zf_data_list(const char *root, const char *rel, const struct zf_caller *who,
 int zf_data_open(const char *root, const char *rel, const struct zf_caller *who, int flags,
 		 mode_t mode, int *ret_fd);
 int zf_data_mkdir(const char *root, const char *rel, const struct zf_caller *who, mode_t mode);
+/* mknod(2): regular files, FIFOs and sockets (bind() makes one); device
+ * nodes are -EPERM. */
+int zf_data_mknod(const char *root, const char *rel, const struct zf_caller *who, mode_t mode,
+		  dev_t dev);
 int zf_data_remove(const char *root, const char *rel, const struct zf_caller *who, bool dir);
 int zf_data_rename(const char *root, const char *from, const char *to, const struct zf_caller *who,
 		   unsigned flags);
@@ -48,9 +55,26 @@ int zf_data_symlink(const char *root, const char *target, const char *rel,
 int zf_data_readlink(const char *root, const char *rel, const struct zf_caller *who, char *buf,
 		     size_t size);
 int zf_data_chmod(const char *root, const char *rel, const struct zf_caller *who, mode_t mode);
+/*
+ * chmod(2) to mode by a caller who may write rel but does not own it, when
+ * mode only takes set-user-ID or set-group-ID bits away: a write clears
+ * them on the host file system, and a kernel whose FUSE library cannot take
+ * FUSE_CAP_HANDLE_KILLPRIV asks for it with such a chmod as the writer
+ * before the write or truncate. Done as the daemon; -EPERM for any other
+ * change, open's errno when the caller may not write it.
+ */
+int zf_data_clear_setid(const char *root, const char *rel, const struct zf_caller *who,
+			mode_t mode);
 int zf_data_chown(const char *root, const char *rel, const struct zf_caller *who, uid_t uid,
 		  gid_t gid);
 int zf_data_truncate(const char *root, const char *rel, const struct zf_caller *who, off_t size);
 int zf_data_utimens(const char *root, const char *rel, const struct zf_caller *who,
 		    const struct timespec tv[2]);
 int zf_data_statfs(const char *root, struct statvfs *ret_st);
+
+/* On an fd of zf_data_open(): as who (NULL: as the daemon, which keeps
+ * set-ID bits; a caller without CAP_FSETID has the host clear them). */
+int zf_data_fd_write(int fd, const struct zf_caller *who, const char *buf, size_t size,
+		     off_t off);
+int zf_data_fd_truncate(int fd, const struct zf_caller *who, off_t size);
+int zf_data_fd_fallocate(int fd, const struct zf_caller *who, int mode, off_t off, off_t len);

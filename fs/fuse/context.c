@@ -28,7 +28,7 @@ unsigned zf_fuse_gid(void)
 struct zf_caller zf_fuse_caller(void)
 {
 	struct fuse_context *c = fuse_get_context();
-	struct zf_caller who = { .uid = c->uid, .gid = c->gid };
+	struct zf_caller who = { .uid = c->uid, .gid = c->gid, .umask = c->umask };
 	int n = fuse_getgroups(ZF_CALLER_GROUPS, who.groups);
 
 	/* unknown (or too many to take all): none but its own group */

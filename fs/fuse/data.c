@@ -14,6 +14,29 @@
 #include "private.h"
 
 /*
+ * Whether the kernel clears set-ID bits before a write or truncate with a
+ * chmod as the writer (fuse_setattr), which a writer who is not the owner
+ * may not do: unless the FUSE library passes FUSE_CAP_HANDLE_KILLPRIV on,
+ * which libfuse does from 3.17.1 (before, it never tells the kernel).
+ */
+static bool kernel_clears_by_chmod = true;
+
+void zf_fuse_data_init(struct fuse_conn_info *conn)
+{
+	int major = 0, minor = 0, patch = 0;
+
+	/* the caller's umask is applied in data/ (volume_data.c), where a
+	 * directory's default ACL can take its place as on the host */
+	if (conn->capable & FUSE_CAP_DONT_MASK)
+		conn->want |= FUSE_CAP_DONT_MASK;
+	sscanf(fuse_pkgversion(), "%d.%d.%d", &major, &minor, &patch);
+	if (!(conn->capable & FUSE_CAP_HANDLE_KILLPRIV))
+		return;
+	conn->want |= FUSE_CAP_HANDLE_KILLPRIV;
+	kernel_clears_by_chmod = major * 10000 + minor * 100 + patch < 31701;
+}
+
+/*
  * For a path in volumes/NAME/data: the volume's directory on the host into
  * root (size PATH_MAX) and the path below data/ into *ret_rel. -ENOENT if
  * the caller cannot see the volume or it has no files yet.
@@ -69,7 +92,12 @@ int zf_fuse_data_op(const char *path, const struct zf_path *p, enum zf_data_op o
 	case ZF_DATA_SYMLINK:
 		return zf_data_symlink(root, a->target, rel, &who);
 	case ZF_DATA_CHMOD:
-		return zf_data_chmod(root, rel, &who, (mode_t)a->n);
+		r = zf_data_chmod(root, rel, &who, (mode_t)a->n);
+		/* not the owner's: maybe the kernel clearing set-ID bits for a writer */
+		if (r == -EPERM && kernel_clears_by_chmod && *rel &&
+		    zf_data_clear_setid(root, rel, &who, (mode_t)a->n) == 0)
+			r = 0;
+		return r;
 	case ZF_DATA_CHOWN:
 		return zf_data_chown(root, rel, &who, a->uid, a->gid);
 	case ZF_DATA_TRUNCATE:
@@ -84,6 +112,10 @@ int zf_fuse_data_op(const char *path, const struct zf_path *p, enum zf_data_op o
 		return zf_data_stat(root, rel, &who, a->st);
 	case ZF_DATA_LIST:
 		return zf_data_list(root, rel, &who, a->each, a->userdata);
+	case ZF_DATA_MKNOD:
+		return zf_data_mknod(root, rel, &who, (mode_t)a->n, a->dev);
+	case ZF_DATA_ACCESS:
+		return zf_data_access(root, rel, &who, (int)a->n);
 	}
 	return -EINVAL;
 }
@@ -128,19 +160,45 @@ static int data_read(struct zf_daemon *d, struct zf_handle *h, char *buf, size_t
 	return n < 0 ? -errno : (int)n;
 }
 
+/*
+ * Who a change of the file's contents is made as. With set-ID bits, the
+ * caller: the host then clears them as for any writer without CAP_FSETID
+ * (the kernel leaves that to us: FUSE_CAP_HANDLE_KILLPRIV). Without, the
+ * daemon: the same change, and no read of the caller's groups in /proc for
+ * every write. NULL: as the daemon.
+ */
+static const struct zf_caller *writer(int fd, struct zf_caller *buf)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == 0 && !(st.st_mode & (S_ISUID | S_ISGID)))
+		return NULL;
+	*buf = zf_fuse_caller();
+	return buf;
+}
+
 static int data_write(struct zf_daemon *d, struct zf_handle *h, const char *buf, size_t size,
 		      off_t off)
 {
-	ssize_t n = pwrite(h->fd, buf, size, off);
+	struct zf_caller who;
 
 	(void)d;
-	return n < 0 ? -errno : (int)n;
+	return zf_data_fd_write(h->fd, writer(h->fd, &who), buf, size, off);
 }
 
 static int data_truncate(struct zf_daemon *d, struct zf_handle *h, off_t size)
 {
+	struct zf_caller who;
+
 	(void)d;
-	return ftruncate(h->fd, size) < 0 ? -errno : 0;
+	return zf_data_fd_truncate(h->fd, writer(h->fd, &who), size);
+}
+
+static int data_fallocate(struct zf_handle *h, int mode, off_t off, off_t len)
+{
+	struct zf_caller who;
+
+	return zf_data_fd_fallocate(h->fd, writer(h->fd, &who), mode, off, len);
 }
 
 static int data_fsync(struct zf_handle *h, int datasync)
@@ -167,6 +225,7 @@ const struct zf_file_ops zf_data_row = {
 	.read = data_read,
 	.write = data_write,
 	.truncate = data_truncate,
+	.fallocate = data_fallocate,
 	.fsync = data_fsync,
 	.fstat = data_fstat,
 	.release = data_release,

@@ -578,10 +578,15 @@ static int op_unlink(const char *path)
 	return p.node == ZF_NODE_OTHER ? zf_fuse_temp_op(&p, ZF_TEMP_UNLINK, 0) : op_deny();
 }
 
+/* Only in a volume's data/: files, FIFOs and sockets (bind()), no devices. */
 static int op_mknod(const char *path, mode_t mode, dev_t dev)
 {
-	(void)path, (void)mode, (void)dev;
-	return op_deny();
+	struct zf_path p;
+
+	if (zf_path_parse(path, &p) < 0 || p.node != ZF_NODE_DATA)
+		return op_deny();
+	return zf_fuse_data_op(path, &p, ZF_DATA_MKNOD,
+			       &(struct zf_data_args){ .n = mode, .dev = dev });
 }
 
 static int op_link2(const char *from, const char *to)
@@ -760,6 +765,29 @@ static int op_utimens(const char *path, const struct timespec tv[2], struct fuse
 	return op_getattr(path, &st, fi);
 }
 
+/*
+ * access(2): in a volume's data/ the host's answer for the caller; elsewhere
+ * yes, as when the kernel had no one to ask (the files' own checks answer
+ * at open). Under default_permissions the kernel answers itself.
+ */
+static int op_access(const char *path, int mask)
+{
+	struct zf_path p;
+
+	if (path && zf_path_parse(path, &p) == 0 && p.node == ZF_NODE_DATA)
+		return zf_fuse_data_op(path, &p, ZF_DATA_ACCESS, &(struct zf_data_args){ .n = mask });
+	return 0;
+}
+
+static int op_fallocate(const char *path, int mode, off_t off, off_t len,
+			struct fuse_file_info *fi)
+{
+	struct zf_handle *h = fi ? zf_handle_of(fi) : NULL;
+
+	(void)path;
+	return h && h->ops->fallocate ? h->ops->fallocate(h, mode, off, len) : -EOPNOTSUPP;
+}
+
 static int op_statfs(const char *path, struct statvfs *st)
 {
 	struct zf_path p;
@@ -793,6 +821,7 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	cfg->nullpath_ok = 1;
 	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+	zf_fuse_data_init(conn);
 	if (d->reg)
 		zf_registry_set_change_cb(d->reg, zf_fuse_on_change, NULL);
 	return d;
@@ -836,4 +865,6 @@ const struct fuse_operations zf_fuse_ops = {
 	.chown = op_chown,
 	.utimens = op_utimens,
 	.statfs = op_statfs,
+	.fallocate = op_fallocate,
+	.access = op_access,
 };

@@ -53,6 +53,9 @@ struct zf_file_ops {
 		     off_t off);
 	/* ftruncate; NULL: -EACCES */
 	int (*truncate)(struct zf_daemon *d, struct zf_handle *h, off_t size);
+	/* fallocate(2); NULL: -EOPNOTSUPP (never ENOSYS: the kernel would stop
+	 * asking for every file) */
+	int (*fallocate)(struct zf_handle *h, int mode, off_t off, off_t len);
 	/* close(): its result is close()'s; NULL: 0 */
 	int (*flush)(struct zf_daemon *d, struct zf_handle *h);
 	/* NULL: 0 (zunfs's own files are in memory or in the store already) */
@@ -178,12 +181,15 @@ enum zf_data_op {
 	ZF_DATA_STATFS,
 	ZF_DATA_STAT,
 	ZF_DATA_LIST,
+	ZF_DATA_MKNOD,
+	ZF_DATA_ACCESS,
 };
 
 /* What a data op takes beside the path (each op reads its own fields). */
 struct zf_data_args {
 	const char *target; /* symlink */
-	off_t n; /* mkdir, chmod: the mode; truncate: the size */
+	off_t n; /* mkdir, mknod, chmod: the mode; truncate: the size; access: the mask */
+	dev_t dev; /* mknod */
 	uid_t uid; /* chown */
 	gid_t gid;
 	const struct timespec *tv; /* utimens */
@@ -201,6 +207,10 @@ int zf_fuse_data_op(const char *path, const struct zf_path *p, enum zf_data_op o
 /* A rename within one volume's data/ (EXDEV otherwise). */
 int zf_fuse_data_rename(const char *from, const struct zf_path *pf, const char *to,
 			const struct zf_path *pt, unsigned int flags);
+/* At init: takes FUSE_CAP_DONT_MASK (data/ applies the caller's umask) and
+ * FUSE_CAP_HANDLE_KILLPRIV (set-ID bits are cleared by the host file system,
+ * as the writer), and notes whether the kernel still asks with a chmod. */
+void zf_fuse_data_init(struct fuse_conn_info *conn);
 /* Whether the volume at p has its files somewhere (volumes/NAME/data). */
 bool zf_fuse_volume_has_data(struct zf_daemon *d, const struct zf_path *p);
 

@@ -6,6 +6,8 @@
  *   zf-testtool poll FILE MS     reads FILE, then polls it: "changed" or "timeout"
  *   zf-testtool nbread FILE      one O_NONBLOCK read: "data", "eof" or ERRNAME
  *   zf-testtool rename FROM TO   rename(2): "ok" or "rename: ERRNAME" (mv words EINVAL oddly)
+ *   zf-testtool fsops            a script of file system calls from stdin, each printed
+ *                                back with its result (fsops.c)
  *   zf-testtool readloop FILE N  open+read+close N times: prints mean microseconds (bench)
  *   zf-testtool preads FILE N    one open, 8 threads each pread()ing it N times at offsets
  *                                0 and 7 (FILE written meanwhile when opened O_RDWR:
@@ -32,6 +34,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "fsops.h"
 
 static int report(const char *step, int err)
 {
@@ -315,9 +319,11 @@ int main(int argc, char **argv)
 		printf("ok\n");
 		return 0;
 	}
+	if (argc == 2 && strcmp(argv[1], "fsops") == 0)
+		return zf_fsops_main();
 	if (argc == 5 && strcmp(argv[1], "throttle") == 0)
 		return do_throttle(atoi(argv[2]), atoll(argv[3]), atoi(argv[4]));
 	fprintf(stderr, "usage: zf-testtool write FILE | poll FILE MS | nbread FILE | rename FROM TO"
-			" | throttle PORT RATE IDLE\n");
+			" | fsops | throttle PORT RATE IDLE\n");
 	return 2;
 }
