@@ -48,6 +48,14 @@ struct zf_logs {
 	/* members' writes to capsules' logs, each with a look at the log's end:
 	 * one at a time. Lock order: lock, then merge_lock. */
 	pthread_mutex_t merge_lock;
+	/* follow, forget and free one at a time: each may join a follower with
+	 * lock released, and two must not join (or free) the same one. Lock
+	 * order: ctl_lock, then lock; followers never take it. */
+	pthread_mutex_t ctl_lock;
+	/* uuids forgotten lately (rmdir): a follow that was decided before the
+	 * object went (a refresh's) makes no log again; protected by lock */
+	char forgotten[16][ZF_UUID_LEN + 1];
+	unsigned n_forgotten;
 };
 
 int zf_logs_new(struct zf_daemon *d, const char *dir, struct zf_logs **ret_logs)
@@ -66,6 +74,7 @@ int zf_logs_new(struct zf_daemon *d, const char *dir, struct zf_logs **ret_logs)
 	snprintf(l->dir, sizeof(l->dir), "%s", dir);
 	pthread_mutex_init(&l->lock, NULL);
 	pthread_mutex_init(&l->merge_lock, NULL);
+	pthread_mutex_init(&l->ctl_lock, NULL);
 	*ret_logs = l;
 	return 0;
 }
@@ -293,7 +302,11 @@ void zf_logs_follow(struct zf_logs *l, const char *uuid, const char *engine_id, 
 {
 	struct follower *f;
 
+	pthread_mutex_lock(&l->ctl_lock);
 	pthread_mutex_lock(&l->lock);
+	for (unsigned i = 0; i < sizeof(l->forgotten) / sizeof(l->forgotten[0]); i++)
+		if (strcmp(l->forgotten[i], uuid) == 0)
+			goto out;
 	f = find_locked(l, uuid);
 	if (f && strcmp(f->engine_id, engine_id) == 0) {
 		if (!f->done) {
@@ -335,6 +348,7 @@ void zf_logs_follow(struct zf_logs *l, const char *uuid, const char *engine_id, 
 		f->done = true; /* tried again at the next start event */
 out:
 	pthread_mutex_unlock(&l->lock);
+	pthread_mutex_unlock(&l->ctl_lock);
 }
 
 static void stop_and_unlink_locked(struct zf_logs *l, struct follower *f)
@@ -359,28 +373,34 @@ void zf_logs_forget(struct zf_logs *l, const char *uuid)
 	struct follower *f;
 	char path[PATH_MAX];
 
+	pthread_mutex_lock(&l->ctl_lock);
 	pthread_mutex_lock(&l->lock);
 	f = find_locked(l, uuid);
 	if (f)
 		stop_and_unlink_locked(l, f);
+	snprintf(l->forgotten[l->n_forgotten++ % 16], sizeof(l->forgotten[0]), "%s", uuid);
 	pthread_mutex_unlock(&l->lock);
 	zf_logs_path(l, uuid, path, sizeof(path));
 	unlink(path);
 	ts_path(l, uuid, path, sizeof(path));
 	unlink(path);
+	pthread_mutex_unlock(&l->ctl_lock);
 }
 
 void zf_logs_free(struct zf_logs *l)
 {
 	if (!l)
 		return;
+	pthread_mutex_lock(&l->ctl_lock);
 	pthread_mutex_lock(&l->lock);
 	for (struct follower *f = l->list; f; f = f->next)
 		f->stop = true; /* all at once: each takes up to a second to notice */
 	while (l->list)
 		stop_and_unlink_locked(l, l->list);
 	pthread_mutex_unlock(&l->lock);
+	pthread_mutex_unlock(&l->ctl_lock);
 	pthread_mutex_destroy(&l->lock);
 	pthread_mutex_destroy(&l->merge_lock);
+	pthread_mutex_destroy(&l->ctl_lock);
 	free(l);
 }

@@ -39,6 +39,8 @@ assert_eq "$(grep '^err' "$C/l/logs" | sort | uniq -d | head -n 3)" "" "nothing 
 ok
 rmdir "$C/l"
 wait_for 15 not engine_has l
+# the log goes once the engine's removal is done (rmdir returns before it)
+wait_for 10 bash -c "[ -z \"\$(ls '$STATE/logs')\" ]"
 assert_eq "$(ls "$STATE/logs" | grep -c . || true)" "0" "rmdir deletes the log"
 unmount_zunfs
 
