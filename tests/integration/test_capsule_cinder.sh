@@ -5,7 +5,7 @@
 # for two members that both mount it, kept through an upgrade (same volume,
 # its files), deleted with the capsule; {cinder: {volumeID}} adopted, never
 # deleted, and one holder per Cinder volume (EBUSY); without autoRemove the
-# volume stays in Cinder after rmdir, unlabelled; the capsule spec's sample.
+# volume stays in Cinder after rmdir, unlabelled.
 . "$(dirname "$0")/lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 CDIR=${ZUNFS_CINDER_DIR:-/tmp/zunfs-it-cinder}
@@ -112,16 +112,6 @@ wait_for 90 not test -e "$K/keep"
 wait_for 60 is_status "$KID" available
 assert_eq "$(capi "$CINDER_URL/volumes/$KID" | jq -r '.volume.metadata | has("zunfs.instance")')" "false" "no clean-up of zunfs's takes it"
 assert_eq "$(loops_over "volume-$KID")" "0" "no loop left"
-
-# the capsule spec's sample (its volume: cinder, size 5, autoRemove)
-mkdir "$K/sample"
-assert_eq "$(sed -e 's/^hostSelector: node1/hostSelector: localhost/' "$(dirname "$0")/../fixtures/capsules/sample.yaml" | put_spec capsules/sample)" "ok" "the sample"
-assert_eq "$(timeout 180 cat "$K/sample/until/Finished")" "Finished" "the sample ran"
-SID=$(vols_of "$(jq -r .uuid "$K/sample/inspect.json")")
-assert_eq "$(capi "$CINDER_URL/volumes/$SID" | jq -r .volume.size)" "5" "its 5 GiB volume"
-rmdir "$K/sample"
-wait_for 90 not test -e "$K/sample"
-wait_for 60 is_status "$SID" gone
 
 capi -X DELETE "$CINDER_URL/volumes/$A" >/dev/null
 capi -X DELETE "$CINDER_URL/volumes/$KID" >/dev/null
