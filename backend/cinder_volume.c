@@ -826,17 +826,26 @@ static int wait_made(struct cinder *c, const char *vol, json_t **ret, struct zf_
 	return 0;
 }
 
-/* A volume made for this owner before (a launch cut short): its id, or NULL. */
-static char *made_before(struct cinder *c, const char *uuid, struct zf_err *err, int *r)
+/* A volume made for this owner before (a launch cut short): its id, or
+ * NULL. The owner is its uuid and extra labels (a capsule's entries). */
+static char *made_before(struct cinder *c, const struct zf_owner_labels *o, struct zf_err *err,
+			 int *r)
 {
 	struct zf_http_reply reply;
-	char path[512], *meta, *esc, *id = NULL;
-	json_t *root, *v;
+	char path[1024], *meta, *esc, *id = NULL;
+	json_t *root, *v, *filter = json_object();
 	size_t i;
 
 	*r = 0;
-	if (asprintf(&meta, "{\"%s\": \"%s\"}", ZF_LABEL_UUID, uuid) < 0)
+	json_object_set_new(filter, ZF_LABEL_UUID, json_string(o->uuid));
+	for (size_t k = 0; k < o->n_extra; k++)
+		json_object_set_new(filter, o->extra[k].key, json_string(o->extra[k].value));
+	meta = json_dumps(filter, JSON_COMPACT);
+	json_decref(filter);
+	if (!meta) {
+		*r = zf_err_set(err, ENOMEM, "out of memory");
 		return NULL;
+	}
 	esc = zf_http_escape(meta);
 	free(meta);
 	if (!esc) {
@@ -889,18 +898,21 @@ static int cinder_create(struct zf_volume_driver *drv, const struct zf_volume_re
 		}
 		goto made;
 	}
-	id = made_before(c, o->uuid, err, &r);
+	id = made_before(c, o, err, &r);
 	if (r < 0)
 		return r;
 	if (id)
 		goto wait;
+	if (req->existing)
+		return -ENOENT;
 	gib = req->size_bytes > 0 ? (req->size_bytes + GIB - 1) / GIB : 1;
 	meta = json_object();
 	snprintf(uid, sizeof(uid), "%u", o->owner_uid);
 	json_object_set_new(meta, ZF_LABEL_UUID, json_string(o->uuid));
 	json_object_set_new(meta, ZF_LABEL_KIND, json_string(o->kind));
 	json_object_set_new(meta, ZF_LABEL_NAME, json_string(o->name));
-	json_object_set_new(meta, ZF_LABEL_INSTANCE, json_string(o->instance));
+	if (!req->unowned) /* else kept after its owner: no clean-up lists it */
+		json_object_set_new(meta, ZF_LABEL_INSTANCE, json_string(o->instance));
 	json_object_set_new(meta, ZF_LABEL_OWNER, json_string(uid));
 	for (size_t i = 0; i < o->n_extra; i++)
 		json_object_set_new(meta, o->extra[i].key, json_string(o->extra[i].value));

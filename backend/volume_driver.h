@@ -50,6 +50,11 @@ struct zf_volume_request {
 	const char *adopt_id; /* a backend volume to take (Cinder's volumeID); NULL: make one */
 	const struct zf_kv *opts; /* driverOptions, n_opts pairs, handed to the backend */
 	size_t n_opts;
+	/* Outlives its owner: made without the instance label, so list() (and
+	 * reconcile's clean-up of what no record owns) never finds it. */
+	bool unowned;
+	/* Only find the volume made before for this owner: -ENOENT if none. */
+	bool existing;
 };
 
 enum zf_volume_state {
@@ -89,8 +94,9 @@ struct zf_volume_driver_ops {
 	 * driver's id for it, which every other call takes, in *ret_id (the
 	 * caller's). ret_info (may be NULL) gets what inspect would say now,
 	 * when the driver learns it on the way (else state PENDING and no
-	 * host path). Doing it again for the same owner uuid gives the same
-	 * volume (a launch cut short is simply done again).
+	 * host path). Doing it again for the same owner (uuid and extra
+	 * labels) gives the same volume (a launch cut short is simply done
+	 * again).
 	 */
 	int (*create)(struct zf_volume_driver *drv, const struct zf_volume_request *req,
 		      char **ret_id, struct zf_volume_info *ret_info, struct zf_err *err);

@@ -82,19 +82,17 @@ struct zf_volume_driver *zf_volume_drivers_find(const struct zf_volume_drivers *
 int zf_volume_drivers_check(const struct zf_volume_drivers *t, const char *word, int line,
 			    const char *entry, char *reason, size_t size)
 {
-	/* a capsule's own cinder: entries are not in this version, configured or not */
-	if (entry && strcmp(word, "local") != 0)
-		snprintf(reason, size,
-			 "spec.yaml: line %d: volumes: '%s': %s volumes are not in this version; "
-			 "make a volume in volumes/ and write {name: %s, volume: VOLUME}",
-			 line, entry, word, entry);
-	else if (zf_volume_drivers_find(t, word))
+	char where[300] = "spec.yaml: ";
+
+	if (zf_volume_drivers_find(t, word))
 		return 0;
-	else
-		snprintf(reason, size,
-			 "spec.yaml: driver: %s: no Cinder is configured: mount with "
-			 "-o cinder=http://HOST:PORT/v3/PROJECT (and cinder_token= or "
-			 "$OS_AUTH_TOKEN); driver: local makes an engine volume",
-			 word);
+	if (entry) /* a capsule's volumes entry */
+		snprintf(where, sizeof(where), "spec.yaml: line %d: volumes: '%.200s': ", line,
+			 entry);
+	snprintf(reason, size,
+		 "%sdriver: %s: no Cinder is configured: mount with "
+		 "-o cinder=http://HOST:PORT/v3/PROJECT (and cinder_token= or "
+		 "$OS_AUTH_TOKEN); driver: local makes an engine volume",
+		 where, word);
 	return -EOPNOTSUPP;
 }

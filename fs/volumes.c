@@ -52,3 +52,27 @@ void zf_volumes_recount_locked(struct zf_registry *reg)
 			zf_registry_set_state_locked(reg, o, want, "", NULL);
 	}
 }
+
+static bool capsule_adopts(const struct zf_capsule_spec *c, const char *id)
+{
+	for (size_t i = 0; c && i < c->n_volumes; i++)
+		if (c->volumes[i].cinder_id && strcmp(c->volumes[i].cinder_id, id) == 0)
+			return true;
+	return false;
+}
+
+const struct zf_object *zf_cinder_holder_locked(struct zf_registry *reg, const char *id,
+						const char *except_uuid)
+{
+	for (const struct zf_object *o = zf_registry_first_locked(reg); o; o = o->next) {
+		if (strcmp(o->rec.uuid, except_uuid) == 0)
+			continue;
+		if (o->rec.kind == ZF_KIND_VOLUME && o->volume && o->volume->volume_id &&
+		    strcmp(o->volume->volume_id, id) == 0)
+			return o;
+		if (o->rec.kind == ZF_KIND_CAPSULE &&
+		    (capsule_adopts(o->capsule, id) || capsule_adopts(o->pending_capsule, id)))
+			return o;
+	}
+	return NULL;
+}

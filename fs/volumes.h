@@ -16,3 +16,12 @@ const struct zf_object *zf_volume_user_in(const struct zf_object *first, const c
 
 /* Sets every made volume (Available or In-use, no task) to what its users say. */
 void zf_volumes_recount_locked(struct zf_registry *reg);
+
+/*
+ * The first object other than except_uuid that adopts Cinder volume id: a
+ * volume with volumeID: id, a capsule with {cinder: {volumeID: id}} (its
+ * spec or an upgrade's), being deleted too (it holds the attach until its
+ * detach is done). One holder per Cinder volume: this host attaches it once.
+ */
+const struct zf_object *zf_cinder_holder_locked(struct zf_registry *reg, const char *id,
+						const char *except_uuid);

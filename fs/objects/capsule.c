@@ -55,6 +55,7 @@ static int apply_capsule_spec(struct zf_daemon *d, const char *uuid, const char 
 	}
 	for (size_t i = 0; i < c->n_volumes; i++) {
 		const struct zf_capsule_volume *v = &c->volumes[i];
+		const struct zf_object *other;
 
 		if (v->empty_dir)
 			continue; /* made with the capsule (make_empty_dirs) */
@@ -66,7 +67,18 @@ static int apply_capsule_spec(struct zf_daemon *d, const char *uuid, const char 
 				r = zf_apply_refuse_locked(d, obj, r, reason);
 				goto out;
 			}
-			continue; /* made by the capsule's launch (member_mounts) */
+			if (v->cinder_id &&
+			    (other = zf_cinder_holder_locked(d->reg, v->cinder_id, uuid))) {
+				/* this host attaches a Cinder volume once, for one holder */
+				snprintf(reason, sizeof(reason),
+					 "spec.yaml: line %d: volumes: '%s': Cinder volume %s is "
+					 "already %s %s's",
+					 v->line, v->name, v->cinder_id, zf_kind_word(other->rec.kind),
+					 other->rec.name);
+				r = zf_apply_refuse_locked(d, obj, -EBUSY, reason);
+				goto out;
+			}
+			continue; /* made by the capsule's launch (make_cinder_volumes) */
 		}
 		if (!zf_apply_find_visible_locked(d, ZF_KIND_VOLUME, v->zunfs_volume, uid)) {
 			snprintf(reason, sizeof(reason),
@@ -479,10 +491,187 @@ static int prune_empty_dirs(struct zf_daemon *d, const char *uuid, const struct 
 	return r;
 }
 
+/* ---- cinder: a Cinder volume the capsule makes or adopts ---- */
+
+/* What a launch got of each cinder entry (index of c->volumes): the
+ * driver's id and where this host has it mounted. */
+struct cinder_made {
+	char *id, *host_path;
+};
+
+static bool is_cinder(const struct zf_capsule_volume *v)
+{
+	return v->cinder_id || v->cinder_size_gb;
+}
+
+static void cinder_made_free(struct cinder_made *made, size_t n)
+{
+	for (size_t i = 0; made && i < n; i++) {
+		free(made[i].id);
+		free(made[i].host_path);
+	}
+	free(made);
+}
+
+/*
+ * The driver's id of entry v: adopted (volumeID), or made for the capsule
+ * and the entry (labels zunfs.uuid and zunfs.role=cinder.NAME, so a launch
+ * again finds the same volume). existing: only find one made before
+ * (-ENOENT if none). Without autoRemove it is made without the instance
+ * label: it outlives the capsule and no clean-up takes it.
+ */
+static int cinder_entry_id(struct zf_daemon *d, struct zf_volume_driver *drv,
+			   const struct zf_snapshot *snap, const struct zf_capsule_volume *v,
+			   bool existing, char **ret_id, struct zf_err *err)
+{
+	char role[ZF_NAME_MAX + 16], name[2 * ZF_NAME_MAX + 2];
+	struct zf_volume_info info = { 0 };
+	struct zf_steps_owner owner;
+	struct zf_volume_request req = {
+		.owner = &owner.labels,
+		.size_bytes = v->cinder_size_gb * 1024LL * 1024 * 1024,
+		.adopt_id = v->cinder_id,
+		.unowned = !v->auto_remove,
+		.existing = existing,
+	};
+	int r;
+
+	snprintf(role, sizeof(role), "cinder.%s", v->name);
+	zf_steps_owner_labels(d, snap, role, 0, &owner);
+	snprintf(name, sizeof(name), "%s.%s", snap->name, v->name);
+	owner.labels.name = name; /* in Cinder: zunfs-CAPSULE.ENTRY */
+	r = drv->ops->create(drv, &req, ret_id, existing ? NULL : &info, err);
+	if (r == 0 && info.state == ZF_VOLUME_FAILED) { /* err holds Cinder's words */
+		free(*ret_id);
+		*ret_id = NULL;
+		r = -EIO;
+	}
+	zf_volume_info_clear(&info);
+	return r;
+}
+
+/*
+ * Makes (or adopts) the capsule's cinder volumes and attaches each to this
+ * host once, whatever number of members mount it: they all get a bind of
+ * the one host mount, and so does a new generation during an upgrade (the
+ * old one keeps it meanwhile: one attach, data kept). *ret_made: one row
+ * per entry of c->volumes (the caller's, cinder_made_free).
+ */
+static int make_cinder_volumes(struct zf_daemon *d, const struct zf_snapshot *snap,
+			       const struct zf_capsule_spec *c, struct cinder_made **ret_made,
+			       struct zf_err *err)
+{
+	struct zf_volume_driver *drv = zf_volume_drivers_find(&d->volume_drivers, "cinder");
+	struct cinder_made *made = calloc(c->n_volumes + 1, sizeof(*made));
+	int r = 0;
+
+	if (!made)
+		return zf_err_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < c->n_volumes && r == 0; i++) {
+		const struct zf_capsule_volume *v = &c->volumes[i];
+		struct zf_volume_info info = { 0 };
+
+		if (!is_cinder(v))
+			continue;
+		if (!drv) {
+			r = zf_err_set(err, EOPNOTSUPP, "cinder volume '%s': no Cinder is configured",
+				       v->name);
+			break;
+		}
+		r = cinder_entry_id(d, drv, snap, v, false, &made[i].id, err);
+		if (r == 0)
+			r = drv->ops->attach(drv, made[i].id, err);
+		if (r == 0)
+			r = drv->ops->inspect(drv, made[i].id, &info, err);
+		if (r == 0 && !info.host_path)
+			r = zf_err_set(err, EIO, "cinder volume '%s': not mounted on this host",
+				       v->name);
+		if (r == 0)
+			made[i].host_path = TAKE_PTR(info.host_path);
+		zf_volume_info_clear(&info);
+		if (r < 0 && !strstr(err->msg, v->name)) {
+			char msg[ZF_ERR_MSG_MAX];
+
+			snprintf(msg, sizeof(msg), "%s", err->msg);
+			zf_err_set(err, -r, "cinder volume '%s': %s", v->name, msg);
+		}
+	}
+	if (r < 0) {
+		cinder_made_free(made, c->n_volumes);
+		return r;
+	}
+	*ret_made = made;
+	return 0;
+}
+
+/* Whether keep has the same cinder entry as v (its name, and the same volume). */
+static bool keeps_cinder(const struct zf_capsule_spec *keep, const struct zf_capsule_volume *v)
+{
+	for (size_t k = 0; keep && k < keep->n_volumes; k++) {
+		const struct zf_capsule_volume *w = &keep->volumes[k];
+
+		if (is_cinder(w) && strcmp(w->name, v->name) == 0 &&
+		    !!w->cinder_id == !!v->cinder_id &&
+		    (!v->cinder_id || strcmp(w->cinder_id, v->cinder_id) == 0))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Lets go of the cinder volumes of spec text (the capsule's) that keep does
+ * not have (keep NULL: all, the capsule is going): detached from this host,
+ * then deleted in Cinder when made with autoRemove; an adopted one, or one
+ * made without autoRemove, stays in Cinder (available). 0 when all went.
+ */
+static int release_cinder_volumes(struct zf_daemon *d, const struct zf_snapshot *snap,
+				  const char *text, const struct zf_capsule_spec *keep,
+				  struct zf_err *err)
+{
+	struct zf_volume_driver *drv = zf_volume_drivers_find(&d->volume_drivers, "cinder");
+	struct zf_capsule_spec *c = NULL;
+	struct zf_spec_error serr;
+	int r = 0;
+
+	if (!text || !text[0] || zf_spec_parse_capsule(text, strlen(text), &c, &serr) < 0)
+		return 0; /* no spec was in force: nothing was made */
+	for (size_t i = 0; i < c->n_volumes; i++) {
+		const struct zf_capsule_volume *v = &c->volumes[i];
+		char *id = NULL;
+		int rr;
+
+		if (!is_cinder(v) || keeps_cinder(keep, v))
+			continue;
+		if (!drv) {
+			rr = zf_err_set(err, EOPNOTSUPP,
+					"cinder volume '%s': no Cinder is configured to detach it",
+					v->name);
+		} else {
+			rr = cinder_entry_id(d, drv, snap, v, true, &id, err);
+			if (rr == -ENOENT) /* never made */
+				continue;
+		}
+		if (rr == 0)
+			rr = drv->ops->detach(drv, id, err);
+		if (rr == -ENOENT) /* gone from Cinder */
+			rr = 0;
+		else if (rr == 0 && v->auto_remove && !v->cinder_id)
+			rr = drv->ops->remove(drv, id, err);
+		if (rr == -ENOENT)
+			rr = 0;
+		if (rr < 0 && r == 0)
+			r = rr;
+		free(id);
+	}
+	zf_capsule_spec_free(c);
+	return r;
+}
+
 /* A member's volumeMounts name the capsule's volumes, which name volumes/
  * or the capsule's own emptyDirs. */
 static int member_mounts(struct zf_daemon *d, const char *uuid, const struct zf_capsule_spec *c,
-			 struct zf_capsule_member *m, struct zf_err *err)
+			 const struct cinder_made *made, struct zf_capsule_member *m,
+			 struct zf_err *err)
 {
 	for (size_t i = 0; i < m->spec->n_mounts; i++) {
 		const struct zf_volume_mount *vm = &m->spec->mounts[i];
@@ -515,9 +704,31 @@ static int member_mounts(struct zf_daemon *d, const char *uuid, const struct zf_
 			cfg->n_mounts++;
 			continue;
 		}
+		if (cv && is_cinder(cv)) { /* a bind of its one host mount */
+			struct zf_volume_driver *drv =
+				zf_volume_drivers_find(&d->volume_drivers, "cinder");
+			const struct cinder_made *cm = &made[cv - c->volumes];
+			struct zf_container_config *cfg = m->spec->cfg;
+			struct zf_mount *mounts;
+
+			if (!drv || !cm->id)
+				return zf_err_set(err, EIO, "cinder volume '%s' is not attached",
+						  vm->name);
+			mounts = realloc(cfg->mounts, (cfg->n_mounts + 1) * sizeof(*mounts));
+			if (!mounts)
+				return zf_err_set(err, ENOMEM, "out of memory");
+			cfg->mounts = mounts;
+			r = drv->ops->mount_for_container(drv, cm->id, cm->host_path,
+							  vm->mount_path, vm->read_only,
+							  &cfg->mounts[cfg->n_mounts], err);
+			if (r < 0)
+				return r;
+			cfg->n_mounts++;
+			continue;
+		}
 		volume = cv ? cv->zunfs_volume : NULL;
-		if (!volume) /* validated before launch: a cinder entry, refused there */
-			return zf_err_set(err, EOPNOTSUPP, "volume '%s' is not a volumes/ volume",
+		if (!volume) /* validated before launch */
+			return zf_err_set(err, EINVAL, "volume '%s' is not a volume of the capsule",
 					  vm->name);
 		r = zf_steps_volume_mount(d, volume, vm->mount_path, vm->read_only, m->spec->cfg, err);
 		if (r < 0)
@@ -557,21 +768,15 @@ static int sandbox_ports(const struct zf_capsule_spec *c, struct zf_container_co
  * order (each to exit 0), then the members. On failure *ret_step says what
  * failed and err why; what was made is left for the caller to remove.
  */
-static int start_generation(struct zf_daemon *d, const struct zf_snapshot *snap,
-			    struct zf_capsule_spec *c, int generation, char **ret_sandbox,
-			    char *step, size_t step_size, struct zf_err *err)
+static int start_members(struct zf_daemon *d, const struct zf_snapshot *snap,
+			 struct zf_capsule_spec *c, const struct cinder_made *made, int generation,
+			 char **ret_sandbox, char *step, size_t step_size, struct zf_err *err)
 {
 	struct zf_container_config *sb = calloc(1, sizeof(*sb));
 	struct zf_pod_fields pod;
 	char *id = NULL, role[ZF_NAME_MAX + 16], gen[16], ip[48];
 	int r, code = 0;
 
-	snprintf(step, step_size, "the capsule's emptyDir volumes");
-	r = make_empty_dirs(d, snap, c, err);
-	if (r < 0) {
-		zf_container_config_free(sb);
-		return r;
-	}
 	snprintf(step, step_size, "the capsule's sandbox");
 	snprintf(gen, sizeof(gen), "%d", generation);
 	r = sb ? zf_steps_sandbox_ready(d, snap->uuid, sb) : -ENOMEM;
@@ -601,7 +806,7 @@ static int start_generation(struct zf_daemon *d, const struct zf_snapshot *snap,
 		zf_steps_set_state(d, snap->uuid, NULL, NULL, "init_container_running");
 		r = member_config(c, *ret_sandbox, &pod, m->spec, true);
 		if (r == 0)
-			r = member_mounts(d, snap->uuid, c, m, err);
+			r = member_mounts(d, snap->uuid, c, made, m, err);
 		if (r == 0)
 			r = zf_steps_image_ready(d, snap->uuid, m->spec->cfg, err);
 		if (r == 0)
@@ -627,7 +832,7 @@ static int start_generation(struct zf_daemon *d, const struct zf_snapshot *snap,
 		snprintf(step, step_size, "container %s", m->name);
 		r = member_config(c, *ret_sandbox, &pod, m->spec, false);
 		if (r == 0)
-			r = member_mounts(d, snap->uuid, c, m, err);
+			r = member_mounts(d, snap->uuid, c, made, m, err);
 		if (r == 0)
 			r = zf_steps_image_ready(d, snap->uuid, m->spec->cfg, err);
 		if (r == 0)
@@ -641,6 +846,27 @@ static int start_generation(struct zf_daemon *d, const struct zf_snapshot *snap,
 			return r;
 	}
 	return 0;
+}
+
+/* Its volumes (emptyDir, then cinder: attached once), then start_members. */
+static int start_generation(struct zf_daemon *d, const struct zf_snapshot *snap,
+			    struct zf_capsule_spec *c, int generation, char **ret_sandbox,
+			    char *step, size_t step_size, struct zf_err *err)
+{
+	struct cinder_made *made = NULL;
+	int r;
+
+	snprintf(step, step_size, "the capsule's emptyDir volumes");
+	r = make_empty_dirs(d, snap, c, err);
+	if (r < 0)
+		return r;
+	snprintf(step, step_size, "the capsule's cinder volumes");
+	r = make_cinder_volumes(d, snap, c, &made, err);
+	if (r < 0)
+		return r;
+	r = start_members(d, snap, c, made, generation, ret_sandbox, step, step_size, err);
+	cinder_made_free(made, c->n_volumes);
+	return r;
 }
 
 /* The members of generation `sandbox` that do not run (yet): how many. */
@@ -790,7 +1016,7 @@ out:
  */
 static int launch_capsule(struct zf_daemon *d, const char *uuid, bool upgrade)
 {
-	struct zf_capsule_spec *c = NULL;
+	struct zf_capsule_spec *c = NULL, *old = NULL;
 	struct zf_err err = { { 0 } };
 	struct zf_spec_error serr;
 	struct zf_snapshot snap = { .spec_text = NULL };
@@ -834,6 +1060,8 @@ static int launch_capsule(struct zf_daemon *d, const char *uuid, bool upgrade)
 			goto out;
 		}
 	}
+	if (upgrade && snap.spec_text[0])
+		zf_spec_parse_capsule(snap.spec_text, strlen(snap.spec_text), &old, &serr);
 	r = start_generation(d, &snap, c, generation, &sandbox_id, step, sizeof(step), &err);
 	if (r == 0 && upgrade) {
 		/* the new generation must run before the old one goes */
@@ -847,6 +1075,8 @@ static int launch_capsule(struct zf_daemon *d, const char *uuid, bool upgrade)
 		char reason[ZF_ERR_MSG_MAX + 200];
 
 		remove_generation(d, uuid, sandbox_id ? sandbox_id : "", NULL);
+		if (old) /* the new spec's cinder volumes the old one has not */
+			release_cinder_volumes(d, &snap, text, old, NULL);
 		snprintf(reason, sizeof(reason),
 			 "upgrade rolled back: %s: %s; the previous capsule keeps running", step,
 			 err.msg[0] ? err.msg : strerror(-r));
@@ -873,6 +1103,7 @@ static int launch_capsule(struct zf_daemon *d, const char *uuid, bool upgrade)
 	if (upgrade) {
 		remove_generation(d, uuid, NULL, sandbox_id);
 		prune_empty_dirs(d, uuid, c, NULL); /* those the new spec dropped */
+		release_cinder_volumes(d, &snap, snap.spec_text, c, NULL);
 	}
 	zf_registry_lock(d->reg);
 	obj = zf_registry_find_uuid_locked(d->reg, uuid);
@@ -898,6 +1129,7 @@ out:
 	free(snap.spec_text);
 	free(sandbox_id);
 	zf_capsule_spec_free(c);
+	zf_capsule_spec_free(old);
 	return r;
 }
 
@@ -1115,12 +1347,14 @@ static int refresh(struct zf_daemon *d, const struct zf_snapshot *snap)
 	return refresh_capsule(d, snap->uuid);
 }
 
-/* Its containers, then its emptyDir volumes (which they used). */
+/* Its containers, then its emptyDir and cinder volumes (which they used). */
 static int remove_all(struct zf_daemon *d, const struct zf_snapshot *snap, struct zf_err *err)
 {
 	int r = zf_steps_remove_containers(d, snap->uuid, snap->engine_id, err);
 
-	return r < 0 ? r : prune_empty_dirs(d, snap->uuid, NULL, err);
+	if (r == 0)
+		r = prune_empty_dirs(d, snap->uuid, NULL, err);
+	return r < 0 ? r : release_cinder_volumes(d, snap, snap->spec_text, NULL, err);
 }
 
 /* A member's: its container (its capsule's emptyDirs stay). */

@@ -336,6 +336,7 @@ static int apply_volume_spec(struct zf_daemon *d, const char *uuid, const char *
 {
 	struct zf_volume_spec *v = NULL;
 	struct zf_spec_error e = { 0 };
+	const struct zf_object *other;
 	struct zf_object *obj;
 	char reason[400];
 	int r;
@@ -350,6 +351,13 @@ static int apply_volume_spec(struct zf_daemon *d, const char *uuid, const char *
 				    sizeof(reason));
 	if (r < 0) {
 		r = zf_apply_refuse_locked(d, obj, r, reason);
+		goto out;
+	}
+	if (v->volume_id && (other = zf_cinder_holder_locked(d->reg, v->volume_id, uuid))) {
+		/* this host attaches a Cinder volume once, for one holder */
+		snprintf(reason, sizeof(reason), "spec.yaml: volumeID: Cinder volume %s is already %s %s's",
+			 v->volume_id, zf_kind_word(other->rec.kind), other->rec.name);
+		r = zf_apply_refuse_locked(d, obj, -EBUSY, reason);
 		goto out;
 	}
 	r = zf_apply_busy_or_same_locked(d, obj, text, len, "Error");

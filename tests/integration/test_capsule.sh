@@ -157,10 +157,10 @@ assert_eq "$(docker inspect -f '{{range .Mounts}}{{.Name}} {{.Destination}} {{.R
 assert_eq "$(docker inspect -f '{{range $p, $_ := .Config.ExposedPorts}}{{$p}}{{end}}' "$(cat "$K/sample/sandbox")")" "80/tcp" "its port, exposed on the sandbox that owns the network"
 assert_eq "$(jq -r '.containers[0].name' "$K/sample/inspect.json") $(jq -c '[.ports[] | .containerPort, .hostPort]' "$K/sample/containers/container-0/inspect.json")" "container-0 [80,80]" "the port recorded"
 assert_eq "$(jq -c '[.restart_policy, .volumes[0].volume, (.ports[0] | .container, .containerPort, .hostPort, .protocol)]' "$K/sample/inspect.json")" '["no","sample-data","container-0",80,80,"tcp"]' "the capsule's inspect.json: policy, volumes, ports"
-# the sample as written names a Cinder volume: not in this version
+# the sample names a Cinder volume: refused without -o cinder= (test_capsule_cinder runs it)
 mkdir "$K/sample-vol"
 assert_eq "$(sed -e 's/^hostSelector: node1/hostSelector: localhost/' "$(dirname "$0")/../fixtures/capsules/sample.yaml" | put_spec capsules/sample-vol)" "close: EOPNOTSUPP" "a Cinder volume"
-assert_match "$(cat "$K/sample-vol/status_reason")" "volumes: 'volume1': cinder volumes are not in this version" "why"
+assert_match "$(cat "$K/sample-vol/status_reason")" "volumes: 'volume1': driver: cinder: no Cinder is configured" "why"
 assert_eq "$(cat "$K/sample-vol/status")" "Empty" "nothing launched"
 
 # a launch that fails at its second member: Failed, saying why, for good

@@ -98,7 +98,7 @@ assert_eq "$(cat "$V/data/status") $(jq -r .used_by "$V/data/inspect.json")" "In
 # Cinder entries and unknown volumes are refused before anything changes
 sed 's/volume: data/cinder: {volumeID: abc}/' "$T/p.yaml" >"$T/p2.yaml"
 assert_eq "$("$ZF_TESTTOOL" write "$K/p/spec.yaml" <"$T/p2.yaml")" "close: EOPNOTSUPP" "a cinder volume"
-assert_match "$(cat "$K/p/status_reason")" "cinder volumes are not in this version" "why"
+assert_match "$(cat "$K/p/status_reason")" "driver: cinder: no Cinder is configured" "why"
 sed 's/volume: data/volume: nope/' "$T/p.yaml" >"$T/p3.yaml"
 assert_eq "$("$ZF_TESTTOOL" write "$K/p/spec.yaml" <"$T/p3.yaml")" "close: EINVAL" "no such volume"
 assert_match "$(cat "$K/p/status_reason")" "no volume named 'nope'" "why"

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# A capsule's own Cinder volumes against a real Cinder (scripts/cinder,
+# started here and cleaned at the end) and the real engine:
+# {cinder: {size: 1, autoRemove: true}} made with the capsule, attached once
+# for two members that both mount it, kept through an upgrade (same volume,
+# its files), deleted with the capsule; {cinder: {volumeID}} adopted, never
+# deleted, and one holder per Cinder volume (EBUSY); without autoRemove the
+# volume stays in Cinder after rmdir, unlabelled.
+. "$(dirname "$0")/lib.sh"
+top=$(cd "$(dirname "$0")/../.." && pwd)
+CDIR=${ZUNFS_CINDER_DIR:-/tmp/zunfs-it-cinder}
+at_exit "'$top/scripts/cinder' clean '$CDIR' >/dev/null 2>&1"
+"$top/scripts/cinder" start "$CDIR" >"$T/cinder.url" 2>"$T/cinder.log" || { cat "$T/cinder.log"; fail "scripts/cinder start"; }
+eval "$("$top/scripts/cinder" env "$CDIR")"
+export OS_AUTH_TOKEN
+H=(-H "X-Auth-Token: $OS_AUTH_TOKEN" -H "Content-Type: application/json")
+capi() { curl -s --noproxy '*' "${H[@]}" "$@"; }
+cstatus() { capi "$CINDER_URL/volumes/$1" | jq -r '.volume.status // "gone"'; }
+is_status() { [ "$(cstatus "$1")" = "$2" ]; }
+loops_over() { losetup -n -O BACK-FILE 2>/dev/null | grep -c "$1" || true; }
+# the Cinder volumes labelled with a capsule's uuid
+vols_of() { capi "$CINDER_URL/volumes/detail" | jq -r --arg u "$1" '.volumes[] | select(.metadata."zunfs.uuid" == $u) | .id'; }
+mounts_of() { docker inspect -f '{{range .Mounts}}{{.Type}}:{{.Source}}:{{.Destination}} {{end}}' "$1"; }
+FOREVER='command: [sh, -c, "trap exit TERM; while :; do sleep 1; done"]'
+
+mount_zunfs -o "cinder=$CINDER_URL"
+K=$MNT/capsules
+V=$MNT/volumes
+
+# two members mount one volume made with the capsule: one attach, one loop
+mkdir "$K/two"
+cat >"$T/two.yaml" <<YAML
+kind: capsule
+spec:
+  containers:
+  - {name: a, image: busybox, command: [sh, -c, "echo from-a > /d/a.txt; sync; trap exit TERM; while :; do sleep 1; done"], volumeMounts: [{name: shared, mountPath: /d}]}
+  - {name: b, image: busybox, $FOREVER, volumeMounts: [{name: shared, mountPath: /e}]}
+  volumes:
+  - {name: shared, cinder: {size: 1, autoRemove: true}}
+YAML
+assert_eq "$("$ZF_TESTTOOL" write "$K/two/spec.yaml" <"$T/two.yaml")" "ok" "a capsule with a cinder volume"
+assert_eq "$(timeout 180 cat "$K/two/until/Running") $(cat "$K/two/status_reason")" "Running " "it runs"
+U=$(jq -r .uuid "$K/two/inspect.json")
+ID=$(vols_of "$U")
+assert_match "$ID" '^[0-9a-f-]{36}$' "one Cinder volume for it"
+assert_eq "$(capi "$CINDER_URL/volumes/$ID" | jq -r '.volume | "\(.status) \(.size) \(.attachments | length) \(.name) \(.metadata."zunfs.role")"')" "in-use 1 1 zunfs-two.shared cinder.shared" "in Cinder: attached once"
+assert_eq "$(loops_over "volume-$ID")" "1" "one loop over its file"
+ida=$(jq -r .container_id "$K/two/containers/a/inspect.json")
+idb=$(jq -r .container_id "$K/two/containers/b/inspect.json")
+assert_eq "$(mounts_of "$ida")" "bind:$STATE/cinder/$ID:/d " "a binds the host mount"
+assert_eq "$(mounts_of "$idb")" "bind:$STATE/cinder/$ID:/e " "b binds the same"
+wait_for 30 docker exec "$idb" test -e /e/a.txt
+assert_eq "$(docker exec "$idb" cat /e/a.txt)" "from-a" "b reads what a wrote"
+
+# an upgrade: the new generation mounts the same volume, files and all
+sed 's/echo from-a > \/d\/a.txt; sync; //' "$T/two.yaml" >"$T/two2.yaml"
+assert_eq "$("$ZF_TESTTOOL" write "$K/two/spec.yaml" <"$T/two2.yaml")" "ok" "an upgrade"
+wait_for 120 bash -c "[ \"\$(jq .generation '$K/two/inspect.json')\" = 2 ] || [ -n \"\$(cat '$K/two/status_reason')\" ]"
+wait_for 30 bash -c "[ -z \"\$(cat '$K/two/task_state')\" ]"
+assert_eq "$(cat "$K/two/status") $(cat "$K/two/status_reason")" "Running " "upgraded"
+wait_for 30 bash -c "[ \"\$(jq -r .container_id '$K/two/containers/b/inspect.json')\" != '$idb' ]"
+idb2=$(jq -r .container_id "$K/two/containers/b/inspect.json")
+assert_eq "$(docker exec "$idb2" cat /e/a.txt)" "from-a" "the new generation has the files"
+assert_eq "$(vols_of "$U")" "$ID" "the same volume"
+assert_eq "$(capi "$CINDER_URL/volumes/$ID" | jq -r '.volume | "\(.status) \(.attachments | length)"')" "in-use 1" "still attached once"
+assert_eq "$(loops_over "volume-$ID")" "1" "still one loop"
+
+# rmdir: the containers, then the volume: detached and deleted (autoRemove)
+rmdir "$K/two"
+wait_for 90 not test -e "$K/two"
+wait_for 60 is_status "$ID" gone
+assert_eq "$(loops_over "volume-$ID")" "0" "no loop left"
+assert_eq "$(findmnt -rn -o TARGET | grep -c "$STATE/cinder/$ID" || true)" "0" "nothing mounted"
+
+# adopted by volumeID: used, never deleted; one holder at a time
+A=$(capi -X POST "$CINDER_URL/volumes" -d '{"volume": {"size": 1, "name": "made-outside"}}' | jq -r .volume.id)
+wait_for 60 is_status "$A" available
+mkdir "$K/ad"
+printf 'kind: capsule\nspec:\n  containers:\n  - {name: w, image: busybox, command: [sh, -c, "echo adopted > /d/k.txt; sync; trap exit TERM; while :; do sleep 1; done"], volumeMounts: [{name: v, mountPath: /d}]}\n  volumes:\n  - {name: v, cinder: {volumeID: %s}}\n' "$A" >"$T/ad.yaml"
+assert_eq "$("$ZF_TESTTOOL" write "$K/ad/spec.yaml" <"$T/ad.yaml")" "ok" "adopt in a capsule"
+assert_eq "$(timeout 120 cat "$K/ad/until/Running")" "Running" "it runs"
+assert_eq "$(cstatus "$A")" "in-use" "attached"
+mkdir "$V/dup"
+assert_eq "$(printf 'driver: cinder\nvolumeID: %s\n' "$A" | put_spec volumes/dup)" "close: EBUSY" "a second holder"
+assert_match "$(cat "$V/dup/status_reason")" "Cinder volume $A is already capsule ad's" "why"
+rmdir "$V/dup"
+mkdir "$K/ad2"
+assert_eq "$("$ZF_TESTTOOL" write "$K/ad2/spec.yaml" <"$T/ad.yaml")" "close: EBUSY" "nor another capsule"
+rmdir "$K/ad2"
+rmdir "$K/ad"
+wait_for 90 not test -e "$K/ad"
+wait_for 60 is_status "$A" available
+sleep 2
+assert_eq "$(cstatus "$A")" "available" "only detached, never deleted"
+mkdir "$V/back"
+assert_eq "$(printf 'driver: cinder\nvolumeID: %s\n' "$A" | put_spec volumes/back)" "ok" "adopt it as a volume now"
+assert_eq "$(timeout 120 cat "$V/back/until/Available")" "Available" "attached"
+assert_eq "$(cat "$V/back/data/k.txt")" "adopted" "its files"
+rmdir "$V/back"
+wait_for 60 not test -e "$V/back"
+wait_for 60 is_status "$A" available
+
+# without autoRemove: kept in Cinder after rmdir, detached, without zunfs.instance
+mkdir "$K/keep"
+printf 'kind: capsule\nspec:\n  containers:\n  - {name: w, image: busybox, %s, volumeMounts: [{name: v, mountPath: /d}]}\n  volumes:\n  - {name: v, cinder: {size: 1}}\n' "$FOREVER" | put_spec capsules/keep >/dev/null
+assert_eq "$(timeout 120 cat "$K/keep/until/Running")" "Running" "a kept volume's capsule runs"
+KU=$(jq -r .uuid "$K/keep/inspect.json")
+KID=$(vols_of "$KU")
+assert_match "$KID" '^[0-9a-f-]{36}$' "made"
+rmdir "$K/keep"
+wait_for 90 not test -e "$K/keep"
+wait_for 60 is_status "$KID" available
+assert_eq "$(capi "$CINDER_URL/volumes/$KID" | jq -r '.volume.metadata | has("zunfs.instance")')" "false" "no clean-up of zunfs's takes it"
+assert_eq "$(loops_over "volume-$KID")" "0" "no loop left"
+
+capi -X DELETE "$CINDER_URL/volumes/$A" >/dev/null
+capi -X DELETE "$CINDER_URL/volumes/$KID" >/dev/null
+unmount_zunfs
