@@ -21,19 +21,26 @@ static void strv_free(char **v)
 	free(v);
 }
 
+void zf_healthcheck_free(struct zf_healthcheck *h)
+{
+	if (!h)
+		return;
+	strv_free(h->test);
+	free(h->start_interval_for);
+	free(h);
+}
+
 void zf_container_config_free(struct zf_container_config *c)
 {
 	if (!c)
 		return;
 	free(c->image);
-	if (c->command)
-		for (char **p = c->command; *p; p++)
-			free(*p);
-	free(c->command);
+	strv_free(c->command);
 	free(c->workdir);
 	kv_free(c->env, c->n_env);
 	kv_free(c->labels, c->n_labels);
 	free(c->ports);
+	zf_healthcheck_free(c->health);
 	free(c->hostname);
 	free(c->join_ns);
 	for (size_t i = 0; i < c->n_mounts; i++) {

@@ -240,6 +240,33 @@ out:
 	return r;
 }
 
+/*
+ * A check with an interval of its own in the start period needs an engine
+ * that has one (an older one would take the field and ignore it): asked at
+ * each such create, since the engine may be upgraded meanwhile.
+ */
+static int check_start_interval(struct zf_engine *e, const struct zf_healthcheck *h,
+				struct zf_err *err)
+{
+	struct zf_http_reply reply;
+	int version = 0, r;
+
+	if (!h || !h->start_interval_ns)
+		return 0;
+	r = zf_docker_call(e, "GET", "/version", NULL, CALL_TIMEOUT_S, &reply, err);
+	if (r < 0)
+		return r;
+	r = zf_docker_parse_api_version(reply.body, &version);
+	zf_http_reply_clear(&reply);
+	if (r == 0 && version >= ZF_DOCKER_API_START_INTERVAL)
+		return 0;
+	return zf_err_set(err, EOPNOTSUPP,
+			  "%s: needs the engine's start interval for its check (Engine API "
+			  "1.44, Docker 25 and later); this engine speaks API %d.%d",
+			  h->start_interval_for ? h->start_interval_for : "StartInterval",
+			  version / 1000, version % 1000);
+}
+
 static int docker_container_create(struct zf_engine *e, const struct zf_container_config *cfg,
 				   const struct zf_owner_labels *owner, char **ret_id,
 				   struct zf_err *err)
@@ -249,6 +276,9 @@ static int docker_container_create(struct zf_engine *e, const struct zf_containe
 	char *body;
 	int r;
 
+	r = check_start_interval(e, cfg->health, err);
+	if (r < 0)
+		return r;
 	body = zf_docker_create_body(cfg, owner);
 	if (!body)
 		return zf_err_set(err, ENOMEM, "out of memory");

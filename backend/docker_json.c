@@ -34,10 +34,52 @@ void zf_docker_error_message(const char *body, char *buf, size_t size)
 	buf[n] = '\0';
 }
 
+/* The check's output: trailing blank space off, and the last bytes when it
+ * is longer than out (where a failing command says why), cut at a UTF-8
+ * character's start so that it stays valid JSON text. */
+static void health_output(const char *s, char *out, size_t size)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	while (n > 0 && strchr(" \t\r\n", s[n - 1]))
+		n--;
+	if (n >= size) {
+		s += n - (size - 1);
+		n = size - 1;
+		while (n > 0 && (*s & 0xc0) == 0x80) {
+			s++;
+			n--;
+		}
+	}
+	if (n)
+		memcpy(out, s, n);
+	out[n] = '\0';
+}
+
+/* State.Health: absent without a check (neither the spec's nor the image's). */
+static void parse_health(json_t *h, struct zf_health *ret)
+{
+	json_t *log = json_object_get(h, "Log"), *last;
+
+	if (!json_is_object(h) || !get_str(h, "Status"))
+		return;
+	copy_str(ret->status, sizeof(ret->status), get_str(h, "Status"));
+	ret->failing_streak = (int)json_integer_value(json_object_get(h, "FailingStreak"));
+	/* the engine keeps the last five checks, oldest first */
+	last = json_is_array(log) ? json_array_get(log, json_array_size(log) - 1) : NULL;
+	if (json_is_object(last)) {
+		ret->exit_code = (int)json_integer_value(json_object_get(last, "ExitCode"));
+		copy_str(ret->end, sizeof(ret->end), get_str(last, "End"));
+		health_output(get_str(last, "Output"), ret->output, sizeof(ret->output));
+	}
+}
+
 int zf_docker_parse_inspect(const char *json, struct zf_container_state *ret_state)
 {
 	struct zf_container_state st = { .exit_code = -1 };
-	json_t *root = json_loads(json, 0, NULL);
+	/* a check's output is the container's bytes: a NUL in it (\u0000) must
+	 * not make the whole state unreadable */
+	json_t *root = json_loads(json, JSON_ALLOW_NUL, NULL);
 	json_t *state, *labels;
 	int r = -EINVAL;
 
@@ -54,6 +96,7 @@ int zf_docker_parse_inspect(const char *json, struct zf_container_state *ret_sta
 	copy_str(st.error, sizeof(st.error), get_str(state, "Error"));
 	copy_str(st.started_at, sizeof(st.started_at), get_str(state, "StartedAt"));
 	copy_str(st.finished_at, sizeof(st.finished_at), get_str(state, "FinishedAt"));
+	parse_health(json_object_get(state, "Health"), &st.health);
 	labels = json_object_get(json_object_get(root, "Config"), "Labels");
 	copy_str(st.uuid, sizeof(st.uuid), get_str(labels, ZF_LABEL_UUID));
 	copy_str(st.instance, sizeof(st.instance), get_str(labels, ZF_LABEL_INSTANCE));
@@ -395,6 +438,21 @@ static json_t *strings_json(char *const *list)
 	return a;
 }
 
+/* Config.Healthcheck: durations in nanoseconds; 0 is the engine's default. */
+static json_t *healthcheck_json(const struct zf_healthcheck *h)
+{
+	json_t *o = json_object();
+
+	set_new(o, "Test", strings_json(h->test));
+	set_new(o, "Interval", json_integer(h->interval_ns));
+	set_new(o, "Timeout", json_integer(h->timeout_ns));
+	set_new(o, "Retries", json_integer(h->retries));
+	set_new(o, "StartPeriod", json_integer(h->start_period_ns));
+	if (h->start_interval_ns)
+		set_new(o, "StartInterval", json_integer(h->start_interval_ns));
+	return o;
+}
+
 char *zf_docker_create_body(const struct zf_container_config *cfg,
 			    const struct zf_owner_labels *owner)
 {
@@ -435,6 +493,8 @@ char *zf_docker_create_body(const struct zf_container_config *cfg,
 	set_new(root, "AttachStdin", json_boolean(cfg->stdin_open));
 	set_new(root, "AttachStdout", json_true());
 	set_new(root, "AttachStderr", json_true());
+	if (cfg->health)
+		set_new(root, "Healthcheck", healthcheck_json(cfg->health));
 	/* a container joined to another's network has no ports of its own (the
 	 * engine refuses them): a capsule's are its sandbox's */
 	if (cfg->n_ports && !cfg->join_ns) {
@@ -537,6 +597,22 @@ int zf_docker_parse_version(const char *json, char **ret_line)
 	*ret_line = strdup(line);
 	r = *ret_line ? 0 : -ENOMEM;
 out:
+	json_decref(root);
+	return r;
+}
+
+int zf_docker_parse_api_version(const char *json, int *ret_version)
+{
+	json_t *root = json_loads(json, 0, NULL);
+	const char *v = root ? get_str(root, "ApiVersion") : NULL;
+	unsigned major, minor;
+	char end;
+	int r = -EINVAL;
+
+	if (v && sscanf(v, "%u.%u%c", &major, &minor, &end) == 2 && major < 100 && minor < 1000) {
+		*ret_version = (int)(major * 1000 + minor);
+		r = 0;
+	}
 	json_decref(root);
 	return r;
 }

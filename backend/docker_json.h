@@ -66,6 +66,13 @@ char *zf_docker_create_body(const struct zf_container_config *cfg,
 /* One line from GET /version, e.g. "Docker Engine 20.10.24 (API 1.41, linux/amd64)". */
 int zf_docker_parse_version(const char *json, char **ret_line);
 
+/* The ApiVersion of GET /version as major * 1000 + minor (1.41: 1041);
+ * -EINVAL without a readable one. */
+int zf_docker_parse_api_version(const char *json, int *ret_version);
+
+/* The first Engine API with the healthcheck's StartInterval (Docker 25). */
+#define ZF_DOCKER_API_START_INTERVAL 1044
+
 /* GET /containers/{id}/top as text: the titles, then one process a line. */
 int zf_docker_render_top(const char *json, char **ret_text);
 

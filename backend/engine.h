@@ -59,6 +59,27 @@ enum zf_pull_policy {
 	ZF_PULL_NEVER,
 };
 
+/*
+ * The engine's one check of a container (Docker's HEALTHCHECK): it runs test
+ * in the container every interval; retries failures in a row make it
+ * unhealthy, one pass healthy; failures within start_period of the start
+ * count for nothing until the first pass.
+ */
+struct zf_healthcheck {
+	char **test; /* "CMD", ARGV... or "CMD-SHELL", LINE; NULL-terminated */
+	int64_t interval_ns; /* 0 for these three: the engine's default */
+	int64_t timeout_ns;
+	int retries;
+	int64_t start_period_ns; /* 0: none */
+	/* the interval within the start period (Engine API 1.44 and later);
+	 * 0: none asked. An engine without it refuses the container, naming
+	 * start_interval_for, the spec's field that asks for it. */
+	int64_t start_interval_ns;
+	char *start_interval_for;
+};
+
+void zf_healthcheck_free(struct zf_healthcheck *h);
+
 /* What one container should be: engine-neutral, filled from a spec. */
 struct zf_container_config {
 	char *image;
@@ -87,6 +108,7 @@ struct zf_container_config {
 	/* resolv.conf (a container of its own network only: the engine refuses
 	 * them on one that joins another's): NULL-terminated, or NULL */
 	char **dns, **dns_search, **dns_options;
+	struct zf_healthcheck *health; /* NULL: none asked (the image's, if it has one) */
 	/* set by zunfs, not by a spec: */
 	char *hostname;
 	char *join_ns; /* engine id whose network, IPC and UTS namespaces to join */
@@ -122,6 +144,16 @@ struct zf_owner_labels {
 #define ZF_LABEL_OWNER "zunfs.owner"
 #define ZF_LABEL_INSTANCE "zunfs.instance"
 
+/* What the engine says of a container's check (inspect's State.Health). */
+struct zf_health {
+	char status[16]; /* "starting", "healthy", "unhealthy"; "": no check */
+	int failing_streak;
+	/* the last check it ran: end[0] == '\0' when none yet */
+	int exit_code; /* -1 when the engine could not run it (no such command, timeout) */
+	char end[40];
+	char output[512]; /* its output, trailing blank lines off; the last bytes when long */
+};
+
 /* The engine's view of one container. */
 struct zf_container_state {
 	char id[72];
@@ -135,6 +167,7 @@ struct zf_container_state {
 	char uuid[40]; /* from the zunfs.uuid label, may be empty */
 	char instance[40];
 	char ip[48]; /* its address on an engine network, "" with none (network none) */
+	struct zf_health health;
 };
 
 #define ZF_SUMMARY_LABELS_MAX 6
