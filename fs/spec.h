@@ -90,6 +90,14 @@ bool zf_security_needs_image_user(const struct zf_security *sec, const struct zf
 
 void zf_security_clear(struct zf_security *sec);
 
+/* What asked for a container's check (cfg->health), as bits. */
+enum {
+	ZF_CHECK_LIVENESS = 1u << 0, /* livenessProbe: zunfs kills the container when unhealthy */
+	ZF_CHECK_READINESS = 1u << 1, /* readinessProbe */
+	ZF_CHECK_STARTUP = 1u << 2, /* startupProbe: the check's start period */
+	ZF_CHECK_ZUN = 1u << 3, /* Zun's healthcheck: {cmd, interval, retries, timeout} */
+};
+
 struct zf_container_spec {
 	struct zf_container_config *cfg; /* what the engine gets */
 	char *sandbox; /* "sandbox: NAME", or NULL */
@@ -99,6 +107,7 @@ struct zf_container_spec {
 	struct zf_env_ref *env_refs;
 	struct zf_security sec; /* securityContext (a capsule's member: applied at launch) */
 	bool sidecar; /* an init container with restartPolicy: Always */
+	unsigned check_from; /* ZF_CHECK_* bits; 0 without cfg->health */
 };
 
 /*

@@ -148,7 +148,18 @@ static int parse_member(struct zf_yaml *y, struct zf_ynode *n, const char *list,
 	m->name = w.name;
 	if (r == 0 && !m->spec->cfg->image)
 		r = zf_yaml_fail(y, n, "%s: 'image' is required", at);
-	r = zf_spec_container_end(&w, r);
+	r = zf_spec_container_end(y, &w, r);
+	/* an init container runs to its end: Kubernetes gives it no probes; a
+	 * sidecar's would be, but no record follows its health here */
+	if (r == 0 && w.init && (m->spec->check_from & ~(unsigned)ZF_CHECK_ZUN))
+		r = zf_yaml_fail(y, n,
+				 m->spec->sidecar
+					 ? "%s: a sidecar's livenessProbe, readinessProbe and "
+					   "startupProbe are not followed here (it has no directory, "
+					   "and the next init container does not wait for it)"
+					 : "%s: an init container runs to its end: it takes no "
+					   "livenessProbe, readinessProbe or startupProbe",
+				 at);
 	/* in a list, its text is its spec.yaml (a valid entry: parsed, so it stands) */
 	if (r == 0 && list && !(m->text = member_text(y, n, unit)))
 		r = -ENOMEM;

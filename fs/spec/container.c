@@ -881,6 +881,10 @@ const struct zf_yaml_map zf_spec_container_keys = {
 		{ { "ports" }, key_ports },
 		{ { "sandbox" }, key_sandbox },
 		{ { "securityContext" }, key_security },
+		{ { "livenessProbe" }, zf_spec_key_probe },
+		{ { "readinessProbe" }, zf_spec_key_probe },
+		{ { "startupProbe" }, zf_spec_key_probe },
+		{ { "healthcheck" }, zf_spec_key_healthcheck },
 		{ { NULL }, NULL },
 	},
 };
@@ -899,12 +903,13 @@ struct zf_container_spec *zf_spec_container_new(void)
 	return spec;
 }
 
-int zf_spec_container_end(struct zf_spec_container_ctx *w, int r)
+int zf_spec_container_end(struct zf_yaml *y, struct zf_spec_container_ctx *w, int r)
 {
 	struct zf_container_config *c = w->spec->cfg;
 	size_t nc = 0, na = 0;
 	char **all;
 
+	r = zf_spec_probes_end(y, w, r);
 	if (r < 0 || !w->args)
 		goto out;
 	while (c->command && c->command[nc])
@@ -938,7 +943,7 @@ static int container_root(struct zf_yaml *y, struct zf_ynode *root, void *spec)
 		r = zf_yaml_fail(y, root, "'image' is required");
 	if (r == 0)
 		r = zf_spec_check_security(y, root, "securityContext", &w.spec->sec, NULL);
-	return zf_spec_container_end(&w, r);
+	return zf_spec_container_end(y, &w, r);
 }
 
 /* ---- a sandbox's keys: the infra container's own (the image is zunfs's choice) */

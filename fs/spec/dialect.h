@@ -17,6 +17,7 @@
 struct zf_spec_container_ctx {
 	struct zf_container_spec *spec;
 	char **args; /* args: kept apart until zf_spec_container_end joins them */
+	struct zf_spec_probes *probes; /* probes and healthcheck, until the end maps them */
 	/* a capsule's member only: */
 	char *name; /* name:, the ctx's until taken */
 	const char *where; /* "containers[1]", or "spec.yaml" alone */
@@ -36,10 +37,11 @@ struct zf_container_spec *zf_spec_container_new(void);
 
 /*
  * Ends a walk of a container's keys that returned r: when r is 0, joins
- * command and args as Zun does (the container's Cmd). Frees what is left
- * of w->args either way. Returns r, or -ENOMEM.
+ * command and args as Zun does (the container's Cmd) and makes the
+ * engine's check of the probes (probe.c), or refuses them. Frees what is
+ * left of w->args and w->probes either way. Returns r, a refusal, or -ENOMEM.
  */
-int zf_spec_container_end(struct zf_spec_container_ctx *w, int r);
+int zf_spec_container_end(struct zf_yaml *y, struct zf_spec_container_ctx *w, int r);
 
 /* A host name (RFC 1123 label: letters, digits, '-', not at either end,
  * 1 to 63 bytes) at n, as key says it; a copy in *ret (free() it). */
@@ -80,6 +82,21 @@ int zf_spec_want_security(struct zf_yaml *y, struct zf_ynode *n, const char *whe
 /* What is wrong with a container's sec over its pod's (may be NULL): -EINVAL at n. */
 int zf_spec_check_security(struct zf_yaml *y, struct zf_ynode *n, const char *where,
 			   const struct zf_security *sec, const struct zf_security *pod);
+
+/* ---- probe.c ------------------------------------------------------------- */
+
+/* The rows of a container's keys: livenessProbe, readinessProbe and
+ * startupProbe (Kubernetes'), healthcheck (Zun's); ctx is the walk's. */
+int zf_spec_key_probe(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx);
+int zf_spec_key_healthcheck(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx);
+
+/*
+ * At the end of a container's walk: the probes given (w->probes, may be
+ * NULL) as the engine's one check, w->spec->cfg->health, and what asked for
+ * it, w->spec->check_from; a combination the engine cannot run as written
+ * is refused naming the field. Frees w->probes.
+ */
+int zf_spec_probes_end(struct zf_yaml *y, struct zf_spec_container_ctx *w, int r);
 
 /* ---- words.c ------------------------------------------------------------- */
 
