@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "engine_steps.h"
+#include "health.h"
+#include "jobs.h"
 #include "lifecycle.h"
 #include "logs.h"
 #include "objects/kind_ops.h"
@@ -36,6 +38,89 @@ void zf_lifecycle_describe(const struct zf_container_state *st, const char **ret
 	*ret_status = status;
 }
 
+/* zunfs's ctl lines for a container whose livenessProbe failed: the grace
+ * it gets before SIGKILL is docker stop's. */
+#define LIVENESS_RESTART "restart 10"
+#define LIVENESS_STOP "stop 10"
+
+/* The restart policy obj's container runs under (a member's is its
+ * capsule's), as engine words. Lock held. */
+static const char *restart_policy_locked(struct zf_daemon *d, const struct zf_object *obj)
+{
+	const struct zf_object *capsule;
+
+	if (!obj->rec.parent[0])
+		return obj->spec->cfg->restart_policy;
+	capsule = zf_registry_find_uuid_locked(d->reg, obj->rec.parent);
+	return capsule && capsule->capsule ? capsule->capsule->restart_policy : "always";
+}
+
+/*
+ * The engine's word on obj's check, kept (waking until/healthy readers when
+ * it changed). When its livenessProbe failed (the engine says unhealthy
+ * while it runs) and zunfs did not act on this run yet, returns the ctl
+ * line that does what the kubelet would: stop it, then start it again
+ * unless its restart policy is never (the engine's own policy does not
+ * restart a container stopped through its API: zunfs asks for a restart).
+ * The task is set here, so that nothing else starts meanwhile; the ctl job
+ * ends it. reason (the engine's words for the state) gets why, while the
+ * run zunfs restarted has not passed a check yet. Lock held.
+ */
+static const char *apply_health_locked(struct zf_daemon *d, struct zf_object *obj,
+				       const struct zf_container_state *st, const char *status,
+				       char *reason, size_t reason_size)
+{
+	bool changed = strcmp(obj->health_id, st->id) != 0 ||
+		       memcmp(&obj->health, &st->health, sizeof(st->health)) != 0;
+	bool restart;
+
+	if (strcmp(obj->health_id, st->id) != 0) /* another container (a new spec's) */
+		obj->liveness_killed[0] = '\0';
+	obj->health = st->health;
+	snprintf(obj->health_id, sizeof(obj->health_id), "%s", st->id);
+	if (changed)
+		zf_registry_touch_locked(d->reg, obj);
+	if (obj->liveness_killed[0]) {
+		bool same_run = strcmp(obj->liveness_killed, st->started_at) == 0;
+		size_t n = strlen(reason);
+
+		if (!same_run && strcmp(st->health.status, "healthy") == 0)
+			obj->liveness_killed[0] = '\0'; /* it passes again */
+		else if (same_run && (strcmp(status, "Stopped") == 0 || strcmp(status, "Dead") == 0))
+			snprintf(reason + n, reason_size - n,
+				 " (stopped by zunfs: its livenessProbe failed)");
+		else if (!same_run && !reason[0] && strcmp(status, "Running") == 0)
+			snprintf(reason, reason_size,
+				 "restarted by zunfs: its livenessProbe failed");
+	}
+	if (!obj->spec || !(obj->spec->check_from & ZF_CHECK_LIVENESS) ||
+	    strcmp(st->status, "running") != 0 || strcmp(st->health.status, "unhealthy") != 0 ||
+	    obj->rec.task_state[0] || strcmp(obj->liveness_killed, st->started_at) == 0)
+		return NULL;
+	snprintf(obj->liveness_killed, sizeof(obj->liveness_killed), "%s", st->started_at);
+	restart = strcmp(restart_policy_locked(d, obj), "no") != 0;
+	zf_registry_set_state_locked(d->reg, obj, NULL, NULL,
+				     restart ? "container_rebooting" : "container_stopping");
+	return restart ? LIVENESS_RESTART : LIVENESS_STOP;
+}
+
+/* zunfs's ctl for a container whose livenessProbe failed; no lock held. */
+static void liveness_act(struct zf_daemon *d, const char *uuid, const char *name,
+			 const char *parent_name, const struct zf_container_state *st,
+			 const char *line)
+{
+	size_t n;
+	const char *out = zf_health_last_line(st->health.output, &n);
+
+	syslog(LOG_NOTICE, "zunfs: %s%s%s: livenessProbe failed %d times (%.*s): %s",
+	       parent_name, parent_name[0] ? "." : "", name, st->health.failing_streak, (int)n,
+	       out, line);
+	if (zf_jobs_submit(d->jobs, ZF_JOB_CTL, uuid, line) < 0) {
+		/* no memory for the job: the task must not stay */
+		zf_steps_set_state(d, uuid, NULL, NULL, "");
+	}
+}
+
 /* idle_only: a refresh's, which an operation begun since it looked owns */
 void zf_lifecycle_apply_state(struct zf_daemon *d, const char *uuid,
 			      const struct zf_container_state *st, bool idle_only)
@@ -45,7 +130,9 @@ void zf_lifecycle_apply_state(struct zf_daemon *d, const char *uuid,
 	char reason[300];
 
 	bool follow = false, tty = false, running = false;
+	const char *liveness = NULL;
 	char parent[ZF_UUID_LEN + 1] = "", name[ZF_NAME_MAX + 1] = "";
+	char parent_name[ZF_NAME_MAX + 1] = "";
 
 	zf_lifecycle_describe(st, &status, reason, sizeof(reason));
 	zf_registry_lock(d->reg);
@@ -66,12 +153,17 @@ void zf_lifecycle_apply_state(struct zf_daemon *d, const char *uuid,
 		/* a capsule member's lines also go to the capsule's logs */
 		memcpy(parent, obj->rec.parent, sizeof(parent));
 		memcpy(name, obj->rec.name, sizeof(name));
+		memcpy(parent_name, obj->parent_name, sizeof(parent_name));
 		obj->exit_code = st->exit_code;
 		snprintf(obj->started_at, sizeof(obj->started_at), "%s", st->started_at);
 		snprintf(obj->finished_at, sizeof(obj->finished_at), "%s", st->finished_at);
+		if (obj->rec.kind == ZF_KIND_CONTAINER)
+			liveness = apply_health_locked(d, obj, st, status, reason, sizeof(reason));
 		zf_registry_engine_state_locked(d->reg, obj, status, reason);
 	}
 	zf_registry_unlock(d->reg);
+	if (liveness)
+		liveness_act(d, uuid, name, parent_name, st, liveness);
 	/* jobs on one object run one at a time: no two calls for uuid race here */
 	if (follow && d->logs)
 		zf_logs_follow(d->logs, uuid, st->id, tty, running, st->started_at,

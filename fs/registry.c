@@ -383,6 +383,11 @@ int zf_registry_show_reason_locked(struct zf_registry *reg, struct zf_object *ob
 	return 0;
 }
 
+void zf_registry_touch_locked(struct zf_registry *reg, struct zf_object *obj)
+{
+	changed_locked(reg, obj);
+}
+
 int zf_registry_remove_locked(struct zf_registry *reg, struct zf_object *obj)
 {
 	struct zf_object **p, *child;

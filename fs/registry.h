@@ -45,6 +45,13 @@ struct zf_object {
 	 * that finds the same state leaves it; a new state, a job's or the
 	 * user's next reason replaces it (memory only: a remount forgets it) */
 	bool refused;
+	/* containers: the engine's word on the check of container health_id
+	 * (memory only, read at every refresh): the object's health while
+	 * health_id is rec.engine_id (health.c) */
+	struct zf_health health;
+	char health_id[72];
+	/* the StartedAt of the run zunfs killed for a failed livenessProbe */
+	char liveness_killed[40];
 	struct zf_object *next;
 };
 
@@ -115,6 +122,10 @@ int zf_registry_engine_state_locked(struct zf_registry *reg, struct zf_object *o
  */
 int zf_registry_show_reason_locked(struct zf_registry *reg, struct zf_object *obj,
 				   const char *reason);
+
+/* obj changed in memory only (what the store does not keep, such as its
+ * health): tells waiters (until/, poll) without a store write or event. */
+void zf_registry_touch_locked(struct zf_registry *reg, struct zf_object *obj);
 
 /* Stores obj->rec as it is now and tells waiters. */
 /* How a bare memory number reads in member's spec: its capsule's unit

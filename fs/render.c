@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "health.h"
 #include "render.h"
 #include "volumes.h"
 
@@ -34,6 +35,56 @@ static json_t *kv_object(const struct zf_kv *kv, size_t n)
 static const char *pull_word(enum zf_pull_policy p)
 {
 	return p == ZF_PULL_ALWAYS ? "Always" : p == ZF_PULL_NEVER ? "Never" : "IfNotPresent";
+}
+
+/* seconds, whole when they are */
+static json_t *seconds_json(int64_t ns)
+{
+	if (ns % 1000000000 == 0)
+		return json_integer(ns / 1000000000);
+	return json_real((double)ns / 1e9);
+}
+
+/* The container's check as the engine gets it (Zun's show field
+ * "healthcheck", in seconds), what asked for it, and what zunfs does
+ * when it fails; null without one. */
+static json_t *healthcheck_json(const struct zf_container_spec *spec)
+{
+	static const struct {
+		unsigned bit;
+		const char *word;
+	} from[] = {
+		{ ZF_CHECK_LIVENESS, "livenessProbe" },
+		{ ZF_CHECK_READINESS, "readinessProbe" },
+		{ ZF_CHECK_STARTUP, "startupProbe" },
+		{ ZF_CHECK_ZUN, "healthcheck" },
+	};
+	const struct zf_healthcheck *h = spec->cfg->health;
+	json_t *o, *test, *list;
+
+	if (!h)
+		return json_null();
+	o = json_object();
+	test = json_array();
+	list = json_array();
+	for (char **p = h->test; p && *p; p++)
+		json_array_append_new(test, json_string(*p));
+	for (size_t i = 0; i < sizeof(from) / sizeof(from[0]); i++)
+		if (spec->check_from & from[i].bit)
+			json_array_append_new(list, json_string(from[i].word));
+	json_object_set_new(o, "test", test);
+	/* 0 is the engine's default */
+	json_object_set_new(o, "interval", h->interval_ns ? seconds_json(h->interval_ns) : json_null());
+	json_object_set_new(o, "timeout", h->timeout_ns ? seconds_json(h->timeout_ns) : json_null());
+	json_object_set_new(o, "retries", h->retries ? json_integer(h->retries) : json_null());
+	json_object_set_new(o, "start_period", seconds_json(h->start_period_ns));
+	json_object_set_new(o, "start_interval", h->start_interval_ns
+							 ? seconds_json(h->start_interval_ns)
+							 : json_null());
+	json_object_set_new(o, "from", list);
+	json_object_set_new(o, "kill_when_unhealthy",
+			    json_boolean(spec->check_from & ZF_CHECK_LIVENESS));
+	return o;
 }
 
 /* The accepted spec, normalised, as JSON. */
@@ -83,6 +134,7 @@ static json_t *spec_json(const struct zf_container_spec *spec)
 	json_object_set_new(o, "ports", ports);
 	json_object_set_new(o, "volumeMounts", mounts);
 	json_object_set_new(o, "sandbox", spec->sandbox ? json_string(spec->sandbox) : json_null());
+	json_object_set_new(o, "healthcheck", healthcheck_json(spec));
 	return o;
 }
 
@@ -95,10 +147,12 @@ static json_t *members_json(const struct zf_object *obj, const struct zf_object 
 	for (const struct zf_object *m = all; m; m = m->next) {
 		if (m->rec.deleting || strcmp(m->rec.parent, obj->rec.uuid) != 0)
 			continue;
-		json_array_append_new(list, json_pack("{s:s, s:s, s:s?, s:b}", "name", m->rec.name,
-						      "status", m->rec.status, "container_id",
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s?, s:b, s:o}", "name",
+						      m->rec.name, "status", m->rec.status,
+						      "container_id",
 						      m->rec.engine_id[0] ? m->rec.engine_id : NULL,
-						      "added", m->rec.added));
+						      "added", m->rec.added, "health",
+						      zf_health_json(m)));
 		if (m->rec.engine_id[0])
 			json_object_set_new(ids, m->rec.name, json_string(m->rec.engine_id));
 	}
@@ -288,6 +342,7 @@ static char *inspect_json(const struct zf_object *obj, const char *host,
 		json_object_set(o, "stdin_open", json_object_get(spec, "stdin_open"));
 		json_object_set(o, "ports", json_object_get(spec, "ports"));
 		json_object_set(o, "volumes", json_object_get(spec, "volumeMounts"));
+		json_object_set(o, "healthcheck", json_object_get(spec, "healthcheck"));
 		json_object_set_new(o, "spec", spec);
 	} else {
 		json_object_set_new(o, "spec", json_null());
@@ -295,7 +350,10 @@ static char *inspect_json(const struct zf_object *obj, const char *host,
 		json_object_set_new(o, "stdin_open", json_false());
 		json_object_set_new(o, "ports", json_array());
 		json_object_set_new(o, "volumes", json_array());
+		json_object_set_new(o, "healthcheck", json_null());
 	}
+	if (r->kind == ZF_KIND_CONTAINER)
+		json_object_set_new(o, "health", zf_health_json(obj));
 	json_object_set_new(o, "attached", json_integer(obj->attached));
 	if (r->kind == ZF_KIND_CAPSULE) {
 		/* the spec generation in force: 1 at the first launch, +1 per upgrade */
@@ -345,6 +403,8 @@ char *zf_render_file(const struct zf_object *obj, enum zf_file f, const char *ho
 		return inspect_json(obj, host, all);
 	case ZF_FILE_SANDBOX:
 		return line_of(obj->rec.engine_id);
+	case ZF_FILE_HEALTH:
+		return zf_health_render(obj);
 	default: /* ctl, and the streams (tty, exec, logs, top, stats) fs/fuse/ serves */
 		break;
 	}

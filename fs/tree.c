@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "health.h"
 #include "tree.h"
 
 #define ALL_KINDS 0xfu
@@ -33,6 +34,7 @@ static const struct {
 			   ZF_SERVE_LOGS },
 	[ZF_FILE_TOP] = { "top", 0444, ONLY(ZF_KIND_CONTAINER), ZF_SERVE_ENGINE },
 	[ZF_FILE_STATS] = { "stats", 0444, ONLY(ZF_KIND_CONTAINER), ZF_SERVE_ENGINE },
+	[ZF_FILE_HEALTH] = { "health", 0444, ONLY(ZF_KIND_CONTAINER), ZF_SERVE_TEXT },
 };
 
 const char *zf_file_name(enum zf_file f)
@@ -138,7 +140,10 @@ int zf_path_parse(const char *path, struct zf_path *ret_path)
 			goto done;
 		if (!(rest = component(rest, p.leaf, sizeof(p.leaf))) || *rest)
 			return -ENOENT;
-		if (!zf_state_valid(p.kind, p.leaf))
+		/* until/healthy: a container's health (whether it has a check is
+		 * the object's to say: fs/fuse/context.c) */
+		if (!zf_state_valid(p.kind, p.leaf) &&
+		    !(p.kind == ZF_KIND_CONTAINER && zf_health_word(p.leaf)))
 			return -ENOENT;
 		p.node = ZF_NODE_UNTIL;
 		goto done;

@@ -37,6 +37,7 @@ enum zf_file {
 	ZF_FILE_LOGS,
 	ZF_FILE_TOP,
 	ZF_FILE_STATS,
+	ZF_FILE_HEALTH, /* containers: the engine's word on the container's check */
 	ZF_FILE_COUNT,
 };
 
@@ -66,7 +67,9 @@ struct zf_path {
 	char name[256]; /* object name as given (may be invalid: mkdir says why) */
 	char capsule[256]; /* the capsule of a member's path */
 	enum zf_file file;
-	char leaf[256]; /* the state of until/STATE, or the name for ZF_NODE_OTHER */
+	/* the state of until/STATE (or a health word: health.h), or the name
+	 * for ZF_NODE_OTHER */
+	char leaf[256];
 	size_t rel; /* ZF_NODE_DATA: where REL starts in the parsed path ("" for data) */
 };
 

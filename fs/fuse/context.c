@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "../actions.h"
+#include "../health.h"
 #include "private.h"
 
 struct zf_daemon *zf_fuse_daemon(void)
@@ -95,10 +96,16 @@ struct zf_object *zf_fuse_object_locked(struct zf_daemon *d, const struct zf_pat
 
 		if (!c || !zf_action_visible(c, zf_fuse_uid()))
 			return NULL;
-		return zf_registry_find_member_locked(d->reg, c->rec.uuid, p->name);
+		obj = zf_registry_find_member_locked(d->reg, c->rec.uuid, p->name);
+	} else {
+		obj = zf_registry_find_locked(d->reg, p->kind, p->name);
+		if (obj && !zf_action_visible(obj, zf_fuse_uid()))
+			return NULL;
 	}
-	obj = zf_registry_find_locked(d->reg, p->kind, p->name);
-	return obj && zf_action_visible(obj, zf_fuse_uid()) ? obj : NULL;
+	/* until/healthy is there for a container with a check only */
+	if (obj && p->node == ZF_NODE_UNTIL && zf_health_word(p->leaf) && !zf_health_has_check(obj))
+		return NULL;
+	return obj;
 }
 
 struct zf_object *zf_fuse_members_dir_locked(struct zf_daemon *d, const struct zf_path *p)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../actions.h"
+#include "../health.h"
 #include "../jobs.h"
 #include "../lifecycle.h"
 #include "../render.h"
@@ -299,7 +300,15 @@ const struct zf_file_ops zf_events_row = {
 	.ready = events_ready,
 };
 
-/* until/STATE: blocks until the object reaches STATE */
+/* until/STATE: blocks until the object reaches STATE, or until/healthy its
+ * check that health */
+static enum zf_until until_verdict(const struct zf_object *obj, const char *target)
+{
+	if (obj->rec.kind == ZF_KIND_CONTAINER && zf_health_word(target))
+		return zf_health_verdict(obj, target);
+	return zf_until_verdict(obj->rec.kind, obj->rec.status, obj->rec.task_state, target);
+}
+
 static int until_open_locked(struct zf_daemon *d, struct zf_handle *h, struct zf_object *obj,
 			     struct fuse_file_info *fi, int acc)
 {
@@ -326,7 +335,7 @@ static int until_read(struct zf_daemon *d, struct zf_handle *h, char *buf, size_
 			r = -EIO; /* removed: no state follows */
 			break;
 		}
-		v = zf_until_verdict(obj->rec.kind, obj->rec.status, obj->rec.task_state, target);
+		v = until_verdict(obj, target);
 		if (v == ZF_UNTIL_REACHED) {
 			r = snprintf(buf, size, "%s\n", target);
 			h->until_done = true;
@@ -357,8 +366,7 @@ static int until_read(struct zf_daemon *d, struct zf_handle *h, char *buf, size_
 static bool until_ready(struct zf_daemon *d, struct zf_handle *h, const struct zf_object *obj)
 {
 	(void)d;
-	return !obj || zf_until_verdict(obj->rec.kind, obj->rec.status, obj->rec.task_state,
-					h->path.leaf) != ZF_UNTIL_WAIT;
+	return !obj || until_verdict(obj, h->path.leaf) != ZF_UNTIL_WAIT;
 }
 
 const struct zf_file_ops zf_until_row = {

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "../actions.h"
+#include "../health.h"
 #include "../logs.h"
 #include "../render.h"
 #include "../tempfiles.h"
@@ -288,6 +289,17 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 		if (p.node == ZF_NODE_UNTIL_DIR) {
 			for (const char *const *s = zf_states(p.kind); *s; s++)
 				filler(buf, *s, NULL, 0, 0);
+			if (p.kind == ZF_KIND_CONTAINER) {
+				struct zf_object *o;
+				bool check;
+
+				zf_registry_lock(d->reg);
+				o = zf_fuse_object_locked(d, &p);
+				check = o && zf_health_has_check(o);
+				zf_registry_unlock(d->reg);
+				for (const char *const *s = zf_health_words; check && *s; s++)
+					filler(buf, *s, NULL, 0, 0);
+			}
 			return 0;
 		}
 		for (int f = 0; f < ZF_FILE_COUNT; f++)
