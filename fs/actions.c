@@ -218,6 +218,7 @@ int zf_action_ctl(struct zf_daemon *d, const char *uuid, const char *line,
 		return -ENOENT;
 	}
 	obj->refused = false; /* a new action: its own outcome speaks */
+	obj->liveness_killed[0] = '\0'; /* the user's restart is not zunfs's */
 	r = zf_ctl_parse(line, &c, reason, sizeof(reason));
 	if (r < 0) {
 		r = zf_apply_refuse_locked(d, obj, r, reason);

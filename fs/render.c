@@ -350,10 +350,12 @@ static char *inspect_json(const struct zf_object *obj, const char *host,
 		json_object_set_new(o, "stdin_open", json_false());
 		json_object_set_new(o, "ports", json_array());
 		json_object_set_new(o, "volumes", json_array());
-		json_object_set_new(o, "healthcheck", json_null());
 	}
-	if (r->kind == ZF_KIND_CONTAINER)
+	if (r->kind == ZF_KIND_CONTAINER) {
+		if (!obj->spec)
+			json_object_set_new(o, "healthcheck", json_null());
 		json_object_set_new(o, "health", zf_health_json(obj));
+	}
 	json_object_set_new(o, "attached", json_integer(obj->attached));
 	if (r->kind == ZF_KIND_CAPSULE) {
 		/* the spec generation in force: 1 at the first launch, +1 per upgrade */

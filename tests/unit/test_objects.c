@@ -33,6 +33,8 @@ struct fake_container {
 	char uuid[40], kind[16], name[72], role[80], group[72];
 	char generation[16];
 	bool removed;
+	char health[16]; /* what its check is said to be; "" without one */
+	int runs; /* starts so far: its StartedAt */
 };
 
 /* An engine that keeps containers in memory and answers as told. */
@@ -148,6 +150,21 @@ static int start(struct zf_engine *e, const char *id, struct zf_err *err)
 		snprintf(c->state, sizeof(c->state), "exited");
 	else
 		snprintf(c->state, sizeof(c->state), "running");
+	c->runs++;
+	return 0;
+}
+
+static int restart(struct zf_engine *e, const char *id, int timeout_s, struct zf_err *err)
+{
+	struct fake_container *c = find(fe(e), id);
+
+	(void)timeout_s;
+	if (!c)
+		return zf_err_set(err, ENOENT, "No such container: %s", id);
+	snprintf(c->state, sizeof(c->state), "running");
+	if (c->health[0])
+		snprintf(c->health, sizeof(c->health), "starting");
+	c->runs++;
 	return 0;
 }
 
@@ -160,6 +177,8 @@ static int stop(struct zf_engine *e, const char *id, int timeout_s, struct zf_er
 		return zf_err_set(err, ENOENT, "No such container: %s", id);
 	snprintf(c->state, sizeof(c->state), "exited");
 	c->exit_code = 143;
+	if (c->health[0])
+		snprintf(c->health, sizeof(c->health), "unhealthy"); /* as dockerd says */
 	return 0;
 }
 
@@ -192,8 +211,9 @@ static int inspect(struct zf_engine *e, const char *id, struct zf_container_stat
 	snprintf(st->id, sizeof(st->id), "%s", c->id);
 	snprintf(st->status, sizeof(st->status), "%s", c->state);
 	st->exit_code = c->exit_code < 0 ? 0 : c->exit_code;
-	snprintf(st->started_at, sizeof(st->started_at), "2026-11-30T00:00:00Z");
+	snprintf(st->started_at, sizeof(st->started_at), "2026-11-30T00:00:%02dZ", c->runs % 60);
 	snprintf(st->uuid, sizeof(st->uuid), "%s", c->uuid);
+	snprintf(st->health.status, sizeof(st->health.status), "%s", c->health);
 	return 0;
 }
 
@@ -244,6 +264,7 @@ static const struct zf_engine_ops fake_ops = {
 	.container_create = create,
 	.container_start = start,
 	.container_stop = stop,
+	.container_restart = restart,
 	.container_remove = remove_,
 	.container_inspect = inspect,
 	.container_list = list,
@@ -794,6 +815,131 @@ static void test_refusal_stays(void **state)
 	assert_string_equal(s.reason, "");
 }
 
+/* The engine's word on a container's check, as the registry keeps it. */
+static void check_is(struct world *w, const char *uuid, const char *health)
+{
+	struct zf_object *o;
+
+	zf_registry_lock(w->d.reg);
+	o = zf_registry_find_uuid_locked(w->d.reg, uuid);
+	assert_non_null(o);
+	assert_string_equal(o->health.status, health);
+	zf_registry_unlock(w->d.reg);
+}
+
+/*
+ * A livenessProbe the engine says failed: the refresh queues zunfs's ctl
+ * (a restart, or a stop under restart policy no; a member's policy is its
+ * capsule's) with its task set, once a run; the run after it says why until
+ * its check passes. A readinessProbe alone is only reported.
+ */
+static void test_liveness(void **state)
+{
+	struct world *w = *state;
+	struct seen s, m;
+	const struct queued *q;
+	struct fake_container *c;
+	char arg[ZF_JOB_ARG_MAX];
+	int nq;
+
+	assert_int_equal(make(w, ZF_KIND_CONTAINER, "live",
+			      "image: busybox\nrestartPolicy: Always\n"
+			      "livenessProbe: {exec: {command: [test, -f, /ok]}}\n",
+			      &s),
+			 0);
+	assert_int_equal(run(w, ZF_JOB_LAUNCH, s.uuid, ""), 0);
+	s = look_uuid(w, s.uuid);
+	c = find(&w->engine, s.engine_id);
+	snprintf(c->health, sizeof(c->health), "healthy");
+	sync_jobs(w);
+	nq = w->nq;
+	assert_int_equal(run(w, ZF_JOB_REFRESH, s.uuid, NULL), 0);
+	check_is(w, s.uuid, "healthy");
+	sync_jobs(w);
+	assert_int_equal(w->nq, nq); /* healthy: nothing to do */
+
+	snprintf(c->health, sizeof(c->health), "unhealthy");
+	assert_int_equal(run(w, ZF_JOB_REFRESH, s.uuid, NULL), 0);
+	q = last_job(w);
+	assert_int_equal(w->nq, nq + 1);
+	assert_int_equal(q->op, ZF_JOB_CTL);
+	assert_string_equal(q->uuid, s.uuid);
+	assert_string_equal(q->arg, "restart 10");
+	snprintf(arg, sizeof(arg), "%s", q->arg);
+	assert_string_equal(look_uuid(w, s.uuid).task, "container_rebooting");
+	/* a refresh meanwhile leaves it to the job */
+	assert_int_equal(run(w, ZF_JOB_REFRESH, s.uuid, NULL), 0);
+	sync_jobs(w);
+	assert_int_equal(w->nq, nq + 1);
+	assert_int_equal(run(w, ZF_JOB_CTL, s.uuid, arg), 0);
+	s = look_uuid(w, s.uuid);
+	assert_string_equal(s.status, "Running");
+	assert_string_equal(s.task, "");
+	assert_string_equal(s.reason, "restarted by zunfs: its livenessProbe failed");
+	check_is(w, s.uuid, "starting");
+	snprintf(c->health, sizeof(c->health), "healthy");
+	assert_int_equal(run(w, ZF_JOB_REFRESH, s.uuid, NULL), 0);
+	assert_string_equal(look_uuid(w, s.uuid).reason, "");
+
+	/* restartPolicy Never: a stop, which says why */
+	assert_int_equal(make(w, ZF_KIND_CONTAINER, "never",
+			      "image: busybox\nrestartPolicy: Never\n"
+			      "livenessProbe: {exec: {command: [test, -f, /ok]}}\n",
+			      &s),
+			 0);
+	assert_int_equal(run(w, ZF_JOB_LAUNCH, s.uuid, ""), 0);
+	s = look_uuid(w, s.uuid);
+	snprintf(find(&w->engine, s.engine_id)->health, sizeof(c->health), "unhealthy");
+	assert_int_equal(run(w, ZF_JOB_REFRESH, s.uuid, NULL), 0);
+	q = last_job(w);
+	assert_string_equal(q->arg, "stop 10");
+	snprintf(arg, sizeof(arg), "%s", q->arg);
+	assert_string_equal(look_uuid(w, s.uuid).task, "container_stopping");
+	assert_int_equal(run(w, ZF_JOB_CTL, s.uuid, arg), 0);
+	s = look_uuid(w, s.uuid);
+	assert_string_equal(s.status, "Stopped");
+	assert_string_equal(s.reason,
+			    "exited with code 143 (stopped by zunfs: its livenessProbe failed)");
+	/* the same run again: nothing more */
+	nq = w->nq;
+	assert_int_equal(run(w, ZF_JOB_REFRESH, s.uuid, NULL), 0);
+	sync_jobs(w);
+	assert_int_equal(w->nq, nq);
+
+	/* a readinessProbe alone: reported, nothing done */
+	assert_int_equal(make(w, ZF_KIND_CONTAINER, "ready",
+			      "image: busybox\n"
+			      "readinessProbe: {exec: {command: [test, -f, /ok]}}\n",
+			      &s),
+			 0);
+	assert_int_equal(run(w, ZF_JOB_LAUNCH, s.uuid, ""), 0);
+	s = look_uuid(w, s.uuid);
+	snprintf(find(&w->engine, s.engine_id)->health, sizeof(c->health), "unhealthy");
+	sync_jobs(w);
+	nq = w->nq;
+	assert_int_equal(run(w, ZF_JOB_REFRESH, s.uuid, NULL), 0);
+	check_is(w, s.uuid, "unhealthy");
+	sync_jobs(w);
+	assert_int_equal(w->nq, nq);
+	assert_string_equal(look_uuid(w, s.uuid).task, "");
+
+	/* a member under its capsule's restartPolicy Never: a stop */
+	assert_int_equal(make(w, ZF_KIND_CAPSULE, "p",
+			      "kind: Pod\nspec:\n  restartPolicy: Never\n  containers:\n"
+			      "  - name: a\n    image: busybox\n"
+			      "    livenessProbe: {exec: {command: [test, -f, /ok]}}\n",
+			      &s),
+			 0);
+	assert_int_equal(run(w, ZF_JOB_LAUNCH, s.uuid, ""), 0);
+	m = member(w, s.uuid, "a");
+	snprintf(find(&w->engine, m.engine_id)->health, sizeof(c->health), "unhealthy");
+	assert_int_equal(run(w, ZF_JOB_REFRESH, s.uuid, NULL), 0);
+	q = last_job(w);
+	assert_int_equal(q->op, ZF_JOB_CTL);
+	assert_string_equal(q->uuid, m.uuid);
+	assert_string_equal(q->arg, "stop 10");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -811,6 +957,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_capsule_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconcile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusal_stays, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_liveness, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
