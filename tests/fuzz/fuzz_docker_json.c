@@ -16,6 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct zf_container_summary *list = NULL;
 	struct zf_container_state st;
 	struct zf_engine_event ev;
+	int code;
 
 	if (!s)
 		return 0;
@@ -43,6 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(out);
 	if (zf_docker_parse_version(s, &out) == 0)
 		free(out);
+	zf_docker_parse_api_version(s, &code);
 	if (zf_docker_parse_volume(s, &out) == 0)
 		free(out);
 	struct zf_volume_summary *vols = NULL;
@@ -54,7 +56,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (zf_docker_summarize_stats(s, &out) == 0)
 		free(out);
 	bool running;
-	int code;
 
 	zf_docker_parse_exec(s, &running, &code);
 	free(s);
