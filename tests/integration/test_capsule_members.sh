@@ -28,7 +28,7 @@ YAML
 assert_eq "$(timeout 60 cat "$K/web/until/Running")" "Running" "the capsule runs"
 assert_eq "$(ls "$K/web" | tr '\n' ' ')" "containers inspect.json logs sandbox spec.yaml status status_reason task_state until " "capsule files"
 assert_eq "$(ls "$K/web/containers" | tr '\n' ' ')" "server shell " "one directory per member"
-assert_eq "$(ls "$K/web/containers/server" | tr '\n' ' ')" "ctl exec inspect.json logs spec.yaml stats status status_reason task_state top tty until " "a member's files"
+assert_eq "$(ls "$K/web/containers/server" | tr '\n' ' ')" "ctl exec health inspect.json logs spec.yaml stats status status_reason task_state top tty until " "a member's files"
 assert_eq "$(timeout 30 cat "$K/web/containers/server/until/Running")" "Running" "member status"
 assert_eq "$(cat "$K/web/containers/shell/status")" "Running" "member status"
 assert_eq "$(jq -r '[.containers[] | .name + "=" + .status] | join(" ")' "$K/web/inspect.json")" "server=Running shell=Running" "the capsule's inspect.json lists its members"

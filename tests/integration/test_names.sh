@@ -18,7 +18,7 @@ assert_eq "$(cat "$C/$n63/status")" "Empty" "63-byte name"
 assert_fails "File name too long" mkdir "$C/${n63}b"
 for good in A a.b a-b a_b 0x9; do mkdir "$C/$good"; done
 assert_eq "$(ls "$C" | wc -l)" "7" "listing"
-assert_eq "$(ls "$C/web" | tr '\n' ' ')" "ctl exec inspect.json logs spec.yaml stats status status_reason task_state top tty until " "object files"
+assert_eq "$(ls "$C/web" | tr '\n' ' ')" "ctl exec health inspect.json logs spec.yaml stats status status_reason task_state top tty until " "object files"
 assert_match "$(ls "$C/web/until" | tr '\n' ' ')" "^Created Creating Dead Deleting Empty Error Paused Rebuilding Restarting Running Stopped Unknown $" "until/ lists the states"
 assert_fails "No such file" cat "$C/web/until/Bogus"
 assert_fails "No such file" cat "$C/nosuch/status"

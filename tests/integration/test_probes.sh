@@ -94,6 +94,31 @@ assert_eq "$(timeout 60 cat "$C/live/until/healthy")" healthy "restarted, it pas
 assert_eq "$(cat "$C/live/status")" Running "it runs"
 assert_eq "$(docker inspect --format '{{.State.Running}}' "$(engine_id_of live)")" true "the engine runs it again"
 
+log "a startupProbe holds the livenessProbe off while the container starts"
+mkdir "$C/slow"
+cat >"$W/slow.yaml" <<'YAML'
+image: busybox
+restartPolicy: Always
+command: [sh, -c, "sleep 4; touch /tmp/up; exec sleep 3600"]
+startupProbe:
+  exec: {command: [test, -f, /tmp/up]}
+  periodSeconds: 1
+  failureThreshold: 8
+livenessProbe:
+  exec: {command: [test, -f, /tmp/up]}
+  periodSeconds: 1
+  failureThreshold: 2
+YAML
+assert_eq "$("$ZF_TESTTOOL" write "$C/slow/spec.yaml" <"$W/slow.yaml")" ok "a startupProbe"
+assert_eq "$(timeout 30 cat "$C/slow/until/Running")" Running "it runs"
+assert_eq "$(docker inspect --format '{{.Config.Healthcheck.StartPeriod}} {{.Config.Healthcheck.Retries}}' "$(engine_id_of slow)")" \
+	"6.5s 2" "the start period: 8 - 2 periods and a half"
+first=$(json "$C/slow/inspect.json" 'd["started_at"]')
+assert_eq "$(timeout 30 cat "$C/slow/until/healthy")" healthy "healthy once started"
+assert_eq "$(json "$C/slow/inspect.json" 'd["started_at"]')" "$first" \
+	"not restarted: 4 failures, past the livenessProbe's 2, fell in the start period"
+assert_eq "$(docker inspect --format '{{.RestartCount}}' "$(engine_id_of slow)")" 0 "the engine did not restart it either"
+
 log "a livenessProbe that fails under restartPolicy Never: stopped, saying why"
 mkdir "$C/never"
 cat >"$W/never.yaml" <<'YAML'
@@ -158,6 +183,7 @@ spec:
 YAML
 mkdir "$K/web"
 assert_eq "$("$ZF_TESTTOOL" write "$K/web/spec.yaml" <"$W/pod.yaml")" ok "a Pod with an httpGet probe"
+assert_eq "$(timeout 60 cat "$K/web/until/Running")" Running "the capsule runs"
 assert_eq "$(timeout 60 cat "$K/web/containers/client/until/healthy")" healthy "the member is healthy"
 assert_eq "$(health "$K/web/containers/client")" healthy "its health file"
 assert_eq "$(health "$K/web/containers/server")" none "the other member has no check"

@@ -19,7 +19,7 @@ assert_match "$(cat "$C/r/spec.yaml")" "sleep 0.202" "sed -i applied"
 assert_eq "$(timeout 30 cat "$C/r/until/Running")" "Running" "rebuilt after sed -i"
 [ "$(engine_id_of r)" != "$old" ] || fail "sed -i did not rebuild"
 ok
-assert_eq "$(ls "$C/r" | tr '\n' ' ')" "ctl exec inspect.json logs spec.yaml stats status status_reason task_state top tty until " "no temp file left"
+assert_eq "$(ls "$C/r" | tr '\n' ' ')" "ctl exec health inspect.json logs spec.yaml stats status status_reason task_state top tty until " "no temp file left"
 
 # by hand: write a file beside it, see it, mv it over
 printf 'image: busybox\n%s\n' "$FOREVER" >"$C/r/new.yaml"

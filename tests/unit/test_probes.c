@@ -515,6 +515,7 @@ static void test_inspect_health_output(void **state)
 {
 	char long_out[3000], body[4000];
 	struct zf_container_state st;
+	json_t *v;
 
 	(void)state;
 	/* a NUL in the output does not make the state unreadable */
@@ -540,7 +541,9 @@ static void test_inspect_health_output(void **state)
 	assert_true(strlen(st.health.output) > sizeof(st.health.output) - 3);
 	assert_string_equal(st.health.output + strlen(st.health.output) - 7, "the end");
 	assert_int_equal((unsigned char)st.health.output[0], 0xc3);
-	assert_non_null(json_string(st.health.output)); /* valid UTF-8 */
+	v = json_string(st.health.output); /* valid UTF-8 */
+	assert_non_null(v);
+	json_decref(v);
 }
 
 /* ---- what zunfs shows ---------------------------------------------------- */
