@@ -47,6 +47,7 @@ static const struct {
 
 struct probe {
 	int which; /* LIVENESS, ... */
+	char name[80]; /* its key, where errors name it: "containers[1].livenessProbe" */
 	struct zf_ynode *at; /* its key; NULL: not given */
 	enum handler handler;
 	struct zf_ynode *handler_at;
@@ -63,6 +64,7 @@ struct zf_spec_probes {
 	struct probe p[N_PROBES];
 	/* Zun's healthcheck */
 	struct zf_ynode *zun_at;
+	char zun_name[80]; /* "healthcheck", "containers[1].healthcheck" */
 	char **zun_test;
 	long zun_interval, zun_timeout, zun_retries; /* 0: the engine's default */
 };
@@ -70,7 +72,7 @@ struct zf_spec_probes {
 /* The handlers' walks: one probe, and where it is ("livenessProbe.httpGet"). */
 struct handler_walk {
 	struct probe *p;
-	char where[48];
+	char where[96];
 	bool port_given;
 };
 
@@ -354,10 +356,9 @@ static int probe_handler(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode 
 
 	for (i = 0; strcmp(handlers[i].key, key) != 0; i++)
 		;
-	snprintf(hw.where, sizeof(hw.where), "%s.%s", probe_keys[hw.p->which], key);
+	snprintf(hw.where, sizeof(hw.where), "%s.%s", hw.p->name, key);
 	if (hw.p->handler != H_NONE)
-		return zf_yaml_fail(y, k, "%s: give one of exec, tcpSocket and httpGet",
-				    probe_keys[hw.p->which]);
+		return zf_yaml_fail(y, k, "%s: give one of exec, tcpSocket and httpGet", hw.p->name);
 	hw.p->handler = handlers[i].h;
 	hw.p->handler_at = v;
 	r = zf_yaml_walk(y, v, handlers[i].map, hw.where, &hw);
@@ -378,19 +379,19 @@ static int probe_grpc(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v,
 	return zf_yaml_fail(y, k,
 			    "%s.grpc: not supported: the check runs a command in the container; "
 			    "use exec with a gRPC health client the image has",
-			    probe_keys[((struct probe *)ctx)->which]);
+			    ((struct probe *)ctx)->name);
 }
 
 static int probe_number(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
 {
 	struct probe *p = ctx;
 	const char *key = zf_yaml_scalar(k);
-	char what[64];
+	char what[112];
 	int i;
 
 	for (i = 0; strcmp(numbers[i].key, key) != 0; i++)
 		;
-	snprintf(what, sizeof(what), "%s.%s", probe_keys[p->which], key);
+	snprintf(what, sizeof(what), "%s.%s", p->name, key);
 	p->n_at[i] = v;
 	return want_count(y, v, what, numbers[i].min, &p->n[i]);
 }
@@ -411,9 +412,17 @@ static const struct zf_yaml_map probe_map = {
 	},
 };
 
+/* A member's keys are named with where it is (containers[1]); a member's
+ * own spec.yaml and a container's are not. */
+static const char *prefix_of(const struct zf_spec_container_ctx *w)
+{
+	return w->where && strcmp(w->where, "spec.yaml") != 0 ? w->where : "";
+}
+
 int zf_spec_key_probe(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
 {
 	struct zf_spec_probes *ps = probes_of(ctx);
+	const char *prefix = prefix_of(ctx);
 	const char *key = zf_yaml_scalar(k);
 	struct probe *p;
 	int which, r;
@@ -425,11 +434,12 @@ int zf_spec_key_probe(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v,
 	p = &ps->p[which];
 	p->which = which;
 	p->at = k;
+	snprintf(p->name, sizeof(p->name), "%s%s%s", prefix, *prefix ? "." : "", key);
 	for (int i = 0; i < N_NUMBERS; i++)
 		p->n[i] = numbers[i].dflt;
-	r = zf_yaml_walk(y, v, &probe_map, key, p);
+	r = zf_yaml_walk(y, v, &probe_map, p->name, p);
 	if (r == 0 && p->handler == H_NONE)
-		return zf_yaml_fail(y, v, "%s: give one of exec, tcpSocket and httpGet", key);
+		return zf_yaml_fail(y, v, "%s: give one of exec, tcpSocket and httpGet", p->name);
 	return r;
 }
 
@@ -441,10 +451,10 @@ static int zun_cmd(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, vo
 {
 	struct zf_spec_probes *ps = ctx;
 	const char *key = zf_yaml_scalar(k);
-	char what[32];
+	char what[96];
 	int r;
 
-	snprintf(what, sizeof(what), "healthcheck.%s", key);
+	snprintf(what, sizeof(what), "%s.%s", ps->zun_name, key);
 	if (ps->zun_test)
 		return zf_yaml_fail(y, k, "%s: the command is given twice (cmd, test)", what);
 	if (zf_yaml_scalar(v)) {
@@ -474,9 +484,9 @@ static int zun_number(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v,
 {
 	struct zf_spec_probes *ps = ctx;
 	const char *key = zf_yaml_scalar(k);
-	char what[32];
+	char what[96];
 
-	snprintf(what, sizeof(what), "healthcheck.%s", key);
+	snprintf(what, sizeof(what), "%s.%s", ps->zun_name, key);
 	if (strcmp(key, "interval") == 0)
 		return want_count(y, v, what, 0, &ps->zun_interval);
 	if (strcmp(key, "timeout") == 0)
@@ -498,14 +508,16 @@ static const struct zf_yaml_map zun_keys = {
 int zf_spec_key_healthcheck(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
 {
 	struct zf_spec_probes *ps = probes_of(ctx);
+	const char *prefix = prefix_of(ctx);
 	int r;
 
 	if (!ps)
 		return -ENOMEM;
 	ps->zun_at = k;
-	r = zf_yaml_walk(y, v, &zun_keys, "healthcheck", ps);
+	snprintf(ps->zun_name, sizeof(ps->zun_name), "%s%shealthcheck", prefix, *prefix ? "." : "");
+	r = zf_yaml_walk(y, v, &zun_keys, ps->zun_name, ps);
 	if (r == 0 && !ps->zun_test)
-		return zf_yaml_fail(y, v, "healthcheck: cmd is required (the command to run)");
+		return zf_yaml_fail(y, v, "%s: cmd is required (the command to run)", ps->zun_name);
 	return r;
 }
 
@@ -569,7 +581,7 @@ static int want_same(struct zf_yaml *y, const struct probe *p, const struct prob
 	return zf_yaml_fail(y, number_at(p, i),
 			    "%s.%s: %ld is not %s's %ld: the engine runs one check a container, "
 			    "with one %s",
-			    probe_keys[p->which], numbers[i].key, p->n[i], probe_keys[main->which],
+			    p->name, numbers[i].key, p->n[i], main->name,
 			    main->n[i],
 			    i == PERIOD ? "period" : i == TIMEOUT ? "timeout" : "count of failures");
 }
@@ -688,15 +700,16 @@ static int map_probes(struct zf_yaml *y, struct zf_spec_probes *ps, struct zf_he
 						    "%s: healthcheck (Zun's) gives the container's "
 						    "check already: give it one way, healthcheck "
 						    "or probes",
-						    probe_keys[i]);
+						    ps->p[i].name);
 		*ret_from = ZF_CHECK_ZUN;
 		return zun_check(ps, h);
 	}
 	if (start->at && !live->at)
 		return zf_yaml_fail(y, start->at,
-				    "startupProbe: needs a livenessProbe with the same check: the "
-				    "engine runs one check a container, and a startupProbe is "
-				    "its start period");
+				    "%s: needs a livenessProbe with the same check: the engine "
+				    "runs one check a container, and a startupProbe is its start "
+				    "period",
+				    start->name);
 	if (!main)
 		return 0;
 	for (int i = 0; i < N_PROBES; i++) {
@@ -709,14 +722,14 @@ static int map_probes(struct zf_yaml *y, struct zf_spec_probes *ps, struct zf_he
 			return zf_yaml_fail(y, p->n_at[SUCCESS],
 					    "%s.successThreshold: %ld: the engine counts one passing "
 					    "check as healthy; only 1 can be given",
-					    probe_keys[i], p->n[SUCCESS]);
+					    p->name, p->n[SUCCESS]);
 		if (p == main)
 			continue;
 		if (!same_handler(p, main))
 			return zf_yaml_fail(y, p->handler_at,
 					    "%s: the engine runs one check a container: it must "
 					    "be %s's (the same %s)",
-					    probe_keys[i], probe_keys[main->which],
+					    p->name, main->name,
 					    main->handler == H_EXEC	 ? "exec.command"
 					    : main->handler == H_TCP ? "tcpSocket.port"
 								     : "httpGet path, port and headers");
@@ -744,17 +757,17 @@ static int map_probes(struct zf_yaml *y, struct zf_spec_probes *ps, struct zf_he
 					    "most periodSeconds (%ld): the engine's first check comes "
 					    "one period after the start, and its start period is the "
 					    "startupProbe's",
-					    probe_keys[i], p->n[DELAY], period);
+					    p->name, p->n[DELAY], period);
 		for (int j = 0; j < N_PROBES; j++)
 			if (ps->p[j].at && ps->p[j].n[DELAY] != p->n[DELAY])
 				return zf_yaml_fail(y, number_at(&ps->p[j], DELAY),
 						    "%s.initialDelaySeconds: %ld is not %s's %ld: "
 						    "past periodSeconds, the engine holds its one "
 						    "check back for one delay",
-						    probe_keys[j], ps->p[j].n[DELAY], probe_keys[i],
+						    ps->p[j].name, ps->p[j].n[DELAY], p->name,
 						    p->n[DELAY]);
 		h->start_period_ns = h->start_interval_ns = p->n[DELAY] * NS_PER_S;
-		if (asprintf(&h->start_interval_for, "%s.initialDelaySeconds", probe_keys[i]) < 0) {
+		if (asprintf(&h->start_interval_for, "%s.initialDelaySeconds", p->name) < 0) {
 			h->start_interval_for = NULL;
 			return -ENOMEM;
 		}
@@ -768,10 +781,10 @@ static int map_probes(struct zf_yaml *y, struct zf_spec_probes *ps, struct zf_he
 		 * container is unhealthy (then killed) at its failureThreshold-th. */
 		if (start->n[FAILURE] < live->n[FAILURE])
 			return zf_yaml_fail(y, number_at(start, FAILURE),
-					    "startupProbe.failureThreshold: %ld is below "
-					    "livenessProbe's %ld: after the start period the engine "
-					    "counts failures up to livenessProbe's",
-					    start->n[FAILURE], live->n[FAILURE]);
+					    "%s.failureThreshold: %ld is below livenessProbe's %ld: "
+					    "after the start period the engine counts failures up to "
+					    "livenessProbe's",
+					    start->name, start->n[FAILURE], live->n[FAILURE]);
 		if (start->n[FAILURE] > live->n[FAILURE])
 			h->start_period_ns = (start->n[FAILURE] - live->n[FAILURE]) * period * NS_PER_S +
 					     period * NS_PER_S / 2;
@@ -807,10 +820,11 @@ int zf_spec_probes_end(struct zf_yaml *y, struct zf_spec_container_ctx *w, int r
 	    strcmp(w->spec->cfg->restart_policy, "on-failure") == 0 &&
 	    w->spec->cfg->restart_max_retries > 0)
 		r = zf_yaml_fail(y, ps->p[LIVENESS].at,
-				 "livenessProbe: with restartPolicy on-failure:%d: the restarts "
+				 "%s: with restartPolicy on-failure:%d: the restarts "
 				 "zunfs makes for a failed livenessProbe would not count toward "
 				 "the %d; give OnFailure, Always or Never",
-				 w->spec->cfg->restart_max_retries, w->spec->cfg->restart_max_retries);
+				 ps->p[LIVENESS].name, w->spec->cfg->restart_max_retries,
+				 w->spec->cfg->restart_max_retries);
 	if (r == 0 && h->test) {
 		zf_healthcheck_free(w->spec->cfg->health);
 		w->spec->cfg->health = h;

@@ -219,7 +219,7 @@ static const struct {
 	{ HEAD "  - {name: a, image: busybox}\n  - {name: a, image: busybox}\n", 5, "two containers are named 'a'" },
 	{ "kind: capsule\nspec:\n  initContainers:\n  - {name: a, image: busybox}\n  containers:\n  - {name: a, image: busybox}\n", 6, "two containers are named 'a'" },
 	{ HEAD "  - {name: a, image: busybox, volumeMounts: [{name: v, mountPath: /v}]}\n", 4, "container 'a': volumeMounts names 'v', which spec.volumes does not declare" },
-	{ HEAD "  - {name: a, image: busybox, livenessProbe: {}}\n", 4, "livenessProbe: give one of exec, tcpSocket and httpGet" },
+	{ HEAD "  - {name: a, image: busybox, livenessProbe: {}}\n", 4, "containers[0].livenessProbe: give one of exec, tcpSocket and httpGet" },
 	{ HEAD "  - {name: a, image: busybox, securityContext: {privileged: true}}\n", 4, "containers[0].securityContext.privileged: true would hand the host to the container" },
 	{ HEAD "  - {name: a, image: busybox, resources: {requests: {memory: 2Q}}}\n", 4, "resources.requests.memory: '2Q'" },
 	{ HEAD "  - {name: a, image: busybox, imageDriver: Glance}\n", 4, "imageDriver: 'Glance' is not supported" },

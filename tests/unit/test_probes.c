@@ -398,7 +398,7 @@ static void test_capsule_members(void **state)
 	assert_int_equal(e.line, 4);
 	assert_int_equal(e.column, 5);
 	assert_int_equal(zf_spec_parse_capsule(member_bad, strlen(member_bad), &c, &e), -EINVAL);
-	assert_non_null(strstr(e.msg, "readinessProbe.successThreshold: 3"));
+	assert_non_null(strstr(e.msg, "containers[0].readinessProbe.successThreshold: 3"));
 	assert_int_equal(e.line, 6);
 }
 
