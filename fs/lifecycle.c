@@ -67,8 +67,8 @@ static const char *restart_policy_locked(struct zf_daemon *d, const struct zf_ob
  * run zunfs restarted has not passed a check yet. Lock held.
  */
 static const char *apply_health_locked(struct zf_daemon *d, struct zf_object *obj,
-				       const struct zf_container_state *st, const char *status,
-				       char *reason, size_t reason_size)
+				       const struct zf_container_state *st, char *reason,
+				       size_t reason_size)
 {
 	bool changed = strcmp(obj->health_id, st->id) != 0 ||
 		       memcmp(&obj->health, &st->health, sizeof(st->health)) != 0;
@@ -84,12 +84,14 @@ static const char *apply_health_locked(struct zf_daemon *d, struct zf_object *ob
 		bool same_run = strcmp(obj->liveness_killed, st->started_at) == 0;
 		size_t n = strlen(reason);
 
+		/* the engine's words: what the run zunfs acted on became */
 		if (!same_run && strcmp(st->health.status, "healthy") == 0)
 			obj->liveness_killed[0] = '\0'; /* it passes again */
-		else if (same_run && (strcmp(status, "Stopped") == 0 || strcmp(status, "Dead") == 0))
+		else if (same_run &&
+			 (strcmp(st->status, "exited") == 0 || strcmp(st->status, "dead") == 0))
 			snprintf(reason + n, reason_size - n,
 				 " (stopped by zunfs: its livenessProbe failed)");
-		else if (!same_run && !reason[0] && strcmp(status, "Running") == 0)
+		else if (!same_run && !reason[0] && strcmp(st->status, "running") == 0)
 			snprintf(reason, reason_size,
 				 "restarted by zunfs: its livenessProbe failed");
 	}
@@ -158,7 +160,7 @@ void zf_lifecycle_apply_state(struct zf_daemon *d, const char *uuid,
 		snprintf(obj->started_at, sizeof(obj->started_at), "%s", st->started_at);
 		snprintf(obj->finished_at, sizeof(obj->finished_at), "%s", st->finished_at);
 		if (obj->rec.kind == ZF_KIND_CONTAINER)
-			liveness = apply_health_locked(d, obj, st, status, reason, sizeof(reason));
+			liveness = apply_health_locked(d, obj, st, reason, sizeof(reason));
 		zf_registry_engine_state_locked(d->reg, obj, status, reason);
 	}
 	zf_registry_unlock(d->reg);
