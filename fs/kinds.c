@@ -9,6 +9,27 @@ static const char *const kind_dirs[ZF_KIND_COUNT] = { "containers", "capsules", 
 static const char *const kind_words[ZF_KIND_COUNT] = { "container", "capsule", "sandbox",
 						       "volume" };
 
+static const char *const state_words[ZF_STATE_COUNT] = {
+	[ZF_STATE_EMPTY] = "Empty",
+	[ZF_STATE_CREATING] = "Creating",
+	[ZF_STATE_CREATED] = "Created",
+	[ZF_STATE_RUNNING] = "Running",
+	[ZF_STATE_STOPPED] = "Stopped",
+	[ZF_STATE_PAUSED] = "Paused",
+	[ZF_STATE_RESTARTING] = "Restarting",
+	[ZF_STATE_REBUILDING] = "Rebuilding",
+	[ZF_STATE_DELETING] = "Deleting",
+	[ZF_STATE_DEAD] = "Dead",
+	[ZF_STATE_ERROR] = "Error",
+	[ZF_STATE_UNKNOWN] = "Unknown",
+	[ZF_STATE_PENDING] = "Pending",
+	[ZF_STATE_STARTING] = "Starting",
+	[ZF_STATE_FINISHED] = "Finished",
+	[ZF_STATE_FAILED] = "Failed",
+	[ZF_STATE_AVAILABLE] = "Available",
+	[ZF_STATE_IN_USE] = "In-use",
+};
+
 static const char *const container_states[] = {
 	"Empty",      "Creating", "Created", "Running", "Stopped", "Paused", "Restarting",
 	"Rebuilding", "Deleting", "Dead",    "Error",   "Unknown", NULL,
@@ -70,6 +91,19 @@ int zf_name_check(const char *name)
 			return -EINVAL;
 	}
 	return 0;
+}
+
+const char *zf_state_word(enum zf_state state)
+{
+	return state < ZF_STATE_COUNT ? state_words[state] : "?";
+}
+
+int zf_state_from_word(const char *word)
+{
+	for (int s = 0; s < ZF_STATE_COUNT; s++)
+		if (strcmp(state_words[s], word) == 0)
+			return s;
+	return -ENOENT;
 }
 
 const char *const *zf_states(enum zf_kind kind)

@@ -29,6 +29,45 @@ bool zf_kind_supported(enum zf_kind kind);
 /* 0 if name is a valid object name, -EINVAL or -ENAMETOOLONG. */
 int zf_name_check(const char *name);
 
+/*
+ * Every state an object can be in, the union of the kinds' lists (each
+ * kind's own: zf_states). Containers and sandboxes: OpenStack Zun's
+ * container states, and Empty before a spec. Capsules: the capsule spec's,
+ * after Kubernetes' pod phases (Pending, Running, Failed, Unknown) with
+ * Starting and Finished. Volumes: Cinder's volume states (available,
+ * in-use) in Zun's capitals. The words are shown (status, inspect.json,
+ * events, until/) and stored (the store's status column), never compared:
+ * code compares these values.
+ */
+enum zf_state {
+	ZF_STATE_EMPTY, /* no spec yet */
+	ZF_STATE_CREATING,
+	ZF_STATE_CREATED,
+	ZF_STATE_RUNNING,
+	ZF_STATE_STOPPED,
+	ZF_STATE_PAUSED,
+	ZF_STATE_RESTARTING,
+	ZF_STATE_REBUILDING,
+	ZF_STATE_DELETING,
+	ZF_STATE_DEAD,
+	ZF_STATE_ERROR,
+	ZF_STATE_UNKNOWN,
+	ZF_STATE_PENDING,
+	ZF_STATE_STARTING,
+	ZF_STATE_FINISHED,
+	ZF_STATE_FAILED,
+	ZF_STATE_AVAILABLE,
+	ZF_STATE_IN_USE,
+	ZF_STATE_COUNT,
+	/* not a state: what a setter takes to leave the status as it is */
+	ZF_STATE_KEEP,
+};
+
+/* "Running", "In-use", ...: the state's word; "?" for none (ZF_STATE_KEEP). */
+const char *zf_state_word(enum zf_state state);
+/* The state of a word (exact spelling), or -ENOENT. */
+int zf_state_from_word(const char *word);
+
 /* Whether word is one of the kind's states (exact spelling). */
 bool zf_state_valid(enum zf_kind kind, const char *word);
 /* The states of a kind, NULL-terminated. */

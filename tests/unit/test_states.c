@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* State words, the engine's states in Zun's words, and until/ verdicts. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,26 @@ static void test_words(void **state)
 	assert_true(zf_state_valid(ZF_KIND_CAPSULE, "Pending"));
 	assert_true(zf_state_valid(ZF_KIND_VOLUME, "In-use"));
 	assert_false(zf_state_valid(ZF_KIND_VOLUME, "Running"));
+}
+
+/* One word for every state, no two alike, each read back as its state. */
+static void test_state_table(void **state)
+{
+	(void)state;
+	for (int s = 0; s < ZF_STATE_COUNT; s++) {
+		const char *w = zf_state_word((enum zf_state)s);
+
+		assert_non_null(w);
+		assert_true(w[0] != '\0' && strcmp(w, "?") != 0);
+		assert_int_equal(zf_state_from_word(w), s);
+		for (int t = 0; t < s; t++)
+			assert_string_not_equal(zf_state_word((enum zf_state)t), w);
+	}
+	assert_string_equal(zf_state_word(ZF_STATE_IN_USE), "In-use");
+	assert_string_equal(zf_state_word(ZF_STATE_KEEP), "?");
+	assert_int_equal(zf_state_from_word("running"), -ENOENT);
+	assert_int_equal(zf_state_from_word(""), -ENOENT);
+	assert_int_equal(zf_state_from_word("?"), -ENOENT);
 }
 
 static void test_from_engine(void **state)
@@ -71,6 +92,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_words),
+		cmocka_unit_test(test_state_table),
 		cmocka_unit_test(test_from_engine),
 		cmocka_unit_test(test_until),
 	};
