@@ -106,7 +106,7 @@ int zf_action_rmdir_member(struct zf_daemon *d, const char *capsule, const char 
 		m = zf_registry_find_member_locked(d->reg, c->rec.uuid, name);
 	if (!m) {
 		r = -ENOENT;
-	} else if (m->rec.added && strcmp(m->rec.status, "Empty") == 0) {
+	} else if (m->rec.added && m->rec.status == ZF_STATE_EMPTY) {
 		zf_temp_remove_object(d->temps, m->rec.uuid);
 		r = zf_registry_remove_locked(d->reg, m);
 	} else {
@@ -150,15 +150,15 @@ int zf_action_rmdir(struct zf_daemon *d, enum zf_kind kind, const char *name, un
 	memcpy(uuid, obj->rec.uuid, sizeof(uuid));
 	zf_temp_remove_object(d->temps, uuid);
 	if (!obj->rec.engine_id[0] && !obj->rec.task_state[0] &&
-	    strcmp(obj->rec.status, "Creating") != 0 && strcmp(obj->rec.status, "Rebuilding") != 0 &&
-	    strcmp(obj->rec.status, "Pending") != 0 && strcmp(obj->rec.status, "Starting") != 0) {
+	    obj->rec.status != ZF_STATE_CREATING && obj->rec.status != ZF_STATE_REBUILDING &&
+	    obj->rec.status != ZF_STATE_PENDING && obj->rec.status != ZF_STATE_STARTING) {
 		/* nothing in the engine and nothing queued: forget it now */
 		r = zf_registry_remove_locked(d->reg, obj);
 		zf_volumes_recount_locked(d->reg);
 		goto out;
 	}
 	obj->rec.deleting = true;
-	r = zf_registry_set_state_locked(d->reg, obj, "Deleting", "", ops->deleting_task);
+	r = zf_registry_set_state_locked(d->reg, obj, ZF_STATE_DELETING, "", ops->deleting_task);
 	if (r < 0) {
 		obj->rec.deleting = false;
 		goto out;
@@ -243,12 +243,13 @@ int zf_action_ctl(struct zf_daemon *d, const char *uuid, const char *line,
 	r = zf_ctl_allowed(&c, obj->rec.status, obj->rec.engine_id[0] != '\0');
 	if (r < 0) {
 		snprintf(reason, sizeof(reason), "ctl %s: not possible while the container is %s",
-			 zf_ctl_word(c.cmd), obj->rec.status);
+			 zf_ctl_word(c.cmd), zf_state_word(obj->rec.status));
 		r = zf_apply_refuse_locked(d, obj, r, reason);
 		goto unlock;
 	}
 	if (*zf_ctl_task_state(c.cmd))
-		zf_registry_set_state_locked(d->reg, obj, NULL, NULL, zf_ctl_task_state(c.cmd));
+		zf_registry_set_state_locked(d->reg, obj, ZF_STATE_KEEP, NULL,
+					     zf_ctl_task_state(c.cmd));
 	zf_registry_unlock(d->reg);
 	return zf_jobs_run(d->jobs, ZF_JOB_CTL, uuid, line, interrupted);
 unlock:

@@ -5,8 +5,8 @@
 
 #include "capsule_state.h"
 
-const char *zf_capsule_status(const struct zf_member_state *m, size_t n,
-			      const char *restart_policy, char *reason, size_t reason_size)
+enum zf_state zf_capsule_status(const struct zf_member_state *m, size_t n,
+				const char *restart_policy, char *reason, size_t reason_size)
 {
 	size_t running = 0, done_ok = 0, created = 0;
 	int restarts = strcmp(restart_policy, "always") == 0 ? 2
@@ -16,7 +16,7 @@ const char *zf_capsule_status(const struct zf_member_state *m, size_t n,
 	reason[0] = '\0';
 	if (n == 0) {
 		snprintf(reason, reason_size, "no member container is in the engine");
-		return "Unknown";
+		return ZF_STATE_UNKNOWN;
 	}
 	for (size_t i = 0; i < n; i++) {
 		const char *s = m[i].engine_status;
@@ -36,22 +36,22 @@ const char *zf_capsule_status(const struct zf_member_state *m, size_t n,
 			if (restarts == 0) {
 				snprintf(reason, reason_size, "container %s exited with code %d",
 					 m[i].name, m[i].exit_code);
-				return "Failed";
+				return ZF_STATE_FAILED;
 			}
 			running++; /* the engine restarts it */
 		} else if (strcmp(s, "created") == 0) {
 			created++;
 		} else {
 			snprintf(reason, reason_size, "container %s is %s", m[i].name, s);
-			return "Unknown";
+			return ZF_STATE_UNKNOWN;
 		}
 	}
 	if (created)
-		return "Starting";
+		return ZF_STATE_STARTING;
 	if (done_ok == n)
-		return "Finished";
+		return ZF_STATE_FINISHED;
 	if (done_ok)
 		snprintf(reason, reason_size, "%zu of %zu containers have finished", done_ok, n);
 	(void)running;
-	return "Running";
+	return ZF_STATE_RUNNING;
 }

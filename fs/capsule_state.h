@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "kinds.h"
+
 struct zf_member_state {
 	const char *name;
 	const char *engine_status; /* created running paused restarting exited dead ... */
@@ -16,5 +18,5 @@ struct zf_member_state {
  * "on-failure", "always") will not bring it back; Starting while some were
  * made but not started. reason gets a line for Failed and mixed states.
  */
-const char *zf_capsule_status(const struct zf_member_state *m, size_t n,
-			      const char *restart_policy, char *reason, size_t reason_size);
+enum zf_state zf_capsule_status(const struct zf_member_state *m, size_t n,
+				const char *restart_policy, char *reason, size_t reason_size);

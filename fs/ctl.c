@@ -8,19 +8,24 @@
 #include "ctl.h"
 #include "spec.h"
 
+/* a set of states, one bit each */
+#define S(state) (1u << ZF_STATE_##state)
+_Static_assert(ZF_STATE_COUNT <= 32, "a state set is 32 bits");
+
 static const struct {
 	const char *word;
 	const char *task;
-	const char *allowed[6]; /* the statuses it runs from */
+	unsigned allowed; /* the statuses it runs from */
 } cmds[] = {
-	[ZF_CTL_START] = { "start", "container_starting", { "Created", "Stopped", "Error" } },
-	[ZF_CTL_STOP] = { "stop", "container_stopping", { "Running", "Paused", "Restarting" } },
+	[ZF_CTL_START] = { "start", "container_starting", S(CREATED) | S(STOPPED) | S(ERROR) },
+	[ZF_CTL_STOP] = { "stop", "container_stopping", S(RUNNING) | S(PAUSED) | S(RESTARTING) },
 	[ZF_CTL_RESTART] = { "restart", "container_rebooting",
-			     { "Running", "Stopped", "Created", "Paused", "Restarting", "Error" } },
-	[ZF_CTL_KILL] = { "kill", "container_killing", { "Running", "Paused", "Restarting" } },
-	[ZF_CTL_PAUSE] = { "pause", "container_pausing", { "Running" } },
-	[ZF_CTL_UNPAUSE] = { "unpause", "container_unpausing", { "Paused" } },
-	[ZF_CTL_RESIZE] = { "resize", "", { "Running", "Paused" } },
+			     S(RUNNING) | S(STOPPED) | S(CREATED) | S(PAUSED) | S(RESTARTING) |
+				     S(ERROR) },
+	[ZF_CTL_KILL] = { "kill", "container_killing", S(RUNNING) | S(PAUSED) | S(RESTARTING) },
+	[ZF_CTL_PAUSE] = { "pause", "container_pausing", S(RUNNING) },
+	[ZF_CTL_UNPAUSE] = { "unpause", "container_unpausing", S(PAUSED) },
+	[ZF_CTL_RESIZE] = { "resize", "", S(RUNNING) | S(PAUSED) },
 };
 
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -125,14 +130,11 @@ int zf_ctl_parse(const char *line, struct zf_ctl *ret_ctl, char *reason, int rea
 	return 0;
 }
 
-int zf_ctl_allowed(const struct zf_ctl *c, const char *status, bool has_engine)
+int zf_ctl_allowed(const struct zf_ctl *c, enum zf_state status, bool has_engine)
 {
-	if (!has_engine)
+	if (!has_engine || status >= ZF_STATE_COUNT)
 		return -EBUSY;
-	for (int i = 0; i < 6 && cmds[c->cmd].allowed[i]; i++)
-		if (strcmp(cmds[c->cmd].allowed[i], status) == 0)
-			return 0;
-	return -EBUSY;
+	return cmds[c->cmd].allowed & (1u << status) ? 0 : -EBUSY;
 }
 
 const char *zf_ctl_task_state(enum zf_ctl_cmd cmd)

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "kinds.h"
+
 enum zf_ctl_cmd {
 	ZF_CTL_START,
 	ZF_CTL_STOP,
@@ -30,7 +32,7 @@ int zf_ctl_parse(const char *line, struct zf_ctl *ret_ctl, char *reason, int rea
  * 0 if the command may run on a container in this status with no task in
  * flight and (has_engine) an engine container; -EBUSY otherwise.
  */
-int zf_ctl_allowed(const struct zf_ctl *c, const char *status, bool has_engine);
+int zf_ctl_allowed(const struct zf_ctl *c, enum zf_state status, bool has_engine);
 
 /* Zun's task_state while the command runs ("container_stopping"), "" if none. */
 const char *zf_ctl_task_state(enum zf_ctl_cmd cmd);

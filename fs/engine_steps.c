@@ -94,9 +94,10 @@ bool zf_steps_task_in_flight(struct zf_daemon *d, const char *uuid)
 	return busy;
 }
 
-/* Sets status/reason/task of uuid if it still exists; NULL leaves a field. */
-void zf_steps_set_state(struct zf_daemon *d, const char *uuid, const char *status,
-		      const char *reason, const char *task)
+/* Sets status/reason/task of uuid if it still exists; ZF_STATE_KEEP or NULL
+ * leaves a field. */
+void zf_steps_set_state(struct zf_daemon *d, const char *uuid, enum zf_state status,
+			const char *reason, const char *task)
 {
 	struct zf_object *obj;
 
@@ -105,7 +106,7 @@ void zf_steps_set_state(struct zf_daemon *d, const char *uuid, const char *statu
 	if (obj) {
 		/* once rmdir'd, the status stays Deleting whatever a job finds */
 		if (obj->rec.deleting)
-			status = NULL;
+			status = ZF_STATE_KEEP;
 		zf_registry_set_state_locked(d->reg, obj, status, reason, task);
 	}
 	zf_registry_unlock(d->reg);
@@ -118,7 +119,7 @@ int zf_steps_fail(struct zf_daemon *d, const char *uuid, int r, const char *step
 	char reason[ZF_ERR_MSG_MAX + 64];
 
 	snprintf(reason, sizeof(reason), "%s: %s", step, err->msg[0] ? err->msg : strerror(-r));
-	zf_steps_set_state(d, uuid, "Error", reason, "");
+	zf_steps_set_state(d, uuid, ZF_STATE_ERROR, reason, "");
 	return r;
 }
 
@@ -129,7 +130,7 @@ int zf_steps_fail_capsule(struct zf_daemon *d, const char *uuid, int r, const ch
 	char reason[ZF_ERR_MSG_MAX + 64];
 
 	snprintf(reason, sizeof(reason), "%s: %s", step, err->msg[0] ? err->msg : strerror(-r));
-	zf_steps_set_state(d, uuid, "Failed", reason, "");
+	zf_steps_set_state(d, uuid, ZF_STATE_FAILED, reason, "");
 	return r;
 }
 
@@ -290,8 +291,8 @@ static void pull_done(struct pull_watch *w)
 	zf_registry_lock(w->d->reg);
 	obj = zf_registry_find_uuid_locked(w->d->reg, w->uuid);
 	if (obj && w->shown[0] && strcmp(obj->rec.status_reason, w->shown) == 0)
-		zf_registry_set_state_locked(w->d->reg, obj, NULL, w->before ? w->before : "",
-					     NULL);
+		zf_registry_set_state_locked(w->d->reg, obj, ZF_STATE_KEEP,
+					     w->before ? w->before : "", NULL);
 	zf_registry_unlock(w->d->reg);
 	free(w->before);
 }
@@ -307,7 +308,7 @@ static int pull_image(struct zf_daemon *d, const char *uuid, const char *ref, st
 	zf_registry_lock(d->reg);
 	obj = zf_registry_find_uuid_locked(d->reg, uuid);
 	if (obj) {
-		zf_registry_set_state_locked(d->reg, obj, NULL, NULL, "image_pulling");
+		zf_registry_set_state_locked(d->reg, obj, ZF_STATE_KEEP, NULL, "image_pulling");
 		w.before = strdup(obj->rec.status_reason);
 	}
 	zf_registry_unlock(d->reg);
@@ -400,7 +401,7 @@ int zf_steps_ensure_pause_image(struct zf_daemon *d, const char *uuid)
 	r = ops->image_present(d->engine, PAUSE_IMAGE, &err);
 	if (r != -ENOENT)
 		return r < 0 ? zf_steps_fail(d, uuid, r, "looking up the sandbox image", &err) : 0;
-	zf_steps_set_state(d, uuid, NULL, NULL, "image_pulling");
+	zf_steps_set_state(d, uuid, ZF_STATE_KEEP, NULL, "image_pulling");
 	r = zf_engine_import_file(d->engine, PAUSE_IMAGE, "pause", zf_pause_bin, zf_pause_bin_len,
 				  0755, changes, &err);
 	if (r < 0)
@@ -427,10 +428,11 @@ int zf_steps_sandbox_config(struct zf_daemon *d, const char *uuid, struct zf_con
 /*
  * Waits for kind/name to be ready (ready_a or ready_b, with an engine id),
  * a while if it is still coming up: 0 and its engine id; -ENOENT if there
- * is none; -EBUSY if it settled elsewhere (its status in status).
+ * is none; -EBUSY if it settled elsewhere (its status in *ret_status).
  */
 int zf_steps_wait_ready(struct zf_daemon *d, enum zf_kind kind, const char *name,
-		      const char *ready_a, const char *ready_b, char status[16], char id[72])
+			enum zf_state ready_a, enum zf_state ready_b, enum zf_state *ret_status,
+			char id[72])
 {
 	int r = 0;
 
@@ -442,15 +444,14 @@ int zf_steps_wait_ready(struct zf_daemon *d, enum zf_kind kind, const char *name
 			r = -ENOENT;
 			break;
 		}
-		snprintf(status, 16, "%s", o->rec.status);
-		if ((strcmp(status, ready_a) == 0 || strcmp(status, ready_b) == 0) &&
-		    o->rec.engine_id[0]) {
+		*ret_status = o->rec.status;
+		if ((o->rec.status == ready_a || o->rec.status == ready_b) && o->rec.engine_id[0]) {
 			memcpy(id, o->rec.engine_id, 72);
 			break;
 		}
 		/* still coming up: wait for it, a while */
 		if (waited >= ZF_SANDBOX_WAIT_S * 4 ||
-		    (!o->rec.task_state[0] && strcmp(status, "Creating") != 0)) {
+		    (!o->rec.task_state[0] && o->rec.status != ZF_STATE_CREATING)) {
 			r = -EBUSY;
 			break;
 		}
@@ -468,13 +469,16 @@ int zf_steps_wait_ready(struct zf_daemon *d, enum zf_kind kind, const char *name
 int zf_steps_volume_mount(struct zf_daemon *d, const char *name, const char *target,
 			    bool read_only, struct zf_container_config *cfg, struct zf_err *err)
 {
-	char status[16] = "", id[72] = "";
-	int r = zf_steps_wait_ready(d, ZF_KIND_VOLUME, name, "Available", "In-use", status, id);
+	enum zf_state status = ZF_STATE_EMPTY;
+	char id[72] = "";
+	int r = zf_steps_wait_ready(d, ZF_KIND_VOLUME, name, ZF_STATE_AVAILABLE, ZF_STATE_IN_USE,
+				    &status, id);
 
 	if (r == -ENOENT)
 		return zf_err_set(err, ENOENT, "no volume named '%s'", name);
 	if (r < 0)
-		return zf_err_set(err, EBUSY, "volume '%s' is %s, not Available", name, status);
+		return zf_err_set(err, EBUSY, "volume '%s' is %s, not Available", name,
+				  zf_state_word(status));
 	return zf_volume_jobs_mount(d, name, target, read_only, cfg, err);
 }
 

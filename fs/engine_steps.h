@@ -63,9 +63,10 @@ int zf_steps_generation(const struct zf_container_summary *c);
 /* Whether an operation is in flight on uuid (its task_state is set). */
 bool zf_steps_task_in_flight(struct zf_daemon *d, const char *uuid);
 
-/* Sets status/reason/task of uuid if it still exists; NULL leaves a field.
- * An object being deleted keeps Deleting whatever a job finds. */
-void zf_steps_set_state(struct zf_daemon *d, const char *uuid, const char *status,
+/* Sets status/reason/task of uuid if it still exists; ZF_STATE_KEEP or NULL
+ * leaves a field. An object being deleted keeps Deleting whatever a job
+ * finds. */
+void zf_steps_set_state(struct zf_daemon *d, const char *uuid, enum zf_state status,
 			const char *reason, const char *task);
 
 /* Ends a failed step: Error ("step: why"), no task. Returns r. */
@@ -126,10 +127,11 @@ int zf_steps_sandbox_ready(struct zf_daemon *d, const char *uuid,
  * Waits for kind/name to be ready (status ready_a or ready_b, with an
  * engine id), up to ZF_SANDBOX_WAIT_S if it is still coming up: 0 and its
  * engine id; -ENOENT if there is none; -EBUSY if it settled elsewhere (its
- * status in status).
+ * status in *ret_status).
  */
 int zf_steps_wait_ready(struct zf_daemon *d, enum zf_kind kind, const char *name,
-			const char *ready_a, const char *ready_b, char status[16], char id[72]);
+			enum zf_state ready_a, enum zf_state ready_b, enum zf_state *ret_status,
+			char id[72]);
 
 /* Adds volumes/NAME at target to cfg's mounts as its driver says, once it
  * is made (waited for, a while). On failure err says why. */

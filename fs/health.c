@@ -43,8 +43,8 @@ enum zf_until zf_health_verdict(const struct zf_object *obj, const char *target)
 	if (h && strcmp(h->status, target) == 0)
 		return ZF_UNTIL_REACHED;
 	/* a container that settled runs no check until the user acts */
-	if (zf_until_verdict(obj->rec.kind, obj->rec.status, obj->rec.task_state, "Running") ==
-	    ZF_UNTIL_NEVER)
+	if (zf_until_verdict(obj->rec.kind, obj->rec.status, obj->rec.task_state,
+			     ZF_STATE_RUNNING) == ZF_UNTIL_NEVER)
 		return ZF_UNTIL_NEVER;
 	return ZF_UNTIL_WAIT;
 }

@@ -126,47 +126,44 @@ bool zf_state_valid(enum zf_kind kind, const char *word)
 	return false;
 }
 
-const char *zf_state_from_engine(const struct zf_container_state *st)
+enum zf_state zf_state_from_engine(const struct zf_container_state *st)
 {
 	static const struct {
-		const char *engine, *zun;
+		const char *engine;
+		enum zf_state zun;
 	} map[] = {
-		{ "created", "Created" },   { "running", "Running" }, { "paused", "Paused" },
-		{ "restarting", "Restarting" }, { "removing", "Deleting" }, { "exited", "Stopped" },
-		{ "dead", "Dead" },
+		{ "created", ZF_STATE_CREATED },   { "running", ZF_STATE_RUNNING },
+		{ "paused", ZF_STATE_PAUSED },     { "restarting", ZF_STATE_RESTARTING },
+		{ "removing", ZF_STATE_DELETING }, { "exited", ZF_STATE_STOPPED },
+		{ "dead", ZF_STATE_DEAD },
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (strcmp(st->status, map[i].engine) == 0)
 			return map[i].zun;
-	return "Unknown";
+	return ZF_STATE_UNKNOWN;
 }
 
 /* States a container settles in: nothing moves it on without the user. */
-static bool container_settled(const char *status)
+static bool container_settled(enum zf_state status)
 {
-	static const char *const settled[] = { "Created", "Stopped", "Dead", "Error", NULL };
-
-	for (const char *const *s = settled; *s; s++)
-		if (strcmp(*s, status) == 0)
-			return true;
-	return false;
+	return status == ZF_STATE_CREATED || status == ZF_STATE_STOPPED ||
+	       status == ZF_STATE_DEAD || status == ZF_STATE_ERROR;
 }
 
-enum zf_until zf_until_verdict(enum zf_kind kind, const char *status, const char *task_state,
-			       const char *target)
+enum zf_until zf_until_verdict(enum zf_kind kind, enum zf_state status, const char *task_state,
+			       enum zf_state target)
 {
-	if (strcmp(status, target) == 0)
+	if (status == target)
 		return ZF_UNTIL_REACHED;
 	if (task_state && *task_state)
 		return ZF_UNTIL_WAIT; /* an operation is in flight: anything may follow */
-	if (strcmp(status, "Deleting") == 0)
+	if (status == ZF_STATE_DELETING)
 		return ZF_UNTIL_NEVER;
 	if (kind == ZF_KIND_CONTAINER || kind == ZF_KIND_SANDBOX)
 		return container_settled(status) ? ZF_UNTIL_NEVER : ZF_UNTIL_WAIT;
 	if (kind == ZF_KIND_CAPSULE)
-		return (strcmp(status, "Finished") == 0 || strcmp(status, "Failed") == 0)
-			       ? ZF_UNTIL_NEVER
-			       : ZF_UNTIL_WAIT;
-	return strcmp(status, "Error") == 0 ? ZF_UNTIL_NEVER : ZF_UNTIL_WAIT;
+		return status == ZF_STATE_FINISHED || status == ZF_STATE_FAILED ? ZF_UNTIL_NEVER
+										: ZF_UNTIL_WAIT;
+	return status == ZF_STATE_ERROR ? ZF_UNTIL_NEVER : ZF_UNTIL_WAIT;
 }

@@ -73,8 +73,8 @@ bool zf_state_valid(enum zf_kind kind, const char *word);
 /* The states of a kind, NULL-terminated. */
 const char *const *zf_states(enum zf_kind kind);
 
-/* Zun's word for what the engine says of a container. */
-const char *zf_state_from_engine(const struct zf_container_state *st);
+/* Zun's state for what the engine says of a container. */
+enum zf_state zf_state_from_engine(const struct zf_container_state *st);
 
 enum zf_until {
 	ZF_UNTIL_REACHED,
@@ -86,5 +86,5 @@ enum zf_until {
  * Whether a reader of until/TARGET is done, keeps waiting or fails, given the
  * object's status and task_state (empty when no operation is in flight).
  */
-enum zf_until zf_until_verdict(enum zf_kind kind, const char *status, const char *task_state,
-			       const char *target);
+enum zf_until zf_until_verdict(enum zf_kind kind, enum zf_state status, const char *task_state,
+			       enum zf_state target);

@@ -19,20 +19,20 @@
 /* Tries of an engine removal before the object is given back as Error. */
 #define REMOVE_TRIES 3
 
-void zf_lifecycle_describe(const struct zf_container_state *st, const char **ret_status,
+void zf_lifecycle_describe(const struct zf_container_state *st, enum zf_state *ret_status,
 			   char *reason, size_t reason_size)
 {
-	const char *status = zf_state_from_engine(st);
+	enum zf_state status = zf_state_from_engine(st);
 
 	reason[0] = '\0';
 	/* the engine keeps why a start failed in State.Error: that is Zun's Error */
-	if (st->error[0] && (strcmp(status, "Created") == 0 || strcmp(status, "Stopped") == 0)) {
-		status = "Error";
+	if (st->error[0] && (status == ZF_STATE_CREATED || status == ZF_STATE_STOPPED)) {
+		status = ZF_STATE_ERROR;
 		snprintf(reason, reason_size, "%s", st->error);
-	} else if (strcmp(status, "Stopped") == 0 || strcmp(status, "Dead") == 0) {
+	} else if (status == ZF_STATE_STOPPED || status == ZF_STATE_DEAD) {
 		snprintf(reason, reason_size, "exited with code %d%s", st->exit_code,
 			 st->oom_killed ? " (killed for lack of memory: OOMKilled)" : "");
-	} else if (strcmp(status, "Unknown") == 0) {
+	} else if (status == ZF_STATE_UNKNOWN) {
 		snprintf(reason, reason_size, "the engine says '%s'", st->status);
 	}
 	*ret_status = status;
@@ -101,7 +101,7 @@ static const char *apply_health_locked(struct zf_daemon *d, struct zf_object *ob
 		return NULL;
 	snprintf(obj->liveness_killed, sizeof(obj->liveness_killed), "%s", st->started_at);
 	restart = strcmp(restart_policy_locked(d, obj), "no") != 0;
-	zf_registry_set_state_locked(d->reg, obj, NULL, NULL,
+	zf_registry_set_state_locked(d->reg, obj, ZF_STATE_KEEP, NULL,
 				     restart ? "container_rebooting" : "container_stopping");
 	return restart ? LIVENESS_RESTART : LIVENESS_STOP;
 }
@@ -119,7 +119,7 @@ static void liveness_act(struct zf_daemon *d, const char *uuid, const char *name
 	       out, line);
 	if (zf_jobs_submit(d->jobs, ZF_JOB_CTL, uuid, line) < 0) {
 		/* no memory for the job: the task must not stay */
-		zf_steps_set_state(d, uuid, NULL, NULL, "");
+		zf_steps_set_state(d, uuid, ZF_STATE_KEEP, NULL, "");
 	}
 }
 
@@ -128,7 +128,7 @@ void zf_lifecycle_apply_state(struct zf_daemon *d, const char *uuid,
 			      const struct zf_container_state *st, bool idle_only)
 {
 	struct zf_object *obj;
-	const char *status;
+	enum zf_state status;
 	char reason[300];
 
 	bool follow = false, tty = false, running = false;
@@ -208,7 +208,7 @@ void zf_lifecycle_engine_away(struct zf_daemon *d, const char *why)
 		if (!o->rec.engine_id[0] || o->rec.deleting)
 			continue;
 		/* a refusal of the user's stays (registry.h); the status says Unknown */
-		zf_registry_set_state_locked(d->reg, o, "Unknown",
+		zf_registry_set_state_locked(d->reg, o, ZF_STATE_UNKNOWN,
 					     o->refused ? NULL : d->engine_away_reason, NULL);
 	}
 	zf_registry_unlock(d->reg);
@@ -225,7 +225,7 @@ void zf_lifecycle_engine_back(struct zf_daemon *d)
 		for (struct zf_object *o = zf_registry_first_locked(d->reg); o; o = o->next)
 			if (!o->rec.engine_id[0] &&
 			    strcmp(o->rec.status_reason, d->engine_away_reason) == 0)
-				zf_registry_set_state_locked(d->reg, o, NULL, "", NULL);
+				zf_registry_set_state_locked(d->reg, o, ZF_STATE_KEEP, "", NULL);
 	}
 	d->engine_away_since = 0;
 	d->engine_away_reason[0] = '\0';
@@ -286,7 +286,7 @@ static int delete_object(struct zf_daemon *d, const char *uuid)
 		/* give the name back if nobody took it, so the user sees why */
 		if (!zf_registry_find_locked(d->reg, obj->rec.kind, obj->rec.name))
 			obj->rec.deleting = false;
-		zf_registry_set_state_locked(d->reg, obj, "Error", reason, "");
+		zf_registry_set_state_locked(d->reg, obj, ZF_STATE_ERROR, reason, "");
 		zf_volumes_recount_locked(d->reg); /* back, with what it uses */
 	}
 	zf_registry_unlock(d->reg);

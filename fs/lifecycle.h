@@ -50,5 +50,5 @@ void zf_lifecycle_engine_away(struct zf_daemon *d, const char *why);
 void zf_lifecycle_engine_back(struct zf_daemon *d);
 
 /* Status and reason for an engine state (pure, for tests). */
-void zf_lifecycle_describe(const struct zf_container_state *st, const char **ret_status,
+void zf_lifecycle_describe(const struct zf_container_state *st, enum zf_state *ret_status,
 			   char *reason, size_t reason_size);

@@ -35,18 +35,17 @@ static int plan_locked(struct zf_daemon *d, struct zf_object *o,
 		 * volume of a taken name idempotently) or REFRESH finish the job */
 		if (o->rec.deleting)
 			return ZF_JOB_DELETE;
-		if (strcmp(o->rec.status, "Creating") == 0)
+		if (o->rec.status == ZF_STATE_CREATING)
 			return ZF_JOB_LAUNCH;
 		if (o->rec.task_state[0])
-			zf_registry_set_state_locked(d->reg, o, NULL, NULL, "");
+			zf_registry_set_state_locked(d->reg, o, ZF_STATE_KEEP, NULL, "");
 		return o->rec.engine_id[0] ? ZF_JOB_REFRESH : -1;
 	}
 	if (o->rec.parent[0]) {
 		/* a capsule's member follows the capsule's refresh; one added by mkdir
 		 * whose launch was cut short is launched again */
 		if (o->rec.added && o->rec.spec[0] &&
-		    (strcmp(o->rec.status, "Creating") == 0 ||
-		     strcmp(o->rec.status, "Rebuilding") == 0))
+		    (o->rec.status == ZF_STATE_CREATING || o->rec.status == ZF_STATE_REBUILDING))
 			return ZF_JOB_LAUNCH;
 		return -1;
 	}
@@ -58,25 +57,26 @@ static int plan_locked(struct zf_daemon *d, struct zf_object *o,
 		zf_registry_persist_locked(d->reg, o);
 	}
 	/* a launch cut short (a capsule's too): done again from the start */
-	if (strcmp(o->rec.status, "Creating") == 0 || strcmp(o->rec.status, "Rebuilding") == 0 ||
-	    strcmp(o->rec.status, "Pending") == 0 || strcmp(o->rec.status, "Starting") == 0)
+	if (o->rec.status == ZF_STATE_CREATING || o->rec.status == ZF_STATE_REBUILDING ||
+	    o->rec.status == ZF_STATE_PENDING || o->rec.status == ZF_STATE_STARTING)
 		return o->rec.spec[0] ? ZF_JOB_LAUNCH : -1; /* resumed from scratch */
 	/* a running capsule with a task: an upgrade a crash cut short. Its new
 	 * spec was never stored; the refresh removes what it made */
 	if (o->rec.kind == ZF_KIND_CAPSULE && o->rec.task_state[0] &&
-	    strcmp(o->rec.status, "Running") == 0)
-		zf_registry_set_state_locked(d->reg, o, NULL,
+	    o->rec.status == ZF_STATE_RUNNING)
+		zf_registry_set_state_locked(d->reg, o, ZF_STATE_KEEP,
 					     "an upgrade was cut short (zunfs stopped); the "
 					     "previous capsule runs: write spec.yaml again",
 					     "");
 	if (o->rec.task_state[0]) /* an operation cut short: the engine says how it ended */
-		zf_registry_set_state_locked(d->reg, o, NULL, NULL, "");
+		zf_registry_set_state_locked(d->reg, o, ZF_STATE_KEEP, NULL, "");
 	if (!o->rec.engine_id[0])
 		return -1;
 	if (!c) {
 		o->rec.engine_id[0] = '\0';
 		zf_registry_set_state_locked(d->reg, o,
-					     o->rec.kind == ZF_KIND_CAPSULE ? "Failed" : "Error",
+					     o->rec.kind == ZF_KIND_CAPSULE ? ZF_STATE_FAILED
+									     : ZF_STATE_ERROR,
 					     "the container was removed from the engine while "
 					     "zunfs was not running; write spec.yaml again to "
 					     "recreate it",

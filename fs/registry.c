@@ -203,7 +203,7 @@ int zf_registry_load(struct zf_registry *reg)
 /* A new record in memory: kind/name of owner, with its spec text (status
  * Empty when it is "", else the given one), a fresh uuid and times. */
 static int object_new(enum zf_kind kind, const char *name, unsigned owner, const char *spec,
-		      const char *status, struct zf_object **ret_obj)
+		      enum zf_state status, struct zf_object **ret_obj)
 {
 	struct zf_object *obj = calloc(1, sizeof(*obj));
 	int r;
@@ -215,7 +215,7 @@ static int object_new(enum zf_kind kind, const char *name, unsigned owner, const
 	obj->rec.owner = owner;
 	obj->rec.owner_gid = -1;
 	snprintf(obj->rec.name, sizeof(obj->rec.name), "%s", name);
-	snprintf(obj->rec.status, sizeof(obj->rec.status), "%s", spec[0] ? status : "Empty");
+	obj->rec.status = spec[0] ? status : ZF_STATE_EMPTY;
 	obj->rec.spec = strdup(spec);
 	obj->rec.status_reason = strdup("");
 	if (!obj->rec.spec || !obj->rec.status_reason) {
@@ -242,7 +242,7 @@ static int object_add_locked(struct zf_registry *reg, struct zf_object *obj)
 	if (r < 0)
 		return r;
 	append_locked(reg, obj);
-	event_add_locked(reg, obj, NULL, obj->rec.status);
+	event_add_locked(reg, obj, NULL, zf_state_word(obj->rec.status));
 	changed_locked(reg, obj);
 	return 0;
 }
@@ -251,7 +251,7 @@ int zf_registry_create(struct zf_registry *reg, enum zf_kind kind, const char *n
 		       unsigned owner, unsigned owner_gid)
 {
 	struct zf_object *obj = NULL;
-	int r = object_new(kind, name, owner, "", "Empty", &obj);
+	int r = object_new(kind, name, owner, "", ZF_STATE_EMPTY, &obj);
 
 	if (r < 0)
 		return r;
@@ -274,7 +274,7 @@ int zf_registry_create_member_locked(struct zf_registry *reg, const struct zf_ob
 
 	if (zf_registry_find_member_locked(reg, capsule->rec.uuid, name))
 		return -EEXIST;
-	r = object_new(ZF_KIND_CONTAINER, name, capsule->rec.owner, spec, "Creating", &obj);
+	r = object_new(ZF_KIND_CONTAINER, name, capsule->rec.owner, spec, ZF_STATE_CREATING, &obj);
 	if (r < 0)
 		return r;
 	obj->rec.added = added;
@@ -342,28 +342,27 @@ static int set_reason_locked(struct zf_object *obj, const char *reason)
 }
 
 int zf_registry_set_state_locked(struct zf_registry *reg, struct zf_object *obj,
-				 const char *status, const char *reason, const char *task_state)
+				 enum zf_state status, const char *reason, const char *task_state)
 {
-	char old[sizeof(obj->rec.status)];
+	enum zf_state old = obj->rec.status;
 
-	memcpy(old, obj->rec.status, sizeof(old));
 	if (reason && set_reason_locked(obj, reason) < 0)
 		return -ENOMEM;
 	if (reason)
 		obj->refused = false; /* a reason of its own now (refuse_locked marks its) */
-	if (status)
-		snprintf(obj->rec.status, sizeof(obj->rec.status), "%s", status);
+	if (status != ZF_STATE_KEEP)
+		obj->rec.status = status;
 	if (task_state)
 		snprintf(obj->rec.task_state, sizeof(obj->rec.task_state), "%s", task_state);
-	if (strcmp(old, obj->rec.status) != 0)
-		event_add_locked(reg, obj, old, obj->rec.status);
+	if (old != obj->rec.status)
+		event_add_locked(reg, obj, zf_state_word(old), zf_state_word(obj->rec.status));
 	return zf_registry_persist_locked(reg, obj);
 }
 
 int zf_registry_engine_state_locked(struct zf_registry *reg, struct zf_object *obj,
-				    const char *status, const char *reason)
+				    enum zf_state status, const char *reason)
 {
-	bool same = strcmp(obj->rec.status, status) == 0;
+	bool same = obj->rec.status == status;
 
 	/* the user's refusal stays readable until their next write or action,
 	 * whatever the engine does meanwhile: a new state, not its reason */
@@ -414,7 +413,7 @@ int zf_registry_remove_locked(struct zf_registry *reg, struct zf_object *obj)
 			break;
 		}
 	}
-	event_add_locked(reg, obj, obj->rec.status, NULL);
+	event_add_locked(reg, obj, zf_state_word(obj->rec.status), NULL);
 	changed_locked(reg, obj);
 	object_free(obj);
 	return 0;

@@ -99,11 +99,11 @@ int zf_registry_create_member_locked(struct zf_registry *reg, const struct zf_ob
 				     struct zf_object **ret_obj);
 
 /*
- * Sets status (NULL: unchanged), status_reason (NULL: unchanged) and task
- * state (NULL: unchanged), stores the record and tells waiters.
+ * Sets status (ZF_STATE_KEEP: unchanged), status_reason (NULL: unchanged)
+ * and task state (NULL: unchanged), stores the record and tells waiters.
  */
 int zf_registry_set_state_locked(struct zf_registry *reg, struct zf_object *obj,
-				 const char *status, const char *reason, const char *task_state);
+				 enum zf_state status, const char *reason, const char *task_state);
 
 /* As zf_registry_set_state_locked, for what the engine says of obj (a
  * refresh): nothing changes when status and reason are what they are. A
@@ -111,7 +111,7 @@ int zf_registry_set_state_locked(struct zf_registry *reg, struct zf_object *obj,
  * next spec write or action (actions.c clears the mark), whatever the
  * engine does: a new status then comes without its reason. */
 int zf_registry_engine_state_locked(struct zf_registry *reg, struct zf_object *obj,
-				    const char *status, const char *reason);
+				    enum zf_state status, const char *reason);
 
 /*
  * Sets status_reason in memory only and tells waiters (poll, inspect.json

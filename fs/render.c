@@ -148,8 +148,8 @@ static json_t *members_json(const struct zf_object *obj, const struct zf_object 
 		if (m->rec.deleting || strcmp(m->rec.parent, obj->rec.uuid) != 0)
 			continue;
 		json_array_append_new(list, json_pack("{s:s, s:s, s:s?, s:b, s:o}", "name",
-						      m->rec.name, "status", m->rec.status,
-						      "container_id",
+						      m->rec.name, "status",
+						      zf_state_word(m->rec.status), "container_id",
 						      m->rec.engine_id[0] ? m->rec.engine_id : NULL,
 						      "added", m->rec.added, "health",
 						      zf_health_json(m)));
@@ -305,7 +305,7 @@ static char *inspect_json(const struct zf_object *obj, const char *host,
 	json_object_set_new(o, "kind", json_string(zf_kind_word(r->kind)));
 	if (r->parent[0]) /* a capsule's member */
 		json_object_set_new(o, "capsule", json_string(obj->parent_name));
-	json_object_set_new(o, "status", json_string(r->status));
+	json_object_set_new(o, "status", json_string(zf_state_word(r->status)));
 	json_object_set_new(o, "status_reason", json_string(r->status_reason));
 	json_object_set_new(o, "task_state", r->task_state[0] ? json_string(r->task_state)
 							       : json_null());
@@ -396,7 +396,7 @@ char *zf_render_file(const struct zf_object *obj, enum zf_file f, const char *ho
 	case ZF_FILE_SPEC:
 		return strdup(obj->rec.spec);
 	case ZF_FILE_STATUS:
-		return line_of(obj->rec.status);
+		return line_of(zf_state_word(obj->rec.status));
 	case ZF_FILE_REASON:
 		return line_of(obj->rec.status_reason);
 	case ZF_FILE_TASK:

@@ -225,8 +225,9 @@ static int container_facts(struct zf_daemon *d, const char *uuid, char *engine_i
 		r = -EIO;
 	} else if (!obj || obj->rec.deleting) {
 		r = -ENOENT;
-	} else if (strcmp(obj->rec.status, "Running") != 0 || !obj->rec.engine_id[0]) {
-		snprintf(reason, reason_size, "the container is %s, not Running", obj->rec.status);
+	} else if (obj->rec.status != ZF_STATE_RUNNING || !obj->rec.engine_id[0]) {
+		snprintf(reason, reason_size, "the container is %s, not Running",
+			 zf_state_word(obj->rec.status));
 		r = -EBUSY;
 	} else {
 		snprintf(engine_id, 72, "%s", obj->rec.engine_id);

@@ -648,7 +648,7 @@ static void bind_record(sqlite3_stmt *st, const struct zf_record *r)
 	sqlite3_bind_text(st, 3, r->name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, r->owner);
 	sqlite3_bind_text(st, 5, r->spec ? r->spec : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, r->status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, zf_state_word(r->status), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, r->status_reason ? r->status_reason : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, r->task_state, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 9, r->engine_id, -1, SQLITE_STATIC);
@@ -760,8 +760,8 @@ int zf_store_load(struct zf_store *s, struct zf_record **ret_records, size_t *re
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct zf_record *rec;
-		char kind[16];
-		int k;
+		char kind[16], status[16];
+		int k, state;
 
 		copy_col(kind, sizeof(kind), st, 1);
 		k = zf_kind_from_word(kind);
@@ -783,7 +783,9 @@ int zf_store_load(struct zf_store *s, struct zf_record **ret_records, size_t *re
 		copy_col(rec->name, sizeof(rec->name), st, 2);
 		rec->owner = (unsigned)sqlite3_column_int64(st, 3);
 		rec->spec = strdup((const char *)sqlite3_column_text(st, 4));
-		copy_col(rec->status, sizeof(rec->status), st, 5);
+		copy_col(status, sizeof(status), st, 5);
+		state = zf_state_from_word(status);
+		rec->status = state < 0 ? ZF_STATE_UNKNOWN : (enum zf_state)state;
 		rec->status_reason = strdup((const char *)sqlite3_column_text(st, 6));
 		copy_col(rec->task_state, sizeof(rec->task_state), st, 7);
 		copy_col(rec->engine_id, sizeof(rec->engine_id), st, 8);

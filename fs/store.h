@@ -34,7 +34,7 @@ struct zf_record {
 	unsigned owner; /* uid of the creator */
 	int64_t owner_gid; /* gid of the creator (its mkdir's); -1: not known (a store before v3) */
 	char *spec; /* the spec text last accepted, "" before */
-	char status[16];
+	enum zf_state status; /* its word in the store (kinds.h) */
 	char *status_reason;
 	char task_state[32];
 	char engine_id[72];
@@ -102,6 +102,9 @@ int zf_store_insert(struct zf_store *s, const struct zf_record *r);
 /* Writes every field of the row r->uuid; -ENOENT if none. */
 int zf_store_update(struct zf_store *s, const struct zf_record *r);
 int zf_store_delete(struct zf_store *s, const char *uuid);
-/* Every row, oldest first; the array and its records are the caller's. */
+/* Every row, oldest first; the array and its records are the caller's. A
+ * row of a kind this build does not know is left alone; one whose status
+ * word it does not know (a newer build's) loads as Unknown, which the
+ * engine's view replaces at the first refresh. */
 int zf_store_load(struct zf_store *s, struct zf_record **ret_records, size_t *ret_count);
 void zf_records_free(struct zf_record *records, size_t count);

@@ -82,7 +82,7 @@ int zf_path_parse(const char *path, struct zf_path *ret_path)
 	struct zf_path p = { .node = ZF_NODE_ROOT };
 	char part[256];
 	const char *rest;
-	int k;
+	int k, state;
 
 	if (path[0] != '/')
 		return -ENOENT;
@@ -145,6 +145,8 @@ int zf_path_parse(const char *path, struct zf_path *ret_path)
 		if (!zf_state_valid(p.kind, p.leaf) &&
 		    !(p.kind == ZF_KIND_CONTAINER && zf_health_word(p.leaf)))
 			return -ENOENT;
+		state = zf_state_from_word(p.leaf);
+		p.state = state < 0 ? ZF_STATE_KEEP : (enum zf_state)state;
 		p.node = ZF_NODE_UNTIL;
 		goto done;
 	}

@@ -67,9 +67,12 @@ struct zf_path {
 	char name[256]; /* object name as given (may be invalid: mkdir says why) */
 	char capsule[256]; /* the capsule of a member's path */
 	enum zf_file file;
-	/* the state of until/STATE (or a health word: health.h), or the name
+	/* the word of until/STATE (or a health word: health.h), or the name
 	 * for ZF_NODE_OTHER */
 	char leaf[256];
+	/* ZF_NODE_UNTIL: the STATE of until/STATE, parsed once; ZF_STATE_KEEP
+	 * (none) for a health word */
+	enum zf_state state;
 	size_t rel; /* ZF_NODE_DATA: where REL starts in the parsed path ("" for data) */
 };
 

@@ -42,13 +42,14 @@ const struct zf_object *zf_volume_user_in(const struct zf_object *first, const c
 void zf_volumes_recount_locked(struct zf_registry *reg)
 {
 	for (struct zf_object *o = zf_registry_first_locked(reg); o; o = o->next) {
-		const char *want;
+		enum zf_state want;
 
 		if (o->rec.kind != ZF_KIND_VOLUME || o->rec.deleting || o->rec.task_state[0] ||
-		    (strcmp(o->rec.status, "Available") != 0 && strcmp(o->rec.status, "In-use") != 0))
+		    (o->rec.status != ZF_STATE_AVAILABLE && o->rec.status != ZF_STATE_IN_USE))
 			continue;
-		want = zf_volume_user_locked(reg, o->rec.name) ? "In-use" : "Available";
-		if (strcmp(o->rec.status, want) != 0)
+		want = zf_volume_user_locked(reg, o->rec.name) ? ZF_STATE_IN_USE
+							       : ZF_STATE_AVAILABLE;
+		if (o->rec.status != want)
 			zf_registry_set_state_locked(reg, o, want, "", NULL);
 	}
 }

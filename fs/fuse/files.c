@@ -302,11 +302,12 @@ const struct zf_file_ops zf_events_row = {
 
 /* until/STATE: blocks until the object reaches STATE, or until/healthy its
  * check that health */
-static enum zf_until until_verdict(const struct zf_object *obj, const char *target)
+static enum zf_until until_verdict(const struct zf_object *obj, const struct zf_path *target)
 {
-	if (obj->rec.kind == ZF_KIND_CONTAINER && zf_health_word(target))
-		return zf_health_verdict(obj, target);
-	return zf_until_verdict(obj->rec.kind, obj->rec.status, obj->rec.task_state, target);
+	if (obj->rec.kind == ZF_KIND_CONTAINER && zf_health_word(target->leaf))
+		return zf_health_verdict(obj, target->leaf);
+	return zf_until_verdict(obj->rec.kind, obj->rec.status, obj->rec.task_state,
+				target->state);
 }
 
 static int until_open_locked(struct zf_daemon *d, struct zf_handle *h, struct zf_object *obj,
@@ -320,7 +321,7 @@ static int until_open_locked(struct zf_daemon *d, struct zf_handle *h, struct zf
 static int until_read(struct zf_daemon *d, struct zf_handle *h, char *buf, size_t size,
 		      off_t off)
 {
-	const char *target = h->path.leaf;
+	const struct zf_path *target = &h->path;
 	int r;
 
 	(void)off;
@@ -331,13 +332,13 @@ static int until_read(struct zf_daemon *d, struct zf_handle *h, char *buf, size_
 		struct zf_object *obj = zf_registry_find_uuid_locked(d->reg, h->uuid);
 		enum zf_until v;
 
-		if (!obj || (obj->rec.deleting && strcmp(target, "Deleting") != 0)) {
+		if (!obj || (obj->rec.deleting && target->state != ZF_STATE_DELETING)) {
 			r = -EIO; /* removed: no state follows */
 			break;
 		}
 		v = until_verdict(obj, target);
 		if (v == ZF_UNTIL_REACHED) {
-			r = snprintf(buf, size, "%s\n", target);
+			r = snprintf(buf, size, "%s\n", target->leaf);
 			h->until_done = true;
 			break;
 		}
@@ -366,7 +367,7 @@ static int until_read(struct zf_daemon *d, struct zf_handle *h, char *buf, size_
 static bool until_ready(struct zf_daemon *d, struct zf_handle *h, const struct zf_object *obj)
 {
 	(void)d;
-	return !obj || until_verdict(obj, h->path.leaf) != ZF_UNTIL_WAIT;
+	return !obj || until_verdict(obj, &h->path) != ZF_UNTIL_WAIT;
 }
 
 const struct zf_file_ops zf_until_row = {

@@ -260,7 +260,7 @@ static int engine_open(struct zf_daemon *d, struct zf_handle *h, struct fuse_fil
 		return -EACCES;
 	zf_registry_lock(d->reg);
 	obj = zf_registry_find_uuid_locked(d->reg, h->uuid);
-	r = obj && obj->rec.engine_id[0] && strcmp(obj->rec.status, "Running") == 0 ? 0 : -EBUSY;
+	r = obj && obj->rec.engine_id[0] && obj->rec.status == ZF_STATE_RUNNING ? 0 : -EBUSY;
 	if (r == 0)
 		memcpy(id, obj->rec.engine_id, sizeof(id));
 	zf_registry_unlock(d->reg);

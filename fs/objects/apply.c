@@ -43,13 +43,13 @@ int zf_apply_engine_away_locked(struct zf_daemon *d, struct zf_object *obj)
 	if (!d->engine_away_since)
 		return 0;
 	/* not a refusal of what the user wrote: the engine's return speaks next */
-	zf_registry_set_state_locked(d->reg, obj, NULL, d->engine_away_reason, NULL);
+	zf_registry_set_state_locked(d->reg, obj, ZF_STATE_KEEP, d->engine_away_reason, NULL);
 	return -EIO;
 }
 
 int zf_apply_refuse_locked(struct zf_daemon *d, struct zf_object *obj, int r, const char *reason)
 {
-	zf_registry_set_state_locked(d->reg, obj, NULL, reason, NULL);
+	zf_registry_set_state_locked(d->reg, obj, ZF_STATE_KEEP, reason, NULL);
 	obj->refused = true; /* the engine's refreshes leave it (registry.h) */
 	return r;
 }
@@ -73,7 +73,7 @@ int zf_apply_store_spec_locked(struct zf_object *obj, const char *text, size_t l
  * 0 to apply it.
  */
 int zf_apply_busy_or_same_locked(struct zf_daemon *d, struct zf_object *obj, const char *text,
-			       size_t len, const char *retry_status)
+				 size_t len, enum zf_state retry_status)
 {
 	char reason[200];
 
@@ -84,7 +84,7 @@ int zf_apply_busy_or_same_locked(struct zf_daemon *d, struct zf_object *obj, con
 		return zf_apply_refuse_locked(d, obj, -EBUSY, reason);
 	}
 	if (strlen(obj->rec.spec) == len && memcmp(obj->rec.spec, text, len) == 0 &&
-	    strcmp(obj->rec.status, retry_status) != 0 && strcmp(obj->rec.status, "Empty") != 0)
+	    obj->rec.status != retry_status && obj->rec.status != ZF_STATE_EMPTY)
 		return 1;
 	return 0;
 }
@@ -97,7 +97,7 @@ int zf_apply_busy_or_same_locked(struct zf_daemon *d, struct zf_object *obj, con
 int zf_apply_launch_spec_locked(struct zf_daemon *d, struct zf_object *obj, const char *text,
 			      size_t len, struct zf_container_spec **spec)
 {
-	int r = zf_apply_busy_or_same_locked(d, obj, text, len, "Error");
+	int r = zf_apply_busy_or_same_locked(d, obj, text, len, ZF_STATE_ERROR);
 
 	if (r != 0)
 		return r > 0 ? 0 : r;
@@ -107,7 +107,9 @@ int zf_apply_launch_spec_locked(struct zf_daemon *d, struct zf_object *obj, cons
 	zf_container_spec_free(obj->spec);
 	obj->spec = TAKE_PTR(*spec);
 	r = zf_registry_set_state_locked(d->reg, obj,
-					 obj->rec.engine_id[0] ? "Rebuilding" : "Creating", "",
+					 obj->rec.engine_id[0] ? ZF_STATE_REBUILDING
+							       : ZF_STATE_CREATING,
+					 "",
 					 obj->rec.engine_id[0] ? "container_rebuilding"
 							       : "container_creating");
 	zf_volumes_recount_locked(d->reg); /* the volumes it names are in use now */

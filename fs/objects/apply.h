@@ -37,7 +37,7 @@ int zf_apply_store_spec_locked(struct zf_object *obj, const char *text, size_t l
  * retry_status, where writing it again retries); 0 to apply it.
  */
 int zf_apply_busy_or_same_locked(struct zf_daemon *d, struct zf_object *obj, const char *text,
-				 size_t len, const char *retry_status);
+				 size_t len, enum zf_state retry_status);
 
 /*
  * A container's (a sandbox's, an added member's) new spec, parsed into

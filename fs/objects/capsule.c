@@ -88,12 +88,12 @@ static int apply_capsule_spec(struct zf_daemon *d, const char *uuid, const char 
 			goto out;
 		}
 	}
-	r = zf_apply_busy_or_same_locked(d, obj, text, len, "Failed");
+	r = zf_apply_busy_or_same_locked(d, obj, text, len, ZF_STATE_FAILED);
 	if (r != 0) {
 		r = r > 0 ? 0 : r;
 		goto out;
 	}
-	if (strcmp(obj->rec.status, "Running") == 0 && obj->rec.engine_id[0]) {
+	if (obj->rec.status == ZF_STATE_RUNNING && obj->rec.engine_id[0]) {
 		/* an upgrade: the new spec is launched beside the old, and is stored
 		 * only once it runs (a crash meanwhile keeps the old one whole) */
 		free(obj->pending_spec);
@@ -102,7 +102,8 @@ static int apply_capsule_spec(struct zf_daemon *d, const char *uuid, const char 
 		zf_capsule_spec_free(obj->pending_capsule);
 		obj->pending_capsule = TAKE_PTR(c);
 		if (r == 0)
-			r = zf_registry_set_state_locked(d->reg, obj, NULL, "", "capsule_upgrading");
+			r = zf_registry_set_state_locked(d->reg, obj, ZF_STATE_KEEP, "",
+							 "capsule_upgrading");
 		zf_volumes_recount_locked(d->reg);
 		if (r == 0)
 			r = zf_jobs_submit(d->jobs, ZF_JOB_LAUNCH, uuid, "upgrade");
@@ -112,7 +113,8 @@ static int apply_capsule_spec(struct zf_daemon *d, const char *uuid, const char 
 	if (r == 0) {
 		zf_capsule_spec_free(obj->capsule);
 		obj->capsule = TAKE_PTR(c);
-		r = zf_registry_set_state_locked(d->reg, obj, "Pending", "", "capsule_creating");
+		r = zf_registry_set_state_locked(d->reg, obj, ZF_STATE_PENDING, "",
+						 "capsule_creating");
 	}
 	zf_volumes_recount_locked(d->reg);
 	if (r == 0)
@@ -170,11 +172,11 @@ static int apply_member_spec(struct zf_daemon *d, const char *uuid, const char *
 		goto out;
 	}
 	capsule = zf_registry_find_uuid_locked(d->reg, obj->rec.parent);
-	if (!capsule || capsule->rec.deleting || strcmp(capsule->rec.status, "Running") != 0 ||
+	if (!capsule || capsule->rec.deleting || capsule->rec.status != ZF_STATE_RUNNING ||
 	    capsule->rec.task_state[0] || !capsule->rec.engine_id[0]) {
 		snprintf(reason, sizeof(reason),
 			 "spec.yaml: containers are added to a Running capsule; capsules/%s is %s%s%s",
-			 obj->parent_name, capsule ? capsule->rec.status : "gone",
+			 obj->parent_name, capsule ? zf_state_word(capsule->rec.status) : "gone",
 			 capsule && capsule->rec.task_state[0] ? " and busy: " : "",
 			 capsule ? capsule->rec.task_state : "");
 		r = zf_apply_refuse_locked(d, obj, -EBUSY, reason);
@@ -320,7 +322,7 @@ static int sync_members(struct zf_daemon *d, const char *uuid, const struct zf_c
 		if (!m) {
 			r = zf_registry_create_member_locked(d->reg, cap, cm->name, cm->text, false, &m);
 			if (r == 0)
-				r = zf_registry_set_state_locked(d->reg, m, NULL, NULL,
+				r = zf_registry_set_state_locked(d->reg, m, ZF_STATE_KEEP, NULL,
 								 "container_creating");
 			continue;
 		}
@@ -341,7 +343,7 @@ static int sync_members(struct zf_daemon *d, const char *uuid, const struct zf_c
 		}
 		if (fresh) {
 			m->rec.engine_id[0] = '\0';
-			r = zf_registry_set_state_locked(d->reg, m, "Creating", "",
+			r = zf_registry_set_state_locked(d->reg, m, ZF_STATE_CREATING, "",
 							 "container_creating");
 		} else {
 			r = zf_registry_persist_locked(d->reg, m);
@@ -791,7 +793,7 @@ static int start_members(struct zf_daemon *d, const struct zf_snapshot *snap,
 	if (r == 0)
 		r = sandbox_dns(c, sb);
 	if (r == 0) {
-		zf_steps_set_state(d, snap->uuid, NULL, NULL, "sandbox_creating");
+		zf_steps_set_state(d, snap->uuid, ZF_STATE_KEEP, NULL, "sandbox_creating");
 		r = zf_steps_start_labelled(d, snap, "sandbox", generation, sb, ret_sandbox, err);
 	}
 	zf_container_config_free(sb);
@@ -803,7 +805,7 @@ static int start_members(struct zf_daemon *d, const struct zf_snapshot *snap,
 		bool sidecar = m->spec->sidecar;
 
 		snprintf(step, step_size, "%s %s", sidecar ? "sidecar" : "init container", m->name);
-		zf_steps_set_state(d, snap->uuid, NULL, NULL, "init_container_running");
+		zf_steps_set_state(d, snap->uuid, ZF_STATE_KEEP, NULL, "init_container_running");
 		r = member_config(c, *ret_sandbox, &pod, m->spec, true);
 		if (r == 0)
 			r = member_mounts(d, snap->uuid, c, made, m, err);
@@ -825,7 +827,7 @@ static int start_members(struct zf_daemon *d, const struct zf_snapshot *snap,
 		if (r < 0)
 			return r;
 	}
-	zf_steps_set_state(d, snap->uuid, NULL, NULL, "container_creating");
+	zf_steps_set_state(d, snap->uuid, ZF_STATE_KEEP, NULL, "container_creating");
 	for (size_t i = 0; i < c->n_containers; i++) {
 		struct zf_capsule_member *m = &c->containers[i];
 
@@ -934,7 +936,7 @@ static int launch_member(struct zf_daemon *d, const struct zf_snapshot *snap)
 	obj = zf_registry_find_uuid_locked(d->reg, snap->parent);
 	if (obj) {
 		generation = obj->generation;
-		running = !obj->rec.deleting && strcmp(obj->rec.status, "Running") == 0 &&
+		running = !obj->rec.deleting && obj->rec.status == ZF_STATE_RUNNING &&
 			  obj->rec.engine_id[0];
 	}
 	zf_registry_unlock(d->reg);
@@ -974,7 +976,7 @@ static int launch_member(struct zf_daemon *d, const struct zf_snapshot *snap)
 		r = zf_steps_fail(d, snap->uuid, r, "securityContext", &err);
 		goto out;
 	}
-	zf_steps_set_state(d, snap->uuid, NULL, NULL, "container_creating");
+	zf_steps_set_state(d, snap->uuid, ZF_STATE_KEEP, NULL, "container_creating");
 	snprintf(role, sizeof(role), "member.%s", snap->name);
 	r = zf_steps_start_labelled(d, &cap, role, generation, spec->cfg, &id, &err);
 	if (r < 0) {
@@ -995,7 +997,7 @@ static int launch_member(struct zf_daemon *d, const struct zf_snapshot *snap)
 	zf_registry_set_engine_id(d->reg, snap->uuid, id);
 	/* the capsule's view takes the new member in (its state, its logs) */
 	r = refresh_capsule(d, cap.uuid);
-	zf_steps_set_state(d, snap->uuid, NULL, NULL, "");
+	zf_steps_set_state(d, snap->uuid, ZF_STATE_KEEP, NULL, "");
 out:
 	free(id);
 	free(cap.spec_text);
@@ -1046,7 +1048,7 @@ static int launch_capsule(struct zf_daemon *d, const char *uuid, bool upgrade)
 		goto out;
 	}
 	if (!upgrade) {
-		zf_steps_set_state(d, uuid, "Starting", "", "capsule_creating");
+		zf_steps_set_state(d, uuid, ZF_STATE_STARTING, "", "capsule_creating");
 		/* a relaunch (a replaced spec, or after a crash) starts from nothing */
 		r = zf_steps_remove_containers(d, uuid, snap.engine_id, &err);
 		if (r < 0) {
@@ -1087,7 +1089,7 @@ static int launch_capsule(struct zf_daemon *d, const char *uuid, bool upgrade)
 			obj->pending_spec = NULL;
 			zf_capsule_spec_free(obj->pending_capsule);
 			obj->pending_capsule = NULL;
-			zf_registry_set_state_locked(d->reg, obj, NULL, reason, "");
+			zf_registry_set_state_locked(d->reg, obj, ZF_STATE_KEEP, reason, "");
 			zf_volumes_recount_locked(d->reg); /* what only the new spec used */
 		}
 		zf_registry_unlock(d->reg);
@@ -1122,7 +1124,7 @@ static int launch_capsule(struct zf_daemon *d, const char *uuid, bool upgrade)
 	zf_registry_unlock(d->reg);
 	if (upgrade)
 		sync_members(d, uuid, c, false); /* the new generation's members */
-	zf_steps_set_state(d, uuid, NULL, upgrade ? "" : NULL, "");
+	zf_steps_set_state(d, uuid, ZF_STATE_KEEP, upgrade ? "" : NULL, "");
 	r = refresh_capsule(d, uuid);
 out:
 	free(text);
@@ -1152,7 +1154,7 @@ static void follow_members(struct zf_daemon *d, const char *uuid,
 	zf_registry_lock(d->reg);
 	cap = zf_registry_find_uuid_locked(d->reg, uuid);
 	launching = !cap || cap->rec.deleting || cap->rec.task_state[0] ||
-		    strcmp(cap->rec.status, "Pending") == 0;
+		    cap->rec.status == ZF_STATE_PENDING;
 	for (struct zf_object *o = zf_registry_first_locked(d->reg); cap && o; o = o->next) {
 		size_t i;
 
@@ -1170,7 +1172,8 @@ static void follow_members(struct zf_daemon *d, const char *uuid,
 
 			if (strcmp(o->rec.engine_id, states[i].id) != 0 || done) {
 				snprintf(o->rec.engine_id, sizeof(o->rec.engine_id), "%s", states[i].id);
-				zf_registry_set_state_locked(d->reg, o, NULL, NULL, done ? "" : NULL);
+				zf_registry_set_state_locked(d->reg, o, ZF_STATE_KEEP, NULL,
+							     done ? "" : NULL);
 			}
 			memcpy(apply[i], o->rec.uuid, sizeof(*apply));
 			continue;
@@ -1179,17 +1182,17 @@ static void follow_members(struct zf_daemon *d, const char *uuid,
 		 * by mkdir that waits for its spec or for its own launch job, or one
 		 * that said so already */
 		if (launching || (o->rec.added && o->rec.task_state[0]) ||
-		    strcmp(o->rec.status, "Empty") == 0 || strcmp(o->rec.status, "Error") == 0)
+		    o->rec.status == ZF_STATE_EMPTY || o->rec.status == ZF_STATE_ERROR)
 			continue;
 		char reason[300];
 
 		snprintf(reason, sizeof(reason), "%s (the capsule is %s%s%s)",
 			 o->rec.engine_id[0] ? "its container is gone from the engine"
 					     : "its container was not made",
-			 cap->rec.status, cap->rec.status_reason[0] ? ": " : "",
+			 zf_state_word(cap->rec.status), cap->rec.status_reason[0] ? ": " : "",
 			 cap->rec.status_reason);
 		o->rec.engine_id[0] = '\0';
-		zf_registry_set_state_locked(d->reg, o, "Error", reason, "");
+		zf_registry_set_state_locked(d->reg, o, ZF_STATE_ERROR, reason, "");
 	}
 	zf_registry_unlock(d->reg);
 	for (size_t i = 0; i < nm; i++)
@@ -1203,12 +1206,12 @@ static void follow_members(struct zf_daemon *d, const char *uuid,
  * its spec that has no container once the launch is over was removed behind
  * zunfs's back, and counts as such (the capsule is not Running without it).
  */
-static const char *capsule_status_locked(struct zf_daemon *d, const struct zf_object *cap,
-					 const struct zf_member_state *members, size_t nm,
-					 const char *policy, char *reason, size_t reason_size)
+static enum zf_state capsule_status_locked(struct zf_daemon *d, const struct zf_object *cap,
+					   const struct zf_member_state *members, size_t nm,
+					   const char *policy, char *reason, size_t reason_size)
 {
 	struct zf_member_state *all;
-	const char *status;
+	enum zf_state status;
 	size_t n = nm, records = 0;
 
 	for (struct zf_object *o = zf_registry_first_locked(d->reg); o; o = o->next)
@@ -1221,7 +1224,7 @@ static const char *capsule_status_locked(struct zf_daemon *d, const struct zf_ob
 		bool found = false;
 
 		if (strcmp(o->rec.parent, cap->rec.uuid) != 0 || o->rec.added || o->rec.deleting ||
-		    strcmp(cap->rec.status, "Pending") == 0)
+		    cap->rec.status == ZF_STATE_PENDING)
 			continue;
 		for (size_t i = 0; i < nm && !found; i++)
 			found = strcmp(members[i].name, o->rec.name) == 0;
@@ -1266,7 +1269,7 @@ static int refresh_capsule(struct zf_daemon *d, const char *uuid)
 	struct zf_err err = { { 0 } };
 	struct zf_object *obj;
 	char policy[16] = "always", reason[300], current[72];
-	const char *status;
+	enum zf_state status;
 	size_t nm = 0;
 	int n, r = 0, generation = 0;
 	bool strays = false;
@@ -1311,14 +1314,14 @@ static int refresh_capsule(struct zf_daemon *d, const char *uuid)
 			snprintf(policy, sizeof(policy), "%s", obj->capsule->restart_policy);
 		status = capsule_status_locked(d, obj, members, nm, policy, reason, sizeof(reason));
 		/* why the last upgrade did not take stays until something else is said */
-		if (!reason[0] && strcmp(status, obj->rec.status) == 0 &&
+		if (!reason[0] && status == obj->rec.status &&
 		    (strncmp(obj->rec.status_reason, "upgrade rolled back:", 20) == 0 ||
 		     strncmp(obj->rec.status_reason, "an upgrade was cut short", 24) == 0))
 			snprintf(reason, sizeof(reason), "%s", obj->rec.status_reason);
 		/* Failed is for good until a new spec: a launch that failed (some
 		 * members may run), a member that failed under Never, a capsule the
 		 * engine lost; what ran since does not make it whole again */
-		if (strcmp(obj->rec.status, "Failed") != 0)
+		if (obj->rec.status != ZF_STATE_FAILED)
 			zf_registry_engine_state_locked(d->reg, obj, status, reason);
 	}
 	zf_registry_unlock(d->reg);
@@ -1373,7 +1376,7 @@ static void load_locked(struct zf_registry *reg, struct zf_object *obj)
 }
 
 const struct zf_kind_ops zf_capsule_ops = {
-	.failed_state = "Failed",
+	.failed_state = ZF_STATE_FAILED,
 	.deleting_task = "container_deleting",
 	.load_locked = load_locked,
 	.apply_spec = apply_capsule_spec,
@@ -1415,7 +1418,7 @@ static void member_load_locked(struct zf_registry *reg, struct zf_object *obj)
 /* Members are containers to the engine, labelled with their capsule's uuid:
  * their own removal (an added member's rmdir) goes by engine id. */
 const struct zf_kind_ops zf_member_ops = {
-	.failed_state = "Error",
+	.failed_state = ZF_STATE_ERROR,
 	.deleting_task = "container_deleting",
 	.load_locked = member_load_locked,
 	.apply_spec = apply_member_spec,

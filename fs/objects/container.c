@@ -77,15 +77,18 @@ static int join_sandbox(struct zf_daemon *d, const char *uuid, const char *name,
 			struct zf_container_config *cfg)
 {
 	struct zf_err err = { { 0 } };
-	char status[16] = "", id[72] = "";
-	int r = zf_steps_wait_ready(d, ZF_KIND_SANDBOX, name, "Running", "Running", status, id);
+	enum zf_state status = ZF_STATE_EMPTY;
+	char id[72] = "";
+	int r = zf_steps_wait_ready(d, ZF_KIND_SANDBOX, name, ZF_STATE_RUNNING, ZF_STATE_RUNNING,
+				    &status, id);
 
 	if (r == -ENOENT) {
 		snprintf(err.msg, sizeof(err.msg), "no sandbox named '%s'", name);
 		return zf_steps_fail(d, uuid, r, "sandbox", &err);
 	}
 	if (r < 0) {
-		snprintf(err.msg, sizeof(err.msg), "sandbox '%s' is %s, not Running", name, status);
+		snprintf(err.msg, sizeof(err.msg), "sandbox '%s' is %s, not Running", name,
+			 zf_state_word(status));
 		return zf_steps_fail(d, uuid, r, "sandbox", &err);
 	}
 	/* the sandbox's namespaces, and its volumes */
@@ -109,7 +112,7 @@ static int private_sandbox(struct zf_daemon *d, const struct zf_snapshot *snap,
 	r = sb ? zf_steps_sandbox_ready(d, snap->uuid, sb) : -ENOMEM;
 	if (r < 0)
 		goto out;
-	zf_steps_set_state(d, snap->uuid, NULL, NULL, "sandbox_creating");
+	zf_steps_set_state(d, snap->uuid, ZF_STATE_KEEP, NULL, "sandbox_creating");
 	r = zf_steps_start_labelled(d, snap, "sandbox", 0, sb, &cfg->join_ns, &err);
 	if (r < 0)
 		r = zf_steps_fail(d, snap->uuid, r, "making the container's sandbox", &err);
@@ -155,7 +158,7 @@ static int launch(struct zf_daemon *d, const char *uuid, const char *arg)
 	}
 	if (snap.engine_id[0]) {
 		/* a new spec for a launched container: rebuild it from scratch */
-		zf_steps_set_state(d, uuid, NULL, NULL, "container_rebuilding");
+		zf_steps_set_state(d, uuid, ZF_STATE_KEEP, NULL, "container_rebuilding");
 		r = zf_steps_remove_containers(d, uuid, snap.engine_id, &err);
 		if (r < 0) {
 			r = zf_steps_fail(d, uuid, r, "removing the old container", &err);
@@ -181,7 +184,7 @@ static int launch(struct zf_daemon *d, const char *uuid, const char *arg)
 			goto out;
 	}
 
-	zf_steps_set_state(d, uuid, NULL, NULL, "container_creating");
+	zf_steps_set_state(d, uuid, ZF_STATE_KEEP, NULL, "container_creating");
 	{
 		struct zf_steps_owner owner;
 
@@ -193,7 +196,7 @@ static int launch(struct zf_daemon *d, const char *uuid, const char *arg)
 		goto out;
 	}
 	zf_registry_set_engine_id(d->reg, uuid, id);
-	zf_steps_set_state(d, uuid, "Created", "", "container_starting");
+	zf_steps_set_state(d, uuid, ZF_STATE_CREATED, "", "container_starting");
 
 	r = ops->container_start(d->engine, id, &err);
 	if (r < 0) {
@@ -203,7 +206,7 @@ static int launch(struct zf_daemon *d, const char *uuid, const char *arg)
 	/* the engine's state first, then the task ends: an until/ reader never sees
 	 * a settled "Created" with no task in between */
 	r = zf_steps_refresh(d, uuid, id, false);
-	zf_steps_set_state(d, uuid, NULL, NULL, "");
+	zf_steps_set_state(d, uuid, ZF_STATE_KEEP, NULL, "");
 out:
 	zf_container_spec_free(spec);
 	free(snap.spec_text);
@@ -270,12 +273,12 @@ static int ctl(struct zf_daemon *d, const char *uuid, const char *line)
 out:
 	/* the engine's truth first, then the task ends, then why it failed, if it did */
 	zf_steps_refresh(d, uuid, snap.engine_id, false);
-	zf_steps_set_state(d, uuid, NULL, NULL, "");
+	zf_steps_set_state(d, uuid, ZF_STATE_KEEP, NULL, "");
 	if (r < 0) {
 		char reason[ZF_ERR_MSG_MAX + 32];
 
 		snprintf(reason, sizeof(reason), "%s: %s", line, err.msg[0] ? err.msg : strerror(-r));
-		zf_steps_set_state(d, uuid, NULL, reason, NULL);
+		zf_steps_set_state(d, uuid, ZF_STATE_KEEP, reason, NULL);
 	}
 	return r;
 }
@@ -298,12 +301,12 @@ static void load_locked(struct zf_registry *reg, struct zf_object *obj)
 	struct zf_spec_error e;
 
 	/* a sandbox's spec may be empty: Empty says whether one was written */
-	if (obj->rec.spec[0] || strcmp(obj->rec.status, "Empty") != 0)
+	if (obj->rec.spec[0] || obj->rec.status != ZF_STATE_EMPTY)
 		zf_spec_parse(obj->rec.kind, obj->rec.spec, strlen(obj->rec.spec), &obj->spec, &e);
 }
 
 const struct zf_kind_ops zf_container_ops = {
-	.failed_state = "Error",
+	.failed_state = ZF_STATE_ERROR,
 	.deleting_task = "container_deleting",
 	.load_locked = load_locked,
 	.apply_spec = apply_spec,
@@ -314,7 +317,7 @@ const struct zf_kind_ops zf_container_ops = {
 };
 
 const struct zf_kind_ops zf_sandbox_ops = {
-	.failed_state = "Error",
+	.failed_state = ZF_STATE_ERROR,
 	.deleting_task = "container_deleting",
 	.load_locked = load_locked,
 	.apply_spec = apply_spec,

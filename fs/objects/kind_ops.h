@@ -16,8 +16,8 @@
 #include "../engine_steps.h"
 
 struct zf_kind_ops {
-	/* Its word for a failed object: Zun's Error, or Failed for capsules. */
-	const char *failed_state;
+	/* Its state for a failed object: Zun's Error, or Failed for capsules. */
+	enum zf_state failed_state;
 	/* The task_state of an rmdir while the engine work goes on. */
 	const char *deleting_task;
 

@@ -87,7 +87,8 @@ static int fail(struct zf_daemon *d, const char *uuid, int r, const char *step,
 	zf_registry_lock(d->reg);
 	obj = zf_registry_find_uuid_locked(d->reg, uuid);
 	if (obj)
-		zf_registry_set_state_locked(d->reg, obj, obj->rec.deleting ? NULL : "Error",
+		zf_registry_set_state_locked(d->reg, obj,
+					     obj->rec.deleting ? ZF_STATE_KEEP : ZF_STATE_ERROR,
 					     reason, "");
 	zf_registry_unlock(d->reg);
 	return r;
@@ -186,7 +187,7 @@ int zf_volume_jobs_launch(struct zf_daemon *d, const char *uuid)
 		obj->host_path = TAKE_PTR(info.host_path);
 		snprintf(obj->rec.engine_id, sizeof(obj->rec.engine_id), "%s", id);
 		if (!obj->rec.deleting)
-			zf_registry_set_state_locked(d->reg, obj, "Available", "", "");
+			zf_registry_set_state_locked(d->reg, obj, ZF_STATE_AVAILABLE, "", "");
 		else
 			zf_registry_persist_locked(d->reg, obj);
 		zf_volumes_recount_locked(d->reg);
@@ -224,16 +225,16 @@ int zf_volume_jobs_refresh(struct zf_daemon *d, const char *uuid)
 		obj->host_path = TAKE_PTR(info.host_path);
 		if (r == -ENOENT) {
 			obj->rec.engine_id[0] = '\0';
-			zf_registry_set_state_locked(d->reg, obj, "Error",
+			zf_registry_set_state_locked(d->reg, obj, ZF_STATE_ERROR,
 						     "the volume was removed from the engine "
 						     "outside zunfs; its data is gone",
 						     "");
 		} else if (info.state == ZF_VOLUME_FAILED) {
-			zf_registry_set_state_locked(d->reg, obj, "Error", info.reason, "");
+			zf_registry_set_state_locked(d->reg, obj, ZF_STATE_ERROR, info.reason, "");
 		} else if (info.state == ZF_VOLUME_READY &&
-			   strcmp(obj->rec.status, "Available") != 0 &&
-			   strcmp(obj->rec.status, "In-use") != 0) {
-			zf_registry_set_state_locked(d->reg, obj, "Available", "", "");
+			   obj->rec.status != ZF_STATE_AVAILABLE &&
+			   obj->rec.status != ZF_STATE_IN_USE) {
+			zf_registry_set_state_locked(d->reg, obj, ZF_STATE_AVAILABLE, "", "");
 		}
 		zf_volumes_recount_locked(d->reg);
 	}
@@ -360,7 +361,7 @@ static int apply_volume_spec(struct zf_daemon *d, const char *uuid, const char *
 		r = zf_apply_refuse_locked(d, obj, -EBUSY, reason);
 		goto out;
 	}
-	r = zf_apply_busy_or_same_locked(d, obj, text, len, "Error");
+	r = zf_apply_busy_or_same_locked(d, obj, text, len, ZF_STATE_ERROR);
 	if (r != 0) {
 		r = r > 0 ? 0 : r;
 		goto out;
@@ -375,7 +376,8 @@ static int apply_volume_spec(struct zf_daemon *d, const char *uuid, const char *
 	if (r == 0) {
 		zf_volume_spec_free(obj->volume);
 		obj->volume = TAKE_PTR(v);
-		r = zf_registry_set_state_locked(d->reg, obj, "Creating", "", "volume_creating");
+		r = zf_registry_set_state_locked(d->reg, obj, ZF_STATE_CREATING, "",
+						 "volume_creating");
 	}
 	if (r == 0)
 		r = zf_jobs_submit(d->jobs, ZF_JOB_LAUNCH, uuid, NULL);
@@ -407,7 +409,7 @@ static void load_locked(struct zf_registry *reg, struct zf_object *obj)
 	(void)reg;
 	struct zf_spec_error e;
 
-	if (obj->rec.spec[0] || strcmp(obj->rec.status, "Empty") != 0)
+	if (obj->rec.spec[0] || obj->rec.status != ZF_STATE_EMPTY)
 		zf_spec_parse_volume(obj->rec.spec, strlen(obj->rec.spec), &obj->volume, &e);
 }
 
@@ -419,7 +421,7 @@ static const struct zf_object *user_locked(struct zf_daemon *d, const char *name
 }
 
 const struct zf_kind_ops zf_volume_ops = {
-	.failed_state = "Error",
+	.failed_state = ZF_STATE_ERROR,
 	.deleting_task = "volume_deleting",
 	.load_locked = load_locked,
 	.apply_spec = apply_volume_spec,

@@ -27,8 +27,6 @@ static size_t first_word(const char *s, const char **ret)
 
 static void check_ctl(const char *line)
 {
-	static const char *const statuses[] = { "Created", "Running", "Paused", "Stopped", "Error",
-						"Restarting", "Empty", "" };
 	char reason[256], tiny[6];
 	struct zf_ctl c, again;
 	const char *w;
@@ -68,9 +66,10 @@ static void check_ctl(const char *line)
 		       : strcmp(c.signal, "SIGKILL") != 0)
 			abort();
 	}
-	for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
-		r = zf_ctl_allowed(&c, statuses[i], true);
-		if ((r != 0 && r != -EBUSY) || zf_ctl_allowed(&c, statuses[i], false) != -EBUSY)
+	/* every state, and ZF_STATE_KEEP, which is none */
+	for (int s = 0; s <= ZF_STATE_KEEP; s++) {
+		r = zf_ctl_allowed(&c, (enum zf_state)s, true);
+		if ((r != 0 && r != -EBUSY) || zf_ctl_allowed(&c, (enum zf_state)s, false) != -EBUSY)
 			abort();
 	}
 }

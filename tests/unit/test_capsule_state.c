@@ -11,7 +11,7 @@
 static const char *status(const struct zf_member_state *m, size_t n, const char *policy,
 			  char *reason)
 {
-	return zf_capsule_status(m, n, policy, reason, 200);
+	return zf_state_word(zf_capsule_status(m, n, policy, reason, 200));
 }
 
 static void test_states(void **state)

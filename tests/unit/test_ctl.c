@@ -71,21 +71,21 @@ static void test_allowed(void **state)
 
 	(void)state;
 	zf_ctl_parse("stop", &c, NULL, 0);
-	assert_int_equal(zf_ctl_allowed(&c, "Running", true), 0);
-	assert_int_equal(zf_ctl_allowed(&c, "Paused", true), 0);
-	assert_int_equal(zf_ctl_allowed(&c, "Stopped", true), -EBUSY);
-	assert_int_equal(zf_ctl_allowed(&c, "Running", false), -EBUSY);
+	assert_int_equal(zf_ctl_allowed(&c, ZF_STATE_RUNNING, true), 0);
+	assert_int_equal(zf_ctl_allowed(&c, ZF_STATE_PAUSED, true), 0);
+	assert_int_equal(zf_ctl_allowed(&c, ZF_STATE_STOPPED, true), -EBUSY);
+	assert_int_equal(zf_ctl_allowed(&c, ZF_STATE_RUNNING, false), -EBUSY);
 	zf_ctl_parse("start", &c, NULL, 0);
-	assert_int_equal(zf_ctl_allowed(&c, "Stopped", true), 0);
-	assert_int_equal(zf_ctl_allowed(&c, "Created", true), 0);
-	assert_int_equal(zf_ctl_allowed(&c, "Running", true), -EBUSY);
-	assert_int_equal(zf_ctl_allowed(&c, "Empty", false), -EBUSY);
+	assert_int_equal(zf_ctl_allowed(&c, ZF_STATE_STOPPED, true), 0);
+	assert_int_equal(zf_ctl_allowed(&c, ZF_STATE_CREATED, true), 0);
+	assert_int_equal(zf_ctl_allowed(&c, ZF_STATE_RUNNING, true), -EBUSY);
+	assert_int_equal(zf_ctl_allowed(&c, ZF_STATE_EMPTY, false), -EBUSY);
 	zf_ctl_parse("pause", &c, NULL, 0);
-	assert_int_equal(zf_ctl_allowed(&c, "Running", true), 0);
-	assert_int_equal(zf_ctl_allowed(&c, "Paused", true), -EBUSY);
+	assert_int_equal(zf_ctl_allowed(&c, ZF_STATE_RUNNING, true), 0);
+	assert_int_equal(zf_ctl_allowed(&c, ZF_STATE_PAUSED, true), -EBUSY);
 	zf_ctl_parse("unpause", &c, NULL, 0);
-	assert_int_equal(zf_ctl_allowed(&c, "Paused", true), 0);
-	assert_int_equal(zf_ctl_allowed(&c, "Running", true), -EBUSY);
+	assert_int_equal(zf_ctl_allowed(&c, ZF_STATE_PAUSED, true), 0);
+	assert_int_equal(zf_ctl_allowed(&c, ZF_STATE_RUNNING, true), -EBUSY);
 	assert_string_equal(zf_ctl_task_state(ZF_CTL_STOP), "container_stopping");
 	assert_string_equal(zf_ctl_task_state(ZF_CTL_RESIZE), "");
 }

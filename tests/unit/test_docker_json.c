@@ -29,7 +29,7 @@ static void test_inspect_created(void **state)
 	assert_string_equal(st.uuid, UUID);
 	assert_string_equal(st.instance, INSTANCE);
 	assert_int_equal(strlen(st.id), 64);
-	assert_string_equal(zf_state_from_engine(&st), "Created");
+	assert_string_equal(zf_state_word(zf_state_from_engine(&st)), "Created");
 	free(json);
 }
 
@@ -45,7 +45,7 @@ static void test_inspect_exited(void **state)
 	assert_false(st.oom_killed);
 	assert_string_equal(st.error, "");
 	assert_true(strncmp(st.started_at, "20", 2) == 0);
-	assert_string_equal(zf_state_from_engine(&st), "Stopped");
+	assert_string_equal(zf_state_word(zf_state_from_engine(&st)), "Stopped");
 	free(json);
 }
 

@@ -370,7 +370,7 @@ static struct seen look_uuid(struct world *w, const char *uuid)
 	if (o) {
 		s.exists = true;
 		snprintf(s.uuid, sizeof(s.uuid), "%s", o->rec.uuid);
-		snprintf(s.status, sizeof(s.status), "%s", o->rec.status);
+		snprintf(s.status, sizeof(s.status), "%s", zf_state_word(o->rec.status));
 		snprintf(s.reason, sizeof(s.reason), "%s", o->rec.status_reason);
 		snprintf(s.task, sizeof(s.task), "%s", o->rec.task_state);
 		snprintf(s.engine_id, sizeof(s.engine_id), "%s", o->rec.engine_id);

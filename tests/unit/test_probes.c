@@ -551,9 +551,11 @@ static void test_inspect_health_output(void **state)
 static struct zf_object *object_new(const char *status, const char *engine_id)
 {
 	struct zf_object *o = calloc(1, sizeof(*o));
+	int state = zf_state_from_word(status);
 
+	assert_true(state >= 0);
 	o->rec.kind = ZF_KIND_CONTAINER;
-	snprintf(o->rec.status, sizeof(o->rec.status), "%s", status);
+	o->rec.status = (enum zf_state)state;
 	snprintf(o->rec.engine_id, sizeof(o->rec.engine_id), "%s", engine_id);
 	return o;
 }
@@ -646,9 +648,9 @@ static void test_verdict(void **state)
 	assert_int_equal(zf_health_verdict(o, "unhealthy"), ZF_UNTIL_REACHED);
 	assert_int_equal(zf_health_verdict(o, "healthy"), ZF_UNTIL_WAIT);
 	/* stopped: no check runs until the user acts */
-	snprintf(o->rec.status, sizeof(o->rec.status), "Stopped");
+	o->rec.status = ZF_STATE_STOPPED;
 	assert_int_equal(zf_health_verdict(o, "healthy"), ZF_UNTIL_NEVER);
-	snprintf(o->rec.status, sizeof(o->rec.status), "Restarting");
+	o->rec.status = ZF_STATE_RESTARTING;
 	assert_int_equal(zf_health_verdict(o, "healthy"), ZF_UNTIL_WAIT);
 	/* an image's own check counts, without the spec's */
 	o->spec = NULL;

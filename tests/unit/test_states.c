@@ -54,38 +54,39 @@ static void test_from_engine(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
 		snprintf(st.status, sizeof(st.status), "%s", map[i][0]);
-		assert_string_equal(zf_state_from_engine(&st), map[i][1]);
+		assert_string_equal(zf_state_word(zf_state_from_engine(&st)), map[i][1]);
 	}
+}
+
+/* zf_until_verdict on the words of states */
+static enum zf_until verdict(enum zf_kind kind, const char *status, const char *task_state,
+			     const char *target)
+{
+	int s = zf_state_from_word(status), t = zf_state_from_word(target);
+
+	assert_true(s >= 0 && t >= 0);
+	return zf_until_verdict(kind, (enum zf_state)s, task_state, (enum zf_state)t);
 }
 
 static void test_until(void **state)
 {
 	(void)state;
-	assert_int_equal(zf_until_verdict(ZF_KIND_CONTAINER, "Running", "", "Running"),
-			 ZF_UNTIL_REACHED);
+	assert_int_equal(verdict(ZF_KIND_CONTAINER, "Running", "", "Running"), ZF_UNTIL_REACHED);
 	/* Empty waits for a spec; transitional states wait */
-	assert_int_equal(zf_until_verdict(ZF_KIND_CONTAINER, "Empty", "", "Running"), ZF_UNTIL_WAIT);
-	assert_int_equal(zf_until_verdict(ZF_KIND_CONTAINER, "Creating", "", "Running"),
-			 ZF_UNTIL_WAIT);
-	assert_int_equal(zf_until_verdict(ZF_KIND_CONTAINER, "Running", "", "Stopped"),
-			 ZF_UNTIL_WAIT);
-	assert_int_equal(zf_until_verdict(ZF_KIND_CONTAINER, "Restarting", "", "Running"),
-			 ZF_UNTIL_WAIT);
+	assert_int_equal(verdict(ZF_KIND_CONTAINER, "Empty", "", "Running"), ZF_UNTIL_WAIT);
+	assert_int_equal(verdict(ZF_KIND_CONTAINER, "Creating", "", "Running"), ZF_UNTIL_WAIT);
+	assert_int_equal(verdict(ZF_KIND_CONTAINER, "Running", "", "Stopped"), ZF_UNTIL_WAIT);
+	assert_int_equal(verdict(ZF_KIND_CONTAINER, "Restarting", "", "Running"), ZF_UNTIL_WAIT);
 	/* settled states do not move on without the user */
-	assert_int_equal(zf_until_verdict(ZF_KIND_CONTAINER, "Stopped", "", "Running"),
-			 ZF_UNTIL_NEVER);
-	assert_int_equal(zf_until_verdict(ZF_KIND_CONTAINER, "Error", "", "Running"),
-			 ZF_UNTIL_NEVER);
-	assert_int_equal(zf_until_verdict(ZF_KIND_CONTAINER, "Created", "", "Running"),
-			 ZF_UNTIL_NEVER);
+	assert_int_equal(verdict(ZF_KIND_CONTAINER, "Stopped", "", "Running"), ZF_UNTIL_NEVER);
+	assert_int_equal(verdict(ZF_KIND_CONTAINER, "Error", "", "Running"), ZF_UNTIL_NEVER);
+	assert_int_equal(verdict(ZF_KIND_CONTAINER, "Created", "", "Running"), ZF_UNTIL_NEVER);
 	/* ... unless an operation is in flight */
-	assert_int_equal(zf_until_verdict(ZF_KIND_CONTAINER, "Stopped", "container_starting",
-					  "Running"),
+	assert_int_equal(verdict(ZF_KIND_CONTAINER, "Stopped", "container_starting", "Running"),
 			 ZF_UNTIL_WAIT);
-	assert_int_equal(zf_until_verdict(ZF_KIND_CONTAINER, "Deleting", "", "Running"),
-			 ZF_UNTIL_NEVER);
-	assert_int_equal(zf_until_verdict(ZF_KIND_CAPSULE, "Failed", "", "Running"), ZF_UNTIL_NEVER);
-	assert_int_equal(zf_until_verdict(ZF_KIND_CAPSULE, "Pending", "", "Running"), ZF_UNTIL_WAIT);
+	assert_int_equal(verdict(ZF_KIND_CONTAINER, "Deleting", "", "Running"), ZF_UNTIL_NEVER);
+	assert_int_equal(verdict(ZF_KIND_CAPSULE, "Failed", "", "Running"), ZF_UNTIL_NEVER);
+	assert_int_equal(verdict(ZF_KIND_CAPSULE, "Pending", "", "Running"), ZF_UNTIL_WAIT);
 }
 
 int main(void)

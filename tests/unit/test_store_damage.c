@@ -68,7 +68,7 @@ static struct zf_record rec(int i)
 
 	snprintf(r.uuid, sizeof(r.uuid), "00000000-0000-4000-8000-%012d", i);
 	snprintf(r.name, sizeof(r.name), "c%d", i);
-	snprintf(r.status, sizeof(r.status), "Running");
+	r.status = ZF_STATE_RUNNING;
 	snprintf(r.task_state, sizeof(r.task_state), i % 3 ? "" : "container_starting");
 	snprintf(r.engine_id, sizeof(r.engine_id), "%064d", i);
 	snprintf(r.created_at, sizeof(r.created_at), "2026-01-01T00:00:00.%03dZ", i % 1000);
@@ -433,7 +433,7 @@ static void test_kill9_mid_transaction(void **state)
 		assert_string_equal(all[i].uuid, want.uuid);
 		assert_string_equal(all[i].name, want.name);
 		assert_string_equal(all[i].spec, SPEC_TEXT);
-		assert_string_equal(all[i].status, "Running");
+		assert_string_equal(zf_state_word(all[i].status), "Running");
 		assert_string_equal(all[i].engine_id, want.engine_id);
 		assert_string_equal(all[i].task_state, want.task_state);
 	}

@@ -194,7 +194,9 @@ static struct zf_object *volume(struct world *w, const char *name, const char *s
 {
 	struct zf_spec_error e;
 	struct zf_object *o;
+	int state = zf_state_from_word(status);
 
+	assert_true(state >= 0);
 	assert_int_equal(zf_registry_create(w->d.reg, ZF_KIND_VOLUME, name, 0, 0), 0);
 	zf_registry_lock(w->d.reg);
 	o = zf_registry_find_locked(w->d.reg, ZF_KIND_VOLUME, name);
@@ -202,7 +204,7 @@ static struct zf_object *volume(struct world *w, const char *name, const char *s
 	o->rec.spec = strdup(spec);
 	assert_int_equal(zf_spec_parse_volume(spec, strlen(spec), &o->volume, &e), 0);
 	snprintf(o->rec.engine_id, sizeof(o->rec.engine_id), "%s", engine_id);
-	zf_registry_set_state_locked(w->d.reg, o, status, "", task);
+	zf_registry_set_state_locked(w->d.reg, o, (enum zf_state)state, "", task);
 	zf_registry_unlock(w->d.reg);
 	return o;
 }
@@ -224,7 +226,7 @@ static void test_launch(void **state)
 	assert_string_equal(w->local.name, "data");
 	assert_string_equal(w->local.instance, zf_store_instance(w->d.store));
 	assert_int_equal(w->local.n_opts, 2);
-	assert_string_equal(o->rec.status, "Available");
+	assert_string_equal(zf_state_word(o->rec.status), "Available");
 	assert_string_equal(o->rec.task_state, "");
 	assert_string_equal(o->rec.engine_id, id);
 	assert_non_null(o->host_path);
@@ -235,7 +237,7 @@ static void test_launch(void **state)
 	w->local.create_r = -EIO;
 	w->local.msg = "backend down";
 	assert_int_equal(zf_volume_jobs_launch(&w->d, o->rec.uuid), -EIO);
-	assert_string_equal(o->rec.status, "Error");
+	assert_string_equal(zf_state_word(o->rec.status), "Error");
 	assert_string_equal(o->rec.status_reason, "creating the volume: backend down");
 	assert_string_equal(o->rec.task_state, "");
 	assert_string_equal(o->rec.engine_id, "");
@@ -266,7 +268,7 @@ static void test_attaching_driver(void **state)
 	assert_string_equal(w->cinder.log, "create attach inspect ");
 	assert_string_equal(w->local.log, "");
 	assert_int_equal(w->cinder.size, 2LL << 30); /* bytes: the driver rounds to its units */
-	assert_string_equal(o->rec.status, "Available");
+	assert_string_equal(zf_state_word(o->rec.status), "Available");
 
 	assert_int_equal(zf_volume_jobs_mount(&w->d, "db", "/var/lib/db", true, cfg, &err), 0);
 	assert_int_equal(cfg->n_mounts, 1);
@@ -309,18 +311,18 @@ static void test_refresh(void **state)
 
 	assert_int_equal(zf_volume_jobs_refresh(&w->d, o->rec.uuid), 0);
 	assert_string_equal(w->local.log, "attach inspect ");
-	assert_string_equal(o->rec.status, "Available");
+	assert_string_equal(zf_state_word(o->rec.status), "Available");
 	assert_string_equal(o->host_path, "/srv/local/zunfs-x");
 
 	w->local.inspect_r = -EIO;
 	w->local.msg = "timed out";
 	assert_int_equal(zf_volume_jobs_refresh(&w->d, o->rec.uuid), -EIO);
-	assert_string_equal(o->rec.status, "Available");
+	assert_string_equal(zf_state_word(o->rec.status), "Available");
 	assert_string_equal(o->host_path, "/srv/local/zunfs-x");
 
 	w->local.inspect_r = -ENOENT;
 	assert_int_equal(zf_volume_jobs_refresh(&w->d, o->rec.uuid), 0);
-	assert_string_equal(o->rec.status, "Error");
+	assert_string_equal(zf_state_word(o->rec.status), "Error");
 	assert_string_equal(o->rec.status_reason, "the volume was removed from the engine outside "
 						  "zunfs; its data is gone");
 	assert_string_equal(o->rec.engine_id, "");

@@ -45,7 +45,9 @@ static struct zf_object *make(struct world *w, enum zf_kind kind, const char *na
 {
 	struct zf_object *o;
 	struct zf_spec_error e;
+	int state = zf_state_from_word(status);
 
+	assert_true(state >= 0);
 	assert_int_equal(zf_registry_create(w->reg, kind, name, 0, 0), 0);
 	zf_registry_lock(w->reg);
 	o = zf_registry_find_locked(w->reg, kind, name);
@@ -55,14 +57,14 @@ static struct zf_object *make(struct world *w, enum zf_kind kind, const char *na
 		assert_int_equal(zf_spec_parse(kind, spec, strlen(spec), &o->spec, &e), 0);
 	if (kind == ZF_KIND_CAPSULE) /* as actions.c keeps it, parsed */
 		assert_int_equal(zf_spec_parse_capsule(spec, strlen(spec), &o->capsule, &e), 0);
-	zf_registry_set_state_locked(w->reg, o, status, "", "");
+	zf_registry_set_state_locked(w->reg, o, (enum zf_state)state, "", "");
 	zf_registry_unlock(w->reg);
 	return o;
 }
 
 static const char *status_of(struct world *w, const char *name)
 {
-	return zf_registry_find_locked(w->reg, ZF_KIND_VOLUME, name)->rec.status;
+	return zf_state_word(zf_registry_find_locked(w->reg, ZF_KIND_VOLUME, name)->rec.status);
 }
 
 static void test_users(void **state)
