@@ -30,16 +30,21 @@ static const char *const state_words[ZF_STATE_COUNT] = {
 	[ZF_STATE_IN_USE] = "In-use",
 };
 
-static const char *const container_states[] = {
-	"Empty",      "Creating", "Created", "Running", "Stopped", "Paused", "Restarting",
-	"Rebuilding", "Deleting", "Dead",    "Error",   "Unknown", NULL,
+static const enum zf_state container_states[] = {
+	ZF_STATE_EMPTY, ZF_STATE_CREATING, ZF_STATE_CREATED, ZF_STATE_RUNNING,
+	ZF_STATE_STOPPED, ZF_STATE_PAUSED, ZF_STATE_RESTARTING, ZF_STATE_REBUILDING,
+	ZF_STATE_DELETING, ZF_STATE_DEAD, ZF_STATE_ERROR, ZF_STATE_UNKNOWN,
 };
-static const char *const capsule_states[] = {
-	"Empty", "Pending", "Starting", "Running", "Finished", "Failed", "Deleting", "Unknown", NULL,
+static const enum zf_state capsule_states[] = {
+	ZF_STATE_EMPTY, ZF_STATE_PENDING, ZF_STATE_STARTING, ZF_STATE_RUNNING,
+	ZF_STATE_FINISHED, ZF_STATE_FAILED, ZF_STATE_DELETING, ZF_STATE_UNKNOWN,
 };
-static const char *const volume_states[] = {
-	"Empty", "Creating", "Available", "In-use", "Deleting", "Error", NULL,
+static const enum zf_state volume_states[] = {
+	ZF_STATE_EMPTY, ZF_STATE_CREATING, ZF_STATE_AVAILABLE,
+	ZF_STATE_IN_USE, ZF_STATE_DELETING, ZF_STATE_ERROR,
 };
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
 
 const char *zf_kind_dir(enum zf_kind kind)
 {
@@ -106,22 +111,28 @@ int zf_state_from_word(const char *word)
 	return -ENOENT;
 }
 
-const char *const *zf_states(enum zf_kind kind)
+const enum zf_state *zf_states(enum zf_kind kind, size_t *ret_count)
 {
 	switch (kind) {
 	case ZF_KIND_CAPSULE:
+		*ret_count = N(capsule_states);
 		return capsule_states;
 	case ZF_KIND_VOLUME:
+		*ret_count = N(volume_states);
 		return volume_states;
-	default: /* sandboxes are containers to the engine and share their words */
+	default: /* sandboxes are containers to the engine and share their states */
+		*ret_count = N(container_states);
 		return container_states;
 	}
 }
 
-bool zf_state_valid(enum zf_kind kind, const char *word)
+bool zf_state_valid(enum zf_kind kind, enum zf_state state)
 {
-	for (const char *const *s = zf_states(kind); *s; s++)
-		if (strcmp(*s, word) == 0)
+	size_t n;
+	const enum zf_state *states = zf_states(kind, &n);
+
+	for (size_t i = 0; i < n; i++)
+		if (states[i] == state)
 			return true;
 	return false;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "../backend/engine.h"
 
@@ -31,13 +32,13 @@ int zf_name_check(const char *name);
 
 /*
  * Every state an object can be in, the union of the kinds' lists (each
- * kind's own: zf_states). Containers and sandboxes: OpenStack Zun's
- * container states, and Empty before a spec. Capsules: the capsule spec's,
- * after Kubernetes' pod phases (Pending, Running, Failed, Unknown) with
- * Starting and Finished. Volumes: Cinder's volume states (available,
- * in-use) in Zun's capitals. The words are shown (status, inspect.json,
- * events, until/) and stored (the store's status column), never compared:
- * code compares these values.
+ * kind's own: zf_states), all with Empty before a spec. Containers and
+ * sandboxes: OpenStack Zun's container states. Capsules: the capsule spec's,
+ * after Kubernetes' pod phases (Pending, Running, Failed, Unknown; Finished
+ * for Succeeded) with Starting. Volumes: Cinder's volume states (creating,
+ * available, in-use, deleting, error) in Zun's capitals. The words
+ * (zf_state_word) are shown (status, inspect.json, events, until/, reasons)
+ * and stored (the store's status column); code compares these values.
  */
 enum zf_state {
 	ZF_STATE_EMPTY, /* no spec yet */
@@ -68,10 +69,10 @@ const char *zf_state_word(enum zf_state state);
 /* The state of a word (exact spelling), or -ENOENT. */
 int zf_state_from_word(const char *word);
 
-/* Whether word is one of the kind's states (exact spelling). */
-bool zf_state_valid(enum zf_kind kind, const char *word);
-/* The states of a kind, NULL-terminated. */
-const char *const *zf_states(enum zf_kind kind);
+/* Whether state is one of the kind's. */
+bool zf_state_valid(enum zf_kind kind, enum zf_state state);
+/* The states of a kind (the order until/ lists them in), *ret_count of them. */
+const enum zf_state *zf_states(enum zf_kind kind, size_t *ret_count);
 
 /* Zun's state for what the engine says of a container. */
 enum zf_state zf_state_from_engine(const struct zf_container_state *st);

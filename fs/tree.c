@@ -141,12 +141,15 @@ int zf_path_parse(const char *path, struct zf_path *ret_path)
 		if (!(rest = component(rest, p.leaf, sizeof(p.leaf))) || *rest)
 			return -ENOENT;
 		/* until/healthy: a container's health (whether it has a check is
-		 * the object's to say: fs/fuse/context.c) */
-		if (!zf_state_valid(p.kind, p.leaf) &&
-		    !(p.kind == ZF_KIND_CONTAINER && zf_health_word(p.leaf)))
-			return -ENOENT;
+		 * the object's to say: fs/fuse/context.c); a state's word is
+		 * parsed once, the handle keeps the state */
 		state = zf_state_from_word(p.leaf);
-		p.state = state < 0 ? ZF_STATE_KEEP : (enum zf_state)state;
+		if (state >= 0 && zf_state_valid(p.kind, (enum zf_state)state))
+			p.state = (enum zf_state)state;
+		else if (p.kind == ZF_KIND_CONTAINER && zf_health_word(p.leaf))
+			p.state = ZF_STATE_KEEP; /* none: a health word */
+		else
+			return -ENOENT;
 		p.node = ZF_NODE_UNTIL;
 		goto done;
 	}

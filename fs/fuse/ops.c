@@ -287,8 +287,11 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 		if (zf_fuse_object_uuid(d, &p, uuid) < 0)
 			return -ENOENT;
 		if (p.node == ZF_NODE_UNTIL_DIR) {
-			for (const char *const *s = zf_states(p.kind); *s; s++)
-				filler(buf, *s, NULL, 0, 0);
+			size_t n;
+			const enum zf_state *states = zf_states(p.kind, &n);
+
+			for (size_t i = 0; i < n; i++)
+				filler(buf, zf_state_word(states[i]), NULL, 0, 0);
 			if (p.kind == ZF_KIND_CONTAINER) {
 				struct zf_object *o;
 				bool check;

@@ -10,21 +10,32 @@
 
 #include "../../fs/kinds.h"
 
+/* Whether word is one of the kind's states (exact spelling). */
+static bool valid(enum zf_kind kind, const char *word)
+{
+	int s = zf_state_from_word(word);
+
+	return s >= 0 && zf_state_valid(kind, (enum zf_state)s);
+}
+
 static void test_words(void **state)
 {
 	(void)state;
-	assert_true(zf_state_valid(ZF_KIND_CONTAINER, "Running"));
-	assert_true(zf_state_valid(ZF_KIND_CONTAINER, "Rebuilding"));
-	assert_false(zf_state_valid(ZF_KIND_CONTAINER, "running"));
-	assert_false(zf_state_valid(ZF_KIND_CONTAINER, "Pending"));
-	assert_true(zf_state_valid(ZF_KIND_CAPSULE, "Pending"));
-	assert_true(zf_state_valid(ZF_KIND_VOLUME, "In-use"));
-	assert_false(zf_state_valid(ZF_KIND_VOLUME, "Running"));
+	assert_true(valid(ZF_KIND_CONTAINER, "Running"));
+	assert_true(valid(ZF_KIND_CONTAINER, "Rebuilding"));
+	assert_false(valid(ZF_KIND_CONTAINER, "running"));
+	assert_false(valid(ZF_KIND_CONTAINER, "Pending"));
+	assert_true(valid(ZF_KIND_CAPSULE, "Pending"));
+	assert_true(valid(ZF_KIND_VOLUME, "In-use"));
+	assert_false(valid(ZF_KIND_VOLUME, "Running"));
 }
 
-/* One word for every state, no two alike, each read back as its state. */
+/* One word for every state, no two alike, each read back as its state; every
+ * state is some kind's. */
 static void test_state_table(void **state)
 {
+	bool listed[ZF_STATE_COUNT] = { false };
+
 	(void)state;
 	for (int s = 0; s < ZF_STATE_COUNT; s++) {
 		const char *w = zf_state_word((enum zf_state)s);
@@ -35,6 +46,21 @@ static void test_state_table(void **state)
 		for (int t = 0; t < s; t++)
 			assert_string_not_equal(zf_state_word((enum zf_state)t), w);
 	}
+	/* the enum is the union of the kinds' lists, no more */
+	for (int k = 0; k < ZF_KIND_COUNT; k++) {
+		size_t n;
+		const enum zf_state *states = zf_states((enum zf_kind)k, &n);
+
+		assert_true(n > 0);
+		for (size_t i = 0; i < n; i++) {
+			assert_true(states[i] < ZF_STATE_COUNT);
+			assert_true(zf_state_valid((enum zf_kind)k, states[i]));
+			listed[states[i]] = true;
+		}
+	}
+	for (int s = 0; s < ZF_STATE_COUNT; s++)
+		assert_true(listed[s]);
+	assert_false(zf_state_valid(ZF_KIND_CONTAINER, ZF_STATE_KEEP));
 	assert_string_equal(zf_state_word(ZF_STATE_IN_USE), "In-use");
 	assert_string_equal(zf_state_word(ZF_STATE_KEEP), "?");
 	assert_int_equal(zf_state_from_word("running"), -ENOENT);
