@@ -770,6 +770,24 @@ static int sandbox_ports(const struct zf_capsule_spec *c, struct zf_container_co
  * order (each to exit 0), then the members. On failure *ret_step says what
  * failed and err why; what was made is left for the caller to remove.
  */
+/* One member's config made ready to start: the capsule's say in it, its
+ * mounts, its image, its securityContext over the capsule's. */
+static int member_ready(struct zf_daemon *d, const struct zf_snapshot *snap,
+			const struct zf_capsule_spec *c, const char *sandbox,
+			const struct zf_pod_fields *pod, const struct cinder_made *made,
+			struct zf_capsule_member *m, bool init, struct zf_err *err)
+{
+	int r = member_config(c, sandbox, pod, m->spec, init);
+
+	if (r == 0)
+		r = member_mounts(d, snap->uuid, c, made, m, err);
+	if (r == 0)
+		r = zf_steps_image_ready(d, snap->uuid, m->spec->cfg, err);
+	if (r == 0)
+		r = zf_steps_security(d, &m->spec->sec, &c->sec, m->spec->cfg, err);
+	return r;
+}
+
 static int start_members(struct zf_daemon *d, const struct zf_snapshot *snap,
 			 struct zf_capsule_spec *c, const struct cinder_made *made, int generation,
 			 char **ret_sandbox, char *step, size_t step_size, struct zf_err *err)
@@ -806,13 +824,7 @@ static int start_members(struct zf_daemon *d, const struct zf_snapshot *snap,
 
 		snprintf(step, step_size, "%s %s", sidecar ? "sidecar" : "init container", m->name);
 		zf_steps_set_state(d, snap->uuid, ZF_STATE_KEEP, NULL, "init_container_running");
-		r = member_config(c, *ret_sandbox, &pod, m->spec, true);
-		if (r == 0)
-			r = member_mounts(d, snap->uuid, c, made, m, err);
-		if (r == 0)
-			r = zf_steps_image_ready(d, snap->uuid, m->spec->cfg, err);
-		if (r == 0)
-			r = zf_steps_security(d, &m->spec->sec, &c->sec, m->spec->cfg, err);
+		r = member_ready(d, snap, c, *ret_sandbox, &pod, made, m, true, err);
 		/* a sidecar is started (its process runs) and the next goes on, as
 		 * Kubernetes does; it runs beside the members until the capsule ends */
 		snprintf(role, sizeof(role), "%s.%s", sidecar ? "sidecar" : "init", m->name);
@@ -832,13 +844,7 @@ static int start_members(struct zf_daemon *d, const struct zf_snapshot *snap,
 		struct zf_capsule_member *m = &c->containers[i];
 
 		snprintf(step, step_size, "container %s", m->name);
-		r = member_config(c, *ret_sandbox, &pod, m->spec, false);
-		if (r == 0)
-			r = member_mounts(d, snap->uuid, c, made, m, err);
-		if (r == 0)
-			r = zf_steps_image_ready(d, snap->uuid, m->spec->cfg, err);
-		if (r == 0)
-			r = zf_steps_security(d, &m->spec->sec, &c->sec, m->spec->cfg, err);
+		r = member_ready(d, snap, c, *ret_sandbox, &pod, made, m, false, err);
 		snprintf(role, sizeof(role), "member.%s", m->name);
 		if (r == 0)
 			r = zf_steps_start_labelled(d, snap, role, generation, m->spec->cfg, &id, err);

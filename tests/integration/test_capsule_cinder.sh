@@ -94,7 +94,7 @@ sleep 2
 assert_eq "$(cstatus "$A")" "available" "only detached, never deleted"
 mkdir "$V/back"
 assert_eq "$(printf 'driver: cinder\nvolumeID: %s\n' "$A" | put_spec volumes/back)" "ok" "adopt it as a volume now"
-assert_eq "$(timeout 120 cat "$V/back/until/Available")" "Available" "attached"
+assert_eq "$(timeout 120 cat "$V/back/until/Available" || echo "why: $(cat "$V/back/status_reason")")" "Available" "attached"
 assert_eq "$(cat "$V/back/data/k.txt")" "adopted" "its files"
 rmdir "$V/back"
 wait_for 60 not test -e "$V/back"

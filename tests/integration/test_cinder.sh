@@ -29,7 +29,7 @@ C=$MNT/containers
 # made in Cinder: 1 GiB, labelled, attached and mounted under the state directory
 mkdir "$V/cv"
 assert_eq "$(printf 'driver: cinder\nsize: 1\n' | put_spec volumes/cv)" "ok" "a cinder volume"
-assert_eq "$(timeout 120 cat "$V/cv/until/Available")" "Available" "made and attached"
+assert_eq "$(timeout 120 cat "$V/cv/until/Available" || echo "why: $(cat "$V/cv/status_reason")")" "Available" "made and attached"
 ID=$(jq -r .volume_name "$V/cv/inspect.json")
 assert_match "$ID" '^[0-9a-f-]{36}$' "its Cinder id"
 assert_eq "$(capi "$CINDER_URL/volumes/$ID" | jq -r '.volume | "\(.status) \(.size) \(.metadata."zunfs.name") \(.attachments[0].host_name)"')" "in-use 1 cv zunfs-$(hostname)" "in Cinder"
@@ -56,7 +56,7 @@ A=$(capi -X POST "$CINDER_URL/volumes" -d '{"volume": {"size": 1, "name": "made-
 wait_for 60 is_status "$A" available
 mkdir "$V/ad"
 assert_eq "$(printf 'driver: cinder\nvolumeID: %s\n' "$A" | put_spec volumes/ad)" "ok" "adopt"
-assert_eq "$(timeout 120 cat "$V/ad/until/Available")" "Available" "adopted and attached"
+assert_eq "$(timeout 120 cat "$V/ad/until/Available" || echo "why: $(cat "$V/ad/status_reason")")" "Available" "adopted and attached"
 echo kept >"$V/ad/data/k.txt"
 rmdir "$V/ad"
 wait_for 60 not test -e "$V/ad"
