@@ -59,6 +59,11 @@ engine_ids() { docker ps -aq --no-trunc --filter "label=zunfs.instance=$(instanc
 engine_count() { engine_ids | grep -c . || true; }
 # whether the engine still has a container of this test's zunfs named NAME
 engine_has() { [ -n "$(docker ps -aq --filter "label=zunfs.name=$1" --filter "label=zunfs.instance=$(instance)")" ]; }
+# a running capsule member's engine id, by its capsule's name and role (member.NAME)
+member_id() { # CAPSULE ROLE
+	docker ps -q --no-trunc --filter "label=zunfs.instance=$(instance)" \
+		--filter "label=zunfs.capsule=$1" --filter "label=zunfs.role=$2"
+}
 engine_id_of() { sed -n 's/.*"container_id": "\([0-9a-f]*\)".*/\1/p' "$MNT/containers/$1/inspect.json"; }
 
 mount_zunfs() { # [zunfs options...]

@@ -6,10 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 mount_zunfs
 K=$MNT/capsules
-member_id() { # CAPSULE ROLE
-	docker ps -q --no-trunc --filter "label=zunfs.instance=$(instance)" \
-		--filter "label=zunfs.capsule=$1" --filter "label=zunfs.role=$2"
-}
 vols() { docker volume ls -q --filter "label=zunfs.instance=$(instance)" | sort; }
 
 cat >"$T/pod.yaml" <<'YAML'

@@ -11,10 +11,6 @@ mount_zunfs -o allow_other
 K=$MNT/capsules
 V=$MNT/volumes
 as() { setpriv --reuid="$1" --regid="$2" --clear-groups "${@:3}"; }
-member_id() { # CAPSULE ROLE
-	docker ps -q --no-trunc --filter "label=zunfs.instance=$(instance)" \
-		--filter "label=zunfs.capsule=$1" --filter "label=zunfs.role=$2"
-}
 
 mkdir "$V/zdata"
 : >"$V/zdata/spec.yaml"
