@@ -740,22 +740,15 @@ static int member_mounts(struct zf_daemon *d, const char *uuid, const struct zf_
 }
 
 /* The members' ports are exposed on the sandbox, which owns the network
- * they share (each port/protocol once). */
+ * they share (each port/protocol once: the spec's validation refuses two). */
 static int sandbox_ports(const struct zf_capsule_spec *c, struct zf_container_config *sb)
 {
 	for (size_t i = 0; i < c->n_containers; i++) {
 		const struct zf_container_config *m = c->containers[i].spec->cfg;
 
 		for (size_t j = 0; j < m->n_ports; j++) {
-			struct zf_port *p;
-			bool seen = false;
+			struct zf_port *p = realloc(sb->ports, (sb->n_ports + 1) * sizeof(*p));
 
-			for (size_t k = 0; k < sb->n_ports && !seen; k++)
-				seen = sb->ports[k].container_port == m->ports[j].container_port &&
-				       strcmp(sb->ports[k].protocol, m->ports[j].protocol) == 0;
-			if (seen)
-				continue;
-			p = realloc(sb->ports, (sb->n_ports + 1) * sizeof(*p));
 			if (!p)
 				return -ENOMEM;
 			sb->ports = p;

@@ -666,7 +666,7 @@ static int spec_not_here(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode 
 
 	(void)ctx;
 	for (size_t i = 0; i < sizeof(not_here) / sizeof(not_here[0]); i++)
-		if (not_here[i].why && strcmp(not_here[i].key, key) == 0) {
+		if (strcmp(not_here[i].key, key) == 0) {
 			zf_yaml_fail(y, v, "spec.%s: not supported: %s", key, not_here[i].why);
 			return -EOPNOTSUPP;
 		}
