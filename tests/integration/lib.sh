@@ -125,11 +125,16 @@ unmount_zunfs() {
 # the way `trap 'CMD || true; cleanup' EXIT` does ($? is then CMD's).
 EXIT_CMDS=()
 at_exit() { EXIT_CMDS+=("$1"); }
+# at_fail 'CMD': on a failure only, before the at_exit commands: what tells
+# why (a service's logs that at_exit then removes)
+FAIL_CMDS=()
+at_fail() { FAIL_CMDS+=("$1"); }
 
 cleanup() {
 	local rc=$? c
 	# a failed test may hold files of the mount open on these: let go first
 	exec 3<&- 4<&- 5<&- 6<&- 7<&- 8<&- 9<&-
+	if [ $rc -ne 0 ]; then for c in "${FAIL_CMDS[@]}"; do eval "$c" >&2 || true; done; fi
 	if [ -n "$ZUNFS_PID" ]; then
 		fusermount3 -u "$MNT" 2>/dev/null || umount -l "$MNT" 2>/dev/null || true
 		for _ in $(seq 1 100); do kill -0 "$ZUNFS_PID" 2>/dev/null || break; sleep 0.1; done
@@ -154,6 +159,9 @@ cleanup() {
 	exit $rc
 }
 trap cleanup EXIT
+# the runner's timeout (TERM) is a failure that says what was running; bash
+# would otherwise run the EXIT trap with $? = 0
+trap 'echo "FAIL: stopped by SIGTERM/SIGINT while running: $BASH_COMMAND${FUNCNAME:+ (in ${FUNCNAME[*]}, lines ${BASH_LINENO[*]})}" >&2; exit 143' TERM INT
 
 # a command that ends at once on SIGTERM (sleep as PID 1 ignores it: 10 s grace)
 FOREVER='command: [sh, -c, "trap \"exit 0\" TERM; while :; do sleep 0.2; done"]'

@@ -8,8 +8,11 @@
 # volume stays in Cinder after rmdir, unlabelled.
 . "$(dirname "$0")/lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
-CDIR=${ZUNFS_CINDER_DIR:-/tmp/zunfs-it-cinder}
+CDIR=${ZUNFS_CINDER_DIR:-/tmp/zunfs-it-cinder-capsule}
+# its own Cinder beside test_cinder's (tests run two at a time)
+export CINDER_PORT=${CINDER_PORT:-8777} CINDER_RABBIT_PORT=${CINDER_RABBIT_PORT:-5683}
 at_exit "'$top/scripts/cinder' clean '$CDIR' >/dev/null 2>&1"
+at_fail "echo '--- scripts/cinder start:'; cat '$T/cinder.log' 2>/dev/null; tail -n 5 '$CDIR'/logs/*.log 2>/dev/null"
 "$top/scripts/cinder" start "$CDIR" >"$T/cinder.url" 2>"$T/cinder.log" || { cat "$T/cinder.log"; fail "scripts/cinder start"; }
 eval "$("$top/scripts/cinder" env "$CDIR")"
 export OS_AUTH_TOKEN

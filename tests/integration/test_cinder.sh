@@ -11,6 +11,7 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 CDIR=${ZUNFS_CINDER_DIR:-/tmp/zunfs-it-cinder}
 at_exit "'$top/scripts/cinder' clean '$CDIR' >/dev/null 2>&1"
+at_fail "echo '--- scripts/cinder start:'; cat '$T/cinder.log' 2>/dev/null; tail -n 5 '$CDIR'/logs/*.log 2>/dev/null"
 t0=$SECONDS
 "$top/scripts/cinder" start "$CDIR" >"$T/cinder.url" 2>"$T/cinder.log" || { cat "$T/cinder.log"; fail "scripts/cinder start"; }
 log "Cinder up in $((SECONDS - t0)) s"
