@@ -38,6 +38,11 @@ struct zf_kv {
 	char *value;
 };
 
+/* Deep copies of n pairs, and of a NULL-terminated array of strings (NULL
+ * or 0 give NULL); 0, or -ENOMEM with nothing left allocated. */
+int zf_kv_dup(const struct zf_kv *kv, size_t n, struct zf_kv **ret);
+int zf_strv_dup(char *const *v, char ***ret);
+
 struct zf_port {
 	int container_port;
 	int host_port; /* 0: none asked */
@@ -79,6 +84,8 @@ struct zf_healthcheck {
 };
 
 void zf_healthcheck_free(struct zf_healthcheck *h);
+/* A deep copy of src (NULL gives NULL). 0 or -ENOMEM. */
+int zf_healthcheck_dup(const struct zf_healthcheck *src, struct zf_healthcheck **ret);
 
 /* What one container should be: engine-neutral, filled from a spec. */
 struct zf_container_config {
@@ -119,6 +126,13 @@ struct zf_container_config {
 };
 
 void zf_container_config_free(struct zf_container_config *c);
+/*
+ * A deep copy of src (NULL gives NULL): a worker changes its own copy
+ * (mounts, namespaces, security) while the object's stays as parsed.
+ * 0 or -ENOMEM.
+ */
+int zf_container_config_dup(const struct zf_container_config *src,
+			    struct zf_container_config **ret);
 
 /*
  * Labels zunfs puts on every engine object it makes (see docs/design.md):

@@ -11,6 +11,7 @@
 #include "engine_steps.h"
 #include "lifecycle.h"
 #include "render.h"
+#include "spec.h"
 #include "util.h"
 #include "objects/volume.h"
 
@@ -59,13 +60,13 @@ int zf_snapshot_take(struct zf_daemon *d, const char *uuid, struct zf_snapshot *
 	struct zf_object *obj;
 	int r = 0;
 
+	memset(ret, 0, sizeof(*ret));
 	zf_registry_lock(d->reg);
 	obj = zf_registry_find_uuid_locked(d->reg, uuid);
 	if (!obj) {
 		r = -ENOENT;
 		goto out;
 	}
-	memset(ret, 0, sizeof(*ret));
 	memcpy(ret->uuid, obj->rec.uuid, sizeof(ret->uuid));
 	memcpy(ret->name, obj->rec.name, sizeof(ret->name));
 	memcpy(ret->engine_id, obj->rec.engine_id, sizeof(ret->engine_id));
@@ -73,12 +74,26 @@ int zf_snapshot_take(struct zf_daemon *d, const char *uuid, struct zf_snapshot *
 	ret->owner = obj->rec.owner;
 	ret->deleting = obj->rec.deleting;
 	memcpy(ret->parent, obj->rec.parent, sizeof(ret->parent));
-	ret->spec_text = strdup(obj->rec.spec);
-	if (!ret->spec_text)
-		r = -ENOMEM;
+	r = zf_container_spec_dup(obj->spec, &ret->spec);
+	if (r == 0)
+		r = zf_capsule_spec_dup(obj->capsule, &ret->capsule);
+	if (r == 0)
+		r = zf_volume_spec_dup(obj->volume, &ret->volume);
 out:
 	zf_registry_unlock(d->reg);
+	if (r < 0)
+		zf_snapshot_clear(ret);
 	return r;
+}
+
+void zf_snapshot_clear(struct zf_snapshot *snap)
+{
+	zf_container_spec_free(snap->spec);
+	zf_capsule_spec_free(snap->capsule);
+	zf_volume_spec_free(snap->volume);
+	snap->spec = NULL;
+	snap->capsule = NULL;
+	snap->volume = NULL;
 }
 
 /* Whether an operation is in flight on uuid (its task_state is set). */

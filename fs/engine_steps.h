@@ -20,20 +20,34 @@
 /* How long a container waits for its sandbox, or a volume, to come up. */
 #define ZF_SANDBOX_WAIT_S 60
 
-/* What a job reads of its object once, under the lock. */
+struct zf_container_spec;
+struct zf_capsule_spec;
+struct zf_volume_spec;
+
+/*
+ * What a job reads of its object once, under the lock, and its spec as the
+ * object keeps it parsed: a copy of the job's own (it may change it, and
+ * hands it on or lets zf_snapshot_clear free it). NULL while Empty or when
+ * the spec in the store could not be read.
+ */
 struct zf_snapshot {
 	char uuid[ZF_UUID_LEN + 1];
 	char name[ZF_NAME_MAX + 1];
 	enum zf_kind kind;
 	unsigned owner;
 	char engine_id[72];
-	char *spec_text; /* owned: free() it */
 	bool deleting;
 	char parent[ZF_UUID_LEN + 1]; /* a capsule member's capsule, "" if none */
+	struct zf_container_spec *spec; /* containers, sandboxes, capsule members */
+	struct zf_capsule_spec *capsule; /* capsules: the spec in force */
+	struct zf_volume_spec *volume; /* volumes */
 };
 
-/* Fills ret from object uuid (-ENOENT if gone, -ENOMEM). */
+/* Fills ret from object uuid (-ENOENT if gone, -ENOMEM: ret holds
+ * nothing then); the caller zf_snapshot_clears it. */
 int zf_snapshot_take(struct zf_daemon *d, const char *uuid, struct zf_snapshot *ret);
+/* Frees the specs snap holds; a cleared snapshot may be cleared again. */
+void zf_snapshot_clear(struct zf_snapshot *snap);
 
 /*
  * zunfs's own labels beyond the owner's identity (docs/design.md): what

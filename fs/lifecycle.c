@@ -290,7 +290,7 @@ static int delete_object(struct zf_daemon *d, const char *uuid)
 		zf_volumes_recount_locked(d->reg); /* back, with what it uses */
 	}
 	zf_registry_unlock(d->reg);
-	free(snap.spec_text);
+	zf_snapshot_clear(&snap);
 	return r;
 }
 
@@ -332,7 +332,7 @@ int zf_lifecycle_run(struct zf_daemon *d, enum zf_job_op op, const char *uuid, c
 	default:
 		r = -EINVAL;
 	}
-	free(snap.spec_text);
+	zf_snapshot_clear(&snap);
 	return r;
 }
 

@@ -89,6 +89,9 @@ int zf_security_check_non_root(const struct zf_security *sec, const struct zf_se
 bool zf_security_needs_image_user(const struct zf_security *sec, const struct zf_security *pod);
 
 void zf_security_clear(struct zf_security *sec);
+/* *ret = a deep copy of src (ret's old contents are not freed); on
+ * -ENOMEM ret is cleared. fs/spec/dup.c. */
+int zf_security_copy(const struct zf_security *src, struct zf_security *ret);
 
 /* What asked for a container's check (cfg->health), as bits. */
 enum {
@@ -132,6 +135,9 @@ int zf_spec_parse(enum zf_kind kind, const char *text, size_t len,
 		  struct zf_container_spec **ret_spec, struct zf_spec_error *ret_error);
 
 void zf_container_spec_free(struct zf_container_spec *spec);
+/* A deep copy of a parsed spec (NULL gives NULL), the caller's: what a
+ * worker changes at launch, not the object's (fs/spec/dup.c). 0 or -ENOMEM. */
+int zf_container_spec_dup(const struct zf_container_spec *src, struct zf_container_spec **ret);
 
 /* A capsule's volume: a zunfs volume by name, or a Cinder volume (adopted
  * by id, or made with a size). */
@@ -199,6 +205,8 @@ struct zf_capsule_spec {
 int zf_spec_parse_capsule(const char *text, size_t len, struct zf_capsule_spec **ret_spec,
 			  struct zf_spec_error *ret_error);
 void zf_capsule_spec_free(struct zf_capsule_spec *spec);
+/* A deep copy (NULL gives NULL), members and all. 0 or -ENOMEM. */
+int zf_capsule_spec_dup(const struct zf_capsule_spec *src, struct zf_capsule_spec **ret);
 
 /*
  * One capsule member's spec on its own (capsules/NAME/containers/CNAME/spec.yaml):
@@ -230,6 +238,8 @@ struct zf_volume_spec {
 int zf_spec_parse_volume(const char *text, size_t len, struct zf_volume_spec **ret_spec,
 			 struct zf_spec_error *ret_error);
 void zf_volume_spec_free(struct zf_volume_spec *spec);
+/* A deep copy (NULL gives NULL). 0 or -ENOMEM. */
+int zf_volume_spec_dup(const struct zf_volume_spec *src, struct zf_volume_spec **ret);
 
 /* "line 3, column 5: unknown key 'foo'" (or just the message for line 0). */
 void zf_spec_error_format(const struct zf_spec_error *e, char *buf, size_t size);

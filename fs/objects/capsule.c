@@ -326,7 +326,9 @@ static int sync_members(struct zf_daemon *d, const char *uuid, const struct zf_c
 								 "container_creating");
 			continue;
 		}
-		/* the member's spec is its entry in the capsule's spec in force */
+		/* the member's spec is its entry in the capsule's spec in force,
+		 * parsed from its text: c's members may have had the launch's
+		 * changes made to them (sandbox, mounts) */
 		if (strcmp(m->rec.spec, cm->text) != 0 &&
 		    zf_spec_parse_member(cm->text, strlen(cm->text), c->memory_unit, &spec, NULL,
 					 &e) == 0) {
@@ -621,21 +623,19 @@ static bool keeps_cinder(const struct zf_capsule_spec *keep, const struct zf_cap
 }
 
 /*
- * Lets go of the cinder volumes of spec text (the capsule's) that keep does
+ * Lets go of the cinder volumes of spec c (the capsule's) that keep does
  * not have (keep NULL: all, the capsule is going): detached from this host,
  * then deleted in Cinder when made with autoRemove; an adopted one, or one
  * made without autoRemove, stays in Cinder (available). 0 when all went.
  */
 static int release_cinder_volumes(struct zf_daemon *d, const struct zf_snapshot *snap,
-				  const char *text, const struct zf_capsule_spec *keep,
-				  struct zf_err *err)
+				  const struct zf_capsule_spec *c,
+				  const struct zf_capsule_spec *keep, struct zf_err *err)
 {
 	struct zf_volume_driver *drv = zf_volume_drivers_find(&d->volume_drivers, "cinder");
-	struct zf_capsule_spec *c = NULL;
-	struct zf_spec_error serr;
 	int r = 0;
 
-	if (!text || !text[0] || zf_spec_parse_capsule(text, strlen(text), &c, &serr) < 0)
+	if (!c)
 		return 0; /* no spec was in force: nothing was made */
 	for (size_t i = 0; i < c->n_volumes; i++) {
 		const struct zf_capsule_volume *v = &c->volumes[i];
@@ -665,7 +665,6 @@ static int release_cinder_volumes(struct zf_daemon *d, const struct zf_snapshot 
 			r = rr;
 		free(id);
 	}
-	zf_capsule_spec_free(c);
 	return r;
 }
 
@@ -904,30 +903,24 @@ static int members_not_running(struct zf_daemon *d, const char *uuid, const char
  * the generation in force, so the capsule's status, upgrade and rmdir take
  * it in like the spec's own. Written again, it is rebuilt.
  */
-static int launch_member(struct zf_daemon *d, const struct zf_snapshot *snap)
+static int launch_member(struct zf_daemon *d, struct zf_snapshot *snap)
 {
 	const struct zf_engine_ops *ops = d->engine->ops;
-	struct zf_container_spec *spec = NULL;
+	/* the member's spec and its capsule's, as parsed when written: the
+	 * snapshots' copies, this job's to change */
+	struct zf_container_spec *spec = TAKE_PTR(snap->spec);
 	struct zf_capsule_spec *c = NULL;
-	struct zf_snapshot cap = { .spec_text = NULL };
+	struct zf_snapshot cap = { .spec = NULL };
 	struct zf_err err = { { 0 } };
-	struct zf_spec_error serr;
 	struct zf_object *obj;
 	char role[ZF_NAME_MAX + 16], *id = NULL;
 	int r, generation = 0;
 	bool running = false;
-	enum zf_memory_unit unit = ZF_MEMORY_BYTES;
 
-	zf_registry_lock(d->reg);
-	obj = zf_registry_find_uuid_locked(d->reg, snap->uuid);
-	if (obj)
-		unit = zf_registry_member_unit_locked(d->reg, obj);
-	zf_registry_unlock(d->reg);
-	r = zf_spec_parse_member(snap->spec_text, strlen(snap->spec_text), unit, &spec, NULL,
-				 &serr);
-	if (r < 0) {
-		snprintf(err.msg, sizeof(err.msg), "%s", serr.msg);
-		r = zf_steps_fail(d, snap->uuid, r, "spec", &err);
+	if (!spec) {
+		r = zf_steps_fail(d, snap->uuid,
+				  zf_err_set(&err, EINVAL, "spec.yaml could not be read"), "spec",
+				  &err);
 		goto out;
 	}
 	r = zf_snapshot_take(d, snap->parent, &cap);
@@ -944,7 +937,8 @@ static int launch_member(struct zf_daemon *d, const struct zf_snapshot *snap)
 		r = zf_steps_fail(d, snap->uuid, -EBUSY, "joining the capsule", &err);
 		goto out;
 	}
-	r = zf_spec_parse_capsule(cap.spec_text, strlen(cap.spec_text), &c, &serr);
+	c = TAKE_PTR(cap.capsule);
+	r = c ? 0 : zf_err_set(&err, EINVAL, "its spec.yaml could not be read");
 	if (r == 0) {
 		struct zf_pod_fields pod;
 		char ip[48];
@@ -999,7 +993,7 @@ static int launch_member(struct zf_daemon *d, const struct zf_snapshot *snap)
 	zf_steps_set_state(d, snap->uuid, ZF_STATE_KEEP, NULL, "");
 out:
 	free(id);
-	free(cap.spec_text);
+	zf_snapshot_clear(&cap);
 	zf_capsule_spec_free(c);
 	zf_container_spec_free(spec);
 	return r;
@@ -1017,33 +1011,35 @@ out:
  */
 static int launch_capsule(struct zf_daemon *d, const char *uuid, bool upgrade)
 {
-	struct zf_capsule_spec *c = NULL, *old = NULL;
+	struct zf_capsule_spec *c = NULL, *old;
 	struct zf_err err = { { 0 } };
-	struct zf_spec_error serr;
-	struct zf_snapshot snap = { .spec_text = NULL };
-	char *sandbox_id = NULL, step[ZF_NAME_MAX + 64], *text = NULL;
+	struct zf_snapshot snap;
+	char *sandbox_id = NULL, step[ZF_NAME_MAX + 64];
 	struct zf_object *obj;
 	int r, generation = 1;
 
 	r = zf_snapshot_take(d, uuid, &snap);
 	if (r < 0)
-		goto out;
+		return r;
+	/* the spec to launch as parsed when written: the one in force, or the
+	 * pending one of an upgrade (then snap's is the old one) */
 	zf_registry_lock(d->reg);
 	obj = zf_registry_find_uuid_locked(d->reg, uuid);
-	upgrade = upgrade && obj && obj->pending_spec && snap.engine_id[0];
+	upgrade = upgrade && obj && obj->pending_capsule && snap.engine_id[0];
 	if (obj) {
-		text = strdup(upgrade ? obj->pending_spec : obj->rec.spec);
+		r = upgrade ? zf_capsule_spec_dup(obj->pending_capsule, &c) : 0;
 		generation = obj->generation + 1;
 	}
 	zf_registry_unlock(d->reg);
-	if (!text) {
-		r = -ENOMEM;
+	if (r < 0)
 		goto out;
-	}
-	r = zf_spec_parse_capsule(text, strlen(text), &c, &serr);
-	if (r < 0) {
-		snprintf(err.msg, sizeof(err.msg), "%s", serr.msg);
-		r = zf_steps_fail_capsule(d, uuid, r, "spec", &err);
+	old = upgrade ? snap.capsule : NULL;
+	if (!upgrade)
+		c = TAKE_PTR(snap.capsule);
+	if (!c) {
+		r = zf_steps_fail_capsule(d, uuid,
+					  zf_err_set(&err, EINVAL, "spec.yaml could not be read"),
+					  "spec", &err);
 		goto out;
 	}
 	if (!upgrade) {
@@ -1061,8 +1057,6 @@ static int launch_capsule(struct zf_daemon *d, const char *uuid, bool upgrade)
 			goto out;
 		}
 	}
-	if (upgrade && snap.spec_text[0])
-		zf_spec_parse_capsule(snap.spec_text, strlen(snap.spec_text), &old, &serr);
 	r = start_generation(d, &snap, c, generation, &sandbox_id, step, sizeof(step), &err);
 	if (r == 0 && upgrade) {
 		/* the new generation must run before the old one goes */
@@ -1077,7 +1071,7 @@ static int launch_capsule(struct zf_daemon *d, const char *uuid, bool upgrade)
 
 		remove_generation(d, uuid, sandbox_id ? sandbox_id : "", NULL);
 		if (old) /* the new spec's cinder volumes the old one has not */
-			release_cinder_volumes(d, &snap, text, old, NULL);
+			release_cinder_volumes(d, &snap, c, old, NULL);
 		snprintf(reason, sizeof(reason),
 			 "upgrade rolled back: %s: %s; the previous capsule keeps running", step,
 			 err.msg[0] ? err.msg : strerror(-r));
@@ -1104,7 +1098,7 @@ static int launch_capsule(struct zf_daemon *d, const char *uuid, bool upgrade)
 	if (upgrade) {
 		remove_generation(d, uuid, NULL, sandbox_id);
 		prune_empty_dirs(d, uuid, c, NULL); /* those the new spec dropped */
-		release_cinder_volumes(d, &snap, snap.spec_text, c, NULL);
+		release_cinder_volumes(d, &snap, snap.capsule, c, NULL);
 	}
 	zf_registry_lock(d->reg);
 	obj = zf_registry_find_uuid_locked(d->reg, uuid);
@@ -1126,11 +1120,9 @@ static int launch_capsule(struct zf_daemon *d, const char *uuid, bool upgrade)
 	zf_steps_set_state(d, uuid, ZF_STATE_KEEP, upgrade ? "" : NULL, "");
 	r = refresh_capsule(d, uuid);
 out:
-	free(text);
-	free(snap.spec_text);
+	zf_snapshot_clear(&snap);
 	free(sandbox_id);
 	zf_capsule_spec_free(c);
-	zf_capsule_spec_free(old);
 	return r;
 }
 
@@ -1356,7 +1348,7 @@ static int remove_all(struct zf_daemon *d, const struct zf_snapshot *snap, struc
 
 	if (r == 0)
 		r = prune_empty_dirs(d, snap->uuid, NULL, err);
-	return r < 0 ? r : release_cinder_volumes(d, snap, snap->spec_text, NULL, err);
+	return r < 0 ? r : release_cinder_volumes(d, snap, snap->capsule, NULL, err);
 }
 
 /* A member's: its container (its capsule's emptyDirs stay). */
@@ -1396,7 +1388,7 @@ static int member_launch(struct zf_daemon *d, const char *uuid, const char *arg)
 	if (r < 0)
 		return r;
 	r = snap.deleting ? -ENOENT : launch_member(d, &snap);
-	free(snap.spec_text);
+	zf_snapshot_clear(&snap);
 	return r;
 }
 

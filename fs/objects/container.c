@@ -124,9 +124,8 @@ out:
 static int launch(struct zf_daemon *d, const char *uuid, const char *arg)
 {
 	const struct zf_engine_ops *ops = d->engine->ops;
-	struct zf_container_spec *spec = NULL;
+	struct zf_container_spec *spec;
 	struct zf_err err = { { 0 } };
-	struct zf_spec_error serr;
 	struct zf_snapshot snap;
 	_cleanup_free_ char *id = NULL;
 	int r;
@@ -139,10 +138,11 @@ static int launch(struct zf_daemon *d, const char *uuid, const char *arg)
 		r = -ENOENT;
 		goto out;
 	}
-	r = zf_spec_parse(snap.kind, snap.spec_text, strlen(snap.spec_text), &spec, &serr);
-	if (r < 0) {
-		snprintf(err.msg, sizeof(err.msg), "%s", serr.msg);
-		r = zf_steps_fail(d, uuid, r, "spec", &err);
+	/* the spec as parsed when it was written (or loaded), the job's copy */
+	spec = snap.spec;
+	if (!spec) {
+		r = zf_steps_fail(d, uuid, zf_err_set(&err, EINVAL, "spec.yaml could not be read"),
+				  "spec", &err);
 		goto out;
 	}
 	if (snap.kind == ZF_KIND_SANDBOX)
@@ -208,8 +208,7 @@ static int launch(struct zf_daemon *d, const char *uuid, const char *arg)
 	r = zf_steps_refresh(d, uuid, id, false);
 	zf_steps_set_state(d, uuid, ZF_STATE_KEEP, NULL, "");
 out:
-	zf_container_spec_free(spec);
-	free(snap.spec_text);
+	zf_snapshot_clear(&snap);
 	return r;
 }
 
@@ -242,7 +241,7 @@ static int ctl(struct zf_daemon *d, const char *uuid, const char *line)
 	r = zf_snapshot_take(d, uuid, &snap);
 	if (r < 0)
 		return r;
-	free(snap.spec_text);
+	zf_snapshot_clear(&snap);
 	r = zf_ctl_parse(line, &c, err.msg, sizeof(err.msg));
 	if (r < 0)
 		goto out;

@@ -145,27 +145,26 @@ int zf_volume_jobs_launch(struct zf_daemon *d, const char *uuid)
 	struct zf_volume_info info = { 0 };
 	struct zf_volume_spec *spec = NULL;
 	struct zf_err err = { { 0 } };
-	struct zf_spec_error serr;
 	struct zf_object *obj;
-	char *text = NULL, *id = NULL;
+	char *id = NULL;
 	struct vol v;
-	int r;
+	int r = 0;
 
+	/* the spec as parsed when written (or loaded): a copy of the job's */
 	zf_registry_lock(d->reg);
 	obj = zf_registry_find_uuid_locked(d->reg, uuid);
 	if (obj) {
 		vol_of_locked(d, obj, &v);
-		text = strdup(obj->rec.spec);
+		r = zf_volume_spec_dup(obj->volume, &spec);
 	}
 	zf_registry_unlock(d->reg);
 	if (!obj)
 		return -ENOENT;
-	if (!text)
-		return -ENOMEM;
-	r = zf_spec_parse_volume(text, strlen(text), &spec, &serr);
-	if (r < 0) {
-		snprintf(err.msg, sizeof(err.msg), "%s", serr.msg);
-		r = fail(d, uuid, r, "spec", &err);
+	if (r < 0)
+		return r;
+	if (!spec) {
+		r = fail(d, uuid, zf_err_set(&err, EINVAL, "spec.yaml could not be read"), "spec",
+			 &err);
 		goto out;
 	}
 	snprintf(v.driver, sizeof(v.driver), "%s", spec->driver);
@@ -196,7 +195,6 @@ int zf_volume_jobs_launch(struct zf_daemon *d, const char *uuid)
 out:
 	zf_volume_info_clear(&info);
 	free(id);
-	free(text);
 	zf_volume_spec_free(spec);
 	return r;
 }
