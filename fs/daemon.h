@@ -38,6 +38,9 @@ struct zf_daemon {
 	time_t engine_away_since;
 	char engine_away_reason[400];
 	time_t started_at; /* times of the directories that are not objects */
+	/* the kernel caches attributes and the rendered files' pages
+	 * (fs/fuse/cache.c); not with allow_other */
+	bool kernel_cache;
 	uid_t mount_uid;
 	gid_t mount_gid;
 	/* Set once when zunfs is told to stop (a signal, or its mount gone by a

@@ -156,9 +156,16 @@ void zf_lifecycle_apply_state(struct zf_daemon *d, const char *uuid,
 		memcpy(parent, obj->rec.parent, sizeof(parent));
 		memcpy(name, obj->rec.name, sizeof(name));
 		memcpy(parent_name, obj->parent_name, sizeof(parent_name));
+		/* inspect.json shows them: a new run in the same state is a change */
+		bool times = obj->exit_code != st->exit_code ||
+			     strcmp(obj->started_at, st->started_at) != 0 ||
+			     strcmp(obj->finished_at, st->finished_at) != 0;
+
 		obj->exit_code = st->exit_code;
 		snprintf(obj->started_at, sizeof(obj->started_at), "%s", st->started_at);
 		snprintf(obj->finished_at, sizeof(obj->finished_at), "%s", st->finished_at);
+		if (times)
+			zf_registry_touch_locked(d->reg, obj);
 		if (obj->rec.kind == ZF_KIND_CONTAINER)
 			liveness = apply_health_locked(d, obj, st, reason, sizeof(reason));
 		zf_registry_engine_state_locked(d->reg, obj, status, reason);

@@ -20,6 +20,7 @@
 #include "eventlog.h"
 #include "spec.h"
 #include "store.h"
+#include "tree.h"
 
 #define ZF_TTY_EXECS_MAX 16
 
@@ -30,6 +31,9 @@ struct zf_object {
 	char started_at[40];
 	char finished_at[40];
 	uint64_t gen; /* bumped on every change of status, reason or task */
+	/* fs/fuse/cache.c: per rendered file, which text the kernel was last
+	 * served (its hash; 0: none) */
+	uint64_t kernel_text[ZF_FILE_COUNT];
 	int attached; /* open attaches (tty) */
 	int generation; /* capsules: the spec generation in force (its sandbox's label) */
 	char *pending_spec; /* capsules: a new spec being launched beside the old (upgrade) */

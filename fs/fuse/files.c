@@ -28,15 +28,51 @@ static int snapshot_locked(struct zf_daemon *d, struct zf_handle *h, struct zf_o
 						   zf_registry_first_locked(d->reg)));
 }
 
+/* The hash of the handle's snapshot. */
+static uint64_t snapshot_hash(struct zf_handle *h)
+{
+	uint64_t hash;
+
+	pthread_mutex_lock(&h->buf_lock);
+	hash = zf_fuse_text_hash(h->buf ? h->buf : "", h->len);
+	pthread_mutex_unlock(&h->buf_lock);
+	return hash;
+}
+
+/*
+ * Served through the kernel's page cache (cache.c): kept when the kernel
+ * was last served this very text, else dropped in text_open before the open
+ * returns. No FLUSH at close: nothing is written.
+ */
 static int text_open_locked(struct zf_daemon *d, struct zf_handle *h, struct zf_object *obj,
 			    struct fuse_file_info *fi, int acc)
 {
-	(void)fi;
-	return acc == O_RDONLY ? snapshot_locked(d, h, obj) : -EACCES;
+	int r;
+
+	if (acc != O_RDONLY)
+		return -EACCES;
+	r = snapshot_locked(d, h, obj);
+	if (r < 0 || !d->kernel_cache)
+		return r;
+	fi->direct_io = 0;
+	fi->noflush = 1;
+	fi->keep_cache = obj->kernel_text[h->path.file] == snapshot_hash(h);
+	h->cache_stale = !fi->keep_cache;
+	return 0;
+}
+
+static int text_open(struct zf_daemon *d, struct zf_handle *h, struct fuse_file_info *fi, int acc,
+		     mode_t mode)
+{
+	(void)d, (void)fi, (void)acc, (void)mode;
+	if (h->cache_stale)
+		zf_fuse_cache_invalidate(h->path_str);
+	return 0;
 }
 
 /* A read from the start sees the object as it is now (poll, then re-read);
- * a spec.yaml renamed over since the open keeps what it had. */
+ * a spec.yaml renamed over since the open keeps what it had. What a read
+ * from the start serves is what the kernel now holds (cache.c). */
 static int text_read(struct zf_daemon *d, struct zf_handle *h, char *buf, size_t size, off_t off)
 {
 	int r = 0;
@@ -47,6 +83,8 @@ static int text_read(struct zf_daemon *d, struct zf_handle *h, char *buf, size_t
 		zf_registry_lock(d->reg);
 		obj = zf_registry_find_uuid_locked(d->reg, h->uuid);
 		r = obj ? snapshot_locked(d, h, obj) : -ENOENT;
+		if (obj && h->ops == &zf_text_row && d->kernel_cache)
+			obj->kernel_text[h->path.file] = snapshot_hash(h);
 		zf_registry_unlock(d->reg);
 	}
 	return r < 0 ? r : zf_handle_read_buf(h, buf, size, off);
@@ -62,6 +100,7 @@ static bool text_ready(struct zf_daemon *d, struct zf_handle *h, const struct zf
 const struct zf_file_ops zf_text_row = {
 	.what = "text",
 	.open_locked = text_open_locked,
+	.open = text_open,
 	.read = text_read,
 	.ready = text_ready,
 };

@@ -207,15 +207,14 @@ void zf_handle_wake(void *userdata)
 	pthread_mutex_unlock(&poll_lock);
 }
 
-void zf_fuse_on_change(const struct zf_object *obj, void *userdata)
+void zf_handle_wake_changed(const char *uuid)
 {
-	(void)userdata;
 	pthread_mutex_lock(&poll_lock);
 	for (struct zf_handle **pp = &pollers; *pp;) {
 		struct zf_handle *h = *pp;
 
 		/* events readers care about every change */
-		if (h->path.node == ZF_NODE_EVENTS || strcmp(h->uuid, obj->rec.uuid) == 0) {
+		if (h->path.node == ZF_NODE_EVENTS || strcmp(h->uuid, uuid) == 0) {
 			notify_locked(h);
 			*pp = h->poll_next;
 			h->poll_next = NULL;

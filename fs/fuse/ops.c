@@ -381,9 +381,11 @@ static int op_rmdir(const char *path)
 		return -EPERM;
 	if (p.node != ZF_NODE_OBJECT)
 		return -ENOTDIR;
-	if (p.capsule[0])
-		return zf_action_rmdir_member(zf_fuse_daemon(), p.capsule, p.name, zf_fuse_uid());
-	return zf_action_rmdir(zf_fuse_daemon(), p.kind, p.name, zf_fuse_uid());
+	r = p.capsule[0] ? zf_action_rmdir_member(zf_fuse_daemon(), p.capsule, p.name, zf_fuse_uid())
+			 : zf_action_rmdir(zf_fuse_daemon(), p.kind, p.name, zf_fuse_uid());
+	if (r == 0) /* its members and their links are gone too: stat says so now */
+		zf_fuse_cache_sync();
+	return r;
 }
 
 /* Opens path's row: the caller's object found under the lock, the row's
@@ -821,14 +823,22 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	struct zf_daemon *d = zf_fuse_daemon();
 
 	/*
-	 * Sizes and absences change behind the kernel's back: never cache them.
-	 * Names may be cached a moment: every operation resolves its path here
-	 * again (and checks who asks), so a stale name only saves a lookup. Not
-	 * with allow_other: the kernel's name cache is one for all users, and a
-	 * name its owner looked up would be found by another user's path walk.
+	 * Names and attributes are cached for libfuse's default second, as by
+	 * every FUSE filesystem: every operation resolves its path here again
+	 * (and checks who asks), so a stale name only saves a lookup; the
+	 * rendered files' attributes and pages are dropped the moment their
+	 * object changes (cache.c), the streams are direct_io (their reads never
+	 * stop at a cached size), and a file in data/ that a container changes
+	 * shows its new size within the second. Not with allow_other: the
+	 * kernel's caches are one for all users, and what one user was shown (a
+	 * name its owner looked up, a temp file's owner) would be another's.
+	 * Absences are never cached: mkdir and the engine make names appear.
 	 */
-	cfg->entry_timeout = d->opts.allow_other ? 0 : 1.0;
-	cfg->attr_timeout = 0;
+	/* the thread wakes pollers too; without it, nothing drops what changes */
+	d->kernel_cache = zf_fuse_cache_start(fuse_get_context()->fuse) == 0 &&
+			  !d->opts.allow_other;
+	cfg->entry_timeout = d->kernel_cache ? 1.0 : 0;
+	cfg->attr_timeout = d->kernel_cache ? 1.0 : 0;
 	cfg->negative_timeout = 0;
 	cfg->use_ino = 0;
 	/* ops on an open file get no path, so libfuse takes no path lock for them:
@@ -838,7 +848,7 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
 	zf_fuse_data_init(conn);
 	if (d->reg)
-		zf_registry_set_change_cb(d->reg, zf_fuse_on_change, NULL);
+		zf_registry_set_change_cb(d->reg, zf_fuse_on_change, d);
 	return d;
 }
 
@@ -848,6 +858,7 @@ static void op_destroy(void *private_data)
 
 	if (d->reg)
 		zf_registry_set_change_cb(d->reg, NULL, NULL);
+	zf_fuse_cache_stop();
 	zf_handle_free_all();
 	zf_hidden_free_all();
 }

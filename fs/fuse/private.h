@@ -96,6 +96,7 @@ struct zf_handle {
 	uint64_t seq; /* order of opens (handle.c): which came before a rename */
 	bool until_done;
 	uint64_t ev_pos; /* events: next line to read */
+	bool cache_stale; /* text rows: the kernel's pages are dropped at open (cache.c) */
 	struct zf_session *session; /* tty, or exec once its command was written */
 	int fd; /* logs: the log file; data/: the host file; else -1 */
 	struct fuse_pollhandle *ph; /* protected by poll_lock */
@@ -156,7 +157,22 @@ uint64_t zf_handle_seq_now(void);
  * Registry lock held (open_common sets a handle's uuid under it). */
 void zf_handle_mark_replaced(const char *uuid, uint64_t seq);
 /* The registry's change hook (registry lock held): wakes the pollers it concerns. */
+/* Wakes the pollers of object uuid's files, and every events reader. */
+void zf_handle_wake_changed(const char *uuid);
+
+/* cache.c: the kernel's cache of the rendered files. The registry's change
+ * callback queues the object's invalidation, then its pollers' wakeup. */
 void zf_fuse_on_change(const struct zf_object *obj, void *userdata);
+int zf_fuse_cache_start(struct fuse *f);
+void zf_fuse_cache_stop(void);
+/* Drops path's pages and attributes from the kernel now; never with the
+ * registry lock held. */
+void zf_fuse_cache_invalidate(const char *path);
+/* Waits (up to a second) until the changes queued so far were handled:
+ * what rmdir removed is gone from the kernel's caches when it returns. */
+void zf_fuse_cache_sync(void);
+/* What identifies a text served to the kernel (never 0). */
+uint64_t zf_fuse_text_hash(const char *text, size_t len);
 
 /* files.c, streams.c, data.c: the rows */
 /* The row that serves path p (ZF_NODE_FILE, _UNTIL, _OTHER, _EVENTS,

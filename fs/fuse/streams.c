@@ -47,7 +47,7 @@ static void count_attach(struct zf_daemon *d, const char *uuid, int delta)
 	obj = zf_registry_find_uuid_locked(d->reg, uuid);
 	if (obj) {
 		obj->attached += delta;
-		obj->gen++; /* inspect.json changed */
+		zf_registry_touch_locked(d->reg, obj); /* inspect.json changed */
 	}
 	zf_registry_unlock(d->reg);
 }

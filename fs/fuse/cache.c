@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The kernel's cache of the rendered files (status, status_reason,
+ * task_state, inspect.json, health, a capsule's sandbox): what it holds is
+ * served again without a READ, and stat() without a GETATTR, for as long as
+ * it is right. Two things keep it right (docs/performance.md):
+ *
+ *  - at open, the text is rendered (it always was) and compared with the
+ *    text last served to the kernel for that file: the same, the kernel's
+ *    pages are kept (FOPEN_KEEP_CACHE); not, the file's pages and attributes
+ *    are dropped before the open returns, so a read after the open sees the
+ *    object as it is (`cat until/Running; cat status` says Running);
+ *  - every change of an object drops its files' pages and attributes from a
+ *    thread of its own (never under the registry lock: the kernel's
+ *    invalidation waits for pages a READ may hold while it waits for that
+ *    lock), and only then wakes the object's pollers, whose re-read from
+ *    the start must not find the old text in the page cache.
+ *
+ * Not with allow_other (options.c): there, attributes are not cached at all.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../kinds.h"
+#include "../registry.h"
+#include "../util.h"
+#include "private.h"
+
+struct pending {
+	char uuid[ZF_UUID_LEN + 1];
+	char dir[2 * ZF_NAME_MAX + 40]; /* "/containers/NAME", "/capsules/C/containers/NAME" */
+	char link[2 * ZF_NAME_MAX + 20]; /* a member's "/containers/C.NAME", else "" */
+	enum zf_kind kind;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond, done;
+	struct pending *q; /* protected by lock */
+	size_t n, cap;
+	uint64_t queued, handled; /* changes queued, and handled (woken), so far */
+	bool stop, running;
+	pthread_t thread;
+	struct fuse *fuse;
+} cache = { .lock = PTHREAD_MUTEX_INITIALIZER,
+	    .cond = PTHREAD_COND_INITIALIZER,
+	    .done = PTHREAD_COND_INITIALIZER };
+
+uint64_t zf_fuse_text_hash(const char *text, size_t len)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)text[i];
+		h *= 1099511628211ull;
+	}
+	return h ? h : 1; /* 0: nothing served */
+}
+
+/* Where obj is, and its link in containers/ when it is a capsule's member. */
+static void object_paths(const struct zf_object *obj, struct pending *p)
+{
+	p->link[0] = '\0';
+	if (obj->rec.parent[0]) {
+		snprintf(p->dir, sizeof(p->dir), "/%s/%s/containers/%s",
+			 zf_kind_dir(ZF_KIND_CAPSULE), obj->parent_name, obj->rec.name);
+		snprintf(p->link, sizeof(p->link), "/%s/%s.%s", zf_kind_dir(ZF_KIND_CONTAINER),
+			 obj->parent_name, obj->rec.name);
+	} else {
+		snprintf(p->dir, sizeof(p->dir), "/%s/%s", zf_kind_dir(obj->rec.kind), obj->rec.name);
+	}
+}
+
+void zf_fuse_cache_invalidate(const char *path)
+{
+	if (cache.fuse)
+		fuse_invalidate_path(cache.fuse, path); /* -ENOENT: the kernel has none */
+}
+
+/* Queues obj's invalidation; cache.lock held. false: no memory. */
+static bool enqueue_locked(const struct zf_object *obj)
+{
+	cache.queued++;
+	for (size_t i = 0; i < cache.n; i++)
+		if (strcmp(cache.q[i].uuid, obj->rec.uuid) == 0)
+			return true;
+	if (cache.n == cache.cap) {
+		size_t cap = cache.cap ? 2 * cache.cap : 64;
+		struct pending *q = realloc(cache.q, cap * sizeof(*q));
+
+		if (!q)
+			return false;
+		cache.q = q;
+		cache.cap = cap;
+	}
+	memcpy(cache.q[cache.n].uuid, obj->rec.uuid, sizeof(cache.q[cache.n].uuid));
+	object_paths(obj, &cache.q[cache.n]);
+	cache.q[cache.n].kind = obj->rec.kind;
+	cache.n++;
+	return true;
+}
+
+/*
+ * The registry's change callback (its lock held; userdata: the daemon):
+ * queued, deduplicated. A capsule's change is its members' too: they and
+ * their links go with it (rmdir), without a change of their own.
+ */
+void zf_fuse_on_change(const struct zf_object *obj, void *userdata)
+{
+	struct zf_daemon *d = userdata;
+	bool ok;
+
+	pthread_mutex_lock(&cache.lock);
+	if (!cache.running) { /* no thread: the pollers at once, as nothing is cached */
+		pthread_mutex_unlock(&cache.lock);
+		zf_handle_wake_changed(obj->rec.uuid);
+		return;
+	}
+	ok = enqueue_locked(obj);
+	if (ok && obj->rec.kind == ZF_KIND_CAPSULE && d && d->reg)
+		for (const struct zf_object *o = zf_registry_first_locked(d->reg); o && ok; o = o->next)
+			if (strcmp(o->rec.parent, obj->rec.uuid) == 0)
+				ok = enqueue_locked(o);
+	pthread_cond_signal(&cache.cond);
+	pthread_mutex_unlock(&cache.lock);
+	if (!ok) /* no memory: the pollers at least */
+		zf_handle_wake_changed(obj->rec.uuid);
+}
+
+static void *cache_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&cache.lock);
+	for (;;) {
+		struct pending *q;
+		size_t n;
+		uint64_t upto;
+
+		while (!cache.stop && cache.n == 0)
+			pthread_cond_wait(&cache.cond, &cache.lock);
+		if (cache.stop)
+			break;
+		q = cache.q;
+		n = cache.n;
+		upto = cache.queued;
+		cache.q = NULL;
+		cache.n = cache.cap = 0;
+		pthread_mutex_unlock(&cache.lock);
+		for (size_t i = 0; i < n; i++) {
+			/* the object's directory and link: gone ones answer ENOENT to
+			 * stat at once, not after the attribute timeout */
+			zf_fuse_cache_invalidate(q[i].dir);
+			if (q[i].link[0])
+				zf_fuse_cache_invalidate(q[i].link);
+			for (int f = 0; f < ZF_FILE_COUNT; f++) {
+				char path[sizeof(q[i].dir) + 32];
+
+				if (zf_file_serve(f) != ZF_SERVE_TEXT || !zf_file_in_kind(f, q[i].kind))
+					continue;
+				snprintf(path, sizeof(path), "%s/%s", q[i].dir, zf_file_name(f));
+				zf_fuse_cache_invalidate(path);
+			}
+			zf_handle_wake_changed(q[i].uuid);
+		}
+		free(q);
+		pthread_mutex_lock(&cache.lock);
+		cache.handled = upto;
+		pthread_cond_broadcast(&cache.done);
+	}
+	pthread_mutex_unlock(&cache.lock);
+	return NULL;
+}
+
+void zf_fuse_cache_sync(void)
+{
+	struct timespec until;
+
+	zf_deadline_ms(&until, 1000);
+	pthread_mutex_lock(&cache.lock);
+	for (uint64_t want = cache.queued; cache.running && cache.handled < want;)
+		if (pthread_cond_timedwait(&cache.done, &cache.lock, &until) == ETIMEDOUT)
+			break;
+	pthread_mutex_unlock(&cache.lock);
+}
+
+int zf_fuse_cache_start(struct fuse *f)
+{
+	int r;
+
+	pthread_mutex_lock(&cache.lock);
+	zf_cond_init_monotonic(&cache.done); /* zf_fuse_cache_sync's deadline */
+	cache.fuse = f;
+	cache.stop = false;
+	r = -pthread_create(&cache.thread, NULL, cache_main, NULL);
+	cache.running = r == 0;
+	pthread_mutex_unlock(&cache.lock);
+	return r;
+}
+
+void zf_fuse_cache_stop(void)
+{
+	if (!cache.running)
+		return;
+	pthread_mutex_lock(&cache.lock);
+	cache.stop = true;
+	pthread_cond_signal(&cache.cond);
+	pthread_mutex_unlock(&cache.lock);
+	pthread_join(cache.thread, NULL);
+	pthread_mutex_lock(&cache.lock);
+	cache.running = false;
+	cache.fuse = NULL;
+	pthread_mutex_unlock(&cache.lock);
+	free(cache.q);
+	cache.q = NULL;
+	cache.n = cache.cap = 0;
+}
