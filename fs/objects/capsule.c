@@ -8,6 +8,7 @@
  * added by mkdir join the generation in force.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -780,6 +781,79 @@ static int member_ready(struct zf_daemon *d, const struct zf_snapshot *snap,
 	return r;
 }
 
+/* One of the capsule's containers, readied and started on a thread of its own. */
+struct member_start {
+	struct zf_daemon *d;
+	const struct zf_snapshot *snap;
+	const struct zf_capsule_spec *c;
+	const char *sandbox;
+	const struct zf_pod_fields *pod;
+	const struct cinder_made *made;
+	struct zf_capsule_member *m;
+	int generation;
+	int r;
+	struct zf_err err;
+	pthread_t thread;
+	bool threaded;
+};
+
+static void *member_start_main(void *arg)
+{
+	struct member_start *s = arg;
+	char role[ZF_NAME_MAX + 16], *id = NULL;
+
+	/* member_ready changes only s->m's spec; c, pod and made are read */
+	s->r = member_ready(s->d, s->snap, s->c, s->sandbox, s->pod,
+			    s->made, s->m, false, &s->err);
+	snprintf(role, sizeof(role), "member.%s", s->m->name);
+	if (s->r == 0)
+		s->r = zf_steps_start_labelled(s->d, s->snap, role, s->generation, s->m->spec->cfg,
+					       &id, &s->err);
+	free(id);
+	return NULL;
+}
+
+/*
+ * The capsule's containers (its init containers have run): each readied
+ * (image, mounts, securityContext) and started at once, on threads of their
+ * own, as the kubelet does once the sandbox runs; the engine calls are the
+ * time. The first to fail, in the spec's order, says why; the ones started
+ * go with the generation (the caller removes it by its labels).
+ */
+static int start_containers(struct zf_daemon *d, const struct zf_snapshot *snap,
+			    const struct zf_capsule_spec *c, const char *sandbox,
+			    const struct zf_pod_fields *pod, const struct cinder_made *made,
+			    int generation, char *step, size_t step_size, struct zf_err *err)
+{
+	struct member_start *s = calloc(c->n_containers ? c->n_containers : 1, sizeof(*s));
+	int r = 0;
+
+	if (!s)
+		return zf_err_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < c->n_containers; i++) {
+		s[i] = (struct member_start){ .d = d, .snap = snap, .c = c, .sandbox = sandbox,
+					      .pod = pod, .made = made, .m = &c->containers[i],
+					      .generation = generation };
+		/* the last, and any a thread cannot be made for, on this one */
+		s[i].threaded = i + 1 < c->n_containers &&
+				pthread_create(&s[i].thread, NULL, member_start_main, &s[i]) == 0;
+		if (!s[i].threaded)
+			member_start_main(&s[i]);
+	}
+	for (size_t i = 0; i < c->n_containers; i++) {
+		if (s[i].threaded)
+			pthread_join(s[i].thread, NULL);
+		if (s[i].r < 0 && r == 0) {
+			r = s[i].r;
+			snprintf(step, step_size, "container %s", s[i].m->name);
+			if (err)
+				*err = s[i].err;
+		}
+	}
+	free(s);
+	return r;
+}
+
 static int start_members(struct zf_daemon *d, const struct zf_snapshot *snap,
 			 struct zf_capsule_spec *c, const struct cinder_made *made, int generation,
 			 char **ret_sandbox, char *step, size_t step_size, struct zf_err *err)
@@ -832,20 +906,8 @@ static int start_members(struct zf_daemon *d, const struct zf_snapshot *snap,
 			return r;
 	}
 	zf_steps_set_state(d, snap->uuid, ZF_STATE_KEEP, NULL, "container_creating");
-	for (size_t i = 0; i < c->n_containers; i++) {
-		struct zf_capsule_member *m = &c->containers[i];
-
-		snprintf(step, step_size, "container %s", m->name);
-		r = member_ready(d, snap, c, *ret_sandbox, &pod, made, m, false, err);
-		snprintf(role, sizeof(role), "member.%s", m->name);
-		if (r == 0)
-			r = zf_steps_start_labelled(d, snap, role, generation, m->spec->cfg, &id, err);
-		free(id);
-		id = NULL;
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	return start_containers(d, snap, c, *ret_sandbox, &pod, made, generation, step, step_size,
+				err);
 }
 
 /* Its volumes (emptyDir, then cinder: attached once), then start_members. */
