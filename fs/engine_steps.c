@@ -173,18 +173,28 @@ int zf_steps_refresh(struct zf_daemon *d, const char *uuid, const char *engine_i
 struct stopper {
 	struct zf_daemon *d;
 	char id[72];
-	bool paused;
+	bool paused, running;
+	bool remove; /* then removed (remove_containers) */
+	int r;
+	struct zf_err err;
 	pthread_t thread;
 };
 
 static void *stopper_main(void *arg)
 {
 	struct stopper *s = arg;
+	const struct zf_engine_ops *ops = s->d->engine->ops;
 
 	/* graceful: SIGTERM, SIGKILL after the grace period (and no restart) */
 	if (s->paused)
-		s->d->engine->ops->container_unpause(s->d->engine, s->id, NULL);
-	s->d->engine->ops->container_stop(s->d->engine, s->id, ZF_STOP_GRACE_S, NULL);
+		ops->container_unpause(s->d->engine, s->id, NULL);
+	if (s->running)
+		ops->container_stop(s->d->engine, s->id, ZF_STOP_GRACE_S, NULL);
+	if (s->remove) {
+		s->r = ops->container_remove(s->d->engine, s->id, true, &s->err);
+		if (s->r == -ENOENT)
+			s->r = 0;
+	}
 	return NULL;
 }
 
@@ -210,6 +220,7 @@ void zf_steps_stop_running(struct zf_daemon *d, const struct zf_container_summar
 		    (keep_group && strcmp(gen, keep_group) == 0))
 			continue;
 		s[started].d = d;
+		s[started].running = true;
 		s[started].paused = strcmp(list[i].state, "paused") == 0;
 		snprintf(s[started].id, sizeof(s[started].id), "%s", list[i].id);
 		if (pthread_create(&s[started].thread, NULL, stopper_main, &s[started]) == 0)
@@ -230,20 +241,56 @@ int zf_steps_remove_containers(struct zf_daemon *d, const char *uuid, const char
 	const struct zf_engine_ops *ops = d->engine->ops;
 	int n, r = 0;
 
+	struct stopper *s;
+	bool listed = false;
+	int started = 0;
+
 	n = ops->container_list(d->engine, zf_store_instance(d->store), &list, err);
 	if (n < 0)
 		return n;
-	zf_steps_stop_running(d, list, n, uuid, NULL, NULL);
-	for (int i = 0; i < n && r == 0; i++) {
+	/* each stopped (its grace period) and removed on a thread of its own:
+	 * a capsule's containers go side by side, as they came */
+	s = calloc((size_t)n + 1, sizeof(*s));
+	if (!s) {
+		free(list);
+		return zf_err_set(err, ENOMEM, "out of memory");
+	}
+	for (int i = 0; i < n; i++) {
+		struct stopper *t = &s[started];
+
 		if (strcmp(list[i].uuid, uuid) != 0)
 			continue;
-		r = ops->container_remove(d->engine, list[i].id, true, err);
-		if (r == -ENOENT)
-			r = 0;
+		listed = listed || strcmp(list[i].id, engine_id) == 0;
+		t->d = d;
+		t->running = strcmp(list[i].state, "running") == 0 ||
+			     strcmp(list[i].state, "paused") == 0 ||
+			     strcmp(list[i].state, "restarting") == 0;
+		t->paused = strcmp(list[i].state, "paused") == 0;
+		t->remove = true;
+		snprintf(t->id, sizeof(t->id), "%s", list[i].id);
+		if (pthread_create(&t->thread, NULL, stopper_main, t) == 0) {
+			started++;
+		} else {
+			stopper_main(t);
+			if (t->r < 0 && r == 0) {
+				r = t->r;
+				if (err)
+					*err = t->err;
+			}
+		}
 	}
+	for (int i = 0; i < started; i++) {
+		pthread_join(s[i].thread, NULL);
+		if (s[i].r < 0 && r == 0) {
+			r = s[i].r;
+			if (err)
+				*err = s[i].err;
+		}
+	}
+	free(s);
 	free(list);
-	if (r == 0 && engine_id[0]) {
-		/* listed or not (a filter the engine ignored), the known id must be gone */
+	if (r == 0 && engine_id[0] && !listed) {
+		/* not listed (a filter the engine ignored): the known id must be gone */
 		r = ops->container_remove(d->engine, engine_id, true, err);
 		if (r == -ENOENT)
 			r = 0;
