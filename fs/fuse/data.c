@@ -29,6 +29,9 @@ void zf_fuse_data_init(struct fuse_conn_info *conn)
 	 * directory's default ACL can take its place as on the host */
 	if (conn->capable & FUSE_CAP_DONT_MASK)
 		conn->want |= FUSE_CAP_DONT_MASK;
+	/* a data/ file's reads are spliced from the host file (read_fd) */
+	if (conn->capable & FUSE_CAP_SPLICE_WRITE)
+		conn->want |= FUSE_CAP_SPLICE_WRITE;
 	sscanf(fuse_pkgversion(), "%d.%d.%d", &major, &minor, &patch);
 	if (!(conn->capable & FUSE_CAP_HANDLE_KILLPRIV))
 		return;
@@ -160,6 +163,13 @@ static int data_read(struct zf_daemon *d, struct zf_handle *h, char *buf, size_t
 	return n < 0 ? -errno : (int)n;
 }
 
+/* Reads go from the host file to the kernel by splice (ops.c's read_buf):
+ * no copy through zunfs. */
+static int data_read_fd(struct zf_handle *h)
+{
+	return h->fd;
+}
+
 /*
  * Who a change of the file's contents is made as. With set-ID bits, the
  * caller: the host then clears them as for any writer without CAP_FSETID
@@ -223,6 +233,7 @@ const struct zf_file_ops zf_data_row = {
 	.what = "data",
 	.open = data_open,
 	.read = data_read,
+	.read_fd = data_read_fd,
 	.write = data_write,
 	.truncate = data_truncate,
 	.fallocate = data_fallocate,

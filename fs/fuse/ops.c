@@ -446,6 +446,43 @@ static int op_read(const char *path, char *buf, size_t size, off_t off, struct f
 	return zf_handle_read_buf(h, buf, size, off);
 }
 
+/* Reads as op_read, into a buffer libfuse frees; a row with a read_fd (a
+ * host file) gives the fd instead, which libfuse splices to the kernel. */
+static int op_read_buf(const char *path, struct fuse_bufvec **bufp, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	struct zf_handle *h = zf_handle_of(fi);
+	struct fuse_bufvec *bv = malloc(sizeof(*bv));
+	int fd = h->ops->read_fd ? h->ops->read_fd(h) : -1, n;
+	char *mem;
+
+	if (!bv)
+		return -ENOMEM;
+	if (fd >= 0) {
+		*bv = FUSE_BUFVEC_INIT(size);
+		bv->buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK | FUSE_BUF_FD_RETRY;
+		bv->buf[0].fd = fd;
+		bv->buf[0].pos = off;
+		*bufp = bv;
+		return 0;
+	}
+	mem = malloc(size ? size : 1);
+	if (!mem) {
+		free(bv);
+		return -ENOMEM;
+	}
+	n = op_read(path, mem, size, off, fi);
+	if (n < 0) {
+		free(mem);
+		free(bv);
+		return n;
+	}
+	*bv = FUSE_BUFVEC_INIT((size_t)n);
+	bv->buf[0].mem = mem;
+	*bufp = bv;
+	return 0;
+}
+
 static int op_write(const char *path, const char *buf, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
@@ -875,6 +912,7 @@ const struct fuse_operations zf_fuse_ops = {
 	.readlink = op_readlink,
 	.open = op_open,
 	.read = op_read,
+	.read_buf = op_read_buf,
 	.write = op_write,
 	.flush = op_flush,
 	.release = op_release,

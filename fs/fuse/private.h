@@ -48,6 +48,8 @@ struct zf_file_ops {
 		    mode_t mode);
 	/* NULL: reads the handle's buffer */
 	int (*read)(struct zf_daemon *d, struct zf_handle *h, char *buf, size_t size, off_t off);
+	/* a host file's fd that reads are spliced from (data/), or -1: read */
+	int (*read_fd)(struct zf_handle *h);
 	/* NULL: -EBADF */
 	int (*write)(struct zf_daemon *d, struct zf_handle *h, const char *buf, size_t size,
 		     off_t off);
