@@ -24,6 +24,9 @@ struct follower {
 	volatile bool stop;
 	bool done; /* protected by the logs lock: the thread has ended */
 	bool again; /* protected by the logs lock: asked to follow while a pass ran */
+	/* protected by ctl_lock: its thread was joined, or none was made (an
+	 * ended thread not joined keeps its stack: tens of kB for each object) */
+	bool joined;
 	/* protected by the logs lock: the StartedAt of the run of engine_id that
 	 * was read to its end (a pass begun once the container had ended) */
 	char read_run[40];
@@ -287,6 +290,25 @@ static void *follower_main(void *arg)
 	return NULL;
 }
 
+/* ctl_lock and lock held: f's thread, once, waited for without the lock. */
+static void join_locked(struct zf_logs *l, struct follower *f)
+{
+	if (f->joined)
+		return;
+	pthread_mutex_unlock(&l->lock);
+	pthread_join(f->thread, NULL);
+	pthread_mutex_lock(&l->lock);
+	f->joined = true;
+}
+
+/* ctl_lock and lock held: the threads of followers that ended let go of. */
+static void reap_locked(struct zf_logs *l)
+{
+	for (struct follower *f = l->list; f; f = f->next)
+		if (f->done && !f->joined)
+			join_locked(l, f); /* the list only changes under ctl_lock */
+}
+
 /* Lock held. */
 static struct follower *find_locked(struct zf_logs *l, const char *uuid)
 {
@@ -304,6 +326,7 @@ void zf_logs_follow(struct zf_logs *l, const char *uuid, const char *engine_id, 
 
 	pthread_mutex_lock(&l->ctl_lock);
 	pthread_mutex_lock(&l->lock);
+	reap_locked(l);
 	for (unsigned i = 0; i < sizeof(l->forgotten) / sizeof(l->forgotten[0]); i++)
 		if (strcmp(l->forgotten[i], uuid) == 0)
 			goto out;
@@ -320,14 +343,13 @@ void zf_logs_follow(struct zf_logs *l, const char *uuid, const char *engine_id, 
 	if (f) {
 		/* the old stream ended (or was another container's): join it, keep its place */
 		f->stop = true;
-		pthread_mutex_unlock(&l->lock);
-		pthread_join(f->thread, NULL);
-		pthread_mutex_lock(&l->lock);
+		join_locked(l, f);
 	} else {
 		f = calloc(1, sizeof(*f));
 		if (!f)
 			goto out;
 		f->l = l;
+		f->joined = true;
 		snprintf(f->uuid, sizeof(f->uuid), "%s", uuid);
 		ts_load(f);
 		f->next = l->list;
@@ -344,8 +366,11 @@ void zf_logs_follow(struct zf_logs *l, const char *uuid, const char *engine_id, 
 	f->stop = false;
 	f->done = false;
 	f->again = false;
-	if (pthread_create(&f->thread, NULL, follower_main, f) != 0)
+	f->joined = false;
+	if (pthread_create(&f->thread, NULL, follower_main, f) != 0) {
 		f->done = true; /* tried again at the next start event */
+		f->joined = true;
+	}
 out:
 	pthread_mutex_unlock(&l->lock);
 	pthread_mutex_unlock(&l->ctl_lock);
@@ -356,9 +381,7 @@ static void stop_and_unlink_locked(struct zf_logs *l, struct follower *f)
 	struct follower **p;
 
 	f->stop = true;
-	pthread_mutex_unlock(&l->lock);
-	pthread_join(f->thread, NULL);
-	pthread_mutex_lock(&l->lock);
+	join_locked(l, f);
 	for (p = &l->list; *p; p = &(*p)->next) {
 		if (*p == f) {
 			*p = f->next;
