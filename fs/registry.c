@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,10 +10,17 @@
 #include "registry.h"
 #include "util.h"
 
+/* Buckets of the index by uuid and by name: a path's lookup is one bucket,
+ * not the whole list (ls -la of 2000 objects looks each one up). */
+#define INDEX_BUCKETS 4096
+
 struct zf_registry {
 	pthread_mutex_t lock;
 	pthread_cond_t changed; /* broadcast on every change; waits use CLOCK_MONOTONIC */
-	struct zf_object *head; /* protected by lock */
+	struct zf_object *head, *tail; /* protected by lock: in creation order */
+	/* protected by lock: every object in the list, in its uuid's bucket and
+	 * its name's (kind and name, or a member's capsule and name) */
+	struct zf_object *by_uuid[INDEX_BUCKETS], *by_name[INDEX_BUCKETS];
 	struct zf_store *store;
 	struct zf_eventlog *events;
 	zf_change_cb change_cb;
@@ -92,10 +100,59 @@ struct zf_object *zf_registry_first_locked(struct zf_registry *reg)
 	return reg->head;
 }
 
+static size_t fnv(size_t h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return (h ^ 0xff) * 1099511628211ull; /* the end, so "a"+"bc" is not "ab"+"c" */
+}
+
+static size_t uuid_bucket(const char *uuid)
+{
+	return fnv(1469598103934665603ull, uuid) % INDEX_BUCKETS;
+}
+
+/* A member's name is its capsule's to give; the others', their kind's. */
+static size_t name_bucket(enum zf_kind kind, const char *parent, const char *name)
+{
+	size_t h = parent[0] ? fnv(1469598103934665603ull, parent)
+			     : (1469598103934665603ull ^ (size_t)kind) * 1099511628211ull;
+
+	return fnv(h, name) % INDEX_BUCKETS;
+}
+
+static void index_add_locked(struct zf_registry *reg, struct zf_object *obj)
+{
+	size_t u = uuid_bucket(obj->rec.uuid),
+	       n = name_bucket(obj->rec.kind, obj->rec.parent, obj->rec.name);
+
+	obj->uuid_next = reg->by_uuid[u];
+	reg->by_uuid[u] = obj;
+	obj->name_next = reg->by_name[n];
+	reg->by_name[n] = obj;
+}
+
+static void index_remove_locked(struct zf_registry *reg, struct zf_object *obj)
+{
+	struct zf_object **p;
+
+	for (p = &reg->by_uuid[uuid_bucket(obj->rec.uuid)]; *p; p = &(*p)->uuid_next)
+		if (*p == obj) {
+			*p = obj->uuid_next;
+			break;
+		}
+	for (p = &reg->by_name[name_bucket(obj->rec.kind, obj->rec.parent, obj->rec.name)]; *p;
+	     p = &(*p)->name_next)
+		if (*p == obj) {
+			*p = obj->name_next;
+			break;
+		}
+}
+
 struct zf_object *zf_registry_find_locked(struct zf_registry *reg, enum zf_kind kind,
 					  const char *name)
 {
-	for (struct zf_object *o = reg->head; o; o = o->next)
+	for (struct zf_object *o = reg->by_name[name_bucket(kind, "", name)]; o; o = o->name_next)
 		if (!o->rec.deleting && !o->rec.parent[0] && o->rec.kind == kind &&
 		    strcmp(o->rec.name, name) == 0)
 			return o;
@@ -105,7 +162,9 @@ struct zf_object *zf_registry_find_locked(struct zf_registry *reg, enum zf_kind 
 struct zf_object *zf_registry_find_member_locked(struct zf_registry *reg, const char *parent_uuid,
 						 const char *name)
 {
-	for (struct zf_object *o = reg->head; o; o = o->next)
+	/* a member's key is its capsule and name: the kind is not part of it */
+	for (struct zf_object *o = reg->by_name[name_bucket(ZF_KIND_CONTAINER, parent_uuid, name)];
+	     o; o = o->name_next)
 		if (!o->rec.deleting && strcmp(o->rec.parent, parent_uuid) == 0 &&
 		    strcmp(o->rec.name, name) == 0)
 			return o;
@@ -127,20 +186,22 @@ static void event_add_locked(struct zf_registry *reg, const struct zf_object *ob
 
 struct zf_object *zf_registry_find_uuid_locked(struct zf_registry *reg, const char *uuid)
 {
-	for (struct zf_object *o = reg->head; o; o = o->next)
+	for (struct zf_object *o = reg->by_uuid[uuid_bucket(uuid)]; o; o = o->uuid_next)
 		if (strcmp(o->rec.uuid, uuid) == 0)
 			return o;
 	return NULL;
 }
 
-/* Appends, so listings keep creation order. */
+/* Appends, so listings keep creation order; and indexes. */
 static void append_locked(struct zf_registry *reg, struct zf_object *obj)
 {
-	struct zf_object **p = &reg->head;
-
-	while (*p)
-		p = &(*p)->next;
-	*p = obj;
+	obj->next = NULL;
+	if (reg->tail)
+		reg->tail->next = obj;
+	else
+		reg->head = obj;
+	reg->tail = obj;
+	index_add_locked(reg, obj);
 }
 
 static void changed_locked(struct zf_registry *reg, struct zf_object *obj)
@@ -180,6 +241,7 @@ int zf_registry_load(struct zf_registry *reg)
 		obj->rec = recs[i];
 		memset(&recs[i], 0, sizeof(recs[i])); /* strings moved into obj */
 		obj->exit_code = -1;
+		obj->spec_mtime = time(NULL);
 		append_locked(reg, obj);
 	}
 	for (struct zf_object *o = reg->head; o; o = o->next) {
@@ -211,6 +273,7 @@ static int object_new(enum zf_kind kind, const char *name, unsigned owner, const
 	if (!obj)
 		return -ENOMEM;
 	obj->exit_code = -1;
+	obj->spec_mtime = time(NULL);
 	obj->rec.kind = kind;
 	obj->rec.owner = owner;
 	obj->rec.owner_gid = -1;
@@ -410,9 +473,15 @@ int zf_registry_remove_locked(struct zf_registry *reg, struct zf_object *obj)
 	for (p = &reg->head; *p; p = &(*p)->next) {
 		if (*p == obj) {
 			*p = obj->next;
+			if (reg->tail == obj) /* p is the head's, or its predecessor's next */
+				reg->tail = p == &reg->head
+						    ? NULL
+						    : (struct zf_object *)((char *)p -
+									   offsetof(struct zf_object, next));
 			break;
 		}
 	}
+	index_remove_locked(reg, obj);
 	event_add_locked(reg, obj, zf_state_word(obj->rec.status), NULL);
 	changed_locked(reg, obj);
 	object_free(obj);

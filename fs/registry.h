@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "eventlog.h"
 #include "spec.h"
@@ -31,6 +32,10 @@ struct zf_object {
 	char started_at[40];
 	char finished_at[40];
 	uint64_t gen; /* bumped on every change of status, reason or task */
+	/* when rec.spec last changed (this daemon's clock; its start for a
+	 * loaded one): spec.yaml's mtime. Not updated_at, which every state
+	 * change moves: an editor would find the file changed under it. */
+	time_t spec_mtime;
 	/* fs/fuse/cache.c: per rendered file, which text the kernel was last
 	 * served (its hash; 0: none) */
 	uint64_t kernel_text[ZF_FILE_COUNT];
@@ -57,6 +62,8 @@ struct zf_object {
 	/* the StartedAt of the run zunfs killed for a failed livenessProbe */
 	char liveness_killed[40];
 	struct zf_object *next;
+	/* registry.c's index: the next in its uuid's bucket, and in its name's */
+	struct zf_object *uuid_next, *name_next;
 };
 
 struct zf_registry;
