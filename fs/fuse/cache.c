@@ -158,7 +158,11 @@ static void *cache_main(void *arg)
 			for (int f = 0; f < ZF_FILE_COUNT; f++) {
 				char path[sizeof(q[i].dir) + 32];
 
-				if (zf_file_serve(f) != ZF_SERVE_TEXT || !zf_file_in_kind(f, q[i].kind))
+				enum zf_serve serve = zf_file_serve(f);
+
+				/* spec.yaml: its attributes (size, mtime) */
+				if ((serve != ZF_SERVE_TEXT && serve != ZF_SERVE_SPEC) ||
+				    !zf_file_in_kind(f, q[i].kind))
 					continue;
 				snprintf(path, sizeof(path), "%s/%s", q[i].dir, zf_file_name(f));
 				zf_fuse_cache_invalidate(path);

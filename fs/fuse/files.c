@@ -213,6 +213,11 @@ static int spec_flush(struct zf_daemon *d, struct zf_handle *h)
 		return -ENOMEM;
 	r = zf_action_apply_spec(d, h->uuid, text, len, h->owner);
 	free(text);
+	/* spec.yaml's new size and mtime reach the kernel before close()
+	 * returns: an editor that stat()s it next must not see the old ones
+	 * (vim then takes the file for changed under it, and does not write) */
+	if (r == 0)
+		zf_fuse_cache_sync();
 	return r;
 }
 

@@ -124,6 +124,8 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 		break;
 	case ZF_NODE_FILE:
 		st->st_mode = S_IFREG | zf_file_mode(p.file);
+		if (p.file == ZF_FILE_SPEC && obj->spec_mtime)
+			st->st_mtime = st->st_ctime = st->st_atime = obj->spec_mtime;
 		/* a member of the capsule's spec changes with the capsule's spec.yaml */
 		if (p.file == ZF_FILE_SPEC && obj->rec.parent[0] && !obj->rec.added)
 			st->st_mode = S_IFREG | 0444;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../actions.h"
 #include "../jobs.h"
@@ -63,6 +64,7 @@ int zf_apply_store_spec_locked(struct zf_object *obj, const char *text, size_t l
 		return -ENOMEM;
 	free(obj->rec.spec);
 	obj->rec.spec = copy;
+	obj->spec_mtime = time(NULL);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../actions.h"
@@ -338,6 +339,7 @@ static int sync_members(struct zf_daemon *d, const char *uuid, const struct zf_c
 			if (text) {
 				free(m->rec.spec);
 				m->rec.spec = text;
+				m->spec_mtime = time(NULL);
 				zf_container_spec_free(m->spec);
 				m->spec = spec;
 				spec = NULL;
@@ -1168,6 +1170,7 @@ static int launch_capsule(struct zf_daemon *d, const char *uuid, bool upgrade)
 		if (upgrade && obj->pending_spec) {
 			free(obj->rec.spec);
 			obj->rec.spec = TAKE_PTR(obj->pending_spec);
+			obj->spec_mtime = time(NULL);
 			zf_capsule_spec_free(obj->capsule);
 			obj->capsule = TAKE_PTR(obj->pending_capsule);
 			zf_volumes_recount_locked(d->reg); /* what only the old spec used */

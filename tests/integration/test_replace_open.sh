@@ -48,6 +48,8 @@ at() { # DIR CMD...
 	(cd "$d" && "$@")
 }
 
+# on a failure: where the object under test stood
+at_fail 'for d in "$MNT"/containers/r "$MNT"/capsules/r; do [ -d "$d" ] || continue; echo "--- $d: $(cat "$d/status") task=$(cat "$d/task_state") reason=$(cat "$d/status_reason")"; cat "$d/spec.yaml"; ls -la "$d"; engine_cmds "$d"; done'
 for kind in containers capsules; do
 	D=$MNT/$kind/r
 	if [ $kind = containers ]; then spec=cspec; else spec=kspec; fi
