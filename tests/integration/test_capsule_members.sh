@@ -146,7 +146,8 @@ assert_eq "$(timeout 20 cat "$C/web.helper/until/Running")" "Running" "the new m
 # a member of the spec removed behind zunfs's back: the capsule is not whole
 # (Unknown, saying which) and the member says so; the others run on
 docker rm -f "$(jq -r .container_id "$C/web.helper/inspect.json")" >/dev/null
-wait_for 10 bash -c "[ \"\$(cat '$K/web/status')\" = Unknown ]"
+# (the engine's "removing" may be seen on the way: the reason settles)
+wait_for 10 bash -c "[ \"\$(cat '$K/web/status')\" = Unknown ] && [ \"\$(cat '$K/web/status_reason')\" = 'container helper is removed from the engine' ]"
 assert_eq "$(cat "$K/web/status_reason")" "container helper is removed from the engine" "the capsule says which"
 assert_eq "$(cat "$C/web.helper/status")" "Error" "the member says so"
 assert_match "$(cat "$C/web.helper/status_reason")" "its container is gone from the engine" "why"
