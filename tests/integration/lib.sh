@@ -117,6 +117,9 @@ unmount_zunfs() {
 	wait "$ZUNFS_PID" || rc=$?
 	ZUNFS_PID=
 	check_daemon_log
+	# 86: the sanitizers reported (run.sh's ASAN_OPTIONS); check_daemon_log
+	# has failed the test for any report but libfuse's own leak
+	[ "$rc" -eq 86 ] && [ -z "$(sanitizer_findings "$T/zunfs.log")" ] && rc=0
 	[ "$rc" -eq 0 ] || { cat "$T/zunfs.log" >&2; fail "zunfs exited with $rc"; }
 }
 

@@ -7,7 +7,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:?usage: run.sh BUILD_DIR [TEST...]}" && pwd)
 shift
 export ZUNFS_BIN="$build/zunfs" ZF_TESTTOOL="$build/tests/zf-testtool"
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+# exitcode 86: a sanitizer's report, told from zunfs's own exit 1; whether
+# the report is ours is lib.sh's sanitizer_findings' to say
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=86}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # libfuse's own leaks that zunfs cannot free (see the file)
 export LSAN_OPTIONS=suppressions=$here/lsan.supp:print_suppressions=0
