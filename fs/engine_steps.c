@@ -178,7 +178,20 @@ struct stopper {
 	int r;
 	struct zf_err err;
 	pthread_t thread;
+	bool threaded; /* thread was made: to be joined */
 };
+
+/* s stops c (when it runs), then removes it if remove. */
+static void stopper_fill(struct stopper *s, struct zf_daemon *d,
+			 const struct zf_container_summary *c, bool remove)
+{
+	s->d = d;
+	s->running = strcmp(c->state, "running") == 0 || strcmp(c->state, "paused") == 0 ||
+		     strcmp(c->state, "restarting") == 0;
+	s->paused = strcmp(c->state, "paused") == 0;
+	s->remove = remove;
+	snprintf(s->id, sizeof(s->id), "%s", c->id);
+}
 
 static void *stopper_main(void *arg)
 {
@@ -198,6 +211,29 @@ static void *stopper_main(void *arg)
 	return NULL;
 }
 
+/* Runs the n filled stoppers side by side (on this thread when a thread
+ * cannot be made); the first to fail, in order, says why. */
+static int stoppers_run(struct stopper *s, int n, struct zf_err *err)
+{
+	int r = 0;
+
+	for (int i = 0; i < n; i++) {
+		s[i].threaded = pthread_create(&s[i].thread, NULL, stopper_main, &s[i]) == 0;
+		if (!s[i].threaded)
+			stopper_main(&s[i]);
+	}
+	for (int i = 0; i < n; i++) {
+		if (s[i].threaded)
+			pthread_join(s[i].thread, NULL);
+		if (s[i].r < 0 && r == 0) {
+			r = s[i].r;
+			if (err)
+				*err = s[i].err;
+		}
+	}
+	return r;
+}
+
 /*
  * Stops the listed containers of uuid that run, all at once (a capsule's
  * members get their grace periods side by side, not one after another).
@@ -207,86 +243,51 @@ void zf_steps_stop_running(struct zf_daemon *d, const struct zf_container_summar
 			 const char *uuid, const char *only_group, const char *keep_group)
 {
 	struct stopper *s = calloc((size_t)n + 1, sizeof(*s));
-	int started = 0;
+	int k = 0;
 
 	for (int i = 0; s && i < n; i++) {
 		const char *gen = strcmp(zf_steps_role(&list[i]), "sandbox") == 0 ? list[i].id : zf_steps_group(&list[i]);
-		bool running = strcmp(list[i].state, "running") == 0 ||
-			       strcmp(list[i].state, "paused") == 0 ||
-			       strcmp(list[i].state, "restarting") == 0;
 
-		if (strcmp(list[i].uuid, uuid) != 0 || !running ||
+		if (strcmp(list[i].uuid, uuid) != 0 ||
 		    (only_group && strcmp(gen, only_group) != 0) ||
 		    (keep_group && strcmp(gen, keep_group) == 0))
 			continue;
-		s[started].d = d;
-		s[started].running = true;
-		s[started].paused = strcmp(list[i].state, "paused") == 0;
-		snprintf(s[started].id, sizeof(s[started].id), "%s", list[i].id);
-		if (pthread_create(&s[started].thread, NULL, stopper_main, &s[started]) == 0)
-			started++;
-		else
-			stopper_main(&s[started]);
+		stopper_fill(&s[k], d, &list[i], false);
+		if (s[k].running)
+			k++;
 	}
-	for (int i = 0; i < started; i++)
-		pthread_join(s[i].thread, NULL);
+	if (s)
+		stoppers_run(s, k, NULL);
 	free(s);
 }
 
-/* Removes every engine container labelled with uuid (and engine_id, if not listed). */
+/* Removes every engine container labelled with uuid (and engine_id, if not
+ * listed): each stopped (its grace period) and removed on a thread of its
+ * own, so a capsule's containers go side by side, as they came. */
 int zf_steps_remove_containers(struct zf_daemon *d, const char *uuid, const char *engine_id,
 			     struct zf_err *err)
 {
 	struct zf_container_summary *list = NULL;
 	const struct zf_engine_ops *ops = d->engine->ops;
-	int n, r = 0;
-
 	struct stopper *s;
 	bool listed = false;
-	int started = 0;
+	int n, k = 0, r;
 
 	n = ops->container_list(d->engine, zf_store_instance(d->store), &list, err);
 	if (n < 0)
 		return n;
-	/* each stopped (its grace period) and removed on a thread of its own:
-	 * a capsule's containers go side by side, as they came */
 	s = calloc((size_t)n + 1, sizeof(*s));
 	if (!s) {
 		free(list);
 		return zf_err_set(err, ENOMEM, "out of memory");
 	}
 	for (int i = 0; i < n; i++) {
-		struct stopper *t = &s[started];
-
 		if (strcmp(list[i].uuid, uuid) != 0)
 			continue;
 		listed = listed || strcmp(list[i].id, engine_id) == 0;
-		t->d = d;
-		t->running = strcmp(list[i].state, "running") == 0 ||
-			     strcmp(list[i].state, "paused") == 0 ||
-			     strcmp(list[i].state, "restarting") == 0;
-		t->paused = strcmp(list[i].state, "paused") == 0;
-		t->remove = true;
-		snprintf(t->id, sizeof(t->id), "%s", list[i].id);
-		if (pthread_create(&t->thread, NULL, stopper_main, t) == 0) {
-			started++;
-		} else {
-			stopper_main(t);
-			if (t->r < 0 && r == 0) {
-				r = t->r;
-				if (err)
-					*err = t->err;
-			}
-		}
+		stopper_fill(&s[k++], d, &list[i], true);
 	}
-	for (int i = 0; i < started; i++) {
-		pthread_join(s[i].thread, NULL);
-		if (s[i].r < 0 && r == 0) {
-			r = s[i].r;
-			if (err)
-				*err = s[i].err;
-		}
-	}
+	r = stoppers_run(s, k, err);
 	free(s);
 	free(list);
 	if (r == 0 && engine_id[0] && !listed) {

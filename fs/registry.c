@@ -100,25 +100,24 @@ struct zf_object *zf_registry_first_locked(struct zf_registry *reg)
 	return reg->head;
 }
 
-static size_t fnv(size_t h, const char *s)
+/* Each string with its NUL: "a"+"bc" is not "ab"+"c". */
+static uint64_t hash_str(uint64_t h, const char *s)
 {
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return (h ^ 0xff) * 1099511628211ull; /* the end, so "a"+"bc" is not "ab"+"c" */
+	return zf_fnv1a(h, s, strlen(s) + 1);
 }
 
 static size_t uuid_bucket(const char *uuid)
 {
-	return fnv(1469598103934665603ull, uuid) % INDEX_BUCKETS;
+	return hash_str(ZF_FNV_OFFSET, uuid) % INDEX_BUCKETS;
 }
 
 /* A member's name is its capsule's to give; the others', their kind's. */
 static size_t name_bucket(enum zf_kind kind, const char *parent, const char *name)
 {
-	size_t h = parent[0] ? fnv(1469598103934665603ull, parent)
-			     : (1469598103934665603ull ^ (size_t)kind) * 1099511628211ull;
+	uint64_t h = parent[0] ? hash_str(ZF_FNV_OFFSET, parent)
+			       : zf_fnv1a(ZF_FNV_OFFSET, &kind, sizeof(kind));
 
-	return fnv(h, name) % INDEX_BUCKETS;
+	return hash_str(h, name) % INDEX_BUCKETS;
 }
 
 static void index_add_locked(struct zf_registry *reg, struct zf_object *obj)

@@ -97,3 +97,12 @@ int zf_write_all(int fd, const void *buf, size_t len)
 	}
 	return 0;
 }
+
+uint64_t zf_fnv1a(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	return h;
+}

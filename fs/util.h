@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -25,6 +26,11 @@ void zf_now_rfc3339(char *buf, size_t size);
  * NUL. 0 or -ENOMEM; *data is unchanged on failure.
  */
 int zf_grow(char **data, size_t *cap, size_t need);
+
+/* FNV-1a over len bytes, on from h (start with ZF_FNV_OFFSET): hash tables
+ * and a served text's identity (fs/fuse/cache.c). */
+#define ZF_FNV_OFFSET 1469598103934665603ull
+uint64_t zf_fnv1a(uint64_t h, const void *data, size_t len);
 
 /* Writes all of buf to fd, through short writes and EINTR: 0 or -errno. */
 int zf_write_all(int fd, const void *buf, size_t len);

@@ -16,7 +16,7 @@
  *    lock), and only then wakes the object's pollers, whose re-read from
  *    the start must not find the old text in the page cache.
  *
- * Not with allow_other (options.c): there, attributes are not cached at all.
+ * Not with allow_other (ops.c's op_init): there, nothing is cached.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -51,12 +51,8 @@ static struct {
 
 uint64_t zf_fuse_text_hash(const char *text, size_t len)
 {
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	uint64_t h = zf_fnv1a(ZF_FNV_OFFSET, text, len);
 
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)text[i];
-		h *= 1099511628211ull;
-	}
 	return h ? h : 1; /* 0: nothing served */
 }
 
