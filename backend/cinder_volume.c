@@ -48,7 +48,7 @@
 #include "http.h"
 #include "volume_driver.h"
 
-#define CALL_TIMEOUT_S 60
+#define CALL_TIMEOUT_S 60 /* a request's default */
 #define CREATE_WAIT_S 300 /* creating -> available */
 #define DELETE_WAIT_S 120 /* deleting -> gone */
 #define ADOPTED "adopted:"
@@ -64,6 +64,7 @@ struct cinder {
 	char dir[2048]; /* STATE/cinder: mounts and crash marks */
 	char host_name[300]; /* zunfs-HOSTNAME: our attachments */
 	char connector[1024]; /* this host's connector, JSON */
+	long timeout_s; /* one request's */
 	pthread_mutex_t lock; /* one attach or detach at a time */
 };
 
@@ -114,7 +115,7 @@ static int call(struct cinder *c, const char *method, const char *path, const ch
 	int r;
 
 	snprintf(full, sizeof(full), "%s%s", c->prefix, path);
-	r = zf_http_request(c->http, method, full, body, CALL_TIMEOUT_S, &reply, err);
+	r = zf_http_request(c->http, method, full, body, c->timeout_s, &reply, err);
 	if (r < 0)
 		return r;
 	r = zf_http_status_errno(reply.status);
@@ -618,13 +619,35 @@ static bool marked_attaching(struct cinder *c, const char *vol)
 	return access(mark, F_OK) == 0;
 }
 
-/* An attach cut short (attaching, ours): its host side and reservation undone. */
-static void undo_cut_attach(struct run_ctx *x)
+/* 0 once Cinder has vol back (available) and nothing is mounted here. */
+static int undone(struct run_ctx *x, struct zf_err *err)
+{
+	char dev[64];
+	json_t *v;
+	int r;
+
+	if (mounted_dev(x->dir, dev, sizeof(dev)) != 0)
+		return zf_err_set(err, EBUSY, "%s is still mounted", x->dir);
+	if ((r = get_volume(x->c, x->vol, &v, err)) < 0)
+		return r;
+	if (strcmp(status_of(v), "available") != 0)
+		r = zf_err_set(err, EBUSY, "Cinder volume %s is still %s", x->vol, status_of(v));
+	json_decref(v);
+	return r;
+}
+
+/*
+ * An attach cut short (attaching, ours): its host side and reservation
+ * undone. 0 once Cinder has it available again; else the marks stay, for
+ * the next attach or detach (a Cinder that went away mid-undo).
+ */
+static int undo_cut_attach(struct run_ctx *x, struct zf_err *err)
 {
 	s_umount(x, NULL);
 	s_disconnect(x, NULL);
 	s_terminate(x, NULL);
 	s_unreserve(x, NULL);
+	return undone(x, err);
 }
 
 /* ---- the ops -------------------------------------------------------------- */
@@ -656,7 +679,8 @@ static int cinder_attach_locked(struct cinder *c, const char *vol, struct zf_err
 			goto out;
 	} else if ((strcmp(st, "attaching") == 0 || strcmp(st, "reserved") == 0) &&
 		   marked_attaching(c, vol)) {
-		undo_cut_attach(&x);
+		if ((r = undo_cut_attach(&x, err)) < 0)
+			goto out;
 	} else if (strcmp(st, "available") != 0) {
 		r = zf_err_set(err, strncmp(st, "error", 5) == 0 ? EIO : EBUSY,
 			       "Cinder volume %s is %s, not available", vol, st);
@@ -672,7 +696,12 @@ static int cinder_attach_locked(struct cinder *c, const char *vol, struct zf_err
 	}
 	close(fd);
 	r = zf_cinder_attach_run(&real_steps, &x, err);
-	drop_marks(c, vol, r < 0);
+	if (r == 0)
+		drop_marks(c, vol, false); /* .conn stays, for the detach */
+	else if (undone(&x, NULL) == 0)
+		drop_marks(c, vol, true);
+	/* else the rollback did not get through (Cinder went away): the marks
+	 * stay, and the next attach or detach finishes it */
 out:
 	if (x.loop_fd >= 0)
 		close(x.loop_fd);
@@ -716,7 +745,7 @@ static int cinder_detach_locked(struct cinder *c, const char *vol, struct zf_err
 		r = zf_cinder_detach_run(&real_steps, &x, true, err);
 	else if ((strcmp(st, "attaching") == 0 || strcmp(st, "reserved") == 0) &&
 		 marked_attaching(c, vol))
-		undo_cut_attach(&x);
+		r = undo_cut_attach(&x, err);
 	else if ((r = s_umount(&x, err)) == 0) /* not ours in Cinder: only what is here */
 		r = s_disconnect(&x, err);
 	if (r == 0)
@@ -1075,7 +1104,8 @@ static const struct zf_volume_driver_ops cinder_ops = {
 };
 
 int zf_cinder_volume_driver_new(const char *url, const char *token, const char *state_dir,
-				struct zf_volume_driver **ret_driver, struct zf_err *err)
+				unsigned timeout_s, struct zf_volume_driver **ret_driver,
+				struct zf_err *err)
 {
 	struct cinder *c;
 	const char *path;
@@ -1102,6 +1132,7 @@ int zf_cinder_volume_driver_new(const char *url, const char *token, const char *
 		return zf_err_set(err, ENOMEM, "out of memory");
 	pthread_mutex_init(&c->lock, NULL);
 	c->base.ops = &cinder_ops;
+	c->timeout_s = timeout_s ? (long)timeout_s : CALL_TIMEOUT_S;
 	snprintf(c->url, sizeof(c->url), "%s", url);
 	snprintf(base, sizeof(base), "%.*s", (int)(path - url), url);
 	snprintf(c->prefix, sizeof(c->prefix), "%s", path);

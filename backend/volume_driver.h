@@ -157,8 +157,10 @@ int zf_docker_volume_driver_new(struct zf_engine *engine, struct zf_volume_drive
  * The cinder driver (cinder_volume.c) over a Cinder v3 endpoint, url
  * http://HOST:PORT/v3/PROJECT, with token sent as X-Auth-Token. Volumes are
  * mounted under state_dir/cinder (made here), which must not be under a
- * FUSE mount of zunfs. Calls no Cinder: -EINVAL (err says why) only for a
- * URL or token it cannot use.
+ * FUSE mount of zunfs. Each request to Cinder gives up after timeout_s
+ * seconds (0: 60) with -ETIMEDOUT; an attach or detach is several. Calls
+ * no Cinder: -EINVAL (err says why) only for a URL or token it cannot use.
  */
 int zf_cinder_volume_driver_new(const char *url, const char *token, const char *state_dir,
-				struct zf_volume_driver **ret_driver, struct zf_err *err);
+				unsigned timeout_s, struct zf_volume_driver **ret_driver,
+				struct zf_err *err);

@@ -30,6 +30,7 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("sandbox=%s", sandbox_mode),
 	OPT("cinder=%s", cinder),
 	OPT("cinder_token=%s", cinder_token),
+	OPT("cinder_timeout=%d", cinder_timeout),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -120,6 +121,7 @@ void zf_options_usage(const char *progname)
 	       "  -o cinder=URL          Cinder v3 endpoint for driver: cinder volumes,\n"
 	       "                         http://HOST:PORT/v3/PROJECT\n"
 	       "  -o cinder_token=TOKEN  its X-Auth-Token (default: $OS_AUTH_TOKEN)\n"
+	       "  -o cinder_timeout=S    seconds one Cinder request may take (default: 60)\n"
 	       "  -f                     stay in the foreground\n"
 	       "  -d                     debug: foreground, and log every FUSE request\n"
 	       "  -h, --help             this help\n"
@@ -227,6 +229,12 @@ int zf_options_parse(struct fuse_args *args, struct zf_options *ret_opts)
 		return -EINVAL;
 	}
 	if (!o.show_help && !o.show_version && resolve_endpoint(&o) < 0) {
+		zf_options_clear(&o);
+		return -EINVAL;
+	}
+	if (o.cinder_timeout < 0 || o.cinder_timeout > 3600) {
+		fprintf(stderr, "zunfs: cinder_timeout=%d: give seconds, 1 to 3600\n",
+			o.cinder_timeout);
 		zf_options_clear(&o);
 		return -EINVAL;
 	}

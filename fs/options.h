@@ -19,6 +19,7 @@ struct zf_options {
 	char *sandbox_mode; /* "shared" | "per-container" */
 	char *cinder; /* Cinder v3 endpoint: http://HOST:PORT/v3/PROJECT */
 	char *cinder_token; /* its X-Auth-Token; default $OS_AUTH_TOKEN */
+	int cinder_timeout; /* seconds a Cinder request may take; 0: the driver's 60 */
 	bool show_help;
 	bool show_version;
 	bool allow_other; /* FUSE's allow_other: other users reach the mount */

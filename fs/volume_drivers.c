@@ -28,7 +28,8 @@ static int open_cinder(struct zf_engine *engine, const struct zf_options *opts,
 		return 0;
 	if (!realpath(opts->state_dir, state))
 		return zf_err_set(err, errno, "state=%s: %s", opts->state_dir, strerror(errno));
-	r = zf_cinder_volume_driver_new(opts->cinder, opts->cinder_token, state, ret_driver, err);
+	r = zf_cinder_volume_driver_new(opts->cinder, opts->cinder_token, state,
+					(unsigned)opts->cinder_timeout, ret_driver, err);
 	return r;
 }
 

@@ -118,9 +118,12 @@ static int make(struct zf_daemon *d, const char *uuid, const struct vol *v,
 	char *id = NULL;
 	int r;
 
-	r = v->drv->ops->create(v->drv, &req, &id, &info, err);
-	if (r < 0)
+	if (v->id[0]) { /* made before (a retry): attached again, never made anew */
+		if (!(id = strdup(v->id)))
+			return zf_err_set(err, ENOMEM, "out of memory");
+	} else if ((r = v->drv->ops->create(v->drv, &req, &id, &info, err)) < 0) {
 		return r;
+	}
 	r = v->drv->ops->attach(v->drv, id, err);
 	/* a driver that learns the host path only once attached */
 	if (r == 0 && !info.host_path)
@@ -171,7 +174,8 @@ int zf_volume_jobs_launch(struct zf_daemon *d, const char *uuid)
 	v.drv = zf_volume_drivers_find(&d->volume_drivers, v.driver);
 	r = v.drv ? make(d, uuid, &v, spec, &id, &info, &err) : no_driver(&v, &err);
 	if (r < 0) {
-		r = fail(d, uuid, r, "creating the volume", &err);
+		r = fail(d, uuid, r, v.id[0] ? "attaching the volume" : "creating the volume",
+			 &err);
 		goto out;
 	}
 	/* the owner's to write through data/ (root's files stay root's), in the
@@ -362,6 +366,16 @@ static int apply_volume_spec(struct zf_daemon *d, const char *uuid, const char *
 	r = zf_apply_busy_or_same_locked(d, obj, text, len, ZF_STATE_ERROR);
 	if (r != 0) {
 		r = r > 0 ? 0 : r;
+		goto out;
+	}
+	if (obj->rec.engine_id[0] && obj->rec.status == ZF_STATE_ERROR &&
+	    strlen(obj->rec.spec) == len && memcmp(obj->rec.spec, text, len) == 0) {
+		/* the same spec again on a made volume in Error (its attach
+		 * failed: Cinder away, ...): attached again, never made anew */
+		r = zf_registry_set_state_locked(d->reg, obj, ZF_STATE_CREATING, "",
+						 "volume_attaching");
+		if (r == 0)
+			r = zf_jobs_submit(d->jobs, ZF_JOB_LAUNCH, uuid, NULL);
 		goto out;
 	}
 	if (obj->rec.engine_id[0]) {

@@ -284,6 +284,33 @@ static void test_attaching_driver(void **state)
 	assert_string_equal(w->cinder.removed, o->rec.engine_id);
 }
 
+/* A made volume whose attach failed (Error, its id kept), launched again
+ * (the same spec written again): attached, never made anew. */
+static void test_retry_attach(void **state)
+{
+	struct world *w = *state;
+	struct zf_object *o;
+
+	w->d.volume_drivers.drivers[w->d.volume_drivers.n++] = &w->cinder.base;
+	o = volume(w, "db", "driver: cinder\nsize: 2Gi\n", "Creating", "volume_attaching",
+		   "v-made");
+	assert_int_equal(zf_volume_jobs_launch(&w->d, o->rec.uuid), 0);
+	assert_string_equal(w->cinder.log, "attach inspect ");
+	assert_string_equal(o->rec.engine_id, "v-made");
+	assert_string_equal(zf_state_word(o->rec.status), "Available");
+	assert_string_equal(o->host_path, "/srv/cinder/v-made");
+
+	/* failing again: Error in the attach's words, the id still kept */
+	o = volume(w, "db2", "driver: cinder\nsize: 2Gi\n", "Creating", "volume_attaching",
+		   "v-made2");
+	w->cinder.inspect_r = -ETIMEDOUT;
+	w->cinder.msg = "Cinder: timed out";
+	assert_int_equal(zf_volume_jobs_launch(&w->d, o->rec.uuid), -ETIMEDOUT);
+	assert_string_equal(zf_state_word(o->rec.status), "Error");
+	assert_string_equal(o->rec.status_reason, "attaching the volume: Cinder: timed out");
+	assert_string_equal(o->rec.engine_id, "v-made2");
+}
+
 /* A made volume whose driver is not configured: its jobs say so. */
 static void test_no_driver(void **state)
 {
@@ -393,6 +420,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_launch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attaching_driver, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retry_attach, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_driver, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
