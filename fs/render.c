@@ -227,10 +227,11 @@ static json_t *capsule_spec_json(const struct zf_capsule_spec *c)
 		else
 			json_object_set_new(
 				one, "cinder",
-				json_pack("{s:s?, s:o, s:b}", "volumeID", v->cinder_id, "size",
+				json_pack("{s:s?, s:o, s:s?, s:b}", "volumeID", v->cinder_id, "size",
 					  v->cinder_size_gb ? json_integer(v->cinder_size_gb)
 							    : json_null(),
-					  "autoRemove", v->auto_remove));
+					  "volumeType", v->cinder_type, "autoRemove",
+					  v->auto_remove));
 		json_array_append_new(volumes, one);
 	}
 	return json_pack("{s:{s:s?, s:o, s:o}, s:s?, s:s?, s:s, s:o, s:o, s:o}", "metadata",

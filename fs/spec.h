@@ -146,7 +146,11 @@ struct zf_capsule_volume {
 	char *zunfs_volume; /* {name, volume: VOLUME} */
 	char *cinder_id; /* {name, cinder: {volumeID: ID}} */
 	int64_t cinder_size_gb; /* {name, cinder: {size: GB, autoRemove: bool}} */
+	char *cinder_type; /* cinder: {volumeType}: Cinder's volume type; NULL: its default */
 	bool auto_remove;
+	/* the composition spec's flat form, {name, driver: cinder, size, volumeType}
+	 * (specs/container-composition.rst "Volumes fields"): the same cinder entry */
+	bool flat;
 	/* {name, emptyDir: {medium, sizeLimit}}: made with the capsule, removed with it */
 	bool empty_dir;
 	bool memory_medium; /* medium: Memory (a tmpfs the members share) */

@@ -538,6 +538,7 @@ static int cinder_entry_id(struct zf_daemon *d, struct zf_volume_driver *drv,
 		.owner = &owner.labels,
 		.size_bytes = v->cinder_size_gb * 1024LL * 1024 * 1024,
 		.adopt_id = v->cinder_id,
+		.type = v->cinder_type,
 		.unowned = !v->auto_remove,
 		.existing = existing,
 	};

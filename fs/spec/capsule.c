@@ -227,11 +227,18 @@ static int cinder_auto_remove(struct zf_yaml *y, struct zf_ynode *k, struct zf_y
 	return zf_yaml_want_bool(y, v, "autoRemove", &vol->auto_remove);
 }
 
+static int cinder_type(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	(void)k;
+	return zf_yaml_want_dup(y, v, "volumeType", &((struct zf_capsule_volume *)ctx)->cinder_type);
+}
+
 static const struct zf_yaml_map cinder_keys = {
-	.not_map = " must be a map: {volumeID} or {size, autoRemove}",
+	.not_map = " must be a map: {volumeID} or {size, volumeType, autoRemove}",
 	.keys = (const struct zf_yaml_key[]){
 		{ { "volumeID" }, cinder_id },
 		{ { "size" }, cinder_size },
+		{ { "volumeType" }, cinder_type },
 		{ { "autoRemove" }, cinder_auto_remove },
 		{ { NULL }, NULL },
 	},
@@ -280,6 +287,7 @@ static const struct zf_yaml_map empty_dir_keys = {
 struct volume_walk {
 	struct zf_capsule_volume *vol;
 	struct zf_ynode *cinder, *empty_dir;
+	struct zf_ynode *driver, *flat_key; /* the flat form: driver:, and one of its keys */
 };
 
 static int volume_name(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
@@ -306,6 +314,62 @@ static int volume_empty_dir(struct zf_yaml *y, struct zf_ynode *k, struct zf_yno
 	(void)y, (void)k;
 	((struct volume_walk *)ctx)->empty_dir = v;
 	return 0;
+}
+
+/*
+ * The composition spec's flat entry: {name, driver: cinder, size: 5GB,
+ * volumeType, driverOptions, image}, its sample spelling driver "drivers".
+ * The same as {name, cinder: {size, volumeType}}; volumeID and autoRemove
+ * as there. driverOptions: Cinder's create takes none (EINVAL unless
+ * empty); image: a volume made from a Glance image (EOPNOTSUPP: none here).
+ */
+static int flat_driver(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	struct volume_walk *w = ctx;
+	const char *s;
+	int r = zf_yaml_want_scalar(y, v, zf_yaml_scalar(k), &s);
+
+	if (r < 0)
+		return r;
+	if (strcmp(s, "cinder") != 0)
+		return zf_yaml_fail(y, v,
+				    "volumes '%s': %s: '%s': a capsule's own volumes are cinder; "
+				    "name a volumes/ volume with volume: VOLUME, or use emptyDir: {}",
+				    w->vol->name ? w->vol->name : "?", zf_yaml_scalar(k), s);
+	w->driver = v;
+	return 0;
+}
+
+static int flat_key(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
+{
+	struct volume_walk *w = ctx;
+	const char *key = zf_yaml_scalar(k), *s;
+
+	w->flat_key = k;
+	w->vol->flat = true;
+	if (strcmp(key, "size") == 0)
+		return cinder_size(y, k, v, w->vol);
+	if (strcmp(key, "volumeType") == 0)
+		return cinder_type(y, k, v, w->vol);
+	if (strcmp(key, "volumeID") == 0)
+		return cinder_id(y, k, v, w->vol);
+	if (strcmp(key, "autoRemove") == 0)
+		return cinder_auto_remove(y, k, v, w->vol);
+	if (strcmp(key, "image") == 0) {
+		zf_yaml_fail(y, v,
+			     "volumes '%s': image: a volume made from a Glance image needs "
+			     "Glance, which zunfs does not use: Cinder volumes are made blank "
+			     "(mkfs.ext4 at the first attach)",
+			     w->vol->name ? w->vol->name : "?");
+		return -EOPNOTSUPP;
+	}
+	/* driverOptions */
+	s = zf_yaml_scalar(v);
+	if (zf_yaml_is_empty(v) || (s && !s[0]))
+		return 0;
+	return zf_yaml_fail(y, v, "volumes '%s': driverOptions: the cinder driver takes no "
+				  "options (Cinder's volume create has none)",
+			    w->vol->name ? w->vol->name : "?");
 }
 
 /* Kubernetes' volume sources that have no meaning here: named, with why. */
@@ -336,14 +400,23 @@ static int volume_not_here(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynod
 }
 
 static const struct zf_yaml_map volume_keys = {
-	.not_map = " must be a map: {name, volume}, {name, cinder} or {name, emptyDir}",
-	.known = "name, and volume: VOLUME, cinder: {volumeID | size, autoRemove} or "
-		 "emptyDir: {medium, sizeLimit}",
+	.not_map = " must be a map: {name, volume}, {name, cinder}, {name, emptyDir} or "
+		   "{name, driver: cinder, size}",
+	.known = "name, and volume: VOLUME, cinder: {volumeID | size, volumeType, autoRemove}, "
+		 "emptyDir: {medium, sizeLimit} or driver: cinder with size, volumeType, "
+		 "volumeID, autoRemove",
 	.keys = (const struct zf_yaml_key[]){
 		{ { "name" }, volume_name },
 		{ { "volume" }, volume_volume },
 		{ { "cinder" }, volume_cinder },
 		{ { "emptyDir" }, volume_empty_dir },
+		{ { "driver", "drivers" }, flat_driver },
+		{ { "size" }, flat_key },
+		{ { "volumeType" }, flat_key },
+		{ { "volumeID" }, flat_key },
+		{ { "autoRemove" }, flat_key },
+		{ { "driverOptions" }, flat_key },
+		{ { "image" }, flat_key },
 		{ { "persistentVolumeClaim" }, volume_not_here },
 		{ { "configMap" }, volume_not_here },
 		{ { "secret" }, volume_not_here },
@@ -368,11 +441,25 @@ static int parse_volume(struct zf_yaml *y, struct zf_ynode *n, size_t index,
 		return r;
 	if (!vol->name)
 		return zf_yaml_fail(y, n, "volumes[%zu]: a volume needs a name", index);
-	if (!!vol->zunfs_volume + !!w.cinder + !!w.empty_dir != 1)
+	if (w.flat_key && !w.driver)
+		return zf_yaml_fail(y, w.flat_key,
+				    "volumes[%zu] '%s': %s: only in cinder: {...} or with driver: "
+				    "cinder",
+				    index, vol->name, zf_yaml_scalar(w.flat_key));
+	if (!!vol->zunfs_volume + !!w.cinder + !!w.empty_dir + !!w.driver != 1)
 		return zf_yaml_fail(y, n,
-				    "volumes[%zu] '%s': give exactly one of volume:, cinder: or "
-				    "emptyDir:",
+				    "volumes[%zu] '%s': give exactly one of volume:, cinder:, "
+				    "emptyDir: or driver: cinder",
 				    index, vol->name);
+	if (w.driver) {
+		if (!!vol->cinder_id == !!vol->cinder_size_gb)
+			return zf_yaml_fail(y, n,
+					    "volumes[%zu] '%s': driver: cinder: give volumeID "
+					    "(adopt) or size (make), not both",
+					    index, vol->name);
+		vol->flat = true;
+		return 0;
+	}
 	if (w.empty_dir) {
 		vol->empty_dir = true;
 		/* {} or null: the node's disk */
@@ -1006,6 +1093,7 @@ void zf_capsule_spec_free(struct zf_capsule_spec *spec)
 		free(spec->volumes[i].name);
 		free(spec->volumes[i].zunfs_volume);
 		free(spec->volumes[i].cinder_id);
+		free(spec->volumes[i].cinder_type);
 	}
 	free(spec->volumes);
 	free(spec);

@@ -167,13 +167,16 @@ int zf_capsule_spec_dup(const struct zf_capsule_spec *src, struct zf_capsule_spe
 		r = c->volumes ? 0 : -ENOMEM;
 		for (size_t i = 0; r == 0 && i < src->n_volumes; i++) {
 			c->volumes[i] = src->volumes[i];
-			c->volumes[i].name = c->volumes[i].zunfs_volume = c->volumes[i].cinder_id = NULL;
+			c->volumes[i].name = c->volumes[i].zunfs_volume = c->volumes[i].cinder_id =
+				c->volumes[i].cinder_type = NULL;
 			c->n_volumes = i + 1;
 			r = str_dup(src->volumes[i].name, &c->volumes[i].name);
 			if (r == 0)
 				r = str_dup(src->volumes[i].zunfs_volume, &c->volumes[i].zunfs_volume);
 			if (r == 0)
 				r = str_dup(src->volumes[i].cinder_id, &c->volumes[i].cinder_id);
+			if (r == 0)
+				r = str_dup(src->volumes[i].cinder_type, &c->volumes[i].cinder_type);
 		}
 	}
 	if (r == 0)

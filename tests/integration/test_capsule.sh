@@ -145,8 +145,8 @@ mount_zunfs
 mkdir "$K/sample" "$MNT/volumes/sample-data"
 printf 'driver: local\n' | put_spec volumes/sample-data >/dev/null
 sed -e 's/^hostSelector: node1/hostSelector: localhost/' -e 's/^restartPolicy: Always/restartPolicy: Never/' \
-	-e 's|PATH: /usr/local/bin|PATH: /usr/local/bin:/bin|' -e 's/^      cinder:$/      volume: sample-data/' \
-	-e '/^        size: 5$/d' -e '/^        autoRemove: true$/d' \
+	-e 's|PATH: /usr/local/bin|PATH: /usr/local/bin:/bin|' -e 's/^      drivers: cinder$/      volume: sample-data/' \
+	-e '/^      size: 5GB$/d' -e '/^      volumeType: type1$/d' \
 	"$(dirname "$0")/../fixtures/capsules/sample.yaml" >"$T/sample.yaml"
 assert_eq "$("$ZF_TESTTOOL" write "$K/sample/spec.yaml" <"$T/sample.yaml")" "ok" "the sample is valid"
 assert_eq "$(timeout 60 cat "$K/sample/until/Finished")" "Finished" "the sample ran"

@@ -5,7 +5,8 @@
 # for two members that both mount it, kept through an upgrade (same volume,
 # its files), deleted with the capsule; {cinder: {volumeID}} adopted, never
 # deleted, and one holder per Cinder volume (EBUSY); without autoRemove the
-# volume stays in Cinder after rmdir, unlabelled.
+# volume stays in Cinder after rmdir, unlabelled; the capsule spec's sample
+# with its flat driver: cinder volume, and a volume type Cinder lacks.
 . "$(dirname "$0")/lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 CDIR=${ZUNFS_CINDER_DIR:-/tmp/zunfs-it-cinder-capsule}
@@ -116,6 +117,40 @@ wait_for 60 is_status "$KID" available
 assert_eq "$(capi "$CINDER_URL/volumes/$KID" | jq -r '.volume.metadata | has("zunfs.instance")')" "false" "no clean-up of zunfs's takes it"
 assert_eq "$(loops_over "volume-$KID")" "0" "no loop left"
 
+# the capsule spec's sample (tests/fixtures/capsules/sample.yaml), its
+# volume as the spec writes it: drivers: cinder, size: 5GB, volumeType:
+# type1. Adapted to this machine as test_capsule does (this host, a PATH
+# where busybox is, restartPolicy Never so its echo finishes); the volume
+# type is made in Cinder first, as an operator would have it
+assert_eq "$(capi -X POST "$CINDER_URL/types" -d '{"volume_type": {"name": "type1"}}' | jq -r .volume_type.name)" "type1" "Cinder has the sample's volume type"
+sed -e 's/^hostSelector: node1/hostSelector: localhost/' -e 's/^restartPolicy: Always/restartPolicy: Never/' \
+	-e 's|PATH: /usr/local/bin|PATH: /usr/local/bin:/bin|' \
+	"$(dirname "$0")/../fixtures/capsules/sample.yaml" >"$T/sample.yaml"
+grep -q '^      drivers: cinder$' "$T/sample.yaml" || fail "the fixture's volume entry changed"
+mkdir "$K/sample"
+assert_eq "$("$ZF_TESTTOOL" write "$K/sample/spec.yaml" <"$T/sample.yaml")" "ok" "the sample"
+assert_eq "$(timeout 180 cat "$K/sample/until/Finished") $(cat "$K/sample/status_reason")" "Finished " "the sample ran"
+wait_for 10 grep -q '^\[container-0\] Hello World$' "$K/sample/logs"
+SU=$(jq -r .uuid "$K/sample/inspect.json")
+SID=$(vols_of "$SU")
+assert_match "$SID" '^[0-9a-f-]{36}$' "its volume made in Cinder"
+assert_eq "$(capi "$CINDER_URL/volumes/$SID" | jq -r '.volume | "\(.size) \(.volume_type) \(.status)"')" "5 type1 in-use" "5 GiB of type1, attached"
+sid=$(jq -r '.containers[0].container_id' "$K/sample/inspect.json")
+assert_eq "$(docker inspect -f '{{range .Mounts}}{{.Source}}:{{.Destination}}:{{.RW}} {{end}}' "$sid")" "$STATE/cinder/$SID:/root/mnt:false " "mounted read-only where the sample says"
+assert_eq "$(jq -c '.spec.volumes[0].cinder | [.size, .volumeType, .autoRemove]' "$K/sample/inspect.json")" '[5,"type1",false]' "inspect.json shows the entry"
+rmdir "$K/sample"
+wait_for 90 not test -e "$K/sample"
+wait_for 60 is_status "$SID" available
+assert_eq "$(loops_over "volume-$SID")" "0" "no loop left"
+# a type Cinder does not have: Cinder's own words
+mkdir "$K/notype"
+sed -e 's/volumeType: type1/volumeType: no-such-type/' "$T/sample.yaml" | put_spec capsules/notype >/dev/null
+assert_eq "$(timeout 120 cat "$K/notype/until/Failed")" "Failed" "an unknown volume type"
+assert_match "$(cat "$K/notype/status_reason")" "no-such-type" "Cinder's words name it"
+rmdir "$K/notype"
+wait_for 90 not test -e "$K/notype"
+
 capi -X DELETE "$CINDER_URL/volumes/$A" >/dev/null
 capi -X DELETE "$CINDER_URL/volumes/$KID" >/dev/null
+capi -X DELETE "$CINDER_URL/volumes/$SID" >/dev/null
 unmount_zunfs

@@ -54,7 +54,9 @@ static void test_sample(void **state)
 	assert_true(c->containers[0].spec->mounts[0].read_only);
 	assert_int_equal(c->n_volumes, 1);
 	assert_int_equal(c->volumes[0].cinder_size_gb, 5);
-	assert_true(c->volumes[0].auto_remove);
+	assert_string_equal(c->volumes[0].cinder_type, "type1");
+	assert_true(c->volumes[0].flat);
+	assert_false(c->volumes[0].auto_remove);
 	zf_capsule_spec_free(c);
 }
 
@@ -153,6 +155,9 @@ static void test_not_here(void **state)
 		  "volumes 'd': persistentVolumeClaim: not supported: there are no PersistentVolumeClaims" },
 		{ "kind: Pod\nspec:\n  containers: [{image: busybox}]\n  volumes:\n  - {name: d, configMap: {name: c}}\n",
 		  "volumes 'd': configMap: not supported: there are no ConfigMaps" },
+		/* the composition spec's sample's volume, made valid YAML */
+		{ "kind: capsule\nspec:\n  containers: [{image: busybox}]\n  volumes:\n  - name: volume1\n    drivers: cinder\n    size: 5GB\n    volumeType: type1\n    image: ubuntu-xenial\n",
+		  "volumes 'volume1': image: a volume made from a Glance image needs Glance" },
 	};
 
 	(void)state;
@@ -231,7 +236,14 @@ static const struct {
 	{ "restartPolicy: Never\nspec:\n  restartPolicy: Always\n  containers:\n  - {image: busybox}\n", 3, "restartPolicy is given twice" },
 	{ "restartPolicy: Sometimes\nspec: {}\n", 1, "restartPolicy: 'Sometimes'" },
 	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, cinder: {volumeID: x, size: 1}}\n", 6, "cinder: give volumeID (adopt) or size (make), not both" },
-	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v}\n", 6, "volumes[0] 'v': give exactly one of volume:, cinder: or emptyDir:" },
+	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v}\n", 6, "volumes[0] 'v': give exactly one of volume:, cinder:, emptyDir: or driver: cinder" },
+	/* the composition spec's flat form */
+	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, size: 5GB}\n", 6, "volumes[0] 'v': size: only in cinder: {...} or with driver: cinder" },
+	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, driver: local, size: 1}\n", 6, "volumes 'v': driver: 'local': a capsule's own volumes are cinder" },
+	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, drivers: cinder}\n", 6, "volumes[0] 'v': driver: cinder: give volumeID (adopt) or size (make), not both" },
+	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, driver: cinder, size: 5GB, cinder: {size: 1}}\n", 6, "volumes[0] 'v': give exactly one of" },
+	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, drivers: cinder, driverOptions: options, size: 5GB}\n", 6, "volumes 'v': driverOptions: the cinder driver takes no options" },
+	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, driver: cinder, size: 5 GB}\n", 6, "cinder size: '5 GB' is not a size in GB" },
 	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, volume: a}\n  - {name: v, volume: b}\n", 7, "volumes: 'v' is declared twice" },
 	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, cinder: {size: big}}\n", 6, "cinder size: 'big' is not a size in GB" },
 	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, hostPath: /etc}\n", 6, "volumes 'v': hostPath: refused: it would hand the host's files" },

@@ -210,7 +210,8 @@ static const char *const full_pod =
 	"  - {name: log, image: busybox, volumeMounts: [{name: shared, mountPath: /l, readOnly: true}]}\n"
 	"  volumes:\n"
 	"  - {name: scratch, emptyDir: {medium: Memory, sizeLimit: 16Mi}}\n"
-	"  - {name: db, cinder: {size: 2, autoRemove: true}}\n"
+	"  - {name: db, cinder: {size: 2, volumeType: fast, autoRemove: true}}\n"
+	"  - {name: flat, driver: cinder, size: 3GB, volumeType: slow}\n"
 	"  - {name: shared, volume: logs}\n"
 	"  - {name: old, cinder: {volumeID: 5e1a2b3c-0000-4000-8000-000000000001}}\n";
 
@@ -246,8 +247,9 @@ static char *capsule_digest(const struct zf_capsule_spec *c)
 		const struct zf_capsule_volume *v = &c->volumes[i];
 
 		snprintf(vols + strlen(vols), sizeof(vols) - strlen(vols),
-			 "%s:%s:%s:%lld:%d:%d:%d:%lld@%d:%d,", v->name,
+			 "%s:%s:%s:%s:%d:%lld:%d:%d:%d:%lld@%d:%d,", v->name,
 			 v->zunfs_volume ? v->zunfs_volume : "-", v->cinder_id ? v->cinder_id : "-",
+			 v->cinder_type ? v->cinder_type : "-", v->flat,
 			 (long long)v->cinder_size_gb, v->auto_remove, v->empty_dir,
 			 v->memory_medium, (long long)v->size_limit_bytes, v->line, v->column);
 	}
@@ -299,7 +301,8 @@ static void test_capsule_copy(void **state)
 	assert_string_equal(after, before);
 	assert_non_null(strstr(after, "ns=team-a"));
 	assert_non_null(strstr(after, "a:note=hello"));
-	assert_non_null(strstr(after, "db:-:-:2:1:0:0:0"));
+	assert_non_null(strstr(after, "db:-:-:fast:0:2:1:0:0:0"));
+	assert_non_null(strstr(after, "flat:-:-:slow:1:3:0:0:0:0"));
 	assert_non_null(strstr(after, "old:-:5e1a2b3c-0000-4000-8000-000000000001"));
 	assert_non_null(strstr(after, "groups[3000,4000,]"));
 	assert_non_null(strstr(after, "o:ndots:2"));
