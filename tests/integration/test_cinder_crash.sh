@@ -12,7 +12,8 @@
 #   the rollback left for later (marks kept), writing the same spec.yaml
 #   again once Cinder is back finishes it;
 # - Cinder's API hung (SIGSTOP) during an attach: ETIMEDOUT after
-#   cinder_timeout, files of the mount answering meanwhile.
+#   cinder_timeout, files of the mount answering meanwhile;
+# - a capsule's own volume, kill -9 mid-attach of its launch.
 # After each: no volume stuck reserved/attaching/detaching, no stale loop
 # device or mount, and the file written before the first crash is still on
 # the volume.
@@ -186,5 +187,28 @@ rmdir "$V/d"
 wait_for 60 is_status "$A" available
 wait_for 30 not test -e "$V/d"
 assert_let_go "$A" "at the end"
+# a capsule's own volume, killed as its launch sends os-attach: the
+# restart launches the capsule again, with the same volume attached once
+K=$MNT/capsules
+mkdir "$K/k"
+hold before '"os-attach"'
+printf 'kind: capsule\nspec:\n  containers:\n  - {name: w, image: busybox, command: [sh, -c, "echo in-capsule > /d/k.txt; sync; trap exit TERM; while :; do sleep 1; done"], volumeMounts: [{name: v, mountPath: /d}]}\n  volumes:\n  - {name: v, cinder: {size: 1, autoRemove: true}}\n' | put_spec capsules/k >/dev/null
+wait_for 60 held
+KU=$(jq -r .uuid "$K/k/inspect.json")
+KID=$(capi "$CINDER_URL/volumes/detail" | jq -r --arg u "$KU" '.volumes[] | select(.metadata."zunfs.uuid" == $u) | .id')
+assert_match "$KID" '^[0-9a-f-]{36}$' "the capsule's volume, made"
+crash
+release
+start
+assert_eq "$(timeout 120 cat "$K/k/until/Running") $(cat "$K/k/status_reason")" "Running " "relaunched after the cut attach"
+assert_eq "$(capi "$CINDER_URL/volumes/detail" | jq -r --arg u "$KU" '[.volumes[] | select(.metadata."zunfs.uuid" == $u) | .id] | join(" ")')" "$KID" "the same volume, no second one"
+assert_eq "$(cstatus "$KID") $(attachments "$KID")" "in-use zunfs-$(hostname)" "attached once"
+assert_eq "$(mounts_of "$KID") $(loops_over "volume-$KID")" "1 1" "one mount, one loop"
+wait_for 30 test -e "$STATE/cinder/$KID/k.txt"
+rmdir "$K/k"
+wait_for 90 not test -e "$K/k"
+wait_for 60 is_status "$KID" gone
+assert_eq "$(mounts_of "$KID") $(loops_over "volume-$KID") $(marks)" "0 0 " "the capsule's volume let go"
+
 capi -X DELETE "$CINDER_URL/volumes/$A" >/dev/null
 unmount_zunfs
