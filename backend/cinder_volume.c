@@ -26,6 +26,7 @@
  * (the connection reply) while connected, so a later attach or detach
  * finishes or undoes what a crash cut short.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -53,6 +54,7 @@
 #define DELETE_WAIT_S 120 /* deleting -> gone */
 #define ADOPTED "adopted:"
 #define GIB (1024LL * 1024 * 1024)
+#define LOOP_WAIT_S 15 /* for a loop over the volume's file to let go */
 
 extern char **environ;
 
@@ -234,22 +236,32 @@ static int mounted_dev(const char *dir, char *dev, size_t size)
 	return found;
 }
 
-/* Runs argv (PATH searched); its exit status, its output's start in out. */
+/*
+ * Runs argv (PATH searched); its exit status, its output's start in out.
+ * Through setpriv --pdeathsig KILL: a mkfs must not outlive a zunfs killed
+ * mid-attach, or it would write over the filesystem the restart made and
+ * mounted (it holds its own loop device over the same file).
+ */
 static int run(char *const argv[], char *out, size_t size)
 {
 	posix_spawn_file_actions_t fa;
 	int pipefd[2], status = 0, r;
-	size_t n = 0;
+	char *full[16] = { "setpriv", "--pdeathsig", "KILL", "--" };
+	size_t n = 0, a = 4;
 	ssize_t k;
 	pid_t pid;
 
+	for (size_t i = 0; argv[i]; i++)
+		if (a + 1 < sizeof(full) / sizeof(full[0]))
+			full[a++] = argv[i];
+	full[a] = NULL;
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return -errno;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	r = posix_spawnp(&pid, full[0], &fa, NULL, full, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(pipefd[1]);
 	if (r != 0) {
@@ -276,12 +288,49 @@ static int run(char *const argv[], char *out, size_t size)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-/* A loop device over file (autoclear): its path in dev, its fd (held until mounted). */
+/* A loop device over file: 1 and its name in dev, else 0. */
+static int loop_over(const char *file, char *dev, size_t size)
+{
+	char p[128], back[4096];
+
+	for (int n = 0; n < 1024; n++) {
+		FILE *f;
+
+		snprintf(p, sizeof(p), "/sys/block/loop%d/loop/backing_file", n);
+		f = fopen(p, "re");
+		if (!f)
+			continue;
+		if (!fgets(back, sizeof(back), f))
+			back[0] = '\0';
+		fclose(f);
+		back[strcspn(back, "\n")] = '\0';
+		if (strcmp(back, file) == 0) {
+			snprintf(dev, size, "/dev/loop%d", n);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* A loop device over file (autoclear): its path in dev, its fd (held until
+ * mounted). Never a second one over the same file: one left by a crash
+ * (autoclear, still held open by a process) is waited for. */
 static int loop_attach(const char *file, bool ro, char *dev, size_t size, int *ret_fd,
 		       struct zf_err *err)
 {
-	int ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC), ffd, r = 0;
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+	int ctl, ffd, r = 0;
+	char old[64];
 
+	for (int i = 0; loop_over(file, old, sizeof(old)); i++) {
+		if (i == LOOP_WAIT_S * 10)
+			return zf_err_set(err, EBUSY,
+					  "%s over the volume's file %s is still held open by a "
+					  "process (a mkfs or mount of a zunfs that was killed?)",
+					  old, file);
+		nanosleep(&ts, NULL);
+	}
+	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
 	if (ctl < 0)
 		return zf_err_set(err, errno, "/dev/loop-control: %s", strerror(errno));
 	ffd = open(file, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
@@ -767,6 +816,35 @@ static int cinder_detach(struct zf_volume_driver *drv, const char *id, struct zf
 	return r;
 }
 
+static int cinder_recover(struct zf_volume_driver *drv, struct zf_err *err)
+{
+	struct cinder *c = to_cinder(drv);
+	struct dirent *e;
+	int r = 0, rr;
+	DIR *dir = opendir(c->dir);
+
+	if (!dir)
+		return errno == ENOENT ? 0 : zf_err_set(err, errno, "%s: %s", c->dir, strerror(errno));
+	while ((e = readdir(dir))) {
+		char vol[64];
+		size_t len = strlen(e->d_name);
+
+		if (len <= strlen(".attaching") || len - strlen(".attaching") >= sizeof(vol) ||
+		    strcmp(e->d_name + len - strlen(".attaching"), ".attaching") != 0)
+			continue;
+		snprintf(vol, sizeof(vol), "%.*s", (int)(len - strlen(".attaching")), e->d_name);
+		if (!valid_id(vol))
+			continue;
+		pthread_mutex_lock(&c->lock);
+		rr = cinder_detach_locked(c, vol, r == 0 ? err : NULL);
+		pthread_mutex_unlock(&c->lock);
+		if (rr < 0 && rr != -ENOENT && r == 0)
+			r = rr;
+	}
+	closedir(dir);
+	return r;
+}
+
 /* The latest of Cinder's user messages about vol (3.3+), or "". */
 static void fault_of(struct cinder *c, const char *vol, char *out, size_t size)
 {
@@ -1054,6 +1132,9 @@ static int cinder_list(struct zf_volume_driver *drv, const char *instance,
 			continue;
 		snprintf(list[n].name, sizeof(list[n].name), "%s", vid);
 		snprintf(list[n].uuid, sizeof(list[n].uuid), "%s", uuid ? uuid : "");
+		snprintf(list[n].role, sizeof(list[n].role), "%s",
+			 json_string_value(json_object_get(json_object_get(v, "metadata"),
+							   ZF_LABEL_ROLE)) ?: "");
 		n++;
 	}
 	json_decref(root);
@@ -1100,6 +1181,7 @@ static const struct zf_volume_driver_ops cinder_ops = {
 	.list = cinder_list,
 	.attach = cinder_attach,
 	.detach = cinder_detach,
+	.recover = cinder_recover,
 	.mount_for_container = cinder_mount_for_container,
 };
 

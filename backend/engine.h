@@ -157,6 +157,8 @@ struct zf_owner_labels {
 #define ZF_LABEL_NAME "zunfs.name"
 #define ZF_LABEL_OWNER "zunfs.owner"
 #define ZF_LABEL_INSTANCE "zunfs.instance"
+/* absent: the object's own; "sandbox", "member.NAME", "init.NAME"; a capsule's volumes "cinder.NAME" */
+#define ZF_LABEL_ROLE "zunfs.role"
 
 /* What the engine says of a container's check (inspect's State.Health). */
 struct zf_health {

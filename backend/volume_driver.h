@@ -81,6 +81,7 @@ static inline void zf_volume_info_clear(struct zf_volume_info *info)
 struct zf_volume_summary {
 	char name[128]; /* the driver's volume id */
 	char uuid[40]; /* from the zunfs.uuid label: the record that made it */
+	char role[80]; /* from zunfs.role: a capsule's entry, cinder.NAME; "" for none */
 };
 
 struct zf_volume_driver;
@@ -121,6 +122,14 @@ struct zf_volume_driver_ops {
 	 */
 	int (*attach)(struct zf_volume_driver *drv, const char *id, struct zf_err *err);
 	int (*detach)(struct zf_volume_driver *drv, const char *id, struct zf_err *err);
+	/*
+	 * Optional (NULL: nothing to do). At startup, before any other op:
+	 * undoes what a crash cut short on this host, whoever holds the
+	 * volume (Cinder: every attach whose mark is left, whose volume would
+	 * otherwise stay attaching; its holder's refresh or launch attaches
+	 * it again). 0, or the first failure (the rest are still tried).
+	 */
+	int (*recover)(struct zf_volume_driver *drv, struct zf_err *err);
 
 	/*
 	 * What a container's config gets to have the volume at target (an

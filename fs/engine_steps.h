@@ -54,7 +54,6 @@ void zf_snapshot_clear(struct zf_snapshot *snap);
  * part of its object a container is, which capsule sandbox (generation) a
  * member belongs with, and a capsule sandbox's generation number.
  */
-#define ZF_LABEL_ROLE "zunfs.role" /* absent: the object's own; "sandbox", "member.NAME", "init.NAME" */
 #define ZF_LABEL_GROUP "zunfs.sandbox"
 #define ZF_LABEL_GENERATION "zunfs.generation"
 

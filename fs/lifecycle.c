@@ -289,7 +289,9 @@ static int delete_object(struct zf_daemon *d, const char *uuid)
 
 		syslog(LOG_WARNING, "zunfs: cannot remove %s/%s: %s", zf_kind_dir(snap.kind),
 		       snap.name, err.msg);
-		snprintf(reason, sizeof(reason), "rmdir failed, the engine said: %s", err.msg);
+		/* a volume driver's words name their backend (Cinder: ...) */
+		snprintf(reason, sizeof(reason), "rmdir failed%s: %s",
+			 snap.kind == ZF_KIND_VOLUME ? "" : ", the engine said", err.msg);
 		/* give the name back if nobody took it, so the user sees why */
 		if (!zf_registry_find_locked(d->reg, obj->rec.kind, obj->rec.name))
 			obj->rec.deleting = false;

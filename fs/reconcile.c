@@ -98,6 +98,8 @@ int zf_reconcile(struct zf_daemon *d)
 	bool *orphan;
 	int n;
 
+	/* the volume backends' half-done work first: it needs no engine */
+	zf_volume_jobs_recover(d);
 	n = d->engine->ops->container_list(d->engine, zf_store_instance(d->store), &list, &err);
 	if (n < 0) {
 		fprintf(stderr, "zunfs: cannot list the engine's containers: %s\n", err.msg);

@@ -124,7 +124,12 @@ static int make(struct zf_daemon *d, const char *uuid, const struct vol *v,
 	} else if ((r = v->drv->ops->create(v->drv, &req, &id, &info, err)) < 0) {
 		return r;
 	}
-	r = v->drv->ops->attach(v->drv, id, err);
+	/* one the backend failed is made (its id kept, for rmdir) and not
+	 * attached: the backend's words stand as the reason */
+	if (info.state == ZF_VOLUME_FAILED)
+		r = zf_err_set(err, EIO, "%s", info.reason);
+	else
+		r = v->drv->ops->attach(v->drv, id, err);
 	/* a driver that learns the host path only once attached */
 	if (r == 0 && !info.host_path)
 		r = v->drv->ops->inspect(v->drv, id, &info, err);
@@ -216,6 +221,25 @@ int zf_volume_jobs_refresh(struct zf_daemon *d, const char *uuid)
 	if (!v.drv)
 		return no_driver(&v, &err);
 	r = v.drv->ops->attach(v.drv, v.id, &err);
+	if (r < 0 && r != -ENOENT) {
+		/* not on this host (a restart's attach, Cinder away): Error, saying
+		 * why; the same spec.yaml again retries. (An inspect that fails
+		 * after an attach is taken as passing: the state stays.) */
+		zf_registry_lock(d->reg);
+		obj = zf_registry_find_uuid_locked(d->reg, uuid);
+		if (obj && !obj->rec.deleting && strcmp(obj->rec.engine_id, v.id) == 0) {
+			char reason[ZF_ERR_MSG_MAX + 64];
+
+			snprintf(reason, sizeof(reason), "attaching the volume: %s",
+				 err.msg[0] ? err.msg : strerror(-r));
+			free(obj->host_path);
+			obj->host_path = NULL;
+			zf_registry_set_state_locked(d->reg, obj, ZF_STATE_ERROR, reason, "");
+			zf_volumes_recount_locked(d->reg);
+		}
+		zf_registry_unlock(d->reg);
+		return r;
+	}
 	if (r == 0)
 		r = v.drv->ops->inspect(v.drv, v.id, &info, &err);
 	if (r < 0 && r != -ENOENT)
@@ -303,6 +327,40 @@ out:
 	return r;
 }
 
+void zf_volume_jobs_recover(struct zf_daemon *d)
+{
+	for (size_t k = 0; k < d->volume_drivers.n; k++) {
+		struct zf_volume_driver *drv = d->volume_drivers.drivers[k];
+		struct zf_err err = { { 0 } };
+
+		if (drv->ops->recover && drv->ops->recover(drv, &err) < 0) {
+			syslog(LOG_WARNING, "zunfs: %s volumes: undoing what a crash cut short: %s",
+			       drv->ops->name, err.msg);
+			fprintf(stderr, "zunfs: %s volumes: undoing what a crash cut short: %s\n",
+				drv->ops->name, err.msg);
+		}
+	}
+}
+
+/* Whether the record of uuid owns a volume of role (lock held): a
+ * capsule's entry only while its spec in force has it. */
+static bool owns_locked(struct zf_daemon *d, const char *uuid, const char *role)
+{
+	const struct zf_object *o = uuid[0] ? zf_registry_find_uuid_locked(d->reg, uuid) : NULL;
+	const struct zf_capsule_spec *c;
+
+	if (!o)
+		return false;
+	if (o->rec.kind != ZF_KIND_CAPSULE || strncmp(role, "cinder.", 7) != 0)
+		return true;
+	c = o->capsule;
+	for (size_t i = 0; c && i < c->n_volumes; i++)
+		if ((c->volumes[i].cinder_id || c->volumes[i].cinder_size_gb) &&
+		    strcmp(c->volumes[i].name, role + 7) == 0)
+			return true;
+	return !c; /* a spec not read: kept, not guessed */
+}
+
 void zf_volume_jobs_orphans(struct zf_daemon *d)
 {
 	for (size_t k = 0; k < d->volume_drivers.n; k++) {
@@ -314,15 +372,14 @@ void zf_volume_jobs_orphans(struct zf_daemon *d)
 			bool owned;
 
 			zf_registry_lock(d->reg);
-			owned = vols[i].uuid[0] &&
-				zf_registry_find_uuid_locked(d->reg, vols[i].uuid);
+			owned = owns_locked(d, vols[i].uuid, vols[i].role);
 			zf_registry_unlock(d->reg);
 			if (owned)
 				continue;
-			syslog(LOG_NOTICE, "zunfs: removing engine volume %s: no record owns it",
-			       vols[i].name);
-			fprintf(stderr, "zunfs: removing engine volume %s: no record owns it\n",
-				vols[i].name);
+			syslog(LOG_NOTICE, "zunfs: removing %s volume %s: no record owns it",
+			       drv->ops->name, vols[i].name);
+			fprintf(stderr, "zunfs: removing %s volume %s: no record owns it\n",
+				drv->ops->name, vols[i].name);
 			drv->ops->detach(drv, vols[i].name, NULL);
 			drv->ops->remove(drv, vols[i].name, NULL);
 		}

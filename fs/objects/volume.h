@@ -50,7 +50,13 @@ int zf_volume_jobs_remove(struct zf_daemon *d, const char *uuid, struct zf_err *
 int zf_volume_jobs_mount(struct zf_daemon *d, const char *name, const char *target,
 			 bool read_only, struct zf_container_config *cfg, struct zf_err *err);
 
+/* At start, first: each driver undoes what a crash cut short on this
+ * host (its recover op; Cinder: attaches left half-done); failures go to
+ * stderr and syslog, and the holders' own jobs meet them again. */
+void zf_volume_jobs_recover(struct zf_daemon *d);
+
 /* At start: every driver's volumes labelled with this instance that no
- * record owns (left by hand, or by a store restored from before them) are
- * removed, and said so on stderr and syslog. */
+ * record owns (left by hand, or by a store restored from before them; or
+ * made for a capsule entry its spec in force does not have: an upgrade
+ * cut short) are removed, and said so on stderr and syslog. */
 void zf_volume_jobs_orphans(struct zf_daemon *d);

@@ -229,7 +229,11 @@ static int cinder_auto_remove(struct zf_yaml *y, struct zf_ynode *k, struct zf_y
 
 static int cinder_type(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
 {
+	const char *s = zf_yaml_scalar(v);
+
 	(void)k;
+	if (s && !s[0])
+		return zf_yaml_fail(y, v, "volumeType: empty: leave it out for Cinder's default type");
 	return zf_yaml_want_dup(y, v, "volumeType", &((struct zf_capsule_volume *)ctx)->cinder_type);
 }
 
@@ -282,6 +286,22 @@ static const struct zf_yaml_map empty_dir_keys = {
 		{ { NULL }, NULL },
 	},
 };
+
+/* A cinder entry, either form: one volume, made (size, volumeType) or adopted. */
+static int check_cinder_entry(struct zf_yaml *y, struct zf_ynode *n, const char *what,
+			      const struct zf_capsule_volume *vol)
+{
+	if (!vol->cinder_id && !vol->cinder_size_gb)
+		return zf_yaml_fail(y, n, "%s: give volumeID (adopt) or size (make)", what);
+	if (vol->cinder_id && vol->cinder_size_gb)
+		return zf_yaml_fail(y, n, "%s: give volumeID (adopt) or size (make), not both",
+				    what);
+	if (vol->cinder_id && vol->cinder_type)
+		return zf_yaml_fail(y, n, "%s: volumeType is for a volume made here (size); an "
+					  "adopted one (volumeID) keeps its own type",
+				    what);
+	return 0;
+}
 
 /* One entry of spec.volumes; cinder: and emptyDir: are read after its name. */
 struct volume_walk {
@@ -452,13 +472,11 @@ static int parse_volume(struct zf_yaml *y, struct zf_ynode *n, size_t index,
 				    "emptyDir: or driver: cinder",
 				    index, vol->name);
 	if (w.driver) {
-		if (!!vol->cinder_id == !!vol->cinder_size_gb)
-			return zf_yaml_fail(y, n,
-					    "volumes[%zu] '%s': driver: cinder: give volumeID "
-					    "(adopt) or size (make), not both",
-					    index, vol->name);
+		char what[ZF_NAME_MAX + 64];
+
+		snprintf(what, sizeof(what), "volumes[%zu] '%s': driver: cinder", index, vol->name);
 		vol->flat = true;
-		return 0;
+		return check_cinder_entry(y, n, what, vol);
 	}
 	if (w.empty_dir) {
 		vol->empty_dir = true;
@@ -482,10 +500,7 @@ static int parse_volume(struct zf_yaml *y, struct zf_ynode *n, size_t index,
 		return 0;
 	if ((r = zf_yaml_walk(y, w.cinder, &cinder_keys, "cinder", vol)) < 0)
 		return r;
-	if (!!vol->cinder_id == !!vol->cinder_size_gb)
-		return zf_yaml_fail(y, w.cinder,
-				    "cinder: give volumeID (adopt) or size (make), not both");
-	return 0;
+	return check_cinder_entry(y, w.cinder, "cinder", vol);
 }
 
 /* ---- the capsule's keys -------------------------------------------------- */

@@ -55,8 +55,11 @@ static int key_volume_type(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynod
 			   void *ctx)
 {
 	struct volume_walk *w = ctx;
+	const char *s = zf_yaml_scalar(val);
 
 	w->cinder_only = k;
+	if (s && !s[0])
+		return zf_yaml_fail(y, val, "volumeType: empty: leave it out for Cinder's default type");
 	return zf_yaml_want_dup(y, val, "volumeType", &w->v->volume_type);
 }
 
@@ -136,6 +139,9 @@ static int volume_root(struct zf_yaml *y, struct zf_ynode *root, void *ctx)
 				    "driver cinder: give size (a new volume) or volumeID (adopt one)");
 	if (w.v->volume_id && w.v->size_bytes)
 		return zf_yaml_fail(y, root, "driver cinder: give size or volumeID, not both");
+	if (w.v->volume_id && w.v->volume_type)
+		return zf_yaml_fail(y, root, "driver cinder: volumeType is for a volume made here "
+					     "(size); an adopted one (volumeID) keeps its own type");
 	return 0;
 }
 

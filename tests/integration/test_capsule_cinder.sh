@@ -8,20 +8,8 @@
 # volume stays in Cinder after rmdir, unlabelled; the capsule spec's sample
 # with its flat driver: cinder volume, and a volume type Cinder lacks.
 . "$(dirname "$0")/lib.sh"
-top=$(cd "$(dirname "$0")/../.." && pwd)
-CDIR=${ZUNFS_CINDER_DIR:-/tmp/zunfs-it-cinder-capsule}
-# its own Cinder beside test_cinder's (tests run two at a time)
-export CINDER_PORT=${CINDER_PORT:-8777} CINDER_RABBIT_PORT=${CINDER_RABBIT_PORT:-5683}
-at_exit "'$top/scripts/cinder' clean '$CDIR' >/dev/null 2>&1"
-at_fail "echo '--- scripts/cinder start:'; cat '$T/cinder.log' 2>/dev/null; tail -n 5 '$CDIR'/logs/*.log 2>/dev/null"
-"$top/scripts/cinder" start "$CDIR" >"$T/cinder.url" 2>"$T/cinder.log" || { cat "$T/cinder.log"; fail "scripts/cinder start"; }
-eval "$("$top/scripts/cinder" env "$CDIR")"
-export OS_AUTH_TOKEN
-H=(-H "X-Auth-Token: $OS_AUTH_TOKEN" -H "Content-Type: application/json")
-capi() { curl -s --noproxy '*' "${H[@]}" "$@"; }
-cstatus() { capi "$CINDER_URL/volumes/$1" | jq -r '.volume.status // "gone"'; }
-is_status() { [ "$(cstatus "$1")" = "$2" ]; }
-loops_over() { losetup -n -O BACK-FILE 2>/dev/null | grep -c "$1" || true; }
+. "$(dirname "$0")/cinder.sh"
+start_cinder /tmp/zunfs-it-cinder-capsule 8777 5683
 # the Cinder volumes labelled with a capsule's uuid
 vols_of() { capi "$CINDER_URL/volumes/detail" | jq -r --arg u "$1" '.volumes[] | select(.metadata."zunfs.uuid" == $u) | .id'; }
 mounts_of() { docker inspect -f '{{range .Mounts}}{{.Type}}:{{.Source}}:{{.Destination}} {{end}}' "$1"; }

@@ -6,22 +6,10 @@
 # to it and a second one reading it back, data/ showing it; adopting a Cinder
 # volume by volumeID (its filesystem kept, rmdir only forgets it); a failed
 # mount rolled back (the volume available again, nothing looped or mounted);
-# rmdir deleting a made one.
+# rmdir deleting a made one; Cinder's quota and capacity refusals.
 . "$(dirname "$0")/lib.sh"
-top=$(cd "$(dirname "$0")/../.." && pwd)
-CDIR=${ZUNFS_CINDER_DIR:-/tmp/zunfs-it-cinder}
-at_exit "'$top/scripts/cinder' clean '$CDIR' >/dev/null 2>&1"
-at_fail "echo '--- scripts/cinder start:'; cat '$T/cinder.log' 2>/dev/null; tail -n 5 '$CDIR'/logs/*.log 2>/dev/null"
-t0=$SECONDS
-"$top/scripts/cinder" start "$CDIR" >"$T/cinder.url" 2>"$T/cinder.log" || { cat "$T/cinder.log"; fail "scripts/cinder start"; }
-log "Cinder up in $((SECONDS - t0)) s"
-eval "$("$top/scripts/cinder" env "$CDIR")"
-export OS_AUTH_TOKEN
-H=(-H "X-Auth-Token: $OS_AUTH_TOKEN" -H "Content-Type: application/json")
-capi() { curl -s --noproxy '*' "${H[@]}" "$@"; } # METHOD... PATH under $CINDER_URL
-cstatus() { capi "$CINDER_URL/volumes/$1" | jq -r '.volume.status // "gone"'; }
-is_status() { [ "$(cstatus "$1")" = "$2" ]; }
-loops_over() { losetup -n -O BACK-FILE 2>/dev/null | grep -c "$1" || true; }
+. "$(dirname "$0")/cinder.sh"
+start_cinder /tmp/zunfs-it-cinder 8776 5682
 
 mount_zunfs -o "cinder=$CINDER_URL"
 V=$MNT/volumes
@@ -97,4 +85,30 @@ assert_eq "$(loops_over "volume-$ID")" "0" "no loop left"
 assert_eq "$(findmnt -rn -o TARGET | grep -c "$STATE/cinder" || true)" "0" "nothing mounted"
 capi -X DELETE "$CINDER_URL/volumes/$A" >/dev/null
 capi -X DELETE "$CINDER_URL/volumes/$B" >/dev/null
+wait_for 60 is_status "$A" gone
+wait_for 60 is_status "$B" gone
+
+# Cinder's refusals in Cinder's words, nothing left behind: over the
+# project's quota (413 at create), and more than any backend has (the
+# scheduler fails the volume: Cinder's user message)
+project=${CINDER_URL##*/}
+assert_eq "$(capi -X PUT "$CINDER_URL/os-quota-sets/$project" -d '{"quota_set": {"gigabytes": 3}}' | jq -r .quota_set.gigabytes)" "3" "a 3 GB quota"
+mkdir "$V/big"
+assert_eq "$(printf 'driver: cinder\nsize: 5Gi\n' | put_spec volumes/big)" "ok" "5 GiB asked"
+assert_eq "$(timeout 60 cat "$V/big/until/Error")" "Error" "over the quota"
+assert_match "$(cat "$V/big/status_reason")" "Cinder: POST /volumes: 413 .*quota" "Cinder's words"
+assert_eq "$(capi "$CINDER_URL/volumes/detail" | jq '.volumes | length')" "0" "nothing made"
+rmdir "$V/big"
+wait_for 30 not test -e "$V/big"
+capi -X PUT "$CINDER_URL/os-quota-sets/$project" -d '{"quota_set": {"gigabytes": -1}}' >/dev/null
+mkdir "$V/huge"
+assert_eq "$(printf 'driver: cinder\nsize: 900000Gi\n' | put_spec volumes/huge)" "ok" "900000 GiB asked"
+assert_eq "$(timeout 120 cat "$V/huge/until/Error")" "Error" "no backend has room"
+assert_match "$(cat "$V/huge/status_reason")" "Cinder: the volume is error: .+" "Cinder's user message"
+HID=$(jq -r .volume_name "$V/huge/inspect.json")
+assert_eq "$(cstatus "$HID")" "error" "the failed volume, kept while its record is"
+rmdir "$V/huge"
+wait_for 30 not test -e "$V/huge"
+wait_for 60 is_status "$HID" gone
+assert_eq "$(capi "$CINDER_URL/volumes/detail" | jq '.volumes | length')" "0" "rmdir deleted it in Cinder"
 unmount_zunfs

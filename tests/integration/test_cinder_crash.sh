@@ -13,29 +13,22 @@
 #   again once Cinder is back finishes it;
 # - Cinder's API hung (SIGSTOP) during an attach: ETIMEDOUT after
 #   cinder_timeout, files of the mount answering meanwhile;
+# - a restart while Cinder's API is down (Error, not a false Available);
+# - kill -9 while mkfs runs (no mkfs outlives zunfs to write over the
+#   filesystem the restart makes);
+# - a capsule upgrade adding Cinder entries, kill -9 mid-attach;
 # - a capsule's own volume, kill -9 mid-attach of its launch.
 # After each: no volume stuck reserved/attaching/detaching, no stale loop
 # device or mount, and the file written before the first crash is still on
 # the volume.
 . "$(dirname "$0")/lib.sh"
-top=$(cd "$(dirname "$0")/../.." && pwd)
-CDIR=/tmp/zunfs-it-cinder-crash
-export CINDER_PORT=8778 CINDER_RABBIT_PORT=5684
+. "$(dirname "$0")/cinder.sh"
+# a stopped API goes on again before scripts/cinder clean stops it
+at_exit "kill -CONT -- -\$(cat /tmp/zunfs-it-cinder-crash/run/cinder-api.pid 2>/dev/null) 2>/dev/null"
+at_fail "echo '--- relay:'; tail -n 40 '$T/relay/log' 2>/dev/null"
+start_cinder /tmp/zunfs-it-cinder-crash 8778 5684
 RELAY_PORT=8779
-at_exit "kill -CONT -- -\$(cat '$CDIR/run/cinder-api.pid' 2>/dev/null) 2>/dev/null"
-at_exit "'$top/scripts/cinder' clean '$CDIR' >/dev/null 2>&1"
-at_fail "echo '--- scripts/cinder start:'; cat '$T/cinder.log' 2>/dev/null; tail -n 5 '$CDIR'/logs/*.log 2>/dev/null; echo '--- relay:'; tail -n 40 '$T/relay/log' 2>/dev/null"
-t0=$SECONDS
-"$top/scripts/cinder" start "$CDIR" >"$T/cinder.url" 2>"$T/cinder.log" || { cat "$T/cinder.log"; fail "scripts/cinder start"; }
-log "Cinder up in $((SECONDS - t0)) s"
-eval "$("$top/scripts/cinder" env "$CDIR")"
-export OS_AUTH_TOKEN
-H=(-H "X-Auth-Token: $OS_AUTH_TOKEN" -H "Content-Type: application/json")
-capi() { curl -s --noproxy '*' -m 10 "${H[@]}" "$@"; }
-cstatus() { capi "$CINDER_URL/volumes/$1" | jq -r '.volume.status // "gone"'; }
-is_status() { [ "$(cstatus "$1")" = "$2" ]; }
 attachments() { capi "$CINDER_URL/volumes/$1" | jq -r '[.volume.attachments[].host_name] | join(" ")'; }
-loops_over() { losetup -n -O BACK-FILE 2>/dev/null | grep -c "$1" || true; }
 mounts_of() { findmnt -rn -o TARGET | grep -c "$STATE/cinder/$1" || true; }
 marks() { ls "$STATE/cinder" 2>/dev/null | tr '\n' ' '; }
 n_mounts() { [ "$(mounts_of "$1")" = "$2" ]; }
@@ -74,9 +67,25 @@ assert_attached() { # NAME ID WHAT
 	assert_eq "$(marks)" "$2 $2.conn " "$3: no attach mark left"
 }
 assert_let_go() { # ID WHAT
+	wait_for 60 is_status "$1" available
 	assert_eq "$(cstatus "$1") $(attachments "$1")" "available " "$2: available, no attachment"
 	assert_eq "$(mounts_of "$1") $(loops_over "volume-$1")" "0 0" "$2: no mount, no loop"
 	assert_eq "$(marks)" "" "$2: no marks"
+}
+
+# the same spec.yaml again retries volume NAME (in Error): attached with
+# its data; then rmdir lets it go
+retry_and_let_go() { # NAME WHAT
+	assert_eq "$(put_spec "volumes/$1" <"$T/$1.yaml")" "ok" "$2: the same spec.yaml again"
+	assert_eq "$(timeout 120 cat "$V/$1/until/Available" || cat "$V/$1/status_reason")" "Available" "$2: retried"
+	assert_attached "$1" "$A" "$2"
+	rmdir "$V/$1"
+	wait_for 30 not test -e "$V/$1"
+	assert_let_go "$A" "$2: rmdir"
+}
+api_down() { # Cinder's API stopped (its process group), no longer answering
+	kill -TERM -- "-$(api_pgid)"
+	wait_for 30 not curl -s --noproxy '*' -m 2 -o /dev/null "$CINDER_URL/volumes"
 }
 
 A=$(capi -X POST "$CINDER_URL/volumes" -d '{"volume": {"size": 1, "name": "crash-a"}}' | jq -r .volume.id)
@@ -143,8 +152,7 @@ hold before '"os-initialize_connection"'
 printf 'driver: cinder\nvolumeID: %s\n' "$A" >"$T/c.yaml"
 assert_eq "$(put_spec volumes/c <"$T/c.yaml")" "ok" "adopt"
 wait_for 60 held
-kill -TERM -- "-$(api_pgid)"
-wait_for 30 not curl -s --noproxy '*' -m 2 -o /dev/null "$CINDER_URL/volumes"
+api_down
 release
 assert_eq "$(timeout 60 cat "$V/c/until/Error")" "Error" "Cinder gone: the attach fails"
 assert_match "$(cat "$V/c/status_reason")" "Cinder" "the reason names Cinder"
@@ -152,13 +160,7 @@ assert_eq "$(mounts_of "$A") $(loops_over "volume-$A")" "0 0" "nothing mounted o
 assert_eq "$(marks)" "$A.attaching " "the rollback could not finish: its mark stays"
 api_back
 assert_eq "$(cstatus "$A")" "attaching" "Cinder back: still reserved"
-assert_eq "$(put_spec volumes/c <"$T/c.yaml")" "ok" "the same spec.yaml again: a retry"
-assert_eq "$(timeout 120 cat "$V/c/until/Available" || cat "$V/c/status_reason")" "Available" "retried"
-assert_attached c "$A" "after Cinder stopped"
-rmdir "$V/c"
-wait_for 60 is_status "$A" available
-wait_for 30 not test -e "$V/c"
-assert_let_go "$A" "rmdir after the retry"
+retry_and_let_go c "after Cinder stopped"
 
 # Cinder's API hung during an attach: each request gives up after
 # cinder_timeout (5 s); the mount's files answer meanwhile
@@ -180,13 +182,110 @@ assert_match "$(cat "$V/d/status_reason")" "[Tt]imed out|timeout" "the reason sa
 log "the hung attach failed after $((SECONDS - t1)) s"
 kill -CONT -- "-$(api_pgid)"
 wait_for 30 curl -s --noproxy '*' -m 2 -o /dev/null "$CINDER_URL/volumes"
-assert_eq "$(put_spec volumes/d <"$T/d.yaml")" "ok" "the same spec.yaml again"
-assert_eq "$(timeout 120 cat "$V/d/until/Available" || cat "$V/d/status_reason")" "Available" "retried"
-assert_attached d "$A" "after Cinder hung"
-rmdir "$V/d"
-wait_for 60 is_status "$A" available
-wait_for 30 not test -e "$V/d"
-assert_let_go "$A" "at the end"
+retry_and_let_go d "after Cinder hung"
+
+# a restart while Cinder's API is down, the host mount gone (a reboot):
+# the volume is Error (not Available without its files), saying why; the
+# same spec.yaml again, once Cinder is back, attaches it with its data
+mkdir "$V/e"
+printf 'driver: cinder\nvolumeID: %s\n' "$A" >"$T/e.yaml"
+put_spec volumes/e <"$T/e.yaml" >/dev/null
+assert_eq "$(timeout 120 cat "$V/e/until/Available")" "Available" "adopted"
+crash
+umount "$STATE/cinder/$A"
+wait_for 10 n_loops "$A" 0
+api_down
+start
+assert_eq "$(timeout 60 cat "$V/e/until/Error")" "Error" "restarted without Cinder: not attached"
+assert_match "$(cat "$V/e/status_reason")" "^attaching the volume: .*Cinder" "why"
+api_back
+retry_and_let_go e "after a restart without Cinder"
+
+# killed while mkfs runs on a new volume (a slow mkfs.ext4 first in zunfs's
+# PATH: it holds the device, as mkfs does, then runs the real one): no mkfs
+# outlives zunfs, the restart makes the filesystem once and it stays whole
+mkdir -p "$T/slowbin"
+cat >"$T/slowbin/mkfs.ext4" <<'SH'
+#!/bin/sh
+for dev; do :; done
+exec 3<>"$dev"
+touch "$(dirname "$0")/started"
+sleep 8 3>&-
+exec /usr/sbin/mkfs.ext4 "$@"
+SH
+chmod +x "$T/slowbin/mkfs.ext4"
+crash
+PATH=$T/slowbin:$PATH start
+mkdir "$V/mk"
+printf 'driver: cinder\nsize: 1\n' | put_spec volumes/mk >/dev/null
+wait_for 60 test -e "$T/slowbin/started"
+MK=$(capi "$CINDER_URL/volumes/detail" | jq -r '.volumes[] | select(.name == "zunfs-mk") | .id')
+assert_match "$MK" '^[0-9a-f-]{36}$' "made in Cinder"
+crash
+sleep 0.5
+assert_eq "$(pgrep -f "$T/slowbin/mkfs.ext4" | wc -l)" "0" "no mkfs outlives zunfs"
+start
+assert_eq "$(timeout 120 cat "$V/mk/until/Available" || cat "$V/mk/status_reason")" "Available" "made after the cut mkfs"
+assert_eq "$(loops_over "volume-$MK")" "1" "one loop over its file"
+echo whole >"$V/mk/data/f.txt"
+sleep 9 # past the slow mkfs's start, had it lived
+sync
+echo 3 >/proc/sys/vm/drop_caches
+assert_eq "$(cat "$V/mk/data/f.txt") $(ls "$V/mk/data" | tr '\n' ' ')" "whole f.txt lost+found " "its filesystem whole"
+rmdir "$V/mk"
+wait_for 30 not test -e "$V/mk"
+wait_for 60 is_status "$MK" gone
+
+# upgrades that add Cinder entries, killed as they attach one: after the
+# restart the previous capsule runs and no volume of it is left attaching.
+# A kept entry's volume (no autoRemove: not labelled with the instance, so
+# only the startup's recovery finds it) is available; an autoRemove one,
+# made for a spec never in force, is deleted
+K=$MNT/capsules
+mkdir "$K/u"
+cat >"$T/u1.yaml" <<'YAML'
+kind: capsule
+spec:
+  containers:
+  - {name: w, image: busybox, command: [sh, -c, "trap exit TERM; while :; do sleep 1; done"], volumeMounts: [{name: v, mountPath: /d}]}
+  volumes:
+  - {name: v, cinder: {size: 1, autoRemove: true}}
+YAML
+assert_eq "$(put_spec capsules/u <"$T/u1.yaml")" "ok" "a capsule with a volume"
+assert_eq "$(timeout 120 cat "$K/u/until/Running")" "Running" "it runs"
+UU=$(jq -r .uuid "$K/u/inspect.json")
+cvols() { capi "$CINDER_URL/volumes/detail" | jq -r --arg u "$UU" '.volumes[] | select(.metadata."zunfs.uuid" == $u) | "\(.metadata."zunfs.role") \(.status)"' | sort | tr '\n' ' '; }
+none_attaching() { ! grep -q attaching <<<"$(cvols)"; }
+upgrade_cut() { # NAME ENTRY: the upgrade adds it, and is killed as it attaches it
+	sed -e "s/^  - {name: v, cinder: {size: 1, autoRemove: true}}\$/&\\n  - $2/" \
+		-e "s/volumeMounts: \\[{name: v, mountPath: \\/d}\\]/volumeMounts: [{name: v, mountPath: \\/d}, {name: $1, mountPath: \\/$1}]/" \
+		"$T/u1.yaml" >"$T/u2.yaml"
+	grep -q "name: $1, mountPath" "$T/u2.yaml" || fail "the upgrade's spec"
+	hold before '"os-attach"'
+	assert_eq "$(put_spec capsules/u <"$T/u2.yaml")" "ok" "an upgrade adding $1"
+	wait_for 60 held
+	crash
+	release
+	start
+	assert_eq "$(timeout 60 cat "$K/u/until/Running")" "Running" "the previous capsule runs"
+	wait_for 60 none_attaching
+	assert_eq "$(marks | tr ' ' '\n' | grep -c attaching || true)" "0" "no attach mark left"
+}
+upgrade_cut n "{name: n, cinder: {size: 1}}"
+assert_eq "$(cvols)" "cinder.n available cinder.v in-use " "the kept entry's volume is available"
+upgrade_cut m "{name: m, driver: cinder, size: 1, autoRemove: true}"
+only_made_one() { [ "$(cvols)" = "cinder.n available cinder.v in-use " ]; }
+wait_for 60 only_made_one
+assert_eq "$(cvols)" "cinder.n available cinder.v in-use " "the autoRemove entry's volume is deleted"
+rmdir "$K/u"
+wait_for 90 not test -e "$K/u"
+only_kept() { [ "$(cvols)" = "cinder.n available " ]; }
+wait_for 60 only_kept
+for id in $(capi "$CINDER_URL/volumes/detail" | jq -r --arg u "$UU" '.volumes[] | select(.metadata."zunfs.uuid" == $u) | .id'); do
+	capi -X DELETE "$CINDER_URL/volumes/$id" >/dev/null
+	wait_for 60 is_status "$id" gone
+done
+
 # a capsule's own volume, killed as its launch sends os-attach: the
 # restart launches the capsule again, with the same volume attached once
 K=$MNT/capsules

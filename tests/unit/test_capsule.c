@@ -240,7 +240,10 @@ static const struct {
 	/* the composition spec's flat form */
 	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, size: 5GB}\n", 6, "volumes[0] 'v': size: only in cinder: {...} or with driver: cinder" },
 	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, driver: local, size: 1}\n", 6, "volumes 'v': driver: 'local': a capsule's own volumes are cinder" },
-	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, drivers: cinder}\n", 6, "volumes[0] 'v': driver: cinder: give volumeID (adopt) or size (make), not both" },
+	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, drivers: cinder}\n", 6, "volumes[0] 'v': driver: cinder: give volumeID (adopt) or size (make)" },
+	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, driver: cinder, volumeID: x, volumeType: fast}\n", 6, "volumes[0] 'v': driver: cinder: volumeType is for a volume made here" },
+	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, cinder: {volumeID: x, volumeType: fast}}\n", 6, "cinder: volumeType is for a volume made here" },
+	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, cinder: {size: 1, volumeType: ''}}\n", 6, "volumeType: empty" },
 	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, driver: cinder, size: 5GB, cinder: {size: 1}}\n", 6, "volumes[0] 'v': give exactly one of" },
 	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, drivers: cinder, driverOptions: options, size: 5GB}\n", 6, "volumes 'v': driverOptions: the cinder driver takes no options" },
 	{ HEAD "  - {image: busybox}\n  volumes:\n  - {name: v, driver: cinder, size: 5 GB}\n", 6, "cinder size: '5 GB' is not a size in GB" },

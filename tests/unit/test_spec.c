@@ -335,6 +335,8 @@ static void test_volume(void **state)
 		{ "volumeID: abc\n", -EINVAL, 1, "volumeID is for the cinder driver, not local" },
 		{ "driver: local\nvolumeType: fast\n", -EINVAL, 2, "volumeType is for the cinder driver" },
 		{ "driver: cinder\n", -EINVAL, 1, "driver cinder: give size (a new volume) or volumeID" },
+		{ "driver: cinder\nvolumeID: abc\nvolumeType: fast\n", -EINVAL, 1, "driver cinder: volumeType is for a volume made here" },
+		{ "driver: cinder\nsize: 1\nvolumeType: ''\n", -EINVAL, 3, "volumeType: empty" },
 		{ "driver: cinder\nsize: 1G\nvolumeID: x\n", -EINVAL, 1, "give size or volumeID, not both" },
 		{ "labels: {a: b}\n", -EINVAL, 1, "unknown key 'labels'" },
 		{ "driver: local\ndriver: local\n", -EINVAL, 2, "'driver' is given twice" },

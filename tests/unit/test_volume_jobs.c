@@ -25,6 +25,8 @@ struct fake {
 	int create_r;
 	const char *msg;
 	bool path_on_create; /* as the engine: the host path comes with create */
+	const char *failed; /* as Cinder: create makes it, the backend fails it (why) */
+	int attach_r;
 	int inspect_r;
 	enum zf_volume_state state;
 	int busy; /* remove says EBUSY this many times first */
@@ -69,7 +71,11 @@ static int fake_create(struct zf_volume_driver *drv, const struct zf_volume_requ
 		return zf_err_set(err, -f->create_r, "%s", f->msg);
 	snprintf(id, sizeof(id), "v-%.8s", req->owner->uuid);
 	*ret_id = strdup(id);
-	if (f->path_on_create)
+	if (f->failed) {
+		*ret_info = (struct zf_volume_info){ .state = ZF_VOLUME_FAILED };
+		snprintf(ret_info->reason, sizeof(ret_info->reason), "%s", f->failed);
+		zf_err_set(err, EIO, "%s", f->failed);
+	} else if (f->path_on_create)
 		host_path(f, id, ret_info);
 	else
 		*ret_info = (struct zf_volume_info){ .state = ZF_VOLUME_PENDING };
@@ -115,9 +121,11 @@ static int fake_list(struct zf_volume_driver *drv, const char *instance,
 
 static int fake_attach(struct zf_volume_driver *drv, const char *id, struct zf_err *err)
 {
-	(void)id, (void)err;
-	note(to_fake(drv), "attach");
-	return 0;
+	struct fake *f = to_fake(drv);
+
+	(void)id;
+	note(f, "attach");
+	return f->attach_r < 0 ? zf_err_set(err, -f->attach_r, "%s", f->msg) : 0;
 }
 
 static int fake_detach(struct zf_volume_driver *drv, const char *id, struct zf_err *err)
@@ -284,6 +292,24 @@ static void test_attaching_driver(void **state)
 	assert_string_equal(w->cinder.removed, o->rec.engine_id);
 }
 
+/* A volume the backend made and failed (Cinder's error state): Error in
+ * the backend's words, its id kept for rmdir, no attach tried. */
+static void test_failed_on_create(void **state)
+{
+	struct world *w = *state;
+	struct zf_object *o;
+
+	w->d.volume_drivers.drivers[w->d.volume_drivers.n++] = &w->cinder.base;
+	o = volume(w, "huge", "driver: cinder\nsize: 900000\n", "Creating", "volume_creating", "");
+	w->cinder.failed = "Cinder: the volume is error: no backend has room";
+	assert_int_equal(zf_volume_jobs_launch(&w->d, o->rec.uuid), -EIO);
+	assert_string_equal(w->cinder.log, "create ");
+	assert_string_equal(zf_state_word(o->rec.status), "Error");
+	assert_string_equal(o->rec.status_reason,
+			    "creating the volume: Cinder: the volume is error: no backend has room");
+	assert_int_equal(strncmp(o->rec.engine_id, "v-", 2), 0);
+}
+
 /* A made volume whose attach failed (Error, its id kept), launched again
  * (the same spec written again): attached, never made anew. */
 static void test_retry_attach(void **state)
@@ -346,6 +372,19 @@ static void test_refresh(void **state)
 	assert_int_equal(zf_volume_jobs_refresh(&w->d, o->rec.uuid), -EIO);
 	assert_string_equal(zf_state_word(o->rec.status), "Available");
 	assert_string_equal(o->host_path, "/srv/local/zunfs-x");
+
+	/* the attach fails (Cinder away at a restart): not on this host, Error */
+	w->local.inspect_r = 0;
+	w->local.attach_r = -ETIMEDOUT;
+	w->local.msg = "Cinder: timed out";
+	assert_int_equal(zf_volume_jobs_refresh(&w->d, o->rec.uuid), -ETIMEDOUT);
+	assert_string_equal(zf_state_word(o->rec.status), "Error");
+	assert_string_equal(o->rec.status_reason, "attaching the volume: Cinder: timed out");
+	assert_null(o->host_path);
+	assert_string_equal(o->rec.engine_id, "zunfs-x");
+	w->local.attach_r = 0;
+	assert_int_equal(zf_volume_jobs_refresh(&w->d, o->rec.uuid), 0);
+	assert_string_equal(zf_state_word(o->rec.status), "Available");
 
 	w->local.inspect_r = -ENOENT;
 	assert_int_equal(zf_volume_jobs_refresh(&w->d, o->rec.uuid), 0);
@@ -415,17 +454,47 @@ static void test_orphans(void **state)
 	assert_string_equal(w->local.removed, "stray");
 }
 
+/* A capsule's Cinder volume is its own while its spec in force has the
+ * entry: one made for an upgrade that a crash cut short is an orphan. */
+static void test_orphans_capsule(void **state)
+{
+	static const char spec[] = "kind: capsule\nspec:\n  containers:\n  - {image: busybox}\n"
+				   "  volumes:\n  - {name: a, cinder: {size: 1, autoRemove: true}}\n";
+	struct world *w = *state;
+	struct zf_spec_error e;
+	struct zf_object *o;
+
+	w->d.volume_drivers.drivers[w->d.volume_drivers.n++] = &w->cinder.base;
+	assert_int_equal(zf_registry_create(w->d.reg, ZF_KIND_CAPSULE, "k", 0, 0), 0);
+	zf_registry_lock(w->d.reg);
+	o = zf_registry_find_locked(w->d.reg, ZF_KIND_CAPSULE, "k");
+	assert_int_equal(zf_spec_parse_capsule(spec, strlen(spec), &o->capsule, &e), 0);
+	zf_registry_unlock(w->d.reg);
+	for (int i = 0; i < 2; i++) {
+		snprintf(w->cinder.list[i].name, sizeof(w->cinder.list[i].name), "vol-%c", 'a' + i);
+		memcpy(w->cinder.list[i].uuid, o->rec.uuid, sizeof(o->rec.uuid));
+		snprintf(w->cinder.list[i].role, sizeof(w->cinder.list[i].role), "cinder.%c",
+			 'a' + i);
+	}
+	w->cinder.n_list = 2;
+	zf_volume_jobs_orphans(&w->d);
+	assert_string_equal(w->cinder.log, "list detach remove ");
+	assert_string_equal(w->cinder.removed, "vol-b");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_launch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attaching_driver, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retry_attach, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_on_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_driver, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mount, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_orphans, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_orphans_capsule, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
