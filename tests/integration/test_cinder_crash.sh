@@ -132,6 +132,13 @@ wait_for 60 held
 assert_eq "$(cstatus "$A")" "detaching" "Cinder: detaching"
 crash
 release
+# a start without -o cinder= cannot finish it: the rmdir stays done and
+# pending, never given back (to be attached again by the next start)
+mount_zunfs
+wait_for 30 grep -q "volumes/a: rmdir waits for a mount with its driver" "$T/zunfs.log"
+assert_eq "$(ls "$V")" "" "the rmdir stays done"
+assert_eq "$(cstatus "$A")" "detaching" "Cinder: still detaching"
+unmount_zunfs
 start
 wait_for 60 is_status "$A" available
 wait_for 30 not test -e "$V/a"
