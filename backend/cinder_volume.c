@@ -660,12 +660,34 @@ static void drop_marks(struct cinder *c, const char *vol, bool conn_too)
 	}
 }
 
-static bool marked_attaching(struct cinder *c, const char *vol)
+static bool marked(struct cinder *c, const char *vol, const char *ext)
 {
 	char mark[2200];
 
-	mark_path(c, vol, ".attaching", mark, sizeof(mark));
+	mark_path(c, vol, ext, mark, sizeof(mark));
 	return access(mark, F_OK) == 0;
+}
+
+static bool marked_attaching(struct cinder *c, const char *vol)
+{
+	return marked(c, vol, ".attaching");
+}
+
+/*
+ * Whether vol's attachment is this zunfs's: our host name, and this state
+ * directory has it (mounted, or a mark of its attach). Another zunfs on
+ * this host (another mount, its own state directory) attaches under the
+ * same host name.
+ */
+static bool ours(struct cinder *c, json_t *v, const char *vol)
+{
+	char dir[2100], dev[64];
+
+	if (!our_attachment(c, v))
+		return false;
+	snprintf(dir, sizeof(dir), "%s/%s", c->dir, vol);
+	return marked(c, vol, ".conn") || marked_attaching(c, vol) ||
+	       mounted_dev(dir, dev, sizeof(dev)) == 1;
 }
 
 /* 0 once Cinder has vol back (available) and nothing is mounted here. */
@@ -701,6 +723,8 @@ static int undo_cut_attach(struct run_ctx *x, struct zf_err *err)
 
 /* ---- the ops -------------------------------------------------------------- */
 
+static void fault_of(struct cinder *c, const char *vol, char *out, size_t size);
+
 static int cinder_attach_locked(struct cinder *c, const char *vol, struct zf_err *err)
 {
 	struct run_ctx x;
@@ -709,13 +733,16 @@ static int cinder_attach_locked(struct cinder *c, const char *vol, struct zf_err
 	json_t *v;
 	int r = get_volume(c, vol, &v, err), fd;
 
-	if (r < 0)
-		return r;
-	st = status_of(v);
 	ctx_init(c, vol, &x);
+	if (r < 0) /* Cinder cannot say: one mounted here is kept as it is */
+		return mounted_dev(x.dir, dev, sizeof(dev)) == 1 && r != -ENOENT ? 0 : r;
+	st = status_of(v);
 	if (strcmp(st, "in-use") == 0) {
-		if (!our_attachment(c, v)) {
-			r = zf_err_set(err, EBUSY, "Cinder volume %s is in use by %s", vol, holder(v));
+		if (!ours(c, v, vol)) {
+			r = zf_err_set(err, EBUSY, "Cinder volume %s is in use by %s%s", vol, holder(v),
+				       our_attachment(c, v) ? " (another zunfs on this host, with "
+							      "its own state directory)"
+							    : "");
 			goto out;
 		}
 		if (mounted_dev(x.dir, dev, sizeof(dev)) == 1)
@@ -723,16 +750,22 @@ static int cinder_attach_locked(struct cinder *c, const char *vol, struct zf_err
 		/* ours but not mounted here (a restart): out, then in again */
 		if ((r = zf_cinder_detach_run(&real_steps, &x, false, err)) < 0)
 			goto out;
-	} else if (strcmp(st, "detaching") == 0 && our_attachment(c, v)) {
+	} else if (strcmp(st, "detaching") == 0 && ours(c, v, vol)) {
 		if ((r = zf_cinder_detach_run(&real_steps, &x, true, err)) < 0)
 			goto out;
 	} else if ((strcmp(st, "attaching") == 0 || strcmp(st, "reserved") == 0) &&
 		   marked_attaching(c, vol)) {
 		if ((r = undo_cut_attach(&x, err)) < 0)
 			goto out;
+	} else if (strncmp(st, "error", 5) == 0) {
+		char fault[200];
+
+		fault_of(c, vol, fault, sizeof(fault));
+		r = zf_err_set(err, EIO, "Cinder: the volume is %s%s%s", st, fault[0] ? ": " : "",
+			       fault);
+		goto out;
 	} else if (strcmp(st, "available") != 0) {
-		r = zf_err_set(err, strncmp(st, "error", 5) == 0 ? EIO : EBUSY,
-			       "Cinder volume %s is %s, not available", vol, st);
+		r = zf_err_set(err, EBUSY, "Cinder volume %s is %s, not available", vol, st);
 		goto out;
 	}
 	drop_marks(c, vol, true);
@@ -788,9 +821,9 @@ static int cinder_detach_locked(struct cinder *c, const char *vol, struct zf_err
 	if (r < 0)
 		return r;
 	st = status_of(v);
-	if (strcmp(st, "in-use") == 0 && our_attachment(c, v))
+	if (strcmp(st, "in-use") == 0 && ours(c, v, vol))
 		r = zf_cinder_detach_run(&real_steps, &x, false, err);
-	else if (strcmp(st, "detaching") == 0 && our_attachment(c, v))
+	else if (strcmp(st, "detaching") == 0 && ours(c, v, vol))
 		r = zf_cinder_detach_run(&real_steps, &x, true, err);
 	else if ((strcmp(st, "attaching") == 0 || strcmp(st, "reserved") == 0) &&
 		 marked_attaching(c, vol))
@@ -843,6 +876,21 @@ static int cinder_recover(struct zf_volume_driver *drv, struct zf_err *err)
 	}
 	closedir(dir);
 	return r;
+}
+
+static int cinder_disown(struct zf_volume_driver *drv, const char *id, struct zf_err *err)
+{
+	struct cinder *c = to_cinder(drv);
+	char path[160];
+	int r;
+
+	if (strncmp(id, ADOPTED, strlen(ADOPTED)) == 0)
+		return 0; /* never labelled */
+	if (!valid_id(id))
+		return zf_err_set(err, EINVAL, "'%s' is not a Cinder volume id", id);
+	snprintf(path, sizeof(path), "/volumes/%s/metadata/%s", id, ZF_LABEL_INSTANCE);
+	r = call(c, "DELETE", path, NULL, NULL, err);
+	return r == -ENOENT ? 0 : r; /* gone, or not labelled */
 }
 
 /* The latest of Cinder's user messages about vol (3.3+), or "". */
@@ -906,8 +954,17 @@ static int cinder_inspect(struct zf_volume_driver *drv, const char *id,
 
 	if (!valid_id(vol))
 		return zf_err_set(err, EINVAL, "'%s' is not a Cinder volume id", id);
-	if ((r = get_volume(c, vol, &v, err)) < 0)
-		return r;
+	if ((r = get_volume(c, vol, &v, err)) < 0) {
+		char dir[2100], dev[64];
+
+		/* Cinder cannot say: one mounted here is usable here */
+		snprintf(dir, sizeof(dir), "%s/%s", c->dir, vol);
+		if (r == -ENOENT || mounted_dev(dir, dev, sizeof(dev)) != 1)
+			return r;
+		*ret_info = (struct zf_volume_info){ .state = ZF_VOLUME_READY,
+						     .host_path = strdup(dir) };
+		return ret_info->host_path ? 0 : zf_err_set(err, ENOMEM, "out of memory");
+	}
 	info_of(c, vol, v, ret_info);
 	json_decref(v);
 	return 0;
@@ -1182,6 +1239,7 @@ static const struct zf_volume_driver_ops cinder_ops = {
 	.attach = cinder_attach,
 	.detach = cinder_detach,
 	.recover = cinder_recover,
+	.disown = cinder_disown,
 	.mount_for_container = cinder_mount_for_container,
 };
 

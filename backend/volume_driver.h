@@ -130,6 +130,13 @@ struct zf_volume_driver_ops {
 	 * it again). 0, or the first failure (the rest are still tried).
 	 */
 	int (*recover)(struct zf_volume_driver *drv, struct zf_err *err);
+	/*
+	 * Optional. Lets a made volume outlive its owner: list() no longer
+	 * finds it, so no clean-up of zunfs deletes it (Cinder: its
+	 * zunfs.instance metadata goes). 0 also when it is gone or has no such
+	 * label.
+	 */
+	int (*disown)(struct zf_volume_driver *drv, const char *id, struct zf_err *err);
 
 	/*
 	 * What a container's config gets to have the volume at target (an

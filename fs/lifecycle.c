@@ -284,17 +284,18 @@ static int delete_object(struct zf_daemon *d, const char *uuid)
 	obj = zf_registry_find_uuid_locked(d->reg, uuid);
 	if (obj && r == 0) {
 		r = zf_registry_remove_locked(d->reg, obj);
-	} else if (obj && r == -EOPNOTSUPP && snap.kind == ZF_KIND_VOLUME) {
-		/* its driver is not configured in this mount (-o cinder= left out):
-		 * the removal stays pending, hidden as rmdir left it, for a start
-		 * that has the driver (reconcile's DELETE); never given back to be
-		 * attached again */
-		syslog(LOG_WARNING, "zunfs: volumes/%s: rmdir waits for a mount with its driver: %s",
-		       snap.name, err.msg);
-		fprintf(stderr, "zunfs: volumes/%s: rmdir waits for a mount with its driver: %s\n",
-			snap.name, err.msg);
+	} else if (obj && r == -EOPNOTSUPP &&
+		   (snap.kind == ZF_KIND_VOLUME || snap.kind == ZF_KIND_CAPSULE)) {
+		/* a volume driver is not configured in this mount (-o cinder= left
+		 * out): the removal stays pending, hidden as rmdir left it, for a
+		 * start that has the driver (reconcile's DELETE); never given back
+		 * to be attached again */
+		syslog(LOG_WARNING, "zunfs: %s/%s: rmdir waits for a mount with its volume driver: %s",
+		       zf_kind_dir(snap.kind), snap.name, err.msg);
+		fprintf(stderr, "zunfs: %s/%s: rmdir waits for a mount with its volume driver: %s\n",
+			zf_kind_dir(snap.kind), snap.name, err.msg);
 		zf_registry_set_state_locked(d->reg, obj, ZF_STATE_KEEP,
-					     "rmdir waits for a mount with the volume's driver", "");
+					     "rmdir waits for a mount with its volume driver", "");
 	} else if (obj) {
 		char reason[ZF_ERR_MSG_MAX + 64];
 

@@ -105,6 +105,27 @@ wait_for 60 is_status "$KID" available
 assert_eq "$(capi "$CINDER_URL/volumes/$KID" | jq -r '.volume.metadata | has("zunfs.instance")')" "false" "no clean-up of zunfs's takes it"
 assert_eq "$(loops_over "volume-$KID")" "0" "no loop left"
 
+# made with autoRemove, kept by an upgrade that drops it: at rmdir the
+# volume stays in Cinder without zunfs's instance label, so the next
+# start's orphan pass leaves it
+mkdir "$K/flip"
+printf 'kind: capsule\nspec:\n  containers:\n  - {name: w, image: busybox, %s, volumeMounts: [{name: v, mountPath: /d}]}\n  volumes:\n  - {name: v, cinder: {size: 1, autoRemove: true}}\n' "$FOREVER" >"$T/flip1.yaml"
+assert_eq "$("$ZF_TESTTOOL" write "$K/flip/spec.yaml" <"$T/flip1.yaml")" "ok" "made with autoRemove"
+assert_eq "$(timeout 120 cat "$K/flip/until/Running")" "Running" "it runs"
+FID=$(vols_of "$(jq -r .uuid "$K/flip/inspect.json")")
+sed 's/, autoRemove: true//' "$T/flip1.yaml" >"$T/flip2.yaml"
+assert_eq "$("$ZF_TESTTOOL" write "$K/flip/spec.yaml" <"$T/flip2.yaml")" "ok" "an upgrade keeps it"
+wait_for 120 bash -c "[ \"\$(jq .generation '$K/flip/inspect.json')\" = 2 ] && [ -z \"\$(cat '$K/flip/task_state')\" ]"
+rmdir "$K/flip"
+wait_for 90 not test -e "$K/flip"
+wait_for 60 is_status "$FID" available
+assert_eq "$(capi "$CINDER_URL/volumes/$FID" | jq -r '.volume.metadata | has("zunfs.instance")')" "false" "no longer zunfs's to clean up"
+unmount_zunfs
+mount_zunfs -o "cinder=$CINDER_URL"
+sleep 3
+assert_eq "$(cstatus "$FID")" "available" "a restart's orphan pass leaves it"
+capi -X DELETE "$CINDER_URL/volumes/$FID" >/dev/null
+
 # the capsule spec's sample (tests/fixtures/capsules/sample.yaml), its
 # volume as the spec writes it: drivers: cinder, size: 5GB, volumeType:
 # type1. Adapted to this machine as test_capsule does (this host, a PATH

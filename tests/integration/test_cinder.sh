@@ -26,6 +26,24 @@ MP=$(findmnt -rn -o TARGET,FSTYPE -S "$(findmnt -rn -o SOURCE --target "$STATE/c
 assert_eq "$MP" "$STATE/cinder/$ID ext4" "mounted under the state directory, made ext4"
 assert_eq "$(loops_over "volume-$ID")" "1" "one loop over its file"
 
+# another zunfs on this host (its own state directory) cannot take it:
+# both attach as zunfs-HOSTNAME, the state directory tells them apart
+mkdir -p "$T/mnt2"
+"$ZUNFS_BIN" -f -o "docker=$DOCKER_HOST,state=$T/state2,cinder=$CINDER_URL" "$T/mnt2" >>"$T/zunfs2.log" 2>&1 &
+Z2=$!
+at_exit "fusermount3 -u '$T/mnt2' 2>/dev/null; kill $Z2 2>/dev/null"
+wait_for 10 mountpoint -q "$T/mnt2"
+mkdir "$T/mnt2/volumes/steal"
+printf 'driver: cinder\nvolumeID: %s\n' "$ID" | "$ZF_TESTTOOL" write "$T/mnt2/volumes/steal/spec.yaml" >/dev/null
+assert_eq "$(timeout 60 cat "$T/mnt2/volumes/steal/until/Error")" "Error" "the other zunfs's attach is refused"
+assert_match "$(cat "$T/mnt2/volumes/steal/status_reason")" "EBUSY|in use by zunfs-$(hostname) \(another zunfs on this host" "why"
+rmdir "$T/mnt2/volumes/steal"
+wait_for 30 not test -e "$T/mnt2/volumes/steal"
+fusermount3 -u "$T/mnt2"
+wait "$Z2" 2>/dev/null || true
+[ -z "$(sanitizer_findings "$T/zunfs2.log")" ] || { sanitizer_findings "$T/zunfs2.log"; fail "the second zunfs: a sanitizer report"; }
+assert_eq "$(cstatus "$ID") $(loops_over "volume-$ID") $(cat "$V/cv/status")" "in-use 1 Available" "ours untouched"
+
 # a container writes; another, after the first is gone, reads it back
 mkdir "$C/w"
 printf 'image: busybox\ncommand: [sh, -c, "echo from-w > /d/f.txt; sync"]\nvolumeMounts: [{name: cv, mountPath: /d}]\n' | put_spec containers/w >/dev/null
@@ -107,6 +125,10 @@ assert_eq "$(timeout 120 cat "$V/huge/until/Error")" "Error" "no backend has roo
 assert_match "$(cat "$V/huge/status_reason")" "Cinder: the volume is error: .+" "Cinder's user message"
 HID=$(jq -r .volume_name "$V/huge/inspect.json")
 assert_eq "$(cstatus "$HID")" "error" "the failed volume, kept while its record is"
+unmount_zunfs
+mount_zunfs -o "cinder=$CINDER_URL"
+wait_for 30 bash -c "grep -q attaching '$V/huge/status_reason'"
+assert_match "$(cat "$V/huge/status_reason")" "Cinder: the volume is error: .+" "after a restart, still Cinder's words"
 rmdir "$V/huge"
 wait_for 30 not test -e "$V/huge"
 wait_for 60 is_status "$HID" gone

@@ -135,7 +135,7 @@ release
 # a start without -o cinder= cannot finish it: the rmdir stays done and
 # pending, never given back (to be attached again by the next start)
 mount_zunfs
-wait_for 30 grep -q "volumes/a: rmdir waits for a mount with its driver" "$T/zunfs.log"
+wait_for 30 grep -q "volumes/a: rmdir waits for a mount with its volume driver" "$T/zunfs.log"
 assert_eq "$(ls "$V")" "" "the rmdir stays done"
 assert_eq "$(cstatus "$A")" "detaching" "Cinder: still detaching"
 unmount_zunfs
@@ -198,6 +198,14 @@ mkdir "$V/e"
 printf 'driver: cinder\nvolumeID: %s\n' "$A" >"$T/e.yaml"
 put_spec volumes/e <"$T/e.yaml" >/dev/null
 assert_eq "$(timeout 120 cat "$V/e/until/Available")" "Available" "adopted"
+# first with its mount intact: Cinder is not needed for it
+crash
+api_down
+start
+wait_for 30 test -e "$V/e/data/f.txt"
+sleep 1
+assert_eq "$(cat "$V/e/status") $(cat "$V/e/data/f.txt")" "Available before-crash" "Cinder down, its mount intact: Available, data/ there"
+api_back
 crash
 umount "$STATE/cinder/$A"
 wait_for 10 n_loops "$A" 0
@@ -292,6 +300,28 @@ for id in $(capi "$CINDER_URL/volumes/detail" | jq -r --arg u "$UU" '.volumes[] 
 	capi -X DELETE "$CINDER_URL/volumes/$id" >/dev/null
 	wait_for 60 is_status "$id" gone
 done
+
+# a capsule's rmdir killed as it detaches its kept volume, then a start
+# without -o cinder=: the rmdir stays done and pending (the capsule does not
+# come back), and the next start with Cinder finishes the detach
+mkdir "$K/h"
+sed -e 's/{name: v, cinder: {size: 1, autoRemove: true}}/{name: v, cinder: {size: 1}}/' "$T/u1.yaml" | put_spec capsules/h >/dev/null
+assert_eq "$(timeout 120 cat "$K/h/until/Running")" "Running" "a capsule with a kept volume"
+HU=$(jq -r .uuid "$K/h/inspect.json")
+HID=$(capi "$CINDER_URL/volumes/detail" | jq -r --arg u "$HU" '.volumes[] | select(.metadata."zunfs.uuid" == $u) | .id')
+hold before '"os-detach"'
+rmdir "$K/h"
+wait_for 90 held
+crash
+release
+mount_zunfs
+wait_for 60 grep -q "capsules/h: rmdir waits for a mount with its volume driver" "$T/zunfs.log"
+assert_eq "$(ls "$K")" "" "the capsule stays removed"
+unmount_zunfs
+start
+wait_for 60 is_status "$HID" available
+assert_eq "$(attachments "$HID") $(mounts_of "$HID") $(loops_over "volume-$HID") $(marks)" " 0 0 " "its volume let go"
+capi -X DELETE "$CINDER_URL/volumes/$HID" >/dev/null
 
 # a capsule's own volume, killed as its launch sends os-attach: the
 # restart launches the capsule again, with the same volume attached once
