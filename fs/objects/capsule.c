@@ -657,16 +657,17 @@ static int release_cinder_volumes(struct zf_daemon *d, const struct zf_snapshot 
 			if (rr == -ENOENT) /* never made */
 				continue;
 		}
+		/* kept: one made with autoRemove and changed since still has the
+		 * label the orphan pass deletes by; it goes first, so that a
+		 * volume available again is never zunfs's to delete */
+		if (rr == 0 && !v->auto_remove && !v->cinder_id && drv->ops->disown)
+			rr = drv->ops->disown(drv, id, err);
 		if (rr == 0)
 			rr = drv->ops->detach(drv, id, err);
 		if (rr == -ENOENT) /* gone from Cinder */
 			rr = 0;
 		else if (rr == 0 && v->auto_remove && !v->cinder_id)
 			rr = drv->ops->remove(drv, id, err);
-		else if (rr == 0 && !v->cinder_id && drv->ops->disown)
-			/* kept: made with autoRemove and changed since, it still
-			 * has the label the orphan pass deletes by */
-			rr = drv->ops->disown(drv, id, err);
 		if (rr == -ENOENT)
 			rr = 0;
 		if (rr < 0 && r == 0)

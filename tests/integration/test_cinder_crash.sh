@@ -66,8 +66,10 @@ assert_attached() { # NAME ID WHAT
 	assert_eq "$(cat "$MNT/volumes/$1/data/f.txt")" "before-crash" "$3: the data is kept"
 	assert_eq "$(marks)" "$2 $2.conn " "$3: no attach mark left"
 }
+no_marks() { [ -z "$(marks)" ]; }
 assert_let_go() { # ID WHAT
 	wait_for 60 is_status "$1" available
+	wait_for 10 no_marks # dropped once Cinder's os-detach has answered
 	assert_eq "$(cstatus "$1") $(attachments "$1")" "available " "$2: available, no attachment"
 	assert_eq "$(mounts_of "$1") $(loops_over "volume-$1")" "0 0" "$2: no mount, no loop"
 	assert_eq "$(marks)" "" "$2: no marks"
@@ -320,6 +322,7 @@ assert_eq "$(ls "$K")" "" "the capsule stays removed"
 unmount_zunfs
 start
 wait_for 60 is_status "$HID" available
+wait_for 10 no_marks
 assert_eq "$(attachments "$HID") $(mounts_of "$HID") $(loops_over "volume-$HID") $(marks)" " 0 0 " "its volume let go"
 capi -X DELETE "$CINDER_URL/volumes/$HID" >/dev/null
 
