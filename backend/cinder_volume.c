@@ -288,12 +288,13 @@ static int run(char *const argv[], char *out, size_t size)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-/* A loop device over file: 1 and its name in dev, else 0. */
-static int loop_over(const char *file, char *dev, size_t size)
+/* The first loop device from /dev/loopFROM on over file: its number, its
+ * path in dev; -1 when there is none. */
+static int loop_next(const char *file, int from, char *dev, size_t size)
 {
 	char p[128], back[4096];
 
-	for (int n = 0; n < 1024; n++) {
+	for (int n = from; n < 1024; n++) {
 		FILE *f;
 
 		snprintf(p, sizeof(p), "/sys/block/loop%d/loop/backing_file", n);
@@ -306,10 +307,10 @@ static int loop_over(const char *file, char *dev, size_t size)
 		back[strcspn(back, "\n")] = '\0';
 		if (strcmp(back, file) == 0) {
 			snprintf(dev, size, "/dev/loop%d", n);
-			return 1;
+			return n;
 		}
 	}
-	return 0;
+	return -1;
 }
 
 /* A loop device over file (autoclear): its path in dev, its fd (held until
@@ -322,7 +323,7 @@ static int loop_attach(const char *file, bool ro, char *dev, size_t size, int *r
 	int ctl, ffd, r = 0;
 	char old[64];
 
-	for (int i = 0; loop_over(file, old, sizeof(old)); i++) {
+	for (int i = 0; loop_next(file, 0, old, sizeof(old)) >= 0; i++) {
 		if (i == LOOP_WAIT_S * 10)
 			return zf_err_set(err, EBUSY,
 					  "%s over the volume's file %s is still held open by a "
@@ -378,26 +379,13 @@ out:
 /* Lets go of every loop device over file (none: 0). */
 static int loop_release(const char *file, struct zf_err *err)
 {
-	char p[128], back[4096], dev[64];
+	char dev[64];
 	int r = 0;
 
-	for (int n = 0; n < 1024; n++) {
-		FILE *f;
-		int fd;
+	for (int n = loop_next(file, 0, dev, sizeof(dev)); n >= 0;
+	     n = loop_next(file, n + 1, dev, sizeof(dev))) {
+		int fd = open(dev, O_RDONLY | O_CLOEXEC);
 
-		snprintf(p, sizeof(p), "/sys/block/loop%d/loop/backing_file", n);
-		f = fopen(p, "re");
-		if (!f)
-			continue;
-		back[0] = '\0';
-		if (!fgets(back, sizeof(back), f))
-			back[0] = '\0';
-		fclose(f);
-		back[strcspn(back, "\n")] = '\0';
-		if (strcmp(back, file) != 0)
-			continue;
-		snprintf(dev, sizeof(dev), "/dev/loop%d", n);
-		fd = open(dev, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			continue;
 		if (ioctl(fd, LOOP_CLR_FD) < 0 && errno != ENXIO)
@@ -660,6 +648,15 @@ static void drop_marks(struct cinder *c, const char *vol, bool conn_too)
 	}
 }
 
+/* Whether vol is mounted on its mount point, STATE/cinder/ID. */
+static bool mounted_here(struct cinder *c, const char *vol)
+{
+	char dir[2200], dev[64];
+
+	mark_path(c, vol, "", dir, sizeof(dir));
+	return mounted_dev(dir, dev, sizeof(dev)) == 1;
+}
+
 static bool marked(struct cinder *c, const char *vol, const char *ext)
 {
 	char mark[2200];
@@ -681,13 +678,8 @@ static bool marked_attaching(struct cinder *c, const char *vol)
  */
 static bool ours(struct cinder *c, json_t *v, const char *vol)
 {
-	char dir[2100], dev[64];
-
-	if (!our_attachment(c, v))
-		return false;
-	snprintf(dir, sizeof(dir), "%s/%s", c->dir, vol);
-	return marked(c, vol, ".conn") || marked_attaching(c, vol) ||
-	       mounted_dev(dir, dev, sizeof(dev)) == 1;
+	return our_attachment(c, v) &&
+	       (marked(c, vol, ".conn") || marked_attaching(c, vol) || mounted_here(c, vol));
 }
 
 /* 0 once Cinder has vol back (available) and nothing is mounted here. */
@@ -723,19 +715,20 @@ static int undo_cut_attach(struct run_ctx *x, struct zf_err *err)
 
 /* ---- the ops -------------------------------------------------------------- */
 
-static void fault_of(struct cinder *c, const char *vol, char *out, size_t size);
+static void failed_words(struct cinder *c, const char *vol, const char *st, char *out,
+			 size_t size);
 
 static int cinder_attach_locked(struct cinder *c, const char *vol, struct zf_err *err)
 {
 	struct run_ctx x;
 	const char *st;
-	char dev[64], mark[2200];
+	char mark[2200];
 	json_t *v;
 	int r = get_volume(c, vol, &v, err), fd;
 
 	ctx_init(c, vol, &x);
 	if (r < 0) /* Cinder cannot say: one mounted here is kept as it is */
-		return mounted_dev(x.dir, dev, sizeof(dev)) == 1 && r != -ENOENT ? 0 : r;
+		return r != -ENOENT && mounted_here(c, vol) ? 0 : r;
 	st = status_of(v);
 	if (strcmp(st, "in-use") == 0) {
 		if (!ours(c, v, vol)) {
@@ -745,7 +738,7 @@ static int cinder_attach_locked(struct cinder *c, const char *vol, struct zf_err
 							    : "");
 			goto out;
 		}
-		if (mounted_dev(x.dir, dev, sizeof(dev)) == 1)
+		if (mounted_here(c, vol))
 			goto out; /* attached and mounted: nothing to do */
 		/* ours but not mounted here (a restart): out, then in again */
 		if ((r = zf_cinder_detach_run(&real_steps, &x, false, err)) < 0)
@@ -758,11 +751,10 @@ static int cinder_attach_locked(struct cinder *c, const char *vol, struct zf_err
 		if ((r = undo_cut_attach(&x, err)) < 0)
 			goto out;
 	} else if (strncmp(st, "error", 5) == 0) {
-		char fault[200];
+		char words[256];
 
-		fault_of(c, vol, fault, sizeof(fault));
-		r = zf_err_set(err, EIO, "Cinder: the volume is %s%s%s", st, fault[0] ? ": " : "",
-			       fault);
+		failed_words(c, vol, st, words, sizeof(words));
+		r = zf_err_set(err, EIO, "%s", words);
 		goto out;
 	} else if (strcmp(st, "available") != 0) {
 		r = zf_err_set(err, EBUSY, "Cinder volume %s is %s, not available", vol, st);
@@ -859,13 +851,13 @@ static int cinder_recover(struct zf_volume_driver *drv, struct zf_err *err)
 	if (!dir)
 		return errno == ENOENT ? 0 : zf_err_set(err, errno, "%s: %s", c->dir, strerror(errno));
 	while ((e = readdir(dir))) {
+		static const char mark[] = ".attaching";
+		size_t len = strlen(e->d_name), n = len - (sizeof(mark) - 1);
 		char vol[64];
-		size_t len = strlen(e->d_name);
 
-		if (len <= strlen(".attaching") || len - strlen(".attaching") >= sizeof(vol) ||
-		    strcmp(e->d_name + len - strlen(".attaching"), ".attaching") != 0)
+		if (len < sizeof(mark) || n >= sizeof(vol) || strcmp(e->d_name + n, mark) != 0)
 			continue;
-		snprintf(vol, sizeof(vol), "%.*s", (int)(len - strlen(".attaching")), e->d_name);
+		snprintf(vol, sizeof(vol), "%.*s", (int)n, e->d_name);
 		if (!valid_id(vol))
 			continue;
 		pthread_mutex_lock(&c->lock);
@@ -919,18 +911,26 @@ static void fault_of(struct cinder *c, const char *vol, char *out, size_t size)
 	json_decref(root);
 }
 
+/* Why a volume in status st (error*) failed: Cinder's latest user message. */
+static void failed_words(struct cinder *c, const char *vol, const char *st, char *out,
+			 size_t size)
+{
+	char fault[200];
+
+	fault_of(c, vol, fault, sizeof(fault));
+	snprintf(out, size, "Cinder: the volume is %s%s%s", st, fault[0] ? ": " : "", fault);
+}
+
 static void info_of(struct cinder *c, const char *vol, json_t *v, struct zf_volume_info *ret)
 {
 	const char *st = status_of(v);
-	char dir[2100], dev[64], fault[200];
+	char dir[2200];
 
 	memset(ret, 0, sizeof(*ret));
 	ret->size_bytes = (int64_t)json_integer_value(json_object_get(v, "size")) * GIB;
 	if (strncmp(st, "error", 5) == 0) {
 		ret->state = ZF_VOLUME_FAILED;
-		fault_of(c, vol, fault, sizeof(fault));
-		snprintf(ret->reason, sizeof(ret->reason), "Cinder: the volume is %s%s%s", st,
-			 fault[0] ? ": " : "", fault);
+		failed_words(c, vol, st, ret->reason, sizeof(ret->reason));
 		return;
 	}
 	if (strcmp(st, "available") != 0 && strcmp(st, "in-use") != 0) {
@@ -938,9 +938,8 @@ static void info_of(struct cinder *c, const char *vol, json_t *v, struct zf_volu
 		return;
 	}
 	ret->state = ZF_VOLUME_READY;
-	snprintf(dir, sizeof(dir), "%s/%s", c->dir, vol);
-	if (strcmp(st, "in-use") == 0 && our_attachment(c, v) &&
-	    mounted_dev(dir, dev, sizeof(dev)) == 1)
+	mark_path(c, vol, "", dir, sizeof(dir));
+	if (strcmp(st, "in-use") == 0 && our_attachment(c, v) && mounted_here(c, vol))
 		ret->host_path = strdup(dir);
 }
 
@@ -955,12 +954,12 @@ static int cinder_inspect(struct zf_volume_driver *drv, const char *id,
 	if (!valid_id(vol))
 		return zf_err_set(err, EINVAL, "'%s' is not a Cinder volume id", id);
 	if ((r = get_volume(c, vol, &v, err)) < 0) {
-		char dir[2100], dev[64];
+		char dir[2200];
 
 		/* Cinder cannot say: one mounted here is usable here */
-		snprintf(dir, sizeof(dir), "%s/%s", c->dir, vol);
-		if (r == -ENOENT || mounted_dev(dir, dev, sizeof(dev)) != 1)
+		if (r == -ENOENT || !mounted_here(c, vol))
 			return r;
+		mark_path(c, vol, "", dir, sizeof(dir));
 		*ret_info = (struct zf_volume_info){ .state = ZF_VOLUME_READY,
 						     .host_path = strdup(dir) };
 		return ret_info->host_path ? 0 : zf_err_set(err, ENOMEM, "out of memory");

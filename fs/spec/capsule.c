@@ -229,12 +229,8 @@ static int cinder_auto_remove(struct zf_yaml *y, struct zf_ynode *k, struct zf_y
 
 static int cinder_type(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynode *v, void *ctx)
 {
-	const char *s = zf_yaml_scalar(v);
-
 	(void)k;
-	if (s && !s[0])
-		return zf_yaml_fail(y, v, "volumeType: empty: leave it out for Cinder's default type");
-	return zf_yaml_want_dup(y, v, "volumeType", &((struct zf_capsule_volume *)ctx)->cinder_type);
+	return zf_spec_want_volume_type(y, v, &((struct zf_capsule_volume *)ctx)->cinder_type);
 }
 
 static const struct zf_yaml_map cinder_keys = {

@@ -43,6 +43,10 @@ struct zf_container_spec *zf_spec_container_new(void);
  */
 int zf_spec_container_end(struct zf_yaml *y, struct zf_spec_container_ctx *w, int r);
 
+/* A Cinder volume type (volumes/'s and a capsule's entries): a name, never
+ * empty (leaving it out is Cinder's default type). */
+int zf_spec_want_volume_type(struct zf_yaml *y, struct zf_ynode *n, char **ret);
+
 /* A host name (RFC 1123 label: letters, digits, '-', not at either end,
  * 1 to 63 bytes) at n, as key says it; a copy in *ret (free() it). */
 int zf_spec_want_hostname(struct zf_yaml *y, struct zf_ynode *n, const char *key, char **ret);

@@ -55,12 +55,18 @@ static int key_volume_type(struct zf_yaml *y, struct zf_ynode *k, struct zf_ynod
 			   void *ctx)
 {
 	struct volume_walk *w = ctx;
-	const char *s = zf_yaml_scalar(val);
 
 	w->cinder_only = k;
+	return zf_spec_want_volume_type(y, val, &w->v->volume_type);
+}
+
+int zf_spec_want_volume_type(struct zf_yaml *y, struct zf_ynode *n, char **ret)
+{
+	const char *s = zf_yaml_scalar(n);
+
 	if (s && !s[0])
-		return zf_yaml_fail(y, val, "volumeType: empty: leave it out for Cinder's default type");
-	return zf_yaml_want_dup(y, val, "volumeType", &w->v->volume_type);
+		return zf_yaml_fail(y, n, "volumeType: empty: leave it out for Cinder's default type");
+	return zf_yaml_want_dup(y, n, "volumeType", ret);
 }
 
 static const struct zf_spec_strings driver_options = { "driverOptions", "a driver option",
