@@ -103,7 +103,8 @@ ssize_t zf_stream_write(struct zf_stream *s, const char *buf, size_t size, int t
 
 		if (r < 0)
 			return done ? (ssize_t)done : r;
-		n = send(s->fd, buf + done, size - done, MSG_NOSIGNAL);
+		/* never blocks past the wait: a full socket takes part of it */
+		n = send(s->fd, buf + done, size - done, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;

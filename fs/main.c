@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <fuse.h>
 #include <fuse_lowlevel.h>
 #include <limits.h>
 #include <pthread.h>
@@ -34,8 +33,9 @@
  * this is how many objects move at once (a container waiting for its
  * sandbox to come up holds one). */
 #define N_WORKERS 8
-/* Blocking readers (events, until/) each hold a FUSE thread: allow many. */
-#define DEFAULT_MAX_THREADS 64
+/* FUSE threads: no request holds one while it waits (fs/fuse/waits.c and
+ * room.c), so these serve only work that is done at once. */
+#define DEFAULT_MAX_THREADS 32
 #define EVENTLOG_LINES 4096
 
 static int make_dirs(const char *path)
@@ -222,6 +222,39 @@ static void daemon_free(struct zf_daemon *d)
 	free(d->engine_version);
 }
 
+/*
+ * Whether our mount on mountpoint (the last one there in
+ * /proc/self/mountinfo) has both nosuid and nodev: a mount that honoured a
+ * set-user-ID bit or a device node in a volume's data/ would hand a user's
+ * container's root to the host. 1 yes, 0 no, -errno when it cannot tell.
+ */
+static int mount_is_nosuid_nodev(const char *mountpoint)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char *line = NULL, opts[1024] = "";
+	size_t cap = 0;
+	bool found = false;
+
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0) {
+		char mp[PATH_MAX], o[1024];
+
+		/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS ..." (proc(5)); a
+		 * mountpoint with a space is escaped there, and not ours to match */
+		if (sscanf(line, "%*d %*d %*s %*s %4095s %1023s", mp, o) != 2 ||
+		    strcmp(mp, mountpoint) != 0)
+			continue;
+		snprintf(opts, sizeof(opts), ",%s,", o);
+		found = true;
+	}
+	free(line);
+	fclose(f);
+	if (!found)
+		return -ENOENT;
+	return strstr(opts, ",nosuid,") && strstr(opts, ",nodev,");
+}
+
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -229,7 +262,7 @@ int main(int argc, char *argv[])
 	struct fuse_loop_config *loop_cfg = NULL;
 	struct zf_daemon d = { 0 };
 	struct zf_err err = { { 0 } };
-	struct fuse *fuse = NULL;
+	struct fuse_session *se = NULL;
 	struct zf_shutdown *shutdown = NULL;
 	char db_path[PATH_MAX];
 	int r, ret = 1, lock_fd = -1;
@@ -335,12 +368,31 @@ int main(int argc, char *argv[])
 	d.mount_uid = getuid();
 	d.mount_gid = getgid();
 
-	fuse = fuse_new(&args, &zf_fuse_ops, sizeof(zf_fuse_ops), &d);
-	if (!fuse)
+	/* Always nosuid and nodev, however zunfs was started: mount.fuse3 (mount
+	 * -t, fstab) passes "dev,suid" as root, and the last word wins. */
+	if (fuse_opt_add_arg(&args, "-onosuid,nodev") != 0)
 		goto out;
-	if (fuse_mount(fuse, cmd.mountpoint) != 0)
+	se = fuse_session_new(&args, &zf_fuse_ll_ops, sizeof(zf_fuse_ll_ops), &d);
+	if (!se)
+		goto out;
+	if (fuse_session_mount(se, cmd.mountpoint) != 0)
 		goto out;
 	mounted = true;
+	{
+		char real[PATH_MAX];
+		int safe = realpath(cmd.mountpoint, real)
+				   ? mount_is_nosuid_nodev(real)
+				   : -errno;
+
+		if (safe != 1) {
+			fprintf(stderr,
+				"zunfs: the mount on %s is not nosuid,nodev (%s): not serving it\n"
+				"       (a set-user-ID file or a device node in a volume would act on "
+				"the host)\n",
+				cmd.mountpoint, safe < 0 ? strerror(-safe) : "the kernel kept suid or dev");
+			goto out;
+		}
+	}
 	if (fuse_daemonize(cmd.foreground) != 0)
 		goto out;
 	state_lock_note(lock_fd);
@@ -348,47 +400,49 @@ int main(int argc, char *argv[])
 		goto out;
 	r = daemon_start(&d, db_path);
 	if (r >= 0)
-		r = zf_shutdown_watch(&d, fuse_get_session(fuse), cmd.mountpoint, pthread_self(),
-				      &shutdown);
+		r = zf_fuse_start(&d, se);
+	if (r >= 0)
+		r = zf_shutdown_watch(&d, se, cmd.mountpoint, pthread_self(), &shutdown);
 	if (r < 0) {
 		fprintf(stderr, "zunfs: cannot start: %s\n", strerror(-r));
 		syslog(LOG_ERR, "zunfs: cannot start: %s", strerror(-r));
 		goto signals;
 	}
 	if (cmd.singlethread) {
-		r = fuse_loop(fuse);
+		r = fuse_session_loop(se);
 	} else {
 		loop_cfg = fuse_loop_cfg_create();
 		fuse_loop_cfg_set_clone_fd(loop_cfg, cmd.clone_fd);
 		/* UINT_MAX means "not given"; libfuse 3.14 would complain about it */
 		if (cmd.max_idle_threads != UINT_MAX)
 			fuse_loop_cfg_set_idle_threads(loop_cfg, cmd.max_idle_threads);
-		/* libfuse's default of 10 is too few when readers block on events/until */
 		fuse_loop_cfg_set_max_threads(loop_cfg,
-					      cmd.max_threads > 10 && cmd.max_threads <= 100000
+					      cmd.max_threads > 1 && cmd.max_threads <= 100000
 						      ? cmd.max_threads
 						      : DEFAULT_MAX_THREADS);
-		r = fuse_loop_mt(fuse, loop_cfg);
+		r = fuse_session_loop_mt(se, loop_cfg);
 	}
 	ret = r == 0 ? 0 : 1;
+	zf_shutdown_loop_ended(shutdown);
 signals:
 	if (zf_shutdown_keep_mount(shutdown))
 		mounted = false;
 	zf_shutdown_free(shutdown);
 out:
-	if (daemon_stop_threads(&d) < 0) {
+	zf_fuse_quiesce();
+	if (zf_fuse_stop(JOBS_DRAIN_MS) < 0 || daemon_stop_threads(&d) < 0) {
 		/* a worker still waits on the engine (say a 60 s stop): the engine
 		 * finishes it alone, and the next start reconciles, as after a
 		 * crash; the store's transactions are whole */
 		syslog(LOG_NOTICE, "zunfs: engine work still in flight; leaving it to the engine");
 		if (mounted)
-			fuse_unmount(fuse);
+			fuse_session_unmount(se);
 		_exit(ret);
 	}
 	if (mounted)
-		fuse_unmount(fuse);
-	if (fuse)
-		fuse_destroy(fuse);
+		fuse_session_unmount(se);
+	if (se)
+		fuse_session_destroy(se);
 	daemon_free(&d);
 	fuse_loop_cfg_destroy(loop_cfg);
 	free(cmd.mountpoint);

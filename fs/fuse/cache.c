@@ -16,7 +16,7 @@
  *    lock), and only then wakes the object's pollers, whose re-read from
  *    the start must not find the old text in the page cache.
  *
- * Not with allow_other (ops.c's op_init): there, nothing is cached.
+ * Not with allow_other (lowlevel.c's init): there, nothing is cached.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -34,6 +34,7 @@ struct pending {
 	char dir[2 * ZF_NAME_MAX + 40]; /* "/containers/NAME", "/capsules/C/containers/NAME" */
 	char link[2 * ZF_NAME_MAX + 20]; /* a member's "/containers/C.NAME", else "" */
 	enum zf_kind kind;
+	unsigned owner;
 };
 
 static struct {
@@ -44,7 +45,7 @@ static struct {
 	uint64_t queued, handled; /* changes queued, and handled (woken), so far */
 	bool stop, running;
 	pthread_t thread;
-	struct fuse *fuse;
+	struct fuse_session *se;
 } cache = { .lock = PTHREAD_MUTEX_INITIALIZER,
 	    .cond = PTHREAD_COND_INITIALIZER,
 	    .done = PTHREAD_COND_INITIALIZER };
@@ -72,8 +73,12 @@ static void object_paths(const struct zf_object *obj, struct pending *p)
 
 void zf_fuse_cache_invalidate(const char *path)
 {
-	if (cache.fuse)
-		fuse_invalidate_path(cache.fuse, path); /* -ENOENT: the kernel has none */
+	uint64_t ino, parent;
+	const char *name;
+
+	/* nothing to drop where the kernel has no node */
+	if (cache.se && zf_node_find(path, &ino, &parent, &name) == 0)
+		fuse_lowlevel_notify_inval_inode(cache.se, ino, 0, 0);
 }
 
 /* Queues obj's invalidation; cache.lock held. false: no memory. */
@@ -95,6 +100,7 @@ static bool enqueue_locked(const struct zf_object *obj)
 	memcpy(cache.q[cache.n].uuid, obj->rec.uuid, sizeof(cache.q[cache.n].uuid));
 	object_paths(obj, &cache.q[cache.n]);
 	cache.q[cache.n].kind = obj->rec.kind;
+	cache.q[cache.n].owner = obj->rec.owner;
 	cache.n++;
 	return true;
 }
@@ -112,7 +118,7 @@ void zf_fuse_on_change(const struct zf_object *obj, void *userdata)
 	pthread_mutex_lock(&cache.lock);
 	if (!cache.running) { /* no thread: the pollers at once, as nothing is cached */
 		pthread_mutex_unlock(&cache.lock);
-		zf_handle_wake_changed(obj->rec.uuid);
+		zf_handle_wake_changed(obj->rec.uuid, obj->rec.owner);
 		return;
 	}
 	ok = enqueue_locked(obj);
@@ -123,7 +129,7 @@ void zf_fuse_on_change(const struct zf_object *obj, void *userdata)
 	pthread_cond_signal(&cache.cond);
 	pthread_mutex_unlock(&cache.lock);
 	if (!ok) /* no memory: the pollers at least */
-		zf_handle_wake_changed(obj->rec.uuid);
+		zf_handle_wake_changed(obj->rec.uuid, obj->rec.owner);
 }
 
 static void *cache_main(void *arg)
@@ -163,7 +169,7 @@ static void *cache_main(void *arg)
 				snprintf(path, sizeof(path), "%s/%s", q[i].dir, zf_file_name(f));
 				zf_fuse_cache_invalidate(path);
 			}
-			zf_handle_wake_changed(q[i].uuid);
+			zf_handle_wake_changed(q[i].uuid, q[i].owner);
 		}
 		free(q);
 		pthread_mutex_lock(&cache.lock);
@@ -186,13 +192,13 @@ void zf_fuse_cache_sync(void)
 	pthread_mutex_unlock(&cache.lock);
 }
 
-int zf_fuse_cache_start(struct fuse *f)
+int zf_fuse_cache_start(struct fuse_session *se)
 {
 	int r;
 
 	pthread_mutex_lock(&cache.lock);
 	zf_cond_init_monotonic(&cache.done); /* zf_fuse_cache_sync's deadline */
-	cache.fuse = f;
+	cache.se = se;
 	cache.stop = false;
 	r = -pthread_create(&cache.thread, NULL, cache_main, NULL);
 	cache.running = r == 0;
@@ -211,7 +217,7 @@ void zf_fuse_cache_stop(void)
 	pthread_join(cache.thread, NULL);
 	pthread_mutex_lock(&cache.lock);
 	cache.running = false;
-	cache.fuse = NULL;
+	cache.se = NULL;
 	pthread_mutex_unlock(&cache.lock);
 	free(cache.q);
 	cache.q = NULL;

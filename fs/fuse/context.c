@@ -3,79 +3,78 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
 
 #include "../actions.h"
 #include "../health.h"
 #include "private.h"
 
+/* One zunfs per process: the daemon the session serves. */
+static struct zf_daemon *the_daemon;
+/* The request this thread works for (lowlevel.c sets it per request). */
+static __thread const struct zf_req *current;
+
+void zf_fuse_set_daemon(struct zf_daemon *d)
+{
+	the_daemon = d;
+}
+
 struct zf_daemon *zf_fuse_daemon(void)
 {
-	return fuse_get_context()->private_data;
+	return the_daemon;
+}
+
+void zf_fuse_set_request(const struct zf_req *r)
+{
+	current = r;
+}
+
+const struct zf_req *zf_fuse_request(void)
+{
+	return current;
+}
+
+void zf_req_init(struct zf_req *r, fuse_req_t req)
+{
+	const struct fuse_ctx *c = fuse_req_ctx(req);
+
+	*r = (struct zf_req){ .req = req, .uid = c->uid, .gid = c->gid, .pid = c->pid,
+			      .umask = c->umask };
 }
 
 unsigned zf_fuse_uid(void)
 {
-	return (unsigned)fuse_get_context()->uid;
+	return current ? (unsigned)current->uid : 0;
 }
 
 unsigned zf_fuse_gid(void)
 {
-	return (unsigned)fuse_get_context()->gid;
+	return current ? (unsigned)current->gid : 0;
 }
 
 /* The caller, for a volume's data/ (volume_data.c works as them). */
 struct zf_caller zf_fuse_caller(void)
 {
-	struct fuse_context *c = fuse_get_context();
-	struct zf_caller who = { .uid = c->uid, .gid = c->gid, .umask = c->umask };
-	int n = fuse_getgroups(ZF_CALLER_GROUPS, who.groups);
+	struct zf_caller who = { .uid = zf_fuse_uid(), .gid = zf_fuse_gid() };
+	int n = -1;
 
+	if (current)
+		who.umask = current->umask;
+	/* the caller's thread is still in its syscall: /proc has its groups */
+	if (current && current->req)
+		n = fuse_req_getgroups(current->req, ZF_CALLER_GROUPS, who.groups);
 	/* unknown (or too many to take all): none but its own group */
 	who.n_groups = n >= 0 && n <= ZF_CALLER_GROUPS ? n : 0;
 	return who;
 }
 
-enum zf_call zf_fuse_caller_call(void)
-{
-	char path[64];
-	long nr = -1;
-	FILE *f;
-
-	/* the request's pid is the calling thread's, blocked in its syscall */
-	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)fuse_get_context()->pid);
-	f = fopen(path, "re");
-	if (!f)
-		return ZF_CALL_OTHER;
-	if (fscanf(f, "%ld", &nr) != 1)
-		nr = -1;
-	fclose(f);
-#ifdef SYS_rename
-	if (nr == SYS_rename)
-		return ZF_CALL_RENAME;
-#endif
-#ifdef SYS_unlink
-	if (nr == SYS_unlink)
-		return ZF_CALL_UNLINK;
-#endif
-#ifdef SYS_renameat2
-	if (nr == SYS_renameat2)
-		return ZF_CALL_RENAME;
-#endif
-	if (nr == SYS_renameat)
-		return ZF_CALL_RENAME;
-	return nr == SYS_unlinkat ? ZF_CALL_UNLINK : ZF_CALL_OTHER;
-}
-
 bool zf_fuse_interrupted(void)
 {
-	return fuse_interrupted() != 0;
-}
-
-bool zf_fuse_stopping(struct zf_daemon *d)
-{
-	return atomic_load(&d->stopping);
+	if (!current)
+		return false;
+	if (current->interrupted)
+		return atomic_load(current->interrupted);
+	return current->req && fuse_req_interrupted(current->req) != 0;
 }
 
 time_t zf_fuse_parse_time(const char *s)
@@ -113,22 +112,6 @@ struct zf_object *zf_fuse_members_dir_locked(struct zf_daemon *d, const struct z
 	struct zf_object *c = zf_registry_find_locked(d->reg, ZF_KIND_CAPSULE, p->name);
 
 	return c && zf_action_visible(c, zf_fuse_uid()) ? c : NULL;
-}
-
-int zf_fuse_path_parse(const char *path, struct zf_path *p, ssize_t *ret_old_size)
-{
-	struct zf_hidden_info h = { .old_size = -1 };
-	int r = zf_path_parse(path, p);
-
-	if (r == 0 && p->node == ZF_NODE_OTHER && zf_hidden_find(p->leaf, &h) == 0 && !h.temp) {
-		p->node = ZF_NODE_FILE;
-		p->file = ZF_FILE_SPEC;
-	} else {
-		h.old_size = -1;
-	}
-	if (ret_old_size)
-		*ret_old_size = h.old_size;
-	return r;
 }
 
 int zf_fuse_object_uuid(struct zf_daemon *d, const struct zf_path *p,

@@ -281,8 +281,16 @@ static int ctl_write(struct zf_daemon *d, struct zf_handle *h, const char *buf, 
 	return r < 0 ? r : (int)size;
 }
 
+/* A command waits for its job (the engine). */
+static bool ctl_slow_write(struct zf_handle *h)
+{
+	(void)h;
+	return true;
+}
+
 const struct zf_file_ops zf_ctl_row = {
 	.what = "ctl",
+	.slow_write = ctl_slow_write,
 	.open_locked = ctl_open_locked,
 	.write = ctl_write,
 };
@@ -312,23 +320,17 @@ static int events_open_locked(struct zf_daemon *d, struct zf_handle *h, struct z
 	return acc == O_RDONLY ? 0 : -EACCES;
 }
 
+/* -EAGAIN until a line is there (parked: the registry's change kicks it). */
 static int events_read(struct zf_daemon *d, struct zf_handle *h, char *buf, size_t size,
 		       off_t off)
 {
-	(void)off;
-	for (;;) {
-		size_t n = zf_eventlog_read(d->events, h->owner, &h->ev_pos, buf, size,
-					       h->nonblock ? 0 : WAIT_SLICE_MS);
+	size_t n;
 
-		if (n > 0)
-			return (int)n;
-		if (h->nonblock)
-			return -EAGAIN;
-		if (zf_fuse_interrupted())
-			return -EINTR;
-		if (zf_fuse_stopping(d))
-			return 0; /* the stream of events ends with zunfs */
-	}
+	(void)off;
+	pthread_mutex_lock(&h->buf_lock); /* ev_pos: two reads of one open file */
+	n = zf_eventlog_read(d->events, h->owner, &h->ev_pos, buf, size, 0);
+	pthread_mutex_unlock(&h->buf_lock);
+	return n > 0 ? (int)n : -EAGAIN;
 }
 
 static bool events_ready(struct zf_daemon *d, struct zf_handle *h, const struct zf_object *obj)
@@ -339,6 +341,8 @@ static bool events_ready(struct zf_daemon *d, struct zf_handle *h, const struct 
 
 const struct zf_file_ops zf_events_row = {
 	.what = "events",
+	.parks = true,
+	.stopped = 0, /* the stream of events ends with zunfs */
 	.open_locked = events_open_locked,
 	.read = events_read,
 	.ready = events_ready,
@@ -369,13 +373,15 @@ static int until_read(struct zf_daemon *d, struct zf_handle *h, char *buf, size_
 	int r;
 
 	(void)off;
-	if (h->until_done)
-		return 0;
 	zf_registry_lock(d->reg);
-	for (;;) {
+	do {
 		struct zf_object *obj = zf_registry_find_uuid_locked(d->reg, h->uuid);
 		enum zf_until v;
 
+		if (h->until_done) {
+			r = 0;
+			break;
+		}
 		if (!obj || (obj->rec.deleting && target->state != ZF_STATE_DELETING)) {
 			r = -EIO; /* removed: no state follows */
 			break;
@@ -384,26 +390,11 @@ static int until_read(struct zf_daemon *d, struct zf_handle *h, char *buf, size_
 		if (v == ZF_UNTIL_REACHED) {
 			r = snprintf(buf, size, "%s\n", target->leaf);
 			h->until_done = true;
-			break;
+		} else {
+			/* never: EIO; not yet: parked until the object changes */
+			r = v == ZF_UNTIL_NEVER ? -EIO : -EAGAIN;
 		}
-		if (v == ZF_UNTIL_NEVER) {
-			r = -EIO;
-			break;
-		}
-		if (h->nonblock) {
-			r = -EAGAIN;
-			break;
-		}
-		if (zf_fuse_interrupted()) {
-			r = -EINTR;
-			break;
-		}
-		if (zf_fuse_stopping(d)) {
-			r = -ENOTCONN; /* what the mount answers once zunfs is gone */
-			break;
-		}
-		zf_registry_wait_locked(d->reg, WAIT_SLICE_MS);
-	}
+	} while (0);
 	zf_registry_unlock(d->reg);
 	return r;
 }
@@ -416,6 +407,8 @@ static bool until_ready(struct zf_daemon *d, struct zf_handle *h, const struct z
 
 const struct zf_file_ops zf_until_row = {
 	.what = "until",
+	.parks = true,
+	.stopped = -ENOTCONN, /* what the mount answers once zunfs is gone */
 	.open_locked = until_open_locked,
 	.read = until_read,
 	.ready = until_ready,

@@ -9,49 +9,44 @@
 
 #include "../session.h"
 #include "private.h"
+#include "shares.h"
+#include "waits.h"
 
 /* Handles waiting in poll(). Lock order: registry lock, then poll_lock. */
 static pthread_mutex_t poll_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct zf_handle *pollers; /* protected by poll_lock */
-static int n_handles; /* protected by poll_lock */
 static struct zf_handle *all; /* protected by poll_lock */
 static uint64_t last_seq; /* protected by poll_lock */
 
 int zf_handle_new(const char *path, struct fuse_file_info *fi, struct zf_handle **ret_handle)
 {
 	struct zf_handle *h = calloc(1, sizeof(*h));
-	ssize_t old_size;
+	unsigned owner = zf_fuse_uid();
 	int r;
 
 	if (!h)
 		return -ENOMEM;
 	pthread_mutex_init(&h->buf_lock, NULL);
-	r = zf_fuse_path_parse(path, &h->path, &old_size);
-	if (r == 0 && old_size >= 0)
-		r = -ESTALE; /* an old spec.yaml, reopened by its hidden name */
+	r = zf_path_parse(path, &h->path);
 	if (r == 0 && !(h->path_str = strdup(path)))
 		r = -ENOMEM;
-	if (r == 0) {
-		pthread_mutex_lock(&poll_lock);
-		if (n_handles >= MAX_HANDLES) {
-			r = -ENFILE;
-		} else {
-			n_handles++;
-			h->seq = ++last_seq;
-			h->all_next = all;
-			if (all)
-				all->all_prev = h;
-			all = h;
-		}
-		pthread_mutex_unlock(&poll_lock);
-	}
+	if (r == 0)
+		r = zf_share_take(ZF_SHARE_HANDLES, owner);
 	if (r < 0) {
+		pthread_mutex_destroy(&h->buf_lock);
 		free(h->path_str);
 		free(h);
 		return r;
 	}
+	pthread_mutex_lock(&poll_lock);
+	h->seq = ++last_seq;
+	h->all_next = all;
+	if (all)
+		all->all_prev = h;
+	all = h;
+	pthread_mutex_unlock(&poll_lock);
 	h->nonblock = (fi->flags & O_NONBLOCK) != 0;
-	h->owner = zf_fuse_uid();
+	h->owner = owner;
 	h->fd = -1;
 	*ret_handle = h;
 	return 0;
@@ -91,6 +86,7 @@ static void unlink_poller_locked(struct zf_handle *h)
 
 void zf_handle_free(struct zf_handle *h)
 {
+	zf_wait_forget(h);
 	pthread_mutex_lock(&poll_lock);
 	unlink_poller_locked(h);
 	if (h->ph)
@@ -101,8 +97,8 @@ void zf_handle_free(struct zf_handle *h)
 		all = h->all_next;
 	if (h->all_next)
 		h->all_next->all_prev = h->all_prev;
-	n_handles--;
 	pthread_mutex_unlock(&poll_lock);
+	zf_share_give(ZF_SHARE_HANDLES, h->owner);
 	free(h->path_str);
 	free(h->buf);
 	free(h->spec_at_open);
@@ -190,7 +186,7 @@ void zf_handle_poll_wait(struct zf_handle *h, struct fuse_pollhandle *ph)
 /* Lock held: notifies h's poller and forgets it. */
 static void notify_locked(struct zf_handle *h)
 {
-	fuse_notify_poll(h->ph);
+	fuse_lowlevel_notify_poll(h->ph);
 	fuse_pollhandle_destroy(h->ph);
 	h->ph = NULL;
 }
@@ -205,16 +201,35 @@ void zf_handle_wake(void *userdata)
 		unlink_poller_locked(h);
 	}
 	pthread_mutex_unlock(&poll_lock);
+	zf_wait_kick(h);
 }
 
-void zf_handle_wake_changed(const char *uuid)
+struct changed {
+	const char *uuid;
+	unsigned owner;
+};
+
+/* Whether a change of an object (uuid, its owner's) concerns h: its own
+ * files, or the events of that owner (root's see every owner's). */
+static bool concerns(const struct zf_handle *h, const void *data)
 {
+	const struct changed *c = data;
+
+	if (h->path.node == ZF_NODE_EVENTS)
+		return h->owner == c->owner || h->owner == 0;
+	return strcmp(h->uuid, c->uuid) == 0;
+}
+
+void zf_handle_wake_changed(const char *uuid, unsigned owner)
+{
+	struct changed c = { uuid, owner };
+
+	zf_wait_kick_matching(concerns, &c);
 	pthread_mutex_lock(&poll_lock);
 	for (struct zf_handle **pp = &pollers; *pp;) {
 		struct zf_handle *h = *pp;
 
-		/* events readers care about every change */
-		if (h->path.node == ZF_NODE_EVENTS || strcmp(h->uuid, uuid) == 0) {
+		if (concerns(h, &c)) {
 			notify_locked(h);
 			*pp = h->poll_next;
 			h->poll_next = NULL;

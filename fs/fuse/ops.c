@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The kernel plumbing: libfuse's high-level operations, thin. Each maps the
- * path (tree.c), answers a directory or a link from the registry, hands a
- * change to actions.c, or passes an open file's operation to its row
- * (private.h: files.c, streams.c, data.c). Each returns its -errno straight
- * to the kernel. The waits are the rows': blocking reads of `events`,
- * `until/STATE`, `tty` and `exec`, and a ctl write waiting for its worker;
- * the engine is called only by the rows of tty, exec, top and stats at open.
+ * The operations by path, kernel-free: each maps the path (tree.c), answers
+ * a directory or a link from the registry, hands a change to actions.c, or
+ * passes an open file's operation to its row (private.h: files.c,
+ * streams.c, data.c), and returns 0 or -errno. lowlevel.c turns the
+ * kernel's node ids into these paths and sends the one reply.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +23,6 @@
 #include "../render.h"
 #include "../tempfiles.h"
 #include "ops.h"
-#include "private.h"
 
 static void fill_dir(struct stat *st, mode_t mode, uid_t uid, gid_t gid)
 {
@@ -35,12 +32,11 @@ static void fill_dir(struct stat *st, mode_t mode, uid_t uid, gid_t gid)
 	st->st_gid = gid;
 }
 
-static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
+int zf_fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
 	struct zf_daemon *d = zf_fuse_daemon();
 	struct zf_object *obj;
 	struct zf_path p;
-	ssize_t old_size;
 	char *text;
 	int r;
 
@@ -48,7 +44,7 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 		path = zf_handle_of(fi)->path_str;
 	if (!path)
 		return -ESTALE;
-	r = zf_fuse_path_parse(path, &p, &old_size);
+	r = zf_path_parse(path, &p);
 	if (r < 0)
 		return r;
 	if (p.node == ZF_NODE_DATA) {
@@ -130,12 +126,7 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 		if (p.file == ZF_FILE_SPEC && obj->rec.parent[0] && !obj->rec.added)
 			st->st_mode = S_IFREG | 0444;
 		st->st_nlink = 1;
-		/* a spec.yaml renamed over, still open: the old file, no name
-		 * left (libfuse asks by the name it hid it under, or by the handle) */
-		if (old_size >= 0) {
-			st->st_size = old_size; /* libfuse takes its link off st_nlink */
-			break;
-		}
+		/* a spec.yaml renamed over, still open: the old file, no name left */
 		if (fi && atomic_load(&zf_handle_of(fi)->replaced)) {
 			st->st_nlink = 0;
 			st->st_size = (off_t)zf_handle_len(zf_handle_of(fi));
@@ -159,12 +150,7 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 		break;
 	case ZF_NODE_OTHER: {
 		ssize_t size = zf_temp_size(d->temps, obj->rec.uuid, p.leaf, zf_fuse_uid());
-		struct zf_hidden_info h;
 
-		/* a temp file unlinked while open: what it was (libfuse takes its link off) */
-		if (size < 0 && zf_hidden_find(p.leaf, &h) == 0 && h.temp &&
-		    h.owner == zf_fuse_uid())
-			size = h.old_size;
 		if (size < 0) {
 			r = -ENOENT;
 			break;
@@ -185,19 +171,19 @@ out:
 
 struct fill_ctx {
 	void *buf;
-	fuse_fill_dir_t filler;
+	zf_fill_fn filler;
 };
 
 static void fill_one(const char *name, void *userdata)
 {
 	struct fill_ctx *fc = userdata;
 
-	fc->filler(fc->buf, name, NULL, 0, 0);
+	fc->filler(fc->buf, name);
 }
 
 /* containers/CAPSULE.CNAME for every member of the caller's capsules, unless a
  * container has that name. Lock held. */
-static void list_links_locked(struct zf_daemon *d, void *buf, fuse_fill_dir_t filler)
+static void list_links_locked(struct zf_daemon *d, void *buf, zf_fill_fn filler)
 {
 	char name[2 * ZF_NAME_MAX + 2], target[PATH_MAX];
 
@@ -207,11 +193,11 @@ static void list_links_locked(struct zf_daemon *d, void *buf, fuse_fill_dir_t fi
 		snprintf(name, sizeof(name), "%s.%s", o->parent_name, o->rec.name);
 		/* the link must lead here (a capsule the caller sees, no container of the name) */
 		if (zf_action_link_target_locked(d, name, zf_fuse_uid(), target, sizeof(target)) == 0)
-			filler(buf, name, NULL, 0, 0);
+			filler(buf, name);
 	}
 }
 
-static int op_readlink(const char *path, char *buf, size_t size)
+int zf_fs_readlink(const char *path, char *buf, size_t size)
 {
 	struct zf_daemon *d = zf_fuse_daemon();
 	struct zf_path p;
@@ -233,16 +219,12 @@ static int op_readlink(const char *path, char *buf, size_t size)
 	return r;
 }
 
-static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t off,
-		      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
+int zf_fs_readdir(const char *path, void *buf, zf_fill_fn filler)
 {
 	struct zf_daemon *d = zf_fuse_daemon();
 	struct zf_path p;
 	int r;
 
-	(void)off, (void)flags;
-	if (!path)
-		path = (const char *)(uintptr_t)fi->fh; /* kept by opendir */
 	r = zf_path_parse(path, &p);
 	if (r < 0)
 		return r;
@@ -252,21 +234,21 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 		return zf_fuse_data_op(path, &p, ZF_DATA_LIST,
 				       &(struct zf_data_args){ .each = fill_one, .userdata = &fc });
 	}
-	filler(buf, ".", NULL, 0, 0);
-	filler(buf, "..", NULL, 0, 0);
+	filler(buf, ".");
+	filler(buf, "..");
 	switch (p.node) {
 	case ZF_NODE_ROOT:
 		for (int k = 0; k < ZF_KIND_COUNT; k++)
-			filler(buf, zf_kind_dir((enum zf_kind)k), NULL, 0, 0);
-		filler(buf, "events", NULL, 0, 0);
-		filler(buf, "version", NULL, 0, 0);
+			filler(buf, zf_kind_dir((enum zf_kind)k));
+		filler(buf, "events");
+		filler(buf, "version");
 		return 0;
 	case ZF_NODE_KIND_DIR:
 		zf_registry_lock(d->reg);
 		for (struct zf_object *o = zf_registry_first_locked(d->reg); o; o = o->next)
 			if (o->rec.kind == p.kind && !o->rec.deleting && !o->rec.parent[0] &&
 			    zf_action_visible(o, zf_fuse_uid()))
-				filler(buf, o->rec.name, NULL, 0, 0);
+				filler(buf, o->rec.name);
 		if (p.kind == ZF_KIND_CONTAINER)
 			list_links_locked(d, buf, filler);
 		zf_registry_unlock(d->reg);
@@ -278,7 +260,7 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 		c = zf_fuse_members_dir_locked(d, &p);
 		for (struct zf_object *o = zf_registry_first_locked(d->reg); c && o; o = o->next)
 			if (!o->rec.deleting && strcmp(o->rec.parent, c->rec.uuid) == 0)
-				filler(buf, o->rec.name, NULL, 0, 0);
+				filler(buf, o->rec.name);
 		zf_registry_unlock(d->reg);
 		return c ? 0 : -ENOENT;
 	}
@@ -293,7 +275,7 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 			const enum zf_state *states = zf_states(p.kind, &n);
 
 			for (size_t i = 0; i < n; i++)
-				filler(buf, zf_state_word(states[i]), NULL, 0, 0);
+				filler(buf, zf_state_word(states[i]));
 			if (p.kind == ZF_KIND_CONTAINER) {
 				struct zf_object *o;
 				bool check;
@@ -303,18 +285,18 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 				check = o && zf_health_has_check(o);
 				zf_registry_unlock(d->reg);
 				for (const char *const *s = zf_health_words; check && *s; s++)
-					filler(buf, *s, NULL, 0, 0);
+					filler(buf, *s);
 			}
 			return 0;
 		}
 		for (int f = 0; f < ZF_FILE_COUNT; f++)
 			if (zf_file_in_kind((enum zf_file)f, p.kind))
-				filler(buf, zf_file_name((enum zf_file)f), NULL, 0, 0);
-		filler(buf, "until", NULL, 0, 0);
+				filler(buf, zf_file_name((enum zf_file)f));
+		filler(buf, "until");
 		if (p.kind == ZF_KIND_CAPSULE)
-			filler(buf, "containers", NULL, 0, 0);
+			filler(buf, "containers");
 		if (p.kind == ZF_KIND_VOLUME && zf_fuse_volume_has_data(d, &p))
-			filler(buf, "data", NULL, 0, 0);
+			filler(buf, "data");
 		struct fill_ctx fc = { buf, filler };
 
 		zf_temp_list(d->temps, uuid, zf_fuse_uid(), fill_one, &fc);
@@ -325,33 +307,7 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 	}
 }
 
-/* With nullpath_ok, readdir may get no path: opendir keeps it. */
-static int op_opendir(const char *path, struct fuse_file_info *fi)
-{
-	struct stat st;
-	char *copy;
-	int r;
-
-	r = op_getattr(path, &st, NULL);
-	if (r < 0)
-		return r;
-	if (!S_ISDIR(st.st_mode))
-		return -ENOTDIR;
-	copy = strdup(path);
-	if (!copy)
-		return -ENOMEM;
-	fi->fh = (uint64_t)(uintptr_t)copy;
-	return 0;
-}
-
-static int op_releasedir(const char *path, struct fuse_file_info *fi)
-{
-	(void)path;
-	free((char *)(uintptr_t)fi->fh);
-	return 0;
-}
-
-static int op_mkdir(const char *path, mode_t mode)
+int zf_fs_mkdir(const char *path, mode_t mode)
 {
 	struct zf_path p;
 	int r;
@@ -368,7 +324,7 @@ static int op_mkdir(const char *path, mode_t mode)
 	return zf_action_mkdir(zf_fuse_daemon(), p.kind, p.name, zf_fuse_uid(), zf_fuse_gid());
 }
 
-static int op_rmdir(const char *path)
+int zf_fs_rmdir(const char *path)
 {
 	struct zf_path p;
 	int r;
@@ -390,9 +346,7 @@ static int op_rmdir(const char *path)
 	return r;
 }
 
-/* Opens path's row: the caller's object found under the lock, the row's
- * open_locked there, then its open outside the lock. */
-static int open_common(const char *path, struct fuse_file_info *fi, mode_t mode)
+int zf_fs_open_begin(const char *path, struct fuse_file_info *fi, struct zf_handle **ret_handle)
 {
 	struct zf_daemon *d = zf_fuse_daemon();
 	int acc = fi->flags & O_ACCMODE;
@@ -423,8 +377,20 @@ static int open_common(const char *path, struct fuse_file_info *fi, mode_t mode)
 			r = h->ops->open_locked(d, h, obj, fi, acc);
 		zf_registry_unlock(d->reg);
 	}
-	if (r == 0 && h->ops->open)
-		r = h->ops->open(d, h, fi, acc, mode);
+	if (r < 0) {
+		zf_handle_free(h);
+		return r;
+	}
+	*ret_handle = h;
+	return 0;
+}
+
+int zf_fs_open_end(struct zf_handle *h, struct fuse_file_info *fi, mode_t mode)
+{
+	int r = 0;
+
+	if (h->ops->open)
+		r = h->ops->open(zf_fuse_daemon(), h, fi, fi->flags & O_ACCMODE, mode);
 	if (r < 0) {
 		zf_handle_free(h);
 		return r;
@@ -433,101 +399,50 @@ static int open_common(const char *path, struct fuse_file_info *fi, mode_t mode)
 	return 0;
 }
 
-static int op_open(const char *path, struct fuse_file_info *fi)
+/* Both halves at once: for rows whose open does not wait (create's). */
+static int open_common(const char *path, struct fuse_file_info *fi, mode_t mode)
 {
-	return open_common(path, fi, 0);
+	struct zf_handle *h;
+	int r = zf_fs_open_begin(path, fi, &h);
+
+	return r < 0 ? r : zf_fs_open_end(h, fi, mode);
 }
 
-static int op_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi)
+int zf_fs_read(struct zf_handle *h, char *buf, size_t size, off_t off)
 {
-	struct zf_handle *h = zf_handle_of(fi);
-
-	(void)path;
 	if (h->ops->read)
 		return h->ops->read(zf_fuse_daemon(), h, buf, size, off);
 	return zf_handle_read_buf(h, buf, size, off);
 }
 
-/* Reads as op_read, into a buffer libfuse frees; a row with a read_fd (a
- * host file) gives the fd instead, which libfuse splices to the kernel. */
-static int op_read_buf(const char *path, struct fuse_bufvec **bufp, size_t size, off_t off,
-		       struct fuse_file_info *fi)
+int zf_fs_write(struct zf_handle *h, const char *buf, size_t size, off_t off)
 {
-	struct zf_handle *h = zf_handle_of(fi);
-	struct fuse_bufvec *bv = malloc(sizeof(*bv));
-	int fd = h->ops->read_fd ? h->ops->read_fd(h) : -1, n;
-	char *mem;
-
-	if (!bv)
-		return -ENOMEM;
-	if (fd >= 0) {
-		*bv = FUSE_BUFVEC_INIT(size);
-		bv->buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK | FUSE_BUF_FD_RETRY;
-		bv->buf[0].fd = fd;
-		bv->buf[0].pos = off;
-		*bufp = bv;
-		return 0;
-	}
-	mem = malloc(size ? size : 1);
-	if (!mem) {
-		free(bv);
-		return -ENOMEM;
-	}
-	n = op_read(path, mem, size, off, fi);
-	if (n < 0) {
-		free(mem);
-		free(bv);
-		return n;
-	}
-	*bv = FUSE_BUFVEC_INIT((size_t)n);
-	bv->buf[0].mem = mem;
-	*bufp = bv;
-	return 0;
-}
-
-static int op_write(const char *path, const char *buf, size_t size, off_t off,
-		    struct fuse_file_info *fi)
-{
-	struct zf_handle *h = zf_handle_of(fi);
-
-	(void)path;
 	return h->ops->write ? h->ops->write(zf_fuse_daemon(), h, buf, size, off) : -EBADF;
 }
 
-static int op_flush(const char *path, struct fuse_file_info *fi)
+int zf_fs_flush(struct zf_handle *h)
 {
-	struct zf_handle *h = zf_handle_of(fi);
-
-	(void)path;
 	return h->ops->flush ? h->ops->flush(zf_fuse_daemon(), h) : 0;
 }
 
-static int op_release(const char *path, struct fuse_file_info *fi)
+void zf_fs_release(struct zf_handle *h)
 {
-	struct zf_handle *h = zf_handle_of(fi);
-
-	(void)path;
 	if (h->ops->release)
 		h->ops->release(zf_fuse_daemon(), h);
 	zf_handle_free(h);
-	return 0;
 }
 
-static int op_fsync(const char *path, int datasync, struct fuse_file_info *fi)
+int zf_fs_fsync(struct zf_handle *h, int datasync)
 {
-	struct zf_handle *h = zf_handle_of(fi);
-
-	(void)path;
 	return h->ops->fsync ? h->ops->fsync(h, datasync) : 0;
 }
 
-static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
+int zf_fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 {
 	struct zf_daemon *d = zf_fuse_daemon();
 	struct zf_object *obj;
 	struct zf_path p;
 	char uuid[ZF_UUID_LEN + 1], *text;
-	ssize_t old_size;
 	int r;
 
 	if (fi) {
@@ -535,11 +450,9 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 
 		return h->ops->truncate ? h->ops->truncate(d, h, size) : -EACCES;
 	}
-	r = zf_fuse_path_parse(path, &p, &old_size);
+	r = zf_path_parse(path, &p);
 	if (r < 0)
 		return r;
-	if (old_size >= 0)
-		return -ESTALE;
 	if (p.node == ZF_NODE_DATA)
 		return zf_fuse_data_op(path, &p, ZF_DATA_TRUNCATE, &(struct zf_data_args){ .n = size });
 	if (p.node == ZF_NODE_OTHER)
@@ -566,15 +479,12 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	return r;
 }
 
-static int op_poll(const char *path, struct fuse_file_info *fi, struct fuse_pollhandle *ph,
-		   unsigned *reventsp)
+unsigned zf_fs_poll(struct zf_handle *h, struct fuse_pollhandle *ph)
 {
 	struct zf_daemon *d = zf_fuse_daemon();
-	struct zf_handle *h = zf_handle_of(fi);
 	const struct zf_object *obj = NULL;
 	bool ready = true;
 
-	(void)path;
 	zf_registry_lock(d->reg);
 	if (h->uuid[0])
 		obj = zf_registry_find_uuid_locked(d->reg, h->uuid);
@@ -582,8 +492,7 @@ static int op_poll(const char *path, struct fuse_file_info *fi, struct fuse_poll
 		ready = h->ops->ready(d, h, obj);
 	zf_handle_poll_wait(h, ph);
 	zf_registry_unlock(d->reg);
-	*reventsp = ready ? (POLLIN | POLLRDNORM) : 0;
-	return 0;
+	return ready ? (POLLIN | POLLRDNORM) : 0;
 }
 
 static int op_deny(void)
@@ -592,7 +501,7 @@ static int op_deny(void)
 }
 
 /* Only in an object directory, and only as a step to replace spec.yaml. */
-static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
+int zf_fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
 	struct zf_daemon *d = zf_fuse_daemon();
 	struct zf_path p;
@@ -619,7 +528,7 @@ static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	return r;
 }
 
-static int op_unlink(const char *path)
+int zf_fs_unlink(const char *path)
 {
 	struct zf_path p;
 	int r = zf_path_parse(path, &p);
@@ -628,14 +537,11 @@ static int op_unlink(const char *path)
 		return r;
 	if (p.node == ZF_NODE_DATA)
 		return zf_fuse_data_op(path, &p, ZF_DATA_UNLINK, &(struct zf_data_args){ 0 });
-	/* libfuse, at the last close of a spec.yaml it hid */
-	if (p.node == ZF_NODE_OTHER && zf_hidden_remove(p.leaf) == 0)
-		return 0;
 	return p.node == ZF_NODE_OTHER ? zf_fuse_temp_op(&p, ZF_TEMP_UNLINK, 0) : op_deny();
 }
 
 /* Only in a volume's data/: files, FIFOs and sockets (bind()), no devices. */
-static int op_mknod(const char *path, mode_t mode, dev_t dev)
+int zf_fs_mknod(const char *path, mode_t mode, dev_t dev)
 {
 	struct zf_path p;
 
@@ -645,14 +551,8 @@ static int op_mknod(const char *path, mode_t mode, dev_t dev)
 			       &(struct zf_data_args){ .n = mode, .dev = dev });
 }
 
-static int op_link2(const char *from, const char *to)
-{
-	(void)from, (void)to;
-	return op_deny();
-}
-
 /* Symbolic links only in a volume's data/: the target is kept as given. */
-static int op_symlink(const char *target, const char *path)
+int zf_fs_symlink(const char *target, const char *path)
 {
 	struct zf_path p;
 
@@ -661,71 +561,27 @@ static int op_symlink(const char *target, const char *path)
 	return zf_fuse_data_op(path, &p, ZF_DATA_SYMLINK, &(struct zf_data_args){ .target = target });
 }
 
-/* libfuse moving an open file aside (hidden.c) before a rename over it or
- * an unlink of it, which it asks alike: the caller's syscall tells them
- * apart. spec.yaml, for a rename only (`rm spec.yaml` stays EPERM); a temp
- * file, for an unlink only (renames over a temp file are refused). */
-static int hide(struct zf_daemon *d, const struct zf_path *pf, const char *name)
-{
-	struct zf_hidden_info info = { .temp = pf->node == ZF_NODE_OTHER, .old_size = -1 };
-	char uuid[ZF_UUID_LEN + 1];
-	int r;
-
-	if (zf_fuse_caller_call() != (info.temp ? ZF_CALL_UNLINK : ZF_CALL_RENAME))
-		return -EPERM;
-	if (zf_fuse_object_uuid(d, pf, uuid) < 0)
-		return -ENOENT;
-	if (!info.temp)
-		return zf_hidden_add(d, name, uuid, &info);
-	/* the temp file goes now; its name stays for the open file */
-	info.owner = zf_fuse_uid();
-	info.old_size = zf_temp_size(d->temps, uuid, pf->leaf, info.owner);
-	if (info.old_size < 0)
-		return (int)info.old_size;
-	r = zf_hidden_add(d, name, uuid, &info);
-	if (r == 0)
-		zf_temp_remove(d->temps, uuid, pf->leaf, info.owner);
-	return r;
-}
-
 static bool same_object(const struct zf_path *a, const struct zf_path *b)
 {
 	return a->kind == b->kind && strcmp(a->name, b->name) == 0 &&
 	       strcmp(a->capsule, b->capsule) == 0;
 }
 
-/* The length of object uuid's spec in force. */
-static size_t spec_len(struct zf_daemon *d, const char *uuid)
-{
-	struct zf_object *obj;
-	size_t len;
-
-	zf_registry_lock(d->reg);
-	obj = zf_registry_find_uuid_locked(d->reg, uuid);
-	len = obj ? strlen(obj->rec.spec) : 0;
-	zf_registry_unlock(d->reg);
-	return len;
-}
-
 /* The one rename there is: a temp file over its object's spec.yaml, applied
  * like a write of spec.yaml (an invalid spec fails the rename with EBADMSG
  * and leaves the temp file). Whatever has the old spec.yaml open keeps it. */
-static int op_rename(const char *from, const char *to, unsigned int flags)
+int zf_fs_rename(const char *from, const char *to, unsigned int flags)
 {
 	struct zf_daemon *d = zf_fuse_daemon();
 	struct zf_path pf, pt;
 	char uuid[ZF_UUID_LEN + 1], *text = NULL;
-	size_t len, old_len;
+	size_t len;
 	uint64_t seq;
 	int r;
 
 	if (zf_path_parse(from, &pf) == 0 && zf_path_parse(to, &pt) == 0 &&
 	    (pf.node == ZF_NODE_DATA || pt.node == ZF_NODE_DATA))
 		return zf_fuse_data_rename(from, &pf, to, &pt, flags);
-	if (zf_path_parse(from, &pf) == 0 && zf_path_parse(to, &pt) == 0 && !flags &&
-	    ((pf.node == ZF_NODE_FILE && pf.file == ZF_FILE_SPEC) || pf.node == ZF_NODE_OTHER) &&
-	    pt.node == ZF_NODE_OTHER && zf_hidden_is_name(pt.leaf) && same_object(&pf, &pt))
-		return hide(d, &pf, pt.leaf);
 	if (zf_path_parse(from, &pf) < 0 || zf_path_parse(to, &pt) < 0 ||
 	    pf.node != ZF_NODE_OTHER || pt.node != ZF_NODE_FILE || pt.file != ZF_FILE_SPEC ||
 	    !same_object(&pf, &pt))
@@ -740,7 +596,6 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 	if (r < 0)
 		return r;
 	seq = zf_handle_seq_now();
-	old_len = spec_len(d, uuid);
 	r = zf_action_apply_spec(d, uuid, text, len, zf_fuse_uid());
 	free(text);
 	/* a spec refused for what it says; status_reason has why. Not EINVAL:
@@ -752,7 +607,6 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 	zf_registry_lock(d->reg);
 	zf_handle_mark_replaced(uuid, seq);
 	zf_registry_unlock(d->reg);
-	zf_hidden_replaced(uuid, old_len);
 	zf_temp_remove(d->temps, uuid, pf.leaf, zf_fuse_uid());
 	return 0;
 }
@@ -766,7 +620,7 @@ static int attrs_unchanged(const char *path, struct fuse_file_info *fi, const mo
 	struct stat st;
 	int r;
 
-	r = op_getattr(path, &st, fi);
+	r = zf_fs_getattr(path, &st, fi);
 	if (r < 0)
 		return r;
 	if ((caller != 0 && caller != st.st_uid) ||
@@ -777,7 +631,7 @@ static int attrs_unchanged(const char *path, struct fuse_file_info *fi, const mo
 }
 
 /* sed -i and editors give their temp file the original's mode and owner: let them. */
-static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
+int zf_fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
 	struct zf_path p;
 
@@ -792,7 +646,7 @@ static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 	return zf_fuse_temp_op(&p, ZF_TEMP_EXISTS, 0);
 }
 
-static int op_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
+int zf_fs_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
 {
 	struct zf_path p;
 
@@ -807,7 +661,7 @@ static int op_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_inf
 	return zf_fuse_temp_op(&p, ZF_TEMP_EXISTS, 0);
 }
 
-static int op_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
+int zf_fs_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
 {
 	struct stat st;
 
@@ -818,7 +672,7 @@ static int op_utimens(const char *path, const struct timespec tv[2], struct fuse
 	if (path && zf_path_parse(path, &p) == 0 && p.node == ZF_NODE_DATA)
 		return zf_fuse_data_op(path, &p, ZF_DATA_UTIMENS, &(struct zf_data_args){ .tv = tv });
 	/* touch(1) on an existing file is harmless; times are the object's own */
-	return op_getattr(path, &st, fi);
+	return zf_fs_getattr(path, &st, fi);
 }
 
 /*
@@ -826,7 +680,7 @@ static int op_utimens(const char *path, const struct timespec tv[2], struct fuse
  * yes, as when the kernel had no one to ask (the files' own checks answer
  * at open). Under default_permissions the kernel answers itself.
  */
-static int op_access(const char *path, int mask)
+int zf_fs_access(const char *path, int mask)
 {
 	struct zf_path p;
 
@@ -835,7 +689,7 @@ static int op_access(const char *path, int mask)
 	return 0;
 }
 
-static int op_fallocate(const char *path, int mode, off_t off, off_t len,
+int zf_fs_fallocate(const char *path, int mode, off_t off, off_t len,
 			struct fuse_file_info *fi)
 {
 	struct zf_handle *h = fi ? zf_handle_of(fi) : NULL;
@@ -844,7 +698,7 @@ static int op_fallocate(const char *path, int mode, off_t off, off_t len,
 	return h && h->ops->fallocate ? h->ops->fallocate(h, mode, off, len) : -EOPNOTSUPP;
 }
 
-static int op_statfs(const char *path, struct statvfs *st)
+int zf_fs_statfs(const char *path, struct statvfs *st)
 {
 	struct zf_path p;
 
@@ -857,80 +711,3 @@ static int op_statfs(const char *path, struct statvfs *st)
 	return 0;
 }
 
-static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
-{
-	struct zf_daemon *d = zf_fuse_daemon();
-
-	/*
-	 * Names and attributes are cached for libfuse's default second, as by
-	 * every FUSE filesystem: every operation resolves its path here again
-	 * (and checks who asks), so a stale name only saves a lookup; the
-	 * rendered files' attributes and pages are dropped the moment their
-	 * object changes (cache.c), the streams are direct_io (their reads never
-	 * stop at a cached size), and a file in data/ that a container changes
-	 * shows its new size within the second. Not with allow_other: the
-	 * kernel's caches are one for all users, and what one user was shown (a
-	 * name its owner looked up, a temp file's owner) would be another's.
-	 * Absences are never cached: mkdir and the engine make names appear.
-	 */
-	/* the thread wakes pollers too; without it, nothing drops what changes */
-	d->kernel_cache = zf_fuse_cache_start(fuse_get_context()->fuse) == 0 &&
-			  !d->opts.allow_other;
-	cfg->entry_timeout = d->kernel_cache ? 1.0 : 0;
-	cfg->attr_timeout = d->kernel_cache ? 1.0 : 0;
-	cfg->negative_timeout = 0;
-	cfg->use_ino = 0;
-	/* ops on an open file get no path, so libfuse takes no path lock for them:
-	 * a reader blocked in until/ must not hold up rmdir of its object */
-	cfg->nullpath_ok = 1;
-	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
-		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
-	zf_fuse_data_init(conn);
-	if (d->reg)
-		zf_registry_set_change_cb(d->reg, zf_fuse_on_change, d);
-	return d;
-}
-
-static void op_destroy(void *private_data)
-{
-	struct zf_daemon *d = private_data;
-
-	if (d->reg)
-		zf_registry_set_change_cb(d->reg, NULL, NULL);
-	zf_fuse_cache_stop();
-	zf_handle_free_all();
-	zf_hidden_free_all();
-}
-
-const struct fuse_operations zf_fuse_ops = {
-	.init = op_init,
-	.destroy = op_destroy,
-	.getattr = op_getattr,
-	.opendir = op_opendir,
-	.readdir = op_readdir,
-	.releasedir = op_releasedir,
-	.mkdir = op_mkdir,
-	.rmdir = op_rmdir,
-	.readlink = op_readlink,
-	.open = op_open,
-	.read = op_read,
-	.read_buf = op_read_buf,
-	.write = op_write,
-	.flush = op_flush,
-	.release = op_release,
-	.fsync = op_fsync,
-	.truncate = op_truncate,
-	.poll = op_poll,
-	.create = op_create,
-	.unlink = op_unlink,
-	.mknod = op_mknod,
-	.symlink = op_symlink,
-	.link = op_link2,
-	.rename = op_rename,
-	.chmod = op_chmod,
-	.chown = op_chown,
-	.utimens = op_utimens,
-	.statfs = op_statfs,
-	.fallocate = op_fallocate,
-	.access = op_access,
-};

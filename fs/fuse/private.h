@@ -1,22 +1,30 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Inside the FUSE side (fs/fuse/, the only users of <fuse.h>): who asks, the
- * open-file handle and the rows that serve each kind of open file.
+ * Inside the FUSE side (fs/fuse/, the only users of <fuse_lowlevel.h>): who
+ * asks, the open-file handle and the rows that serve each kind of open file.
  *
  * Every open file is a struct zf_handle whose ops point at its kind's row
- * (struct zf_file_ops): ops.c's read, write, truncate, flush, poll and
+ * (struct zf_file_ops): lowlevel.c's read, write, truncate, flush, poll and
  * release call the row, never a chain of ifs over the handle. The row for a
  * path is picked once, at open, by zf_fuse_row(): the tree's serve column
  * for an object's file (tree.h), the node for the rest. A new way to serve
  * a file is one row here and its value in enum zf_serve.
  *
- * Lock order: the registry lock, then poll_lock (handle.c).
+ * No request holds a thread while it waits (libfuse's low-level API lets a
+ * request be answered later, from any thread): a read that would block is
+ * parked (waits.c) and answered when its row can answer it, and an open or
+ * write that waits on the engine runs in the engine room (room.c), a few
+ * threads shared fairly between users. Rows never block.
+ *
+ * Lock order: the registry lock, then poll_lock (handle.c), then the
+ * shares' lock (shares.c). waits.c's and room.c's locks and the nodes'
+ * lock (nodes.c) are taken alone.
  */
 #pragma once
 
 #define FUSE_USE_VERSION 314
 
-#include <fuse.h>
+#include <fuse_lowlevel.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -25,12 +33,11 @@
 #include "../daemon.h"
 #include "../tree.h"
 #include "../volume_data.h"
+#include "nodes.h"
 
-/* How often a blocked read looks for an interrupt (ctrl-c on `cat events`)
- * and for zunfs stopping. */
-#define WAIT_SLICE_MS 250
-/* Open handles at once: every resource a user can grow has a cap. */
-#define MAX_HANDLES 4096
+/* Open handles at once: every resource a user can grow has a cap (shares.c
+ * gives each user a share of them). */
+#define MAX_HANDLES 8192
 
 struct zf_handle;
 struct zf_session;
@@ -38,6 +45,20 @@ struct zf_session;
 /* What one kind of open file does. A NULL slot is the default named. */
 struct zf_file_ops {
 	const char *what; /* for messages */
+	/* open waits on the engine (an attach, a snapshot): it runs in the
+	 * engine room (room.c), not on a FUSE thread */
+	bool slow_open;
+	/* this write waits on the engine (a ctl command, exec's command
+	 * line): in the engine room too. NULL: never. */
+	bool (*slow_write)(struct zf_handle *h);
+	/* its reads (and writes) may answer -EAGAIN, and are then parked
+	 * (waits.c) until the handle is kicked */
+	bool parks;
+	/* what a parked read gets when zunfs stops: 0 (EOF) or -errno */
+	int stopped;
+	/* release waits (a stream's pump joined): in the engine room, after
+	 * the kernel has its answer */
+	bool slow_release;
 	/* Registry lock held. obj: the caller's object the path is in (NULL for
 	 * events and version). acc: O_RDONLY, O_WRONLY or O_RDWR. NULL: 0. */
 	int (*open_locked)(struct zf_daemon *d, struct zf_handle *h, struct zf_object *obj,
@@ -46,11 +67,14 @@ struct zf_file_ops {
 	 * mode: O_CREAT's. NULL: 0. */
 	int (*open)(struct zf_daemon *d, struct zf_handle *h, struct fuse_file_info *fi, int acc,
 		    mode_t mode);
-	/* NULL: reads the handle's buffer */
+	/* NULL: reads the handle's buffer. Never blocks: -EAGAIN when it
+	 * would, and the read is parked (waits.c) until the row's source
+	 * kicks the handle (zf_handle_wake, zf_handle_wake_changed). */
 	int (*read)(struct zf_daemon *d, struct zf_handle *h, char *buf, size_t size, off_t off);
 	/* a host file's fd that reads are spliced from (data/), or -1: read */
 	int (*read_fd)(struct zf_handle *h);
-	/* NULL: -EBADF */
+	/* NULL: -EBADF. Never blocks unless slow_write says so: -EAGAIN (or
+	 * a short count) when the rest would, and it is retried later. */
 	int (*write)(struct zf_daemon *d, struct zf_handle *h, const char *buf, size_t size,
 		     off_t off);
 	/* ftruncate; NULL: -EACCES */
@@ -73,7 +97,8 @@ struct zf_file_ops {
 
 struct zf_handle {
 	const struct zf_file_ops *ops;
-	char *path_str; /* as opened: nullpath_ok gives later ops no path */
+	char *path_str; /* as opened: later ops on the open file use it */
+	uint64_t ino; /* the kernel's node of the file (nodes.h) */
 	struct zf_path path;
 	char uuid[ZF_UUID_LEN + 1]; /* the object it is in, "" for events/version */
 	unsigned owner; /* uid that opened it: temp files and spec writes are its */
@@ -101,41 +126,52 @@ struct zf_handle {
 	bool cache_stale; /* text rows: the kernel's pages are dropped at open (cache.c) */
 	struct zf_session *session; /* tty, or exec once its command was written */
 	int fd; /* logs: the log file; data/: the host file; else -1 */
+	struct zf_wait *waits; /* protected by waits.c's lock: parked requests */
+	struct zf_handle *kick_next; /* protected by waits.c's lock */
+	bool kicked; /* protected by waits.c's lock: in the kick queue */
+	uint64_t kicks; /* protected by waits.c's lock: every kick counts */
 	struct fuse_pollhandle *ph; /* protected by poll_lock */
 	struct zf_handle *poll_next; /* protected by poll_lock */
 	struct zf_handle *all_prev, *all_next; /* protected by poll_lock: every handle */
 };
 
 /* context.c: who asks, and what their path names */
+/* Who a request is from, as the fs_ functions see it (zf_fuse_uid(), ...):
+ * set on the thread that works for the request, a FUSE thread or the
+ * engine room's. */
+struct zf_req {
+	fuse_req_t req; /* for fuse_req_getgroups and interrupts */
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+	mode_t umask;
+	/* a room task's own flag, set by its interrupt; NULL: ask libfuse */
+	atomic_bool *interrupted;
+};
+void zf_req_init(struct zf_req *r, fuse_req_t req);
+/* This thread now works for r (NULL: for nobody); r must outlive that. */
+void zf_fuse_set_request(const struct zf_req *r);
+const struct zf_req *zf_fuse_request(void);
+void zf_fuse_set_daemon(struct zf_daemon *d);
 struct zf_daemon *zf_fuse_daemon(void);
 unsigned zf_fuse_uid(void);
 /* The caller's gid (its mkdir's group for what it makes). */
 unsigned zf_fuse_gid(void);
 struct zf_caller zf_fuse_caller(void);
 bool zf_fuse_interrupted(void);
-/* The syscall the caller is in, by /proc/PID/syscall (libfuse asks alike
- * for a rename and an unlink of an open file: hidden.c). OTHER also when
- * that cannot be read (another user's process, zunfs not root). */
-enum zf_call { ZF_CALL_OTHER, ZF_CALL_RENAME, ZF_CALL_UNLINK };
-enum zf_call zf_fuse_caller_call(void);
-/* zunfs is stopping: blocking reads end (see zf_daemon.stopping). */
-bool zf_fuse_stopping(struct zf_daemon *d);
 /* The object a path is in, if the caller may see it; NULL otherwise. Lock held. */
 struct zf_object *zf_fuse_object_locked(struct zf_daemon *d, const struct zf_path *p);
 /* The capsule whose members directory p is (ZF_NODE_MEMBERS); lock held. */
 struct zf_object *zf_fuse_members_dir_locked(struct zf_daemon *d, const struct zf_path *p);
-/* zf_path_parse, where a name libfuse hid an open spec.yaml under (hidden.c)
- * is read as that spec.yaml. ret_old_size (may be NULL): once a rename has
- * replaced that spec.yaml, the old file's size; else -1. */
-int zf_fuse_path_parse(const char *path, struct zf_path *p, ssize_t *ret_old_size);
 /* The uuid of the caller's object at p: 0, or -ENOENT. */
 int zf_fuse_object_uuid(struct zf_daemon *d, const struct zf_path *p,
 			char ret_uuid[ZF_UUID_LEN + 1]);
 time_t zf_fuse_parse_time(const char *rfc3339);
 
 /* handle.c: the handles, their cap and their pollers */
-/* A new handle for path (parsed, counted against MAX_HANDLES), no row yet:
- * 0, -ENFILE, -ENOMEM or the path's errno. */
+/* A new handle for path (parsed, counted against the caller's share of
+ * MAX_HANDLES: shares.c), no row yet: 0, -EMFILE (the caller's share is
+ * used), -ENFILE (all are), -ENOMEM or the path's errno. */
 int zf_handle_new(const char *path, struct fuse_file_info *fi, struct zf_handle **ret_handle);
 void zf_handle_free(struct zf_handle *h);
 /* At the end, the loop gone: frees the handles the kernel never released
@@ -150,7 +186,8 @@ int zf_handle_read_buf(struct zf_handle *h, char *buf, size_t size, off_t off);
 size_t zf_handle_len(struct zf_handle *h);
 /* poll(): keeps ph to notify h's poller later (lock order: registry, then poll_lock). */
 void zf_handle_poll_wait(struct zf_handle *h, struct fuse_pollhandle *ph);
-/* Wakes h's poller, if any (from any thread). */
+/* h's source has something new: wakes its poller, if any, and kicks its
+ * parked requests (from any thread; waits.h). */
 void zf_handle_wake(void *h);
 /* Where the opens stand now: a handle made later has a larger seq. */
 uint64_t zf_handle_seq_now(void);
@@ -158,14 +195,14 @@ uint64_t zf_handle_seq_now(void);
  * up to seq (zf_handle_seq_now before the rename) are the old file's.
  * Registry lock held (open_common sets a handle's uuid under it). */
 void zf_handle_mark_replaced(const char *uuid, uint64_t seq);
-/* The registry's change hook (registry lock held): wakes the pollers it concerns. */
-/* Wakes the pollers of object uuid's files, and every events reader. */
-void zf_handle_wake_changed(const char *uuid);
+/* Object uuid of owner changed: wakes (and kicks: waits.h) the pollers and
+ * parked reads of its files, and of the events of that owner and root. */
+void zf_handle_wake_changed(const char *uuid, unsigned owner);
 
 /* cache.c: the kernel's cache of the rendered files. The registry's change
  * callback queues the object's invalidation, then its pollers' wakeup. */
 void zf_fuse_on_change(const struct zf_object *obj, void *userdata);
-int zf_fuse_cache_start(struct fuse *f);
+int zf_fuse_cache_start(struct fuse_session *se);
 void zf_fuse_cache_stop(void);
 /* Drops path's pages and attributes from the kernel now; never with the
  * registry lock held. */
@@ -231,25 +268,6 @@ int zf_fuse_data_rename(const char *from, const struct zf_path *pf, const char *
 void zf_fuse_data_init(struct fuse_conn_info *conn);
 /* Whether the volume at p has its files somewhere (volumes/NAME/data). */
 bool zf_fuse_volume_has_data(struct zf_daemon *d, const struct zf_path *p);
-
-/* hidden.c: libfuse's .fuse_hiddenN names for an open file it moved aside
- * (see there). Lock order: registry, then its lock. */
-struct zf_hidden_info {
-	bool temp; /* a temp file unlinked; else spec.yaml renamed over */
-	ssize_t old_size; /* the old file's size; -1: spec.yaml not replaced yet */
-	unsigned owner; /* a temp file's */
-};
-bool zf_hidden_is_name(const char *leaf);
-/* A hidden name in object uuid (drops those of objects gone). */
-int zf_hidden_add(struct zf_daemon *d, const char *name, const char *uuid,
-		  const struct zf_hidden_info *info);
-/* 0 and what name is, or -ENOENT. */
-int zf_hidden_find(const char *name, struct zf_hidden_info *ret_info);
-/* A rename replaced uuid's spec.yaml, old_size bytes long: its hidden names
- * not yet replaced are that old file from now on. */
-void zf_hidden_replaced(const char *uuid, size_t old_size);
-int zf_hidden_remove(const char *name);
-void zf_hidden_free_all(void);
 
 /* files.c: the caller's temp files (spec.yaml replacements) by path */
 enum zf_temp_op { ZF_TEMP_EXISTS, ZF_TEMP_TRUNCATE, ZF_TEMP_UNLINK };

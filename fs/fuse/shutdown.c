@@ -12,12 +12,17 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "ops.h"
 #include "shutdown.h"
 
 #define STOP_POLL_MS 200
-/* From stopping to the end of the loop: blocked readers wake within their
- * wait slice (250 ms), get EOF, and their close() is still answered. */
+/* From stopping to the end of the loop: parked readers get EOF at once,
+ * and their close() is still answered. */
 #define STOP_GRACE_MS 600
+/* From the end of the session to the loop's end, at the most: past it a
+ * FUSE thread is stuck in a call that does not return (it should not be
+ * possible), and zunfs unmounts and exits all the same. */
+#define STOP_HARD_MS 2000
 
 /* the signal that asked zunfs to stop, 0 before */
 static volatile sig_atomic_t stop_signal;
@@ -29,6 +34,7 @@ struct zf_shutdown {
 	int mountinfo_fd;
 	int mount_id; /* ours in /proc/self/mountinfo; -1 if not found */
 	atomic_bool quit;
+	atomic_bool loop_ended; /* the main thread is past the FUSE loop */
 };
 
 /* mountinfo escapes space, tab, newline and backslash as \ooo (proc(5)) */
@@ -96,10 +102,23 @@ static void stop_now(struct zf_shutdown *w, const char *why)
 	if (atomic_exchange(&w->d->stopping, true))
 		return;
 	syslog(LOG_NOTICE, "zunfs: %s: stopping (blocked readers get EOF)", why);
+	zf_fuse_quiesce();
 	usleep(STOP_GRACE_MS * 1000);
 	fuse_session_exit(w->se);
 	/* the loop's sem_wait() returns on a signal: wake it if it missed one */
 	pthread_kill(w->main, SIGUSR1);
+	for (int ms = 0; ms < STOP_HARD_MS; ms += 50) {
+		if (atomic_load(&w->loop_ended))
+			return;
+		usleep(50 * 1000);
+	}
+	/* the loop joins its threads: one does not come back. The store's
+	 * transactions are whole and the engine keeps the containers, as
+	 * after a crash; the next start reconciles. */
+	syslog(LOG_ERR, "zunfs: a FUSE thread did not return %d ms after stopping: exiting",
+	       STOP_HARD_MS);
+	fuse_session_unmount(w->se);
+	_exit(1);
 }
 
 static void *watch_main(void *arg)
@@ -192,6 +211,12 @@ int zf_shutdown_watch(struct zf_daemon *d, struct fuse_session *se, const char *
 	}
 	*ret_watch = w;
 	return 0;
+}
+
+void zf_shutdown_loop_ended(struct zf_shutdown *w)
+{
+	if (w)
+		atomic_store(&w->loop_ended, true);
 }
 
 bool zf_shutdown_keep_mount(struct zf_shutdown *w)

@@ -6,8 +6,11 @@
  * unmount (fusermount3 -u -z, umount -l) tells the daemon nothing while a
  * file stays open. This thread watches for both, every STOP_POLL_MS or when
  * the mount table changes (poll(2) on /proc/self/mountinfo, see proc(5)),
- * and then: sets d->stopping (blocking reads end within their wait slice),
- * exits the session, and interrupts the loop's sem_wait in the main thread.
+ * and then: sets d->stopping, answers every parked read (EOF) and what
+ * waits for the engine room, gives the readers STOP_GRACE_MS to close,
+ * exits the session, and interrupts the loop's sem_wait in the main thread;
+ * if the loop has not ended STOP_HARD_MS later (a FUSE thread stuck in a
+ * call), it unmounts and exits.
  */
 #pragma once
 
@@ -34,6 +37,9 @@ int zf_shutdown_signals(void);
  */
 int zf_shutdown_watch(struct zf_daemon *d, struct fuse_session *se, const char *mountpoint,
 		      pthread_t main, struct zf_shutdown **ret_watch);
+/* The main thread is past the FUSE loop (w may be NULL): the watcher's
+ * last resort, an exit when the loop does not end, is not needed. */
+void zf_shutdown_loop_ended(struct zf_shutdown *w);
 /*
  * Whether fuse_unmount() must be left out: our mount left the mount table
  * (a lazy unmount) while the kernel's connection lives on (a file still

@@ -52,47 +52,24 @@ static void count_attach(struct zf_daemon *d, const char *uuid, int delta)
 	zf_registry_unlock(d->reg);
 }
 
-/* Blocks for output (FIFO-like), EOF when the stream ends. */
+/* Output (FIFO-like): -EAGAIN while there is none (the read is parked
+ * until the pump kicks the handle), EOF when the stream ends; the attach
+ * ends with zunfs (the row's stopped: EOF), the container runs on. */
 static int session_read(struct zf_daemon *d, struct zf_handle *h, char *buf, size_t size,
 			off_t off)
 {
-	(void)off;
+	(void)d, (void)off;
 	if (!h->session)
 		return 0; /* exec before its command: nothing will come */
-	for (;;) {
-		ssize_t n = zf_session_read(h->session, buf, size, h->nonblock ? 0 : WAIT_SLICE_MS);
-
-		if (n != -EAGAIN || h->nonblock)
-			return (int)n;
-		if (zf_fuse_interrupted())
-			return -EINTR;
-		if (zf_fuse_stopping(d))
-			return 0; /* the attach ends with zunfs; the container runs on */
-	}
+	return (int)zf_session_read(h->session, buf, size, 0);
 }
 
-/* To the container's (or the exec's) stdin. */
+/* To the container's (or the exec's) stdin: what it takes now (a short
+ * count, or -EAGAIN: the rest is parked and tried again). */
 static int session_write(struct zf_daemon *d, struct zf_handle *h, const char *buf, size_t size)
 {
-	size_t done = 0;
-
-	while (done < size) {
-		ssize_t n = zf_session_write(h->session, buf + done, size - done, WAIT_SLICE_MS);
-
-		if (n == -EAGAIN) {
-			if (h->nonblock)
-				return done ? (int)done : -EAGAIN;
-			if (zf_fuse_interrupted())
-				return done ? (int)done : -EINTR;
-			if (zf_fuse_stopping(d))
-				return done ? (int)done : -EPIPE;
-			continue;
-		}
-		if (n < 0)
-			return done ? (int)done : (int)n;
-		done += (size_t)n;
-	}
-	return (int)done;
+	(void)d;
+	return (int)zf_session_write(h->session, buf, size, 0);
 }
 
 static bool session_ready(struct zf_daemon *d, struct zf_handle *h, const struct zf_object *obj)
@@ -135,6 +112,9 @@ static void tty_release(struct zf_daemon *d, struct zf_handle *h)
 
 const struct zf_file_ops zf_tty_row = {
 	.what = "tty",
+	.slow_open = true, /* the attach */
+	.parks = true,
+	.slow_release = true, /* the pump is joined */
 	.open = tty_open,
 	.read = session_read,
 	.write = tty_write,
@@ -173,6 +153,12 @@ static int exec_write(struct zf_daemon *d, struct zf_handle *h, const char *buf,
 	return (int)size;
 }
 
+/* The first write is the command line: the engine's exec create and start. */
+static bool exec_slow_write(struct zf_handle *h)
+{
+	return !h->session;
+}
+
 static void exec_release(struct zf_daemon *d, struct zf_handle *h)
 {
 	if (!h->session)
@@ -185,6 +171,9 @@ static void exec_release(struct zf_daemon *d, struct zf_handle *h)
 
 const struct zf_file_ops zf_exec_row = {
 	.what = "exec",
+	.slow_write = exec_slow_write,
+	.parks = true,
+	.slow_release = true,
 	.open = exec_open,
 	.read = session_read,
 	.write = exec_write,
@@ -289,6 +278,7 @@ static int engine_open(struct zf_daemon *d, struct zf_handle *h, struct fuse_fil
 
 const struct zf_file_ops zf_engine_row = {
 	.what = "engine snapshot",
+	.slow_open = true,
 	.open = engine_open,
 	.ready = changed_ready,
 };
