@@ -190,6 +190,18 @@ int zf_action_apply_spec(struct zf_daemon *d, const char *uuid, const char *text
 	return r < 0 ? r : ops->apply_spec(d, uuid, text, len, uid);
 }
 
+int zf_action_refuse_spec(struct zf_daemon *d, const char *uuid, int r, const char *reason)
+{
+	struct zf_object *obj;
+
+	zf_registry_lock(d->reg);
+	obj = zf_registry_find_uuid_locked(d->reg, uuid);
+	if (obj)
+		zf_apply_refuse_locked(d, obj, r, reason);
+	zf_registry_unlock(d->reg);
+	return r;
+}
+
 int zf_action_spec_writable_locked(struct zf_daemon *d, struct zf_object *obj)
 {
 	char reason[300];

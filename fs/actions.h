@@ -45,6 +45,11 @@ int zf_action_rmdir(struct zf_daemon *d, enum zf_kind kind, const char *name, un
 int zf_action_apply_spec(struct zf_daemon *d, const char *uuid, const char *text, size_t len,
 			 unsigned uid);
 
+/* A spec that cannot be applied for how it was written (a write that
+ * failed): r returned, reason in uuid's status_reason, nothing else
+ * changes. */
+int zf_action_refuse_spec(struct zf_daemon *d, const char *uuid, int r, const char *reason);
+
 /* One ctl command for uuid; waits for the engine (interrupted: see zf_jobs_run). */
 int zf_action_ctl(struct zf_daemon *d, const char *uuid, const char *line,
 		  bool (*interrupted)(void));

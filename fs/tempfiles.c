@@ -15,6 +15,9 @@ struct temp {
 	unsigned owner;
 	char *data;
 	size_t len, cap;
+	/* a write or truncate failed since it was last emptied: what it holds
+	 * is not what was written, and a rename never applies it */
+	int write_err;
 	struct temp *next;
 };
 
@@ -161,7 +164,7 @@ ssize_t zf_temp_write(struct zf_tempfiles *t, const char *uuid, const char *name
 		r = -ENOENT;
 	} else if ((size_t)off + size > (*p)->len &&
 		   (r = resize(*p, (size_t)off + size)) < 0) {
-		/* r says why */
+		(*p)->write_err = (int)r;
 	} else {
 		memcpy((*p)->data + off, buf, size);
 		r = (ssize_t)size;
@@ -181,6 +184,10 @@ int zf_temp_truncate(struct zf_tempfiles *t, const char *uuid, const char *name,
 	pthread_mutex_lock(&t->lock);
 	p = find_locked(t, uuid, name, owner);
 	r = p ? resize(*p, (size_t)size) : -ENOENT;
+	if (p && r < 0)
+		(*p)->write_err = r;
+	else if (p && size == 0)
+		(*p)->write_err = 0; /* emptied: written anew from here */
 	pthread_mutex_unlock(&t->lock);
 	return r;
 }
@@ -195,6 +202,8 @@ int zf_temp_copy(struct zf_tempfiles *t, const char *uuid, const char *name, uns
 	p = find_locked(t, uuid, name, owner);
 	if (!p) {
 		r = -ENOENT;
+	} else if ((*p)->write_err) {
+		r = (*p)->write_err;
 	} else {
 		char *copy = malloc((*p)->len + 1);
 

@@ -25,12 +25,14 @@ int zf_temp_create(struct zf_tempfiles *t, const char *uuid, const char *name, u
 ssize_t zf_temp_size(struct zf_tempfiles *t, const char *uuid, const char *name, unsigned owner);
 ssize_t zf_temp_read(struct zf_tempfiles *t, const char *uuid, const char *name, unsigned owner,
 		     char *buf, size_t size, off_t off);
-/* -EFBIG past ZF_SPEC_MAX. */
+/* -EFBIG past ZF_SPEC_MAX (and the file remembers it: zf_temp_copy). */
 ssize_t zf_temp_write(struct zf_tempfiles *t, const char *uuid, const char *name, unsigned owner,
 		      const char *buf, size_t size, off_t off);
 int zf_temp_truncate(struct zf_tempfiles *t, const char *uuid, const char *name, unsigned owner,
 		     off_t size);
-/* A copy of its content (the caller's), NUL-terminated. */
+/* A copy of its content (the caller's), NUL-terminated; the errno of a
+ * write or truncate that failed since it was last emptied (EFBIG...):
+ * what it holds is then not what was written. */
 int zf_temp_copy(struct zf_tempfiles *t, const char *uuid, const char *name, unsigned owner,
 		 char **ret_data, size_t *ret_len);
 int zf_temp_remove(struct zf_tempfiles *t, const char *uuid, const char *name, unsigned owner);

@@ -160,6 +160,8 @@ static int spec_write(struct zf_daemon *d, struct zf_handle *h, const char *buf,
 		return -EBADF;
 	pthread_mutex_lock(&h->buf_lock);
 	r = spec_put_locked(h, buf, size, off);
+	if (r < 0)
+		h->write_err = r; /* what it holds is not what was written */
 	pthread_mutex_unlock(&h->buf_lock);
 	return r < 0 ? r : (int)size;
 }
@@ -171,9 +173,12 @@ static int spec_truncate(struct zf_daemon *d, struct zf_handle *h, off_t size)
 	(void)d;
 	if (!h->writing)
 		return -EACCES;
-	if (size < 0 || (size_t)size > ZF_SPEC_MAX)
-		return -EFBIG;
 	pthread_mutex_lock(&h->buf_lock);
+	if (size < 0 || (size_t)size > ZF_SPEC_MAX) {
+		h->write_err = -EFBIG;
+		pthread_mutex_unlock(&h->buf_lock);
+		return -EFBIG;
+	}
 	if ((size_t)size <= h->len) {
 		h->len = (size_t)size;
 		if (h->buf)
@@ -182,8 +187,25 @@ static int spec_truncate(struct zf_daemon *d, struct zf_handle *h, off_t size)
 	} else {
 		r = spec_put_locked(h, "", 0, size);
 	}
+	if (r < 0)
+		h->write_err = r;
+	else if (size == 0)
+		h->write_err = 0; /* emptied: written anew from here */
 	pthread_mutex_unlock(&h->buf_lock);
 	return r;
+}
+
+/* A write to spec.yaml failed (a spec past ZF_SPEC_MAX): what the handle
+ * holds is a part of it, never applied; close() fails with the write's
+ * errno, and status_reason says so (the shell may not report close()). */
+static int refuse_failed_write(struct zf_daemon *d, struct zf_handle *h, int e)
+{
+	char reason[300];
+
+	snprintf(reason, sizeof(reason),
+		 "spec.yaml: a write failed (%s%s); nothing was applied", strerror(-e),
+		 e == -EFBIG ? ": a spec is at most 256 KiB" : "");
+	return zf_action_refuse_spec(d, h->uuid, e, reason);
 }
 
 /* close(): a spec written through this handle is validated and applied here,
@@ -200,12 +222,18 @@ static int spec_flush(struct zf_daemon *d, struct zf_handle *h)
 		return 0;
 	/* a copy: the apply takes the registry lock, which comes before buf_lock */
 	pthread_mutex_lock(&h->buf_lock);
-	if (!h->dirty) {
+	if (!h->dirty && !h->write_err) {
 		pthread_mutex_unlock(&h->buf_lock);
 		return 0;
 	}
 	h->dirty = false;
 	h->applied = true;
+	if (h->write_err) {
+		int e = h->write_err;
+
+		pthread_mutex_unlock(&h->buf_lock);
+		return refuse_failed_write(d, h, e);
+	}
 	len = h->len;
 	text = h->buf ? strndup(h->buf, h->len) : strdup("");
 	pthread_mutex_unlock(&h->buf_lock);
@@ -240,8 +268,8 @@ static void spec_release(struct zf_daemon *d, struct zf_handle *h)
 	/* `: > spec.yaml` (O_TRUNC, nothing written) is an empty spec. At the
 	 * last close, not at flush: a shell's `>` closes a dup of the fd before
 	 * its command writes. What close() cannot report, status_reason says. */
-	if (h->writing && h->truncated && !h->applied && !atomic_load(&h->replaced) &&
-	    spec_unchanged(d, h))
+	if (h->writing && h->truncated && !h->applied && !h->write_err &&
+	    !atomic_load(&h->replaced) && spec_unchanged(d, h))
 		zf_action_apply_spec(d, h->uuid, "", 0, h->owner);
 	free(h->spec_at_open);
 	h->spec_at_open = NULL;

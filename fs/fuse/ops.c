@@ -593,6 +593,10 @@ int zf_fs_rename(const char *from, const char *to, unsigned int flags)
 	if (zf_fuse_object_uuid(d, &pf, uuid) < 0)
 		return -ENOENT;
 	r = zf_temp_copy(d->temps, uuid, pf.leaf, zf_fuse_uid(), &text, &len);
+	if (r == -EFBIG) /* a write to it failed: never applied, and said so */
+		return zf_action_refuse_spec(d, uuid, r,
+					     "spec.yaml: a write to the file renamed over it failed "
+					     "(a spec is at most 256 KiB); nothing was applied");
 	if (r < 0)
 		return r;
 	seq = zf_handle_seq_now();

@@ -116,6 +116,7 @@ struct zf_handle {
 	bool truncated; /* with O_TRUNC */
 	bool dirty; /* written since the last flush */
 	bool applied; /* a spec written through it went to zf_action_apply_spec */
+	int write_err; /* a write or truncate of it failed: never applied */
 	char *spec_at_open; /* O_TRUNC: the spec in force then (a later writer's wins) */
 	/* spec.yaml renamed over since this open: like a regular file's old
 	 * inode, it keeps what it had (no new snapshot, nothing applied) */
