@@ -305,6 +305,11 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "write") == 0)
 		return do_write(argv[2]);
+	/* what a set-user-ID copy of this tool runs as (test_nosuid) */
+	if (argc == 2 && strcmp(argv[1], "euid") == 0) {
+		printf("euid=%d\n", (int)geteuid());
+		return 0;
+	}
 	if (argc == 4 && strcmp(argv[1], "poll") == 0)
 		return do_poll(argv[2], atoi(argv[3]));
 	if (argc == 3 && strcmp(argv[1], "nbread") == 0)
@@ -323,7 +328,7 @@ int main(int argc, char **argv)
 		return zf_fsops_main();
 	if (argc == 5 && strcmp(argv[1], "throttle") == 0)
 		return do_throttle(atoi(argv[2]), atoll(argv[3]), atoi(argv[4]));
-	fprintf(stderr, "usage: zf-testtool write FILE | poll FILE MS | nbread FILE | rename FROM TO"
+	fprintf(stderr, "usage: zf-testtool write FILE | euid | poll FILE MS | nbread FILE | rename FROM TO"
 			" | fsops | throttle PORT RATE IDLE\n");
 	return 2;
 }
