@@ -2,8 +2,9 @@
 # Replacing spec.yaml while something has it open: perl -pi keeps the
 # original open while it renames its work file over it, a pager or `tail -f`
 # holds it during a sed -i, python's os.replace, mv beside an open
-# descriptor. libfuse first moves such an open file aside (.fuse_hiddenN);
-# the rename then applies the spec like any other, and what had the old
+# descriptor. The rename applies the spec like any other (the old name's
+# node is left an orphan, as an unlinked inode; no .fuse_hiddenN name is
+# ever made, which libfuse's high-level API did), and what had the old
 # spec.yaml open keeps reading it, as a regular file's old inode. A spec
 # refused at a rename fails it with EBADMSG, which mv words truthfully
 # ("Bad message"; it words EINVAL as "a subdirectory of itself"), and
