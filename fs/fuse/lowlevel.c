@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "../util.h"
+#include "fh.h"
 #include "ops.h"
 #include "room.h"
 #include "shares.h"
@@ -41,6 +43,73 @@ static void begin(fuse_req_t req, struct zf_req *who)
 static void done(void)
 {
 	zf_fuse_set_request(NULL);
+}
+
+/*
+ * The open file of a request: one more reference on its handle (give it
+ * back with zf_fh_put(fi->fh)) and lfi, a copy of fi whose fh is the
+ * handle itself, as ops.c takes it. NULL when it was released meanwhile
+ * (the kernel gave up on this request: fh.h).
+ */
+static struct zf_handle *get_file(const struct fuse_file_info *fi, struct fuse_file_info *lfi)
+{
+	struct zf_handle *h = zf_fh_get(fi->fh);
+
+	if (h) {
+		*lfi = *fi;
+		lfi->fh = (uint64_t)(uintptr_t)h;
+	}
+	return h;
+}
+
+struct release_task {
+	struct zf_task t;
+	struct zf_handle *h;
+};
+
+static void release_run(struct zf_task *t)
+{
+	zf_fs_release(((struct release_task *)t)->h);
+}
+
+static void task_free(struct zf_task *t)
+{
+	free(t);
+}
+
+/* The last reference on an open file went: its row's release, in the
+ * engine room when that waits (a stream's pump is joined). */
+static void handle_last(void *obj)
+{
+	struct zf_handle *h = obj;
+	struct release_task *rt = h->ops->slow_release ? calloc(1, sizeof(*rt)) : NULL;
+
+	if (rt) {
+		*rt = (struct release_task){ .t = { .who = { .uid = h->owner, .gid = 0 },
+						    .run = release_run, .free = task_free },
+					     .h = h };
+		if (zf_room_submit(&rt->t) == 0)
+			return;
+		free(rt);
+	}
+	zf_fs_release(h);
+}
+
+/* Gives the kernel an id for the handle fi->fh holds (ops.c's open and
+ * create put the pointer there): 0, or -ENOMEM with the handle released. */
+static int publish(struct fuse_file_info *fi)
+{
+	struct zf_handle *h = zf_handle_of(fi);
+	uint64_t id;
+	/* at the end, zf_handle_free_all frees it (no row's release then) */
+	int r = zf_fh_new(h, handle_last, NULL, &id);
+
+	if (r < 0) {
+		zf_fs_release(h);
+		return r;
+	}
+	fi->fh = id;
+	return 0;
 }
 
 static void reply_entry(fuse_req_t req, struct fuse_entry_param *e)
@@ -127,14 +196,16 @@ static struct zf_orphan orphan_of(const char *path)
 
 static void ll_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	struct fuse_file_info lfi;
 	char path[PATH_MAX];
 	struct zf_req who;
 	struct stat st;
 	int r;
 
 	begin(req, &who);
-	if (fi) {
-		r = zf_fs_getattr(NULL, &st, fi);
+	if (fi && get_file(fi, &lfi)) {
+		r = zf_fs_getattr(NULL, &st, &lfi);
+		zf_fh_put(fi->fh);
 	} else {
 		r = zf_node_path(ino, path, sizeof(path));
 		if (r == 0)
@@ -184,16 +255,21 @@ static int setattr(const char *path, struct stat *attr, int valid, struct fuse_f
 static void ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int valid,
 		       struct fuse_file_info *fi)
 {
+	struct fuse_file_info lfi;
 	char path[PATH_MAX];
 	struct zf_req who;
 	struct stat st;
 	int r = 0;
 
 	begin(req, &who);
+	if (fi && !get_file(fi, &lfi))
+		fi = NULL; /* released meanwhile: by its name */
 	if (!fi)
 		r = zf_node_path(ino, path, sizeof(path));
 	if (r == 0)
-		r = setattr(fi ? NULL : path, attr, valid, fi, &st);
+		r = setattr(fi ? NULL : path, attr, valid, fi ? &lfi : NULL, &st);
+	if (fi)
+		zf_fh_put(fi->fh);
 	done();
 	if (r < 0) {
 		fuse_reply_err(req, -r);
@@ -319,11 +395,16 @@ static void ll_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const 
 	fuse_reply_err(req, EPERM);
 }
 
-/* An open's answer; one the caller is no longer there for is closed again. */
+/* An open's answer (fi->fh: the handle, from ops.c), with the id the
+ * kernel holds; one the caller is no longer there for is closed again. */
 static void reply_open(fuse_req_t req, struct fuse_file_info *fi)
 {
-	if (fuse_reply_open(req, fi) != 0)
-		zf_fs_release(zf_handle_of(fi));
+	int r = publish(fi);
+
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else if (fuse_reply_open(req, fi) != 0)
+		zf_fh_close(fi->fh);
 }
 
 struct open_task {
@@ -347,11 +428,6 @@ static void open_run(struct zf_task *t)
 static void open_drop(struct zf_task *t)
 {
 	zf_handle_free(((struct open_task *)t)->h); /* its row's open never ran */
-}
-
-static void task_free(struct zf_task *t)
-{
-	free(t);
 }
 
 static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -427,8 +503,12 @@ static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 	e.generation = 1;
 	e.attr_timeout = attr_timeout;
 	e.entry_timeout = entry_timeout;
-	if (fuse_reply_create(req, &e, fi) != 0) {
-		zf_fs_release(zf_handle_of(fi));
+	r = publish(fi);
+	if (r < 0) {
+		zf_node_forget(e.ino, 1);
+		fuse_reply_err(req, -r);
+	} else if (fuse_reply_create(req, &e, fi) != 0) {
+		zf_fh_close(fi->fh);
 		zf_node_forget(e.ino, 1);
 	}
 }
@@ -436,13 +516,19 @@ static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
-	struct zf_handle *h = zf_handle_of(fi);
-	int fd = h->ops->read_fd ? h->ops->read_fd(h) : -1, r;
+	struct fuse_file_info lfi;
+	struct zf_handle *h = get_file(fi, &lfi);
 	uint64_t kicks = 0;
 	struct zf_req who;
 	char *buf;
+	int fd, r;
 
 	(void)ino;
+	if (!h) {
+		fuse_reply_err(req, EBADF);
+		return;
+	}
+	fd = h->ops->read_fd ? h->ops->read_fd(h) : -1;
 	if (fd >= 0) { /* a host file: spliced to the kernel, no copy here */
 		struct fuse_bufvec bv = FUSE_BUFVEC_INIT(size);
 
@@ -450,31 +536,33 @@ static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		bv.buf[0].fd = fd;
 		bv.buf[0].pos = off;
 		fuse_reply_data(req, &bv, FUSE_BUF_SPLICE_MOVE);
+		zf_fh_put(fi->fh);
 		return;
 	}
 	buf = malloc(size ? size : 1);
-	if (!buf) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
 	begin(req, &who);
 	if (h->ops->parks)
 		kicks = zf_wait_kicks(h);
-	r = zf_fs_read(h, buf, size, off);
+	r = buf ? zf_fs_read(h, buf, size, off) : -ENOMEM;
 	done();
 	/* the open file's flags as they are now (fcntl may have changed them) */
-	if (r == -EAGAIN && !(fi->flags & O_NONBLOCK))
-		zf_wait_read(req, &who, h, size, off, kicks);
-	else if (r < 0)
+	if (r == -EAGAIN && !(fi->flags & O_NONBLOCK)) {
+		zf_wait_read(req, &who, h, fi->fh, size, off, kicks); /* it keeps the reference */
+		free(buf);
+		return;
+	}
+	if (r < 0)
 		fuse_reply_err(req, -r);
 	else
 		fuse_reply_buf(req, buf, (size_t)r);
 	free(buf);
+	zf_fh_put(fi->fh);
 }
 
 struct write_task {
 	struct zf_task t;
 	struct zf_handle *h;
+	uint64_t fh; /* its reference, given back at the end */
 	off_t off;
 	size_t size;
 	char data[];
@@ -492,31 +580,43 @@ static void write_run(struct zf_task *t)
 		fuse_reply_write(req, (size_t)r);
 }
 
+static void write_free(struct zf_task *t)
+{
+	zf_fh_put(((struct write_task *)t)->fh);
+	free(t);
+}
+
 static void ll_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
-	struct zf_handle *h = zf_handle_of(fi);
+	struct fuse_file_info lfi;
+	struct zf_handle *h = get_file(fi, &lfi);
 	uint64_t kicks = 0;
 	struct zf_req who;
 	int r;
 
 	(void)ino;
+	if (!h) {
+		fuse_reply_err(req, EBADF);
+		return;
+	}
 	begin(req, &who);
 	if (h->ops->slow_write && h->ops->slow_write(h)) {
 		struct write_task *wt = malloc(sizeof(*wt) + size);
 
 		done();
 		if (!wt) {
+			zf_fh_put(fi->fh);
 			fuse_reply_err(req, ENOMEM);
 			return;
 		}
 		*wt = (struct write_task){ .t = { .req = req, .who = who, .run = write_run,
-						  .free = task_free },
-					   .h = h, .off = off, .size = size };
+						  .free = write_free },
+					   .h = h, .fh = fi->fh, .off = off, .size = size };
 		memcpy(wt->data, buf, size);
 		r = zf_room_submit(&wt->t);
 		if (r < 0) {
-			free(wt);
+			write_free(&wt->t);
 			fuse_reply_err(req, -r);
 		}
 		return;
@@ -526,75 +626,77 @@ static void ll_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 	r = zf_fs_write(h, buf, size, off);
 	done();
 	if (h->ops->parks && (r == -EAGAIN || (r >= 0 && (size_t)r < size)) &&
-	    !(fi->flags & O_NONBLOCK))
-		zf_wait_write(req, &who, h, buf, size, off, r > 0 ? (size_t)r : 0, kicks);
-	else if (r < 0)
+	    !(fi->flags & O_NONBLOCK)) {
+		zf_wait_write(req, &who, h, fi->fh, buf, size, off, r > 0 ? (size_t)r : 0, kicks);
+		return;
+	}
+	if (r < 0)
 		fuse_reply_err(req, -r);
 	else
 		fuse_reply_write(req, (size_t)r);
+	zf_fh_put(fi->fh);
 }
 
 static void ll_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	struct fuse_file_info lfi;
+	struct zf_handle *h = get_file(fi, &lfi);
 	struct zf_req who;
 	int r;
 
 	(void)ino;
+	if (!h) {
+		fuse_reply_err(req, EBADF);
+		return;
+	}
 	begin(req, &who);
-	r = zf_fs_flush(zf_handle_of(fi));
+	r = zf_fs_flush(h);
 	done();
+	zf_fh_put(fi->fh);
 	fuse_reply_err(req, -r);
-}
-
-struct release_task {
-	struct zf_task t;
-	struct zf_handle *h;
-};
-
-static void release_run(struct zf_task *t)
-{
-	zf_fs_release(((struct release_task *)t)->h);
 }
 
 static void ll_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct zf_handle *h = zf_handle_of(fi);
-	struct release_task *rt;
-	struct zf_req who;
-
 	(void)ino;
-	zf_req_init(&who, req);
 	fuse_reply_err(req, 0); /* nothing to say to a close(); the rest after */
-	who.req = NULL;
-	rt = h->ops->slow_release ? calloc(1, sizeof(*rt)) : NULL;
-	if (rt) {
-		*rt = (struct release_task){ .t = { .who = who, .run = release_run,
-						    .free = task_free },
-					     .h = h };
-		if (zf_room_submit(&rt->t) == 0)
-			return;
-		free(rt);
-	}
-	zf_fuse_set_request(&who);
-	zf_fs_release(h);
-	done();
+	zf_fh_close(fi->fh); /* its row's release with the last reference */
 }
 
 static void ll_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
 {
+	struct fuse_file_info lfi;
+	struct zf_handle *h = get_file(fi, &lfi);
+
 	(void)ino;
-	fuse_reply_err(req, -zf_fs_fsync(zf_handle_of(fi), datasync));
+	if (!h) {
+		fuse_reply_err(req, EBADF);
+		return;
+	}
+	fuse_reply_err(req, -zf_fs_fsync(h, datasync));
+	zf_fh_put(fi->fh);
 }
 
 /* A directory's listing, made at its first read and served by offset. */
 struct dir_handle {
 	char *path;
-	char *buf;
-	size_t len, cap;
-	bool filled;
+	pthread_mutex_t lock; /* two reads of one open directory */
+	char *buf; /* protected by lock */
+	size_t len, cap; /* protected by lock */
+	bool filled; /* protected by lock */
 	fuse_req_t req; /* while filling */
 	int err;
 };
+
+static void dir_last(void *obj)
+{
+	struct dir_handle *dh = obj;
+
+	pthread_mutex_destroy(&dh->lock);
+	free(dh->path);
+	free(dh->buf);
+	free(dh);
+}
 
 static void ll_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
@@ -602,6 +704,7 @@ static void ll_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	char path[PATH_MAX];
 	struct zf_req who;
 	struct stat st;
+	uint64_t id;
 	int r;
 
 	begin(req, &who);
@@ -619,16 +722,20 @@ static void ll_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 			r = -ENOMEM;
 		}
 	}
+	if (r == 0) {
+		pthread_mutex_init(&dh->lock, NULL);
+		r = zf_fh_new(dh, dir_last, dir_last, &id);
+		if (r < 0)
+			dir_last(dh);
+	}
 	done();
 	if (r < 0) {
 		fuse_reply_err(req, -r);
 		return;
 	}
-	fi->fh = (uint64_t)(uintptr_t)dh;
-	if (fuse_reply_open(req, fi) != 0) {
-		free(dh->path);
-		free(dh);
-	}
+	fi->fh = id;
+	if (fuse_reply_open(req, fi) != 0)
+		zf_fh_close(id);
 }
 
 static void add_entry(void *userdata, const char *name)
@@ -652,11 +759,16 @@ static void add_entry(void *userdata, const char *name)
 static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi)
 {
-	struct dir_handle *dh = (struct dir_handle *)(uintptr_t)fi->fh;
+	struct dir_handle *dh = zf_fh_get(fi->fh);
 	struct zf_req who;
 	int r = 0;
 
 	(void)ino;
+	if (!dh) {
+		fuse_reply_err(req, EBADF);
+		return;
+	}
+	pthread_mutex_lock(&dh->lock);
 	if (off == 0 || !dh->filled) {
 		dh->len = 0;
 		dh->err = 0;
@@ -668,28 +780,21 @@ static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			r = dh->err;
 		dh->filled = r == 0;
 	}
-	if (r < 0) {
+	if (r < 0)
 		fuse_reply_err(req, -r);
-		return;
-	}
-	if (off < 0 || (size_t)off >= dh->len) {
+	else if (off < 0 || (size_t)off >= dh->len)
 		fuse_reply_buf(req, NULL, 0);
-		return;
-	}
-	/* the kernel takes the whole entries that fit in size */
-	if ((size_t)off + size > dh->len)
-		size = dh->len - (size_t)off;
-	fuse_reply_buf(req, dh->buf + off, size);
+	else /* the kernel takes the whole entries that fit in size */
+		fuse_reply_buf(req, dh->buf + off,
+			       (size_t)off + size > dh->len ? dh->len - (size_t)off : size);
+	pthread_mutex_unlock(&dh->lock);
+	zf_fh_put(fi->fh);
 }
 
 static void ll_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct dir_handle *dh = (struct dir_handle *)(uintptr_t)fi->fh;
-
 	(void)ino;
-	free(dh->path);
-	free(dh->buf);
-	free(dh);
+	zf_fh_close(fi->fh);
 	fuse_reply_err(req, 0);
 }
 
@@ -727,26 +832,41 @@ static void ll_access(fuse_req_t req, fuse_ino_t ino, int mask)
 static void ll_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 		    struct fuse_pollhandle *ph)
 {
+	struct fuse_file_info lfi;
+	struct zf_handle *h = get_file(fi, &lfi);
 	struct zf_req who;
 	unsigned revents;
 
 	(void)ino;
+	if (!h) {
+		if (ph)
+			fuse_pollhandle_destroy(ph);
+		fuse_reply_err(req, EBADF);
+		return;
+	}
 	begin(req, &who);
-	revents = zf_fs_poll(zf_handle_of(fi), ph);
+	revents = zf_fs_poll(h, ph);
 	done();
+	zf_fh_put(fi->fh);
 	fuse_reply_poll(req, revents);
 }
 
 static void ll_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t len,
 			 struct fuse_file_info *fi)
 {
+	struct fuse_file_info lfi;
 	struct zf_req who;
 	int r;
 
 	(void)ino;
+	if (!get_file(fi, &lfi)) {
+		fuse_reply_err(req, EBADF);
+		return;
+	}
 	begin(req, &who);
-	r = zf_fs_fallocate(NULL, mode, off, len, fi);
+	r = zf_fs_fallocate(NULL, mode, off, len, &lfi);
 	done();
+	zf_fh_put(fi->fh);
 	fuse_reply_err(req, -r);
 }
 
@@ -844,6 +964,7 @@ int zf_fuse_stop(int ms)
 	zf_waits_end();
 	if (r == 0) {
 		zf_handle_free_all();
+		zf_fh_free_all();
 		zf_nodes_free_all();
 	}
 	return r;

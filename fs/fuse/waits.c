@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../util.h"
+#include "fh.h"
 #include "ops.h"
 #include "shares.h"
 #include "waits.h"
@@ -19,6 +20,7 @@ struct zf_wait {
 	fuse_req_t req;
 	struct zf_req who; /* what zf_fuse_uid() and friends say while it is asked */
 	struct zf_handle *h;
+	uint64_t fh; /* the open file's reference it holds (fh.h) */
 	bool write;
 	size_t size; /* read: at most; write: the bytes */
 	off_t off;
@@ -154,6 +156,7 @@ static void answer(struct zf_wait *w, int r, const char *buf)
 	else
 		fuse_reply_err(w->req, -r);
 	zf_share_give(ZF_SHARE_PARKED, (unsigned)w->who.uid);
+	zf_fh_put(w->fh); /* last: the handle may go with it */
 	free(w->data);
 	free(w);
 }
@@ -191,6 +194,7 @@ static void park(struct zf_wait *w, uint64_t kicks)
 			fuse_reply_write(w->req, w->done);
 		else
 			fuse_reply_err(w->req, -r);
+		zf_fh_put(w->fh);
 		free(w->data);
 		free(w);
 		return;
@@ -219,15 +223,17 @@ static void park(struct zf_wait *w, uint64_t kicks)
 		answer(w, intr ? -EINTR : stop_answer(w), NULL);
 }
 
-void zf_wait_read(fuse_req_t req, const struct zf_req *who, struct zf_handle *h, size_t size,
-		  off_t off, uint64_t kicks)
+void zf_wait_read(fuse_req_t req, const struct zf_req *who, struct zf_handle *h, uint64_t fh,
+		  size_t size, off_t off, uint64_t kicks)
 {
 	struct zf_wait *w = calloc(1, sizeof(*w));
 
 	if (!w) {
 		fuse_reply_err(req, ENOMEM);
+		zf_fh_put(fh);
 		return;
 	}
+	w->fh = fh;
 	w->req = req;
 	w->who = *who;
 	w->who.interrupted = NULL;
@@ -237,7 +243,7 @@ void zf_wait_read(fuse_req_t req, const struct zf_req *who, struct zf_handle *h,
 	park(w, kicks);
 }
 
-void zf_wait_write(fuse_req_t req, const struct zf_req *who, struct zf_handle *h,
+void zf_wait_write(fuse_req_t req, const struct zf_req *who, struct zf_handle *h, uint64_t fh,
 		   const char *buf, size_t size, off_t off, size_t done, uint64_t kicks)
 {
 	struct zf_wait *w = calloc(1, sizeof(*w));
@@ -250,8 +256,10 @@ void zf_wait_write(fuse_req_t req, const struct zf_req *who, struct zf_handle *h
 			fuse_reply_write(req, done);
 		else
 			fuse_reply_err(req, ENOMEM);
+		zf_fh_put(fh);
 		return;
 	}
+	w->fh = fh;
 	memcpy(w->data, buf, size);
 	w->req = req;
 	w->who = *who;

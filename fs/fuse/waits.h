@@ -41,15 +41,17 @@ void zf_wait_kick_matching(bool (*match)(const struct zf_handle *h, const void *
 
 /*
  * Parks read req (size bytes at off) of h, whose row said -EAGAIN after
- * kicks was taken. Answers req itself: EAGAIN past the caller's share,
- * EINTR if interrupted, the row's answer later.
+ * kicks was taken; fh: the request's reference on h (fh.h), which the
+ * wait takes over and gives back once answered. Answers req itself:
+ * EAGAIN past the caller's share, EINTR if interrupted, the row's answer
+ * later.
  */
-void zf_wait_read(fuse_req_t req, const struct zf_req *who, struct zf_handle *h, size_t size,
-		  off_t off, uint64_t kicks);
+void zf_wait_read(fuse_req_t req, const struct zf_req *who, struct zf_handle *h, uint64_t fh,
+		  size_t size, off_t off, uint64_t kicks);
 /* Parks write req: size bytes of buf (copied) at off, of which done went
  * already. Answered with the count that went in the end (or an errno if
- * none did). */
-void zf_wait_write(fuse_req_t req, const struct zf_req *who, struct zf_handle *h,
+ * none did). fh as for a read. */
+void zf_wait_write(fuse_req_t req, const struct zf_req *who, struct zf_handle *h, uint64_t fh,
 		   const char *buf, size_t size, off_t off, size_t done, uint64_t kicks);
 /* h is being freed: it leaves the kick queue (it has no parked requests:
  * the kernel releases a file only when its requests are answered). */
