@@ -49,6 +49,20 @@ int zf_action_link_target_locked(struct zf_daemon *d, const char *name, unsigned
 	return -ENOENT;
 }
 
+/* uid's object quota: none for root, who answers for the host anyway */
+static unsigned object_cap(const struct zf_daemon *d, unsigned uid)
+{
+	return uid == 0 || d->opts.max_objects < 0 ? 0 : (unsigned)d->opts.max_objects;
+}
+
+/* Whether uid has its quota of records already. Lock held. */
+static bool over_cap_locked(struct zf_daemon *d, unsigned uid)
+{
+	unsigned cap = object_cap(d, uid);
+
+	return cap && zf_registry_count_owned_locked(d->reg, uid, cap) >= cap;
+}
+
 int zf_action_mkdir(struct zf_daemon *d, enum zf_kind kind, const char *name, unsigned uid,
 		    unsigned gid)
 {
@@ -68,7 +82,7 @@ int zf_action_mkdir(struct zf_daemon *d, enum zf_kind kind, const char *name, un
 		if (r == 0)
 			return -EEXIST;
 	}
-	return zf_registry_create(d->reg, kind, name, uid, gid);
+	return zf_registry_create(d->reg, kind, name, uid, gid, object_cap(d, uid));
 }
 
 /* The caller's live capsule by name, or NULL. Lock held. */
@@ -89,7 +103,14 @@ int zf_action_mkdir_member(struct zf_daemon *d, const char *capsule, const char 
 		return r;
 	zf_registry_lock(d->reg);
 	c = capsule_locked(d, capsule, uid);
-	r = c ? zf_registry_create_member_locked(d->reg, c, name, "", true, NULL) : -ENOENT;
+	if (!c)
+		r = -ENOENT;
+	else if (zf_registry_find_member_locked(d->reg, c->rec.uuid, name))
+		r = -EEXIST; /* as for any taken name, before the quota */
+	else if (over_cap_locked(d, c->rec.owner))
+		r = -EDQUOT; /* the member is the capsule owner's record */
+	else
+		r = zf_registry_create_member_locked(d->reg, c, name, "", true, NULL);
 	zf_registry_unlock(d->reg);
 	return r;
 }

@@ -11,12 +11,14 @@
 
 #include "daemon.h"
 
-/* mkdir KIND/NAME by uid, whose gid is gid. */
+/* mkdir KIND/NAME by uid, whose gid is gid. -EDQUOT when uid (not root)
+ * has d->opts.max_objects records (zf_registry_count_owned_locked). */
 int zf_action_mkdir(struct zf_daemon *d, enum zf_kind kind, const char *name, unsigned uid,
 		    unsigned gid);
 
 /* mkdir capsules/CAPSULE/containers/NAME by uid: a container to add to the
- * running capsule once its spec.yaml is written (zun run --capsule). */
+ * running capsule once its spec.yaml is written (zun run --capsule).
+ * -EDQUOT as zf_action_mkdir: a member is a record of its capsule's owner. */
 int zf_action_mkdir_member(struct zf_daemon *d, const char *capsule, const char *name,
 			   unsigned uid);
 

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <fuse.h>
 #include <fuse_opt.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,8 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("cinder=%s", cinder),
 	OPT("cinder_token=%s", cinder_token),
 	OPT("cinder_timeout=%d", cinder_timeout),
+	OPT("max_objects=%d", max_objects),
+	OPT("max_sessions=%d", max_sessions),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -122,6 +125,10 @@ void zf_options_usage(const char *progname)
 	       "                         http://HOST:PORT/v3/PROJECT\n"
 	       "  -o cinder_token=TOKEN  its X-Auth-Token (default: $OS_AUTH_TOKEN)\n"
 	       "  -o cinder_timeout=S    seconds one Cinder request may take (default: 60)\n"
+	       "  -o max_objects=N       objects each user but root may have (mkdir: EDQUOT past\n"
+	       "                         it; capsule members count; default: 1000, 0: no cap)\n"
+	       "  -o max_sessions=N      open tty and started exec files each user but root may\n"
+	       "                         hold (EMFILE past it; default: 32, 0: no cap)\n"
 	       "  -f                     stay in the foreground\n"
 	       "  -d                     debug: foreground, and log every FUSE request\n"
 	       "  -h, --help             this help\n"
@@ -193,6 +200,8 @@ int zf_options_parse(struct fuse_args *args, struct zf_options *ret_opts)
 	struct zf_options o;
 	int r = 0;
 
+	ps.o.max_objects = ps.o.max_sessions = INT_MIN; /* not given */
+
 	if (fuse_opt_parse(args, &ps, opt_spec, opt_proc) < 0)
 		r = -EINVAL;
 	else if (ps.n_nonopt > 0 &&
@@ -235,6 +244,17 @@ int zf_options_parse(struct fuse_args *args, struct zf_options *ret_opts)
 	if (o.cinder_timeout < 0 || o.cinder_timeout > 3600) {
 		fprintf(stderr, "zunfs: cinder_timeout=%d: give seconds, 1 to 3600\n",
 			o.cinder_timeout);
+		zf_options_clear(&o);
+		return -EINVAL;
+	}
+	if (o.max_objects == INT_MIN)
+		o.max_objects = ZF_MAX_OBJECTS_DEFAULT;
+	if (o.max_sessions == INT_MIN)
+		o.max_sessions = ZF_MAX_SESSIONS_DEFAULT;
+	if (o.max_objects < 0 || o.max_sessions < 0) {
+		fprintf(stderr, "zunfs: %s=%d: give a count, 0 for no cap\n",
+			o.max_objects < 0 ? "max_objects" : "max_sessions",
+			o.max_objects < 0 ? o.max_objects : o.max_sessions);
 		zf_options_clear(&o);
 		return -EINVAL;
 	}

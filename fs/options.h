@@ -8,6 +8,9 @@
 
 struct fuse_args;
 
+#define ZF_MAX_OBJECTS_DEFAULT 1000
+#define ZF_MAX_SESSIONS_DEFAULT 32
+
 struct zf_options {
 	char *docker; /* engine URL, as given */
 	char *tlscacert, *tlscert, *tlskey; /* as given */
@@ -20,6 +23,8 @@ struct zf_options {
 	char *cinder; /* Cinder v3 endpoint: http://HOST:PORT/v3/PROJECT */
 	char *cinder_token; /* its X-Auth-Token; default $OS_AUTH_TOKEN */
 	int cinder_timeout; /* seconds a Cinder request may take; 0: the driver's 60 */
+	int max_objects; /* records per non-root uid (mkdir: EDQUOT); 0: no cap */
+	int max_sessions; /* live tty/exec sessions per non-root uid (EMFILE); 0: no cap */
 	bool show_help;
 	bool show_version;
 	bool allow_other; /* FUSE's allow_other: other users reach the mount */

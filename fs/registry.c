@@ -309,8 +309,18 @@ static int object_add_locked(struct zf_registry *reg, struct zf_object *obj)
 	return 0;
 }
 
+unsigned zf_registry_count_owned_locked(struct zf_registry *reg, unsigned owner, unsigned limit)
+{
+	unsigned n = 0;
+
+	for (struct zf_object *o = reg->head; o && (!limit || n < limit); o = o->next)
+		if (o->rec.owner == owner)
+			n++;
+	return n;
+}
+
 int zf_registry_create(struct zf_registry *reg, enum zf_kind kind, const char *name,
-		       unsigned owner, unsigned owner_gid)
+		       unsigned owner, unsigned owner_gid, unsigned max_owned)
 {
 	struct zf_object *obj = NULL;
 	int r = object_new(kind, name, owner, "", ZF_STATE_EMPTY, &obj);
@@ -319,7 +329,12 @@ int zf_registry_create(struct zf_registry *reg, enum zf_kind kind, const char *n
 		return r;
 	obj->rec.owner_gid = owner_gid;
 	pthread_mutex_lock(&reg->lock);
-	r = zf_registry_find_locked(reg, kind, name) ? -EEXIST : object_add_locked(reg, obj);
+	if (zf_registry_find_locked(reg, kind, name))
+		r = -EEXIST;
+	else if (max_owned && zf_registry_count_owned_locked(reg, owner, max_owned) >= max_owned)
+		r = -EDQUOT;
+	else
+		r = object_add_locked(reg, obj);
 	pthread_mutex_unlock(&reg->lock);
 	if (r < 0)
 		object_free(obj);

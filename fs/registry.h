@@ -96,9 +96,17 @@ struct zf_object *zf_registry_find_member_locked(struct zf_registry *reg, const 
 int zf_registry_load(struct zf_registry *reg);
 
 /* mkdir: a new Empty object of uid owner (gid owner_gid), stored. -EEXIST
- * if the name is taken. */
+ * if the name is taken; -EDQUOT when owner already has max_owned records
+ * (zf_registry_count_owned_locked; 0: no cap), checked under the same lock
+ * as the insert, so parallel mkdirs cannot pass it together. */
 int zf_registry_create(struct zf_registry *reg, enum zf_kind kind, const char *name,
-		       unsigned owner, unsigned owner_gid);
+		       unsigned owner, unsigned owner_gid, unsigned max_owned);
+
+/* How many records owner has (lock held), counting up to limit at most (0:
+ * all): every kind, capsule members and objects being deleted included,
+ * since each holds a store row and, once launched, engine objects. A walk
+ * of the list: one per mkdir. */
+unsigned zf_registry_count_owned_locked(struct zf_registry *reg, unsigned owner, unsigned limit);
 
 /*
  * A capsule member: a container record whose parent is capsule, with its

@@ -8,8 +8,19 @@
 
 #include "ctl.h"
 #include "lifecycle.h"
+#include "ring.h"
 #include "session.h"
+#include "uidcount.h"
 #include "util.h"
+
+/* A pump's stack: its 16 KiB read buffer, and libcurl for an exec's
+ * inspect at the end (the sanitizers' frames are larger). Not the default
+ * 8 MiB: a thread per open. */
+#ifdef __SANITIZE_ADDRESS__
+#define PUMP_STACK (1u << 20)
+#else
+#define PUMP_STACK (256u << 10)
+#endif
 
 struct zf_session {
 	struct zf_daemon *d;
@@ -21,14 +32,14 @@ struct zf_session {
 	bool exec_trailer; /* print "[exit N]" at the end */
 	zf_session_wake_cb wake;
 	void *wake_data;
+	unsigned uid; /* whose share of sessions it holds (live_count) */
 
 	pthread_mutex_t lock;
 	pthread_cond_t more; /* CLOCK_MONOTONIC: output came */
 	pthread_cond_t space; /* CLOCK_MONOTONIC: a reader took some */
 	bool closing; /* protected by lock: stop waiting for space */
 	bool stalled; /* protected by lock: the reader took nothing for STALL_MS */
-	char *ring; /* protected by lock: ZF_SESSION_BUF bytes */
-	size_t head, len; /* protected by lock: oldest byte, bytes held */
+	struct zf_ring out; /* protected by lock: up to ZF_SESSION_BUF bytes */
 	size_t dropped; /* protected by lock: bytes lost to overflow, not yet reported */
 	bool eof; /* protected by lock */
 	/* protected by lock: the output put so far ends a line (or there is none):
@@ -49,6 +60,8 @@ struct zf_session {
  * zunfs per process). Lock order: live_lock, then nothing. */
 static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct zf_session *live;
+/* Live sessions per uid (one zunfs per process); its lock is a leaf. */
+static struct zf_uidcount live_count = ZF_UIDCOUNT_INIT;
 
 static void live_add(struct zf_session *s)
 {
@@ -83,27 +96,7 @@ void zf_sessions_end_all(void)
 
 static void ring_put_locked(struct zf_session *s, const char *data, size_t n)
 {
-	if (n >= ZF_SESSION_BUF) {
-		s->dropped += s->len + (n - ZF_SESSION_BUF);
-		data += n - ZF_SESSION_BUF;
-		n = ZF_SESSION_BUF;
-		s->head = 0;
-		s->len = 0;
-	}
-	if (s->len + n > ZF_SESSION_BUF) {
-		size_t lose = s->len + n - ZF_SESSION_BUF;
-
-		s->head = (s->head + lose) % ZF_SESSION_BUF;
-		s->len -= lose;
-		s->dropped += lose;
-	}
-	size_t tail = (s->head + s->len) % ZF_SESSION_BUF, first = ZF_SESSION_BUF - tail;
-
-	if (first > n)
-		first = n;
-	memcpy(s->ring + tail, data, first);
-	memcpy(s->ring, data + first, n - first);
-	s->len += n;
+	s->dropped += zf_ring_put(&s->out, data, n);
 	if (n)
 		s->put_ends_line = data[n - 1] == '\n';
 }
@@ -119,13 +112,13 @@ static void put(struct zf_session *s, const char *data, size_t n, bool eof)
 	 * at the reader's pace); drop the oldest once it has taken nothing for
 	 * STALL_MS (a reader that stopped blocks neither the engine nor others).
 	 */
-	while (s->len + n > ZF_SESSION_BUF && !s->closing && !s->stalled) {
-		size_t before = s->len;
+	while (!zf_ring_fits(&s->out, n) && !s->closing && !s->stalled) {
+		size_t before = s->out.len;
 		struct timespec t;
 
 		zf_deadline_ms(&t, STALL_MS);
 		pthread_cond_timedwait(&s->space, &s->lock, &t);
-		if (s->len >= before)
+		if (s->out.len >= before)
 			s->stalled = true; /* until it reads again: drop without waiting */
 	}
 	ring_put_locked(s, data, n);
@@ -177,18 +170,32 @@ static void *pump_main(void *arg)
 	return NULL;
 }
 
-static int session_new(struct zf_daemon *d, zf_session_wake_cb wake, void *wake_data,
-		       struct zf_session **ret)
+/* A new session of uid's, taking one of its share: -EMFILE past
+ * max_sessions (reason says so). */
+static int session_new(struct zf_daemon *d, unsigned uid, zf_session_wake_cb wake,
+		       void *wake_data, struct zf_session **ret, char *reason, size_t reason_size)
 {
-	struct zf_session *s = calloc(1, sizeof(*s));
+	const struct zf_uidcount_caps caps = {
+		.user = d->opts.max_sessions > 0 ? (unsigned)d->opts.max_sessions : 0,
+	};
+	struct zf_session *s;
+	int r = zf_uidcount_take(&live_count, uid, &caps);
 
-	if (!s)
-		return -ENOMEM;
-	s->ring = malloc(ZF_SESSION_BUF);
-	if (!s->ring) {
-		free(s);
+	if (r == -EDQUOT) {
+		snprintf(reason, reason_size,
+			 "uid %u has %d tty/exec sessions open, its share (-o max_sessions)", uid,
+			 d->opts.max_sessions);
+		return -EMFILE;
+	}
+	if (r < 0)
+		return r;
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		zf_uidcount_give(&live_count, uid);
 		return -ENOMEM;
 	}
+	s->uid = uid;
+	zf_ring_init(&s->out, ZF_SESSION_BUF);
 	s->d = d;
 	s->wake = wake;
 	s->wake_data = wake_data;
@@ -203,7 +210,14 @@ static int session_new(struct zf_daemon *d, zf_session_wake_cb wake, void *wake_
 
 static int start_pump(struct zf_session *s)
 {
-	if (pthread_create(&s->pump, NULL, pump_main, s) != 0)
+	pthread_attr_t attr;
+	int e;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, PUMP_STACK);
+	e = pthread_create(&s->pump, &attr, pump_main, s);
+	pthread_attr_destroy(&attr);
+	if (e != 0)
 		return -EAGAIN;
 	s->pump_started = true;
 	live_add(s);
@@ -238,7 +252,7 @@ static int container_facts(struct zf_daemon *d, const char *uuid, char *engine_i
 	return r;
 }
 
-int zf_session_attach(struct zf_daemon *d, const char *uuid, bool with_stdin,
+int zf_session_attach(struct zf_daemon *d, const char *uuid, unsigned uid, bool with_stdin,
 		      zf_session_wake_cb wake, void *wake_data, struct zf_session **ret_session,
 		      char *reason, size_t reason_size)
 {
@@ -260,7 +274,7 @@ int zf_session_attach(struct zf_daemon *d, const char *uuid, bool with_stdin,
 			 "tty: the container's stdin is closed (stdin_open: false); open it read-only");
 		return -EACCES;
 	}
-	r = session_new(d, wake, wake_data, &s);
+	r = session_new(d, uid, wake, wake_data, &s, reason, reason_size);
 	if (r < 0)
 		return r;
 	s->tty = tty;
@@ -298,7 +312,7 @@ fail:
 	return r;
 }
 
-int zf_session_exec(struct zf_daemon *d, const char *uuid, const char *cmdline,
+int zf_session_exec(struct zf_daemon *d, const char *uuid, unsigned uid, const char *cmdline,
 		    zf_session_wake_cb wake, void *wake_data, struct zf_session **ret_session,
 		    char *reason, size_t reason_size)
 {
@@ -319,7 +333,7 @@ int zf_session_exec(struct zf_daemon *d, const char *uuid, const char *cmdline,
 	r = zf_exec_parse(cmdline, &line, reason, reason_size);
 	if (r < 0)
 		return r;
-	r = session_new(d, wake, wake_data, &s);
+	r = session_new(d, uid, wake, wake_data, &s, reason, reason_size);
 	if (r < 0)
 		goto fail;
 	s->tty = line.tty;
@@ -353,7 +367,8 @@ ssize_t zf_session_read(struct zf_session *s, char *buf, size_t size, int timeou
 
 	zf_deadline_ms(&t, timeout_ms);
 	pthread_mutex_lock(&s->lock);
-	while (!s->len && !s->dropped && s->note_off == s->note_len && !s->eof && timeout_ms > 0)
+	while (!s->out.len && !s->dropped && s->note_off == s->note_len && !s->eof &&
+	       timeout_ms > 0)
 		if (pthread_cond_timedwait(&s->more, &s->lock, &t) == ETIMEDOUT)
 			break;
 	if (s->dropped && s->note_off == s->note_len) {
@@ -371,18 +386,8 @@ ssize_t zf_session_read(struct zf_session *s, char *buf, size_t size, int timeou
 		memcpy(buf, s->note + s->note_off, n);
 		s->note_off += n;
 	}
-	while (n < size && s->len && s->note_off == s->note_len) {
-		size_t take = ZF_SESSION_BUF - s->head;
-
-		if (take > s->len)
-			take = s->len;
-		if (take > size - n)
-			take = size - n;
-		memcpy(buf + n, s->ring + s->head, take);
-		n += take;
-		s->head = (s->head + take) % ZF_SESSION_BUF;
-		s->len -= take;
-	}
+	if (s->note_off == s->note_len)
+		n += zf_ring_take(&s->out, buf + n, size - n);
 	if (n) {
 		s->read_ends_line = buf[n - 1] == '\n';
 		s->stalled = false;
@@ -413,7 +418,7 @@ bool zf_session_readable(struct zf_session *s)
 	bool r;
 
 	pthread_mutex_lock(&s->lock);
-	r = s->len > 0 || s->dropped > 0 || s->note_off < s->note_len || s->eof;
+	r = s->out.len > 0 || s->dropped > 0 || s->note_off < s->note_len || s->eof;
 	pthread_mutex_unlock(&s->lock);
 	return r;
 }
@@ -443,7 +448,8 @@ void zf_session_free(struct zf_session *s)
 	}
 	zf_stream_free(s->stream);
 	free(s->exec_id);
-	free(s->ring);
+	zf_ring_release(&s->out); /* to the system, not malloc's arenas */
+	zf_uidcount_give(&live_count, s->uid);
 	pthread_cond_destroy(&s->more);
 	pthread_cond_destroy(&s->space);
 	pthread_mutex_destroy(&s->lock);

@@ -7,6 +7,7 @@
 #include "spec.h"
 #include "store.h"
 #include "tempfiles.h"
+#include "uidcount.h"
 #include "util.h"
 
 struct temp {
@@ -24,7 +25,13 @@ struct temp {
 struct zf_tempfiles {
 	pthread_mutex_t lock;
 	struct temp *head; /* protected by lock */
-	int count; /* protected by lock */
+	struct zf_uidcount held; /* per owner; taken under lock */
+};
+
+static const struct zf_uidcount_caps caps = {
+	.user = ZF_TEMP_PER_UID,
+	.root = ZF_TEMP_PER_UID,
+	.others = ZF_TEMP_MAX - ZF_TEMP_PER_UID,
 };
 
 int zf_tempfiles_new(struct zf_tempfiles **ret_t)
@@ -34,6 +41,7 @@ int zf_tempfiles_new(struct zf_tempfiles **ret_t)
 	if (!t)
 		return -ENOMEM;
 	pthread_mutex_init(&t->lock, NULL);
+	zf_uidcount_init(&t->held);
 	*ret_t = t;
 	return 0;
 }
@@ -55,6 +63,7 @@ void zf_tempfiles_free(struct zf_tempfiles *t)
 		temp_free(t->head);
 		t->head = next;
 	}
+	zf_uidcount_destroy(&t->held);
 	pthread_mutex_destroy(&t->lock);
 	free(t);
 }
@@ -80,15 +89,14 @@ int zf_temp_create(struct zf_tempfiles *t, const char *uuid, const char *name, u
 		r = -EEXIST;
 		goto out;
 	}
-	if (t->count >= ZF_TEMP_MAX) {
-		r = -ENOSPC;
+	if ((r = zf_uidcount_take(&t->held, owner, &caps)) < 0)
 		goto out;
-	}
 	f = calloc(1, sizeof(*f));
 	if (f)
 		f->name = strdup(name);
 	if (!f || !f->name) {
 		free(f);
+		zf_uidcount_give(&t->held, owner);
 		r = -ENOMEM;
 		goto out;
 	}
@@ -96,7 +104,6 @@ int zf_temp_create(struct zf_tempfiles *t, const char *uuid, const char *name, u
 	f->owner = owner;
 	f->next = t->head;
 	t->head = f;
-	t->count++;
 out:
 	pthread_mutex_unlock(&t->lock);
 	return r;
@@ -231,8 +238,8 @@ int zf_temp_remove(struct zf_tempfiles *t, const char *uuid, const char *name, u
 	if (p) {
 		f = *p;
 		*p = f->next;
+		zf_uidcount_give(&t->held, f->owner);
 		temp_free(f);
-		t->count--;
 		r = 0;
 	}
 	pthread_mutex_unlock(&t->lock);
@@ -247,8 +254,8 @@ void zf_temp_remove_object(struct zf_tempfiles *t, const char *uuid)
 
 		if (strcmp(f->uuid, uuid) == 0) {
 			*p = f->next;
+			zf_uidcount_give(&t->held, f->owner);
 			temp_free(f);
-			t->count--;
 		} else {
 			p = &f->next;
 		}

@@ -3,7 +3,8 @@
  * Files made inside an object directory as a step to replace spec.yaml (how
  * `sed -i`, `mv` and editors save): they live in memory, are seen only by
  * the uid that made them, and go at rename over spec.yaml, unlink, rmdir of
- * the object, or unmount. Thread-safe; pure (no FUSE).
+ * the object, or unmount. Thread-safe; pure (no FUSE). Lock order: the
+ * table's lock, then its counts' (uidcount.h); no other lock is taken inside.
  */
 #pragma once
 
@@ -11,15 +12,22 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* At most this many at once in a mount, each at most ZF_SPEC_MAX bytes. */
+/*
+ * Caps, in files, each at most ZF_SPEC_MAX bytes (so 64 MiB in all): a uid
+ * holds at most ZF_TEMP_PER_UID at once (root too); the non-root uids
+ * together at most ZF_TEMP_MAX - ZF_TEMP_PER_UID, so root's share is
+ * always free and root's `sed -i` works whatever the users hold.
+ */
 #define ZF_TEMP_MAX 256
+#define ZF_TEMP_PER_UID 64
 
 struct zf_tempfiles;
 
 int zf_tempfiles_new(struct zf_tempfiles **ret_t);
 void zf_tempfiles_free(struct zf_tempfiles *t);
 
-/* -EEXIST if there, -ENOSPC past ZF_TEMP_MAX. */
+/* -EEXIST if there; -EDQUOT when owner holds ZF_TEMP_PER_UID; -ENOSPC when
+ * the users hold their share of ZF_TEMP_MAX (never for root). */
 int zf_temp_create(struct zf_tempfiles *t, const char *uuid, const char *name, unsigned owner);
 /* Its size, or -ENOENT (also when another uid made it). */
 ssize_t zf_temp_size(struct zf_tempfiles *t, const char *uuid, const char *name, unsigned owner);

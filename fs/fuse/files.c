@@ -343,7 +343,7 @@ static int events_open_locked(struct zf_daemon *d, struct zf_handle *h, struct z
 			      struct fuse_file_info *fi, int acc)
 {
 	(void)obj;
-	h->ev_pos = zf_eventlog_tail(d->events);
+	h->ev_pos = zf_eventlog_tail(d->events, h->owner);
 	fi->nonseekable = 1;
 	return acc == O_RDONLY ? 0 : -EACCES;
 }
@@ -364,7 +364,7 @@ static int events_read(struct zf_daemon *d, struct zf_handle *h, char *buf, size
 static bool events_ready(struct zf_daemon *d, struct zf_handle *h, const struct zf_object *obj)
 {
 	(void)obj;
-	return h->ev_pos < zf_eventlog_tail(d->events);
+	return zf_eventlog_ready(d->events, h->owner, h->ev_pos);
 }
 
 const struct zf_file_ops zf_events_row = {

@@ -86,8 +86,8 @@ static int tty_open(struct zf_daemon *d, struct zf_handle *h, struct fuse_file_i
 
 	(void)mode;
 	fi->nonseekable = 1;
-	r = zf_session_attach(d, h->uuid, acc != O_RDONLY, zf_handle_wake, h, &h->session, NULL,
-			      0);
+	r = zf_session_attach(d, h->uuid, h->owner, acc != O_RDONLY, zf_handle_wake, h,
+			      &h->session, NULL, 0);
 	if (r == 0)
 		count_attach(d, h->uuid, 1);
 	return r;
@@ -145,7 +145,7 @@ static int exec_write(struct zf_daemon *d, struct zf_handle *h, const char *buf,
 	memcpy(line, buf, size);
 	line[size] = '\0';
 	line[strcspn(line, "\n")] = '\0';
-	r = zf_session_exec(d, h->uuid, line, zf_handle_wake, h, &h->session, NULL, 0);
+	r = zf_session_exec(d, h->uuid, h->owner, line, zf_handle_wake, h, &h->session, NULL, 0);
 	if (r < 0)
 		return r;
 	if (zf_session_has_tty(h->session))

@@ -36,6 +36,7 @@ complete_words() { # WORDS...: what the completion offers for the last word
 }
 assert_eq "$(complete_words zunfs -o doc)" "docker=" "-o doc completes docker="
 assert_match "$(complete_words zunfs -o docker=u)" "^docker=unix:///var/run/docker.sock" "and its usual value"
+assert_eq "$(complete_words zunfs -o max_)" $'max_objects=\nmax_sessions=\nmax_threads=' "the per-user caps"
 assert_match "$(complete_words zunfs -o state=/tmp,sand)" "state=/tmp,sandbox=per-container" "the last of a comma list"
 assert_match "$(complete_words zunfs att)" "^attach" "the attach subcommand"
 assert_eq "$(complete_words zunfs attach --det)" "--detach-keys" "attach's options"

@@ -635,6 +635,45 @@ static void test_capsule_launch(void **state)
 	assert_string_equal(find(&w->engine, a.engine_id)->role, "member.a");
 }
 
+/* -o max_objects: a user's mkdir past their records is EDQUOT (members
+ * count, a member's mkdir too); another user's and root's are not. */
+static void test_object_quota(void **state)
+{
+	struct world *w = *state;
+	struct seen s;
+	char name[16];
+
+	w->d.opts.max_objects = 4;
+	assert_int_equal(zf_action_mkdir(&w->d, ZF_KIND_CAPSULE, "p", 1001, 1001), 0);
+	s = look(w, ZF_KIND_CAPSULE, "p");
+	assert_int_equal(zf_action_apply_spec(&w->d, s.uuid, pod1, strlen(pod1), 1001), 0);
+	assert_int_equal(run(w, ZF_JOB_LAUNCH, s.uuid, ""), 0);
+	assert_int_equal(members_of(w, s.uuid, look_uuid(w, s.uuid).engine_id), 2);
+	/* the capsule and its two members: one more */
+	assert_int_equal(zf_action_mkdir(&w->d, ZF_KIND_VOLUME, "v1", 1001, 1001), 0);
+	assert_int_equal(zf_action_mkdir(&w->d, ZF_KIND_VOLUME, "v2", 1001, 1001), -EDQUOT);
+	assert_int_equal(zf_action_mkdir_member(&w->d, "p", "c", 1001), -EDQUOT);
+	assert_int_equal(zf_action_mkdir(&w->d, ZF_KIND_VOLUME, "v1", 1001, 1001), -EEXIST);
+	assert_false(look(w, ZF_KIND_VOLUME, "v2").exists);
+	/* another user's share is whole; root has no quota */
+	for (int i = 0; i < 4; i++) {
+		snprintf(name, sizeof(name), "b%d", i);
+		assert_int_equal(zf_action_mkdir(&w->d, ZF_KIND_CONTAINER, name, 1002, 1002), 0);
+	}
+	assert_int_equal(zf_action_mkdir(&w->d, ZF_KIND_CONTAINER, "b4", 1002, 1002), -EDQUOT);
+	for (int i = 0; i < 10; i++) {
+		snprintf(name, sizeof(name), "r%d", i);
+		assert_int_equal(zf_action_mkdir(&w->d, ZF_KIND_CONTAINER, name, 0, 0), 0);
+	}
+	/* one gone is one more to make */
+	assert_int_equal(zf_action_rmdir(&w->d, ZF_KIND_VOLUME, "v1", 1001), 0);
+	assert_int_equal(zf_action_mkdir_member(&w->d, "p", "c", 1001), 0);
+	assert_int_equal(zf_action_mkdir(&w->d, ZF_KIND_VOLUME, "v2", 1001, 1001), -EDQUOT);
+	/* 0: no cap */
+	w->d.opts.max_objects = 0;
+	assert_int_equal(zf_action_mkdir(&w->d, ZF_KIND_CONTAINER, "b4", 1002, 1002), 0);
+}
+
 /* An init container that exits non-zero: Failed, which one and how. */
 static void test_capsule_init_fails(void **state)
 {
@@ -952,6 +991,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_delete_gives_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sandbox_in_use, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_capsule_launch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_object_quota, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_capsule_init_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_capsule_upgrade, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_capsule_rollback, setup, teardown),

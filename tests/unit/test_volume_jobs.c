@@ -205,7 +205,7 @@ static struct zf_object *volume(struct world *w, const char *name, const char *s
 	int state = zf_state_from_word(status);
 
 	assert_true(state >= 0);
-	assert_int_equal(zf_registry_create(w->d.reg, ZF_KIND_VOLUME, name, 0, 0), 0);
+	assert_int_equal(zf_registry_create(w->d.reg, ZF_KIND_VOLUME, name, 0, 0, 0), 0);
 	zf_registry_lock(w->d.reg);
 	o = zf_registry_find_locked(w->d.reg, ZF_KIND_VOLUME, name);
 	free(o->rec.spec);
@@ -465,7 +465,7 @@ static void test_orphans_capsule(void **state)
 	struct zf_object *o;
 
 	w->d.volume_drivers.drivers[w->d.volume_drivers.n++] = &w->cinder.base;
-	assert_int_equal(zf_registry_create(w->d.reg, ZF_KIND_CAPSULE, "k", 0, 0), 0);
+	assert_int_equal(zf_registry_create(w->d.reg, ZF_KIND_CAPSULE, "k", 0, 0, 0), 0);
 	zf_registry_lock(w->d.reg);
 	o = zf_registry_find_locked(w->d.reg, ZF_KIND_CAPSULE, "k");
 	assert_int_equal(zf_spec_parse_capsule(spec, strlen(spec), &o->capsule, &e), 0);

@@ -48,7 +48,7 @@ static struct zf_object *make(struct world *w, enum zf_kind kind, const char *na
 	int state = zf_state_from_word(status);
 
 	assert_true(state >= 0);
-	assert_int_equal(zf_registry_create(w->reg, kind, name, 0, 0), 0);
+	assert_int_equal(zf_registry_create(w->reg, kind, name, 0, 0, 0), 0);
 	zf_registry_lock(w->reg);
 	o = zf_registry_find_locked(w->reg, kind, name);
 	free(o->rec.spec);
