@@ -5,8 +5,9 @@
  * its own, and all non-root uids together a cap below the resource's
  * total, which keeps root's share free whatever the others hold. Memory
  * only, no FUSE. Thread-safe: the table's lock is a leaf, taken under any
- * other lock and never held while calling out. (The FUSE side's shares of
- * handles, parked requests and the engine room are fs/fuse/shares.h's.)
+ * other lock and never held while calling out. The FUSE side's shares of
+ * handles, parked requests and the engine room count with it too
+ * (fs/fuse/shares.h).
  */
 #pragma once
 

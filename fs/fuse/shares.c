@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
-#include <pthread.h>
-#include <stdlib.h>
 
+#include "../uidcount.h"
 #include "shares.h"
 
 const struct zf_share_cap zf_share_caps[ZF_SHARE_COUNT] = {
@@ -14,86 +13,35 @@ const struct zf_share_cap zf_share_caps[ZF_SHARE_COUNT] = {
 	[ZF_SHARE_ROOM] = { 64, 1024, 128, EAGAIN, EAGAIN },
 };
 
-/* Users holding anything, one entry each: few at once (they go at zero). */
-struct user {
-	unsigned uid;
-	unsigned held[ZF_SHARE_COUNT];
-	struct user *next;
+/* One count per share (uidcount.c: a user's cap, root's, the others'). */
+static struct zf_uidcount counts[ZF_SHARE_COUNT] = {
+	ZF_UIDCOUNT_INIT,
+	ZF_UIDCOUNT_INIT,
+	ZF_UIDCOUNT_INIT,
 };
-
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct user *users; /* protected by lock */
-static unsigned totals[ZF_SHARE_COUNT]; /* protected by lock */
-
-static struct user **find_locked(unsigned uid)
-{
-	struct user **p = &users;
-
-	while (*p && (*p)->uid != uid)
-		p = &(*p)->next;
-	return p;
-}
 
 int zf_share_take(enum zf_share s, unsigned uid)
 {
 	const struct zf_share_cap *cap = &zf_share_caps[s];
-	struct user **p, *u;
-	int r = 0;
+	/* root may take up to the total; the users together the rest of it */
+	const struct zf_uidcount_caps caps = { .user = cap->per_user,
+					       .root = cap->total,
+					       .others = cap->total - cap->root_reserve };
+	int r = zf_uidcount_take(&counts[s], uid, &caps);
 
-	pthread_mutex_lock(&lock);
-	p = find_locked(uid);
-	u = *p;
-	if (uid != 0 && u && u->held[s] >= cap->per_user) {
-		r = -cap->user_errno;
-	} else if (totals[s] >= cap->total ||
-		   (uid != 0 && totals[s] >= cap->total - cap->root_reserve)) {
-		r = -cap->total_errno;
-	} else if (!u) {
-		u = calloc(1, sizeof(*u));
-		if (!u) {
-			r = -ENOMEM;
-		} else {
-			u->uid = uid;
-			*p = u;
-		}
-	}
-	if (r == 0) {
-		u->held[s]++;
-		totals[s]++;
-	}
-	pthread_mutex_unlock(&lock);
+	if (r == -EDQUOT)
+		return -cap->user_errno;
+	if (r == -ENOSPC)
+		return -cap->total_errno;
 	return r;
 }
 
 void zf_share_give(enum zf_share s, unsigned uid)
 {
-	struct user **p, *u;
-	bool empty = true;
-
-	pthread_mutex_lock(&lock);
-	p = find_locked(uid);
-	u = *p;
-	if (u && u->held[s]) {
-		u->held[s]--;
-		totals[s]--;
-		for (int i = 0; i < ZF_SHARE_COUNT; i++)
-			empty = empty && u->held[i] == 0;
-		if (empty) {
-			*p = u->next;
-			free(u);
-		}
-	}
-	pthread_mutex_unlock(&lock);
+	zf_uidcount_give(&counts[s], uid);
 }
 
 unsigned zf_share_held(enum zf_share s, unsigned uid)
 {
-	struct user *u;
-	unsigned n;
-
-	pthread_mutex_lock(&lock);
-	u = *find_locked(uid);
-	n = u ? u->held[s] : 0;
-	pthread_mutex_unlock(&lock);
-	return n;
+	return zf_uidcount_held(&counts[s], uid);
 }

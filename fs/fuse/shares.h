@@ -6,8 +6,7 @@
  * for or in the engine room (an attach, top, stats, exec's command, ctl).
  * One user at their cap leaves the rest for the others; root is never
  * refused by the per-user cap, and a part of each total is kept for root.
- * Thread-safe; its lock is taken last (after the registry's and
- * poll_lock) and nothing is taken under it.
+ * Counted per uid by fs/uidcount.c, whose leaf lock is taken last.
  */
 #pragma once
 
@@ -22,7 +21,7 @@ enum zf_share {
 
 struct zf_share_cap {
 	unsigned per_user; /* one uid's at most (not root's) */
-	unsigned total; /* everyone's together */
+	unsigned total; /* root's at most; the users' together: total - root_reserve */
 	unsigned root_reserve; /* of total, only root may take these */
 	int user_errno; /* past per_user: EMFILE, EAGAIN */
 	int total_errno; /* past the total: ENFILE, EAGAIN */

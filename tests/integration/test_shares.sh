@@ -58,6 +58,20 @@ b_fast() { # WHAT
 }
 b_fast "idle"
 
+log "poll() on events wakes a user for their own changes only"
+as $B "$ZF_TESTTOOL" poll "$MNT/events" 3000 >"$T/poll.out" &
+POLL_PID=$!
+sleep 0.5
+as $A mkdir "$C/other$A"
+wait "$POLL_PID" || true
+assert_eq "$(cat "$T/poll.out")" "timeout" "B's poll: A's mkdir does not wake it"
+as $B "$ZF_TESTTOOL" poll "$MNT/events" 3000 >"$T/poll.out" &
+POLL_PID=$!
+sleep 0.5
+as $B mkdir "$C/other$B"
+wait "$POLL_PID" || true
+assert_eq "$(cat "$T/poll.out")" "changed" "B's poll: B's own mkdir wakes it"
+
 log "100 blocked readers of A's"
 pids=()
 for _ in $(seq 1 50); do

@@ -40,7 +40,8 @@ static void test_per_user(void **state)
 	assert_int_equal(zf_share_held(ZF_SHARE_HANDLES, 1000), 0);
 }
 
-/* Everyone's together stop short of the total: the rest is root's. */
+/* The users together stop short of the total: the rest is root's, who is
+ * refused only past the total. */
 static void test_root_reserve(void **state)
 {
 	const struct zf_share_cap *cap = &zf_share_caps[ZF_SHARE_PARKED];
@@ -50,9 +51,9 @@ static void test_root_reserve(void **state)
 	for (unsigned u = 0; u < users; u++)
 		take_n(ZF_SHARE_PARKED, uid + u, cap->per_user);
 	assert_int_equal(zf_share_take(ZF_SHARE_PARKED, uid + users), -EAGAIN);
-	take_n(ZF_SHARE_PARKED, 0, cap->root_reserve); /* root past any user's cap */
+	take_n(ZF_SHARE_PARKED, 0, cap->total); /* root past any user's cap */
 	assert_int_equal(zf_share_take(ZF_SHARE_PARKED, 0), -EAGAIN); /* the total */
-	give_n(ZF_SHARE_PARKED, 0, cap->root_reserve);
+	give_n(ZF_SHARE_PARKED, 0, cap->total);
 	for (unsigned u = 0; u < users; u++)
 		give_n(ZF_SHARE_PARKED, uid + u, cap->per_user);
 	assert_int_equal(zf_share_take(ZF_SHARE_PARKED, uid + users), 0);
