@@ -18,7 +18,10 @@
  * keeps that stream (and attaches) open until its containers have stopped,
  * ten seconds or more later. */
 #define PING_MS 1000
-#define PING_TIMEOUT_S 2
+/* An engine that refuses a ping, or does not answer one within this long,
+ * is away; a slow one that answers within it is not (a ping that took 5 s
+ * made every object flap Unknown and back, ending every tty and exec). */
+#define AWAY_AFTER_S 10
 
 struct zf_watcher {
 	struct zf_daemon *d;
@@ -66,6 +69,13 @@ static void on_connected(void *userdata)
 		syslog(LOG_NOTICE, "zunfs: engine event stream back");
 	w->was_connected = true;
 	w->backoff = 1;
+	/* back only once it answers pings again, not as its event stream
+	 * comes (a stopping dockerd keeps it while its API is closed) */
+	if (zf_watcher_engine_away(d) &&
+	    d->engine->ops->ping(d->engine, AWAY_AFTER_S, NULL) < 0) {
+		w->stream_end = true;
+		return;
+	}
 	zf_lifecycle_engine_back(d);
 	if (d->engine->ops->version(d->engine, &version, NULL) == 0) {
 		zf_registry_lock(d->reg);
@@ -107,7 +117,7 @@ static void engine_check(struct zf_watcher *w)
 	struct zf_daemon *d = w->d;
 	struct zf_err err = { { 0 } };
 
-	if (d->engine->ops->ping(d->engine, PING_TIMEOUT_S, &err) == 0)
+	if (d->engine->ops->ping(d->engine, AWAY_AFTER_S, &err) == 0)
 		return;
 	w->stream_end = true;
 	zf_lifecycle_engine_away(d, err.msg[0] ? err.msg : "no answer");
