@@ -18,11 +18,6 @@
 #include "util.h"
 #include "volumes.h"
 
-bool zf_action_visible(const struct zf_object *obj, unsigned uid)
-{
-	return uid == 0 || obj->rec.owner == uid;
-}
-
 int zf_action_link_target_locked(struct zf_daemon *d, const char *name, unsigned uid, char *buf,
 				 size_t size)
 {
@@ -40,7 +35,7 @@ int zf_action_link_target_locked(struct zf_daemon *d, const char *name, unsigned
 		memcpy(cap, name, n);
 		cap[n] = '\0';
 		c = zf_registry_find_locked(d->reg, ZF_KIND_CAPSULE, cap);
-		if (c && zf_action_visible(c, uid) &&
+		if (c && zf_object_visible(c, uid) &&
 		    zf_registry_find_member_locked(d->reg, c->rec.uuid, dot + 1)) {
 			snprintf(buf, size, "../capsules/%s/containers/%s", cap, dot + 1);
 			return 0;
@@ -90,7 +85,7 @@ static struct zf_object *capsule_locked(struct zf_daemon *d, const char *name, u
 {
 	struct zf_object *c = zf_registry_find_locked(d->reg, ZF_KIND_CAPSULE, name);
 
-	return c && zf_action_visible(c, uid) ? c : NULL;
+	return c && zf_object_visible(c, uid) ? c : NULL;
 }
 
 int zf_action_mkdir_member(struct zf_daemon *d, const char *capsule, const char *name,
@@ -149,7 +144,7 @@ int zf_action_rmdir(struct zf_daemon *d, enum zf_kind kind, const char *name, un
 
 	zf_registry_lock(d->reg);
 	obj = zf_registry_find_locked(d->reg, kind, name);
-	if (!obj || !zf_action_visible(obj, uid)) {
+	if (!obj || !zf_object_visible(obj, uid)) {
 		r = -ENOENT;
 		goto out;
 	}
@@ -225,14 +220,7 @@ int zf_action_refuse_spec(struct zf_daemon *d, const char *uuid, int r, const ch
 
 int zf_action_spec_writable_locked(struct zf_daemon *d, struct zf_object *obj)
 {
-	char reason[300];
-
-	if (!obj->rec.parent[0] || obj->rec.added)
-		return 0;
-	snprintf(reason, sizeof(reason),
-		 "spec.yaml: %s comes from capsules/%s/spec.yaml: change it there (an upgrade)",
-		 obj->rec.name, obj->parent_name);
-	return zf_apply_refuse_locked(d, obj, -EPERM, reason);
+	return zf_apply_spec_writable_locked(d, obj);
 }
 
 

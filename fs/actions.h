@@ -41,7 +41,7 @@ int zf_action_rmdir(struct zf_daemon *d, enum zf_kind kind, const char *name, un
 /*
  * A whole new spec.yaml for uuid, written by uid: validated now, launched
  * behind. What the spec names (a sandbox, volumes) resolves only among the
- * objects uid may see (zf_action_visible): another user's is refused as if
+ * objects uid may see (zf_object_visible): another user's is refused as if
  * it did not exist.
  */
 int zf_action_apply_spec(struct zf_daemon *d, const char *uuid, const char *text, size_t len,
@@ -63,5 +63,3 @@ int zf_action_ctl(struct zf_daemon *d, const char *uuid, const char *line,
  */
 int zf_action_spec_writable_locked(struct zf_daemon *d, struct zf_object *obj);
 
-/* Whether uid may see obj: its creator, or root. Lock held. */
-bool zf_action_visible(const struct zf_object *obj, unsigned uid);

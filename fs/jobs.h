@@ -11,9 +11,16 @@
 
 #define ZF_JOB_ARG_MAX 128
 
+/* What a job does to its object (fs/lifecycle.c runs them). */
+enum zf_job_op {
+	ZF_JOB_LAUNCH, /* create and start from the stored spec (or rebuild); arg "upgrade" */
+	ZF_JOB_CTL, /* arg: one ctl command line */
+	ZF_JOB_DELETE, /* stop, remove (REMOVE_TRIES times), forget */
+	ZF_JOB_REFRESH, /* read the engine's state into the object */
+};
+
 /*
- * The work of one job: op (the caller's vocabulary: fs/lifecycle.h's
- * enum zf_job_op) on object uuid with arg ("" if none), on a worker
+ * The work of one job: op (an enum zf_job_op) on object uuid with arg ("" if none), on a worker
  * thread; 0 or -errno. ctx is zf_jobs_new's.
  */
 typedef int zf_job_work_fn(void *ctx, int op, const char *uuid, const char *arg);

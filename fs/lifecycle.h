@@ -12,14 +12,7 @@
 
 #include "../backend/engine.h"
 #include "daemon.h"
-
-/* The jobs' vocabulary (fs/jobs.h queues them as ints). */
-enum zf_job_op {
-	ZF_JOB_LAUNCH, /* create and start from the stored spec (or rebuild); arg "upgrade" */
-	ZF_JOB_CTL, /* arg: one ctl command line */
-	ZF_JOB_DELETE, /* stop, remove (REMOVE_TRIES times), forget */
-	ZF_JOB_REFRESH, /* read the engine's state into the object */
-};
+#include "jobs.h"
 
 /* Runs one job on the object uuid; 0 or -errno. */
 int zf_lifecycle_run(struct zf_daemon *d, enum zf_job_op op, const char *uuid, const char *arg);

@@ -23,6 +23,7 @@
 #include "fuse/ops.h"
 #include "jobs.h"
 #include "lifecycle.h"
+#include "objects/kind_ops.h"
 #include "logs.h"
 #include "reconcile.h"
 #include "fuse/shutdown.h"
@@ -176,7 +177,7 @@ static int daemon_start(struct zf_daemon *d, const char *db_path)
 	if ((r = zf_store_open(db_path, &d->store)) < 0 ||
 	    (r = zf_eventlog_new(EVENTLOG_LINES, &d->events)) < 0 ||
 	    (r = zf_registry_new(d->store, d->events, &d->reg)) < 0 ||
-	    (r = zf_registry_load(d->reg)) < 0 || (r = zf_tempfiles_new(&d->temps)) < 0 ||
+	    (r = zf_registry_load(d->reg, zf_kinds_load_locked)) < 0 || (r = zf_tempfiles_new(&d->temps)) < 0 ||
 	    (r = zf_logs_new(d, logs_dir, &d->logs)) < 0 ||
 	    (r = zf_jobs_new(zf_lifecycle_work, d, &d->stopping, N_WORKERS, &d->jobs)) < 0)
 		return r;

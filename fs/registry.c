@@ -6,7 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "objects/kind_ops.h"
 #include "registry.h"
 #include "util.h"
 
@@ -220,7 +219,7 @@ static void changed_locked(struct zf_registry *reg, struct zf_object *obj)
 	}
 }
 
-int zf_registry_load(struct zf_registry *reg)
+int zf_registry_load(struct zf_registry *reg, zf_load_cb load)
 {
 	struct zf_record *recs = NULL;
 	size_t n = 0;
@@ -255,7 +254,7 @@ int zf_registry_load(struct zf_registry *reg)
 	for (int members = 0; members < 2; members++)
 		for (struct zf_object *o = reg->head; o; o = o->next)
 			if (!o->rec.parent[0] == !members)
-				zf_object_ops(o)->load_locked(reg, o);
+				load(reg, o);
 	pthread_mutex_unlock(&reg->lock);
 	zf_records_free(recs, n);
 	return r;

@@ -21,7 +21,6 @@
 #include "eventlog.h"
 #include "spec.h"
 #include "store.h"
-#include "tree.h"
 
 #define ZF_TTY_EXECS_MAX 16
 
@@ -36,9 +35,6 @@ struct zf_object {
 	 * loaded one): spec.yaml's mtime. Not updated_at, which every state
 	 * change moves: an editor would find the file changed under it. */
 	time_t spec_mtime;
-	/* fs/fuse/cache.c: per rendered file, which text the kernel was last
-	 * served (its hash; 0: none) */
-	uint64_t kernel_text[ZF_FILE_COUNT];
 	int attached; /* open attaches (tty) */
 	int generation; /* capsules: the spec generation in force (its sandbox's label) */
 	char *pending_spec; /* capsules: a new spec being launched beside the old (upgrade) */
@@ -68,6 +64,13 @@ struct zf_object {
 
 struct zf_registry;
 
+/* Whether uid may see obj: its creator, or root (with allow_other, each
+ * object is its owner's: docs/zunfs.1.md, USERS). Lock held. */
+static inline bool zf_object_visible(const struct zf_object *obj, unsigned uid)
+{
+	return uid == 0 || obj->rec.owner == uid;
+}
+
 /* Called with the lock held after an object changed (for poll wakeups). */
 typedef void (*zf_change_cb)(const struct zf_object *obj, void *userdata);
 
@@ -92,8 +95,12 @@ struct zf_object *zf_registry_find_uuid_locked(struct zf_registry *reg, const ch
 struct zf_object *zf_registry_find_member_locked(struct zf_registry *reg, const char *parent_uuid,
 						 const char *name);
 
-/* Loads every stored record (at start). */
-int zf_registry_load(struct zf_registry *reg);
+/* What an object keeps beside its record, made from it at load (its kind's:
+ * objects/table.c's zf_kinds_load_locked). Lock held. */
+typedef void (*zf_load_cb)(struct zf_registry *reg, struct zf_object *obj);
+/* Loads every stored record (at start), then load(each): members after the
+ * rest, as they read their capsule's spec. */
+int zf_registry_load(struct zf_registry *reg, zf_load_cb load);
 
 /* mkdir: a new Empty object of uid owner (gid owner_gid), stored. -EEXIST
  * if the name is taken; -EDQUOT when owner already has max_owned records

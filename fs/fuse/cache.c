@@ -50,6 +50,87 @@ static struct {
 	    .cond = PTHREAD_COND_INITIALIZER,
 	    .done = PTHREAD_COND_INITIALIZER };
 
+/*
+ * Which text the kernel was last served, per object and rendered file (its
+ * hash; 0: none): FOPEN_KEEP_CACHE keeps the kernel's pages when it is the
+ * same. An object's entry goes with the object (zf_fuse_on_change).
+ */
+#define SERVED_BUCKETS 256
+
+struct served {
+	char uuid[ZF_UUID_LEN + 1];
+	uint64_t text[ZF_FILE_COUNT];
+	struct served *next;
+};
+
+static pthread_mutex_t served_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct served *served[SERVED_BUCKETS]; /* protected by served_lock */
+
+static struct served **served_find_locked(const char *uuid)
+{
+	struct served **p = &served[zf_fnv1a(ZF_FNV_OFFSET, uuid, strlen(uuid)) % SERVED_BUCKETS];
+
+	while (*p && strcmp((*p)->uuid, uuid) != 0)
+		p = &(*p)->next;
+	return p;
+}
+
+uint64_t zf_fuse_cache_served(const char *uuid, enum zf_file f)
+{
+	struct served *e;
+	uint64_t h;
+
+	pthread_mutex_lock(&served_lock);
+	e = *served_find_locked(uuid);
+	h = e ? e->text[f] : 0;
+	pthread_mutex_unlock(&served_lock);
+	return h;
+}
+
+void zf_fuse_cache_set_served(const char *uuid, enum zf_file f, uint64_t hash)
+{
+	struct served **p, *e;
+
+	pthread_mutex_lock(&served_lock);
+	p = served_find_locked(uuid);
+	e = *p;
+	if (!e && (e = calloc(1, sizeof(*e)))) {
+		memcpy(e->uuid, uuid, sizeof(e->uuid));
+		*p = e;
+	}
+	if (e) /* no memory: nothing kept, the pages are dropped at the next open */
+		e->text[f] = hash;
+	pthread_mutex_unlock(&served_lock);
+}
+
+/* The object uuid is gone: what was served of it goes too. */
+static void served_forget(const char *uuid)
+{
+	struct served **p, *e;
+
+	pthread_mutex_lock(&served_lock);
+	p = served_find_locked(uuid);
+	e = *p;
+	if (e)
+		*p = e->next;
+	pthread_mutex_unlock(&served_lock);
+	free(e);
+}
+
+static void served_free_all(void)
+{
+	pthread_mutex_lock(&served_lock);
+	for (size_t i = 0; i < SERVED_BUCKETS; i++) {
+		while (served[i]) {
+			struct served *e = served[i];
+
+			served[i] = e->next;
+			free(e);
+		}
+	}
+	pthread_mutex_unlock(&served_lock);
+}
+
 uint64_t zf_fuse_text_hash(const char *text, size_t len)
 {
 	uint64_t h = zf_fnv1a(ZF_FNV_OFFSET, text, len);
@@ -115,6 +196,9 @@ void zf_fuse_on_change(const struct zf_object *obj, void *userdata)
 	struct zf_daemon *d = userdata;
 	bool ok;
 
+	/* removed from the registry before this call (rmdir's end) */
+	if (d && d->reg && !zf_registry_find_uuid_locked(d->reg, obj->rec.uuid))
+		served_forget(obj->rec.uuid);
 	pthread_mutex_lock(&cache.lock);
 	if (!cache.running) { /* no thread: the pollers at once, as nothing is cached */
 		pthread_mutex_unlock(&cache.lock);
@@ -222,4 +306,5 @@ void zf_fuse_cache_stop(void)
 	free(cache.q);
 	cache.q = NULL;
 	cache.n = cache.cap = 0;
+	served_free_all();
 }

@@ -5,7 +5,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "../actions.h"
 #include "../health.h"
 #include "private.h"
 
@@ -93,12 +92,12 @@ struct zf_object *zf_fuse_object_locked(struct zf_daemon *d, const struct zf_pat
 	if (p->capsule[0]) { /* a member: the capsule decides who sees it */
 		struct zf_object *c = zf_registry_find_locked(d->reg, ZF_KIND_CAPSULE, p->capsule);
 
-		if (!c || !zf_action_visible(c, zf_fuse_uid()))
+		if (!c || !zf_object_visible(c, zf_fuse_uid()))
 			return NULL;
 		obj = zf_registry_find_member_locked(d->reg, c->rec.uuid, p->name);
 	} else {
 		obj = zf_registry_find_locked(d->reg, p->kind, p->name);
-		if (obj && !zf_action_visible(obj, zf_fuse_uid()))
+		if (obj && !zf_object_visible(obj, zf_fuse_uid()))
 			return NULL;
 	}
 	/* until/healthy is there for a container with a check only */
@@ -111,7 +110,7 @@ struct zf_object *zf_fuse_members_dir_locked(struct zf_daemon *d, const struct z
 {
 	struct zf_object *c = zf_registry_find_locked(d->reg, ZF_KIND_CAPSULE, p->name);
 
-	return c && zf_action_visible(c, zf_fuse_uid()) ? c : NULL;
+	return c && zf_object_visible(c, zf_fuse_uid()) ? c : NULL;
 }
 
 int zf_fuse_object_uuid(struct zf_daemon *d, const struct zf_path *p,

@@ -56,7 +56,7 @@ static int text_open_locked(struct zf_daemon *d, struct zf_handle *h, struct zf_
 		return r;
 	fi->direct_io = 0;
 	fi->noflush = 1;
-	fi->keep_cache = obj->kernel_text[h->path.file] == snapshot_hash(h);
+	fi->keep_cache = zf_fuse_cache_served(obj->rec.uuid, h->path.file) == snapshot_hash(h);
 	h->cache_stale = !fi->keep_cache;
 	return 0;
 }
@@ -84,7 +84,7 @@ static int text_read(struct zf_daemon *d, struct zf_handle *h, char *buf, size_t
 		obj = zf_registry_find_uuid_locked(d->reg, h->uuid);
 		r = obj ? snapshot_locked(d, h, obj) : -ENOENT;
 		if (obj && h->ops == &zf_text_row && d->kernel_cache)
-			obj->kernel_text[h->path.file] = snapshot_hash(h);
+			zf_fuse_cache_set_served(obj->rec.uuid, h->path.file, snapshot_hash(h));
 		zf_registry_unlock(d->reg);
 	}
 	return r < 0 ? r : zf_handle_read_buf(h, buf, size, off);

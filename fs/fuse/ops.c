@@ -247,7 +247,7 @@ int zf_fs_readdir(const char *path, void *buf, zf_fill_fn filler)
 		zf_registry_lock(d->reg);
 		for (struct zf_object *o = zf_registry_first_locked(d->reg); o; o = o->next)
 			if (o->rec.kind == p.kind && !o->rec.deleting && !o->rec.parent[0] &&
-			    zf_action_visible(o, zf_fuse_uid()))
+			    zf_object_visible(o, zf_fuse_uid()))
 				filler(buf, o->rec.name);
 		if (p.kind == ZF_KIND_CONTAINER)
 			list_links_locked(d, buf, filler);

@@ -213,6 +213,10 @@ void zf_fuse_cache_invalidate(const char *path);
 void zf_fuse_cache_sync(void);
 /* What identifies a text served to the kernel (never 0). */
 uint64_t zf_fuse_text_hash(const char *text, size_t len);
+/* Which text of object uuid's file f the kernel was last served (0: none),
+ * and that it now was hash. Lock order: the registry's, then this one. */
+uint64_t zf_fuse_cache_served(const char *uuid, enum zf_file f);
+void zf_fuse_cache_set_served(const char *uuid, enum zf_file f, uint64_t hash);
 
 /* files.c, streams.c, data.c: the rows */
 /* The row that serves path p (ZF_NODE_FILE, _UNTIL, _OTHER, _EVENTS,

@@ -5,9 +5,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "../actions.h"
 #include "../jobs.h"
-#include "../lifecycle.h"
+#include "../jobs.h"
 #include "../util.h"
 #include "../volumes.h"
 #include "apply.h"
@@ -124,5 +123,17 @@ struct zf_object *zf_apply_find_visible_locked(struct zf_daemon *d, enum zf_kind
 {
 	struct zf_object *o = zf_registry_find_locked(d->reg, kind, name);
 
-	return o && zf_action_visible(o, uid) ? o : NULL;
+	return o && zf_object_visible(o, uid) ? o : NULL;
+}
+
+int zf_apply_spec_writable_locked(struct zf_daemon *d, struct zf_object *obj)
+{
+	char reason[300];
+
+	if (!obj->rec.parent[0] || obj->rec.added)
+		return 0;
+	snprintf(reason, sizeof(reason),
+		 "spec.yaml: %s comes from capsules/%s/spec.yaml: change it there (an upgrade)",
+		 obj->rec.name, obj->parent_name);
+	return zf_apply_refuse_locked(d, obj, -EPERM, reason);
 }

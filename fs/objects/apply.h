@@ -51,3 +51,10 @@ int zf_apply_launch_spec_locked(struct zf_daemon *d, struct zf_object *obj, cons
 /* kind/name as uid may see it (root: any), or NULL as if absent. */
 struct zf_object *zf_apply_find_visible_locked(struct zf_daemon *d, enum zf_kind kind,
 					       const char *name, unsigned uid);
+
+/*
+ * Whether obj's spec.yaml takes a new spec: 0, or -EPERM (and why in
+ * status_reason) for a member of a capsule's spec, which changes with the
+ * capsule's spec.yaml. Lock held.
+ */
+int zf_apply_spec_writable_locked(struct zf_daemon *d, struct zf_object *obj);

@@ -15,7 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../actions.h"
 #include "../capsule_state.h"
 #include "../jobs.h"
 #include "../lifecycle.h"
@@ -153,7 +152,7 @@ static int apply_member_spec(struct zf_daemon *d, const char *uuid, const char *
 	r = zf_spec_parse_member(text, len, unit, &spec, &name, &e);
 	zf_registry_lock(d->reg);
 	obj = zf_registry_find_uuid_locked(d->reg, uuid);
-	if (obj && !obj->rec.deleting && zf_action_spec_writable_locked(d, obj) < 0) {
+	if (obj && !obj->rec.deleting && zf_apply_spec_writable_locked(d, obj) < 0) {
 		r = -EPERM;
 		goto out;
 	}

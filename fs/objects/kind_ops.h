@@ -4,7 +4,8 @@
  * in its own file (container.c: containers and sandboxes; capsule.c:
  * capsules and their members; volume.c: volumes). The generic verbs go
  * through it: mkdir/rmdir/spec.yaml/ctl in fs/actions.c, the jobs in
- * fs/lifecycle.c, loading in fs/registry.c. A new kind is one new file
+ * fs/lifecycle.c, loading through zf_kinds_load_locked (given to
+ * zf_registry_load). A new kind is one new file
  * with its row, and a line in zf_kind_ops().
  */
 #pragma once
@@ -58,6 +59,9 @@ int zf_container_ctl(struct zf_daemon *d, const char *uuid, const char *line);
 
 /* The row of kind (member: a capsule's container, whatever kind says). */
 const struct zf_kind_ops *zf_kind_ops(enum zf_kind kind, bool member);
+
+/* The registry's load callback (zf_registry_load): obj's kind's load_locked. */
+void zf_kinds_load_locked(struct zf_registry *reg, struct zf_object *obj);
 
 /* The row of obj: its kind's, or the members'. */
 static inline const struct zf_kind_ops *zf_object_ops(const struct zf_object *obj)

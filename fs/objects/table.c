@@ -14,3 +14,8 @@ const struct zf_kind_ops *zf_kind_ops(enum zf_kind kind, bool member)
 		return &zf_member_ops;
 	return kind < ZF_KIND_COUNT ? rows[kind] : NULL;
 }
+
+void zf_kinds_load_locked(struct zf_registry *reg, struct zf_object *obj)
+{
+	zf_object_ops(obj)->load_locked(reg, obj);
+}

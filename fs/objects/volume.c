@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "../jobs.h"
-#include "../lifecycle.h"
+#include "../jobs.h"
 #include "../util.h"
 #include "../volumes.h"
 #include "apply.h"

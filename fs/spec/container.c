@@ -39,15 +39,6 @@ static int kv_put(struct zf_yaml *y, const struct zf_ynode *at, const char *wher
 	return 0;
 }
 
-void zf_spec_kv_free(struct zf_kv *kv, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(kv[i].key);
-		free(kv[i].value);
-	}
-	free(kv);
-}
-
 int zf_spec_want_strings(struct zf_yaml *y, struct zf_ynode *n, const struct zf_spec_strings *how,
 			 struct zf_kv **kv, size_t *n_kv)
 {

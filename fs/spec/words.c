@@ -11,6 +11,15 @@
 
 #include "dialect.h"
 
+void zf_spec_kv_free(struct zf_kv *kv, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(kv[i].key);
+		free(kv[i].value);
+	}
+	free(kv);
+}
+
 void zf_spec_words_free(char **words)
 {
 	if (!words)
