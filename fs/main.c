@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "attach_client.h"
+#include "client/attach.h"
 #include "daemon.h"
 #include "fuse/ops.h"
 #include "jobs.h"

@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../../fs/detach.h"
+#include "../../fs/client/detach.h"
 
 /* Feeds s; returns whether it detached, and what went through in out. */
 static int type(struct zf_detach *d, const char *s, size_t len, char *out, size_t *out_len)

@@ -24,9 +24,9 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "attach_client.h"
+#include "attach.h"
 #include "detach.h"
-#include "util.h"
+#include "../util.h"
 
 static struct termios found, ours; /* the terminal as found, as the attach runs it */
 static bool term_set;
