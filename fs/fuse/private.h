@@ -101,6 +101,7 @@ struct zf_handle {
 	bool cache_stale; /* text rows: the kernel's pages are dropped at open (cache.c) */
 	struct zf_session *session; /* tty, or exec once its command was written */
 	int fd; /* logs: the log file; data/: the host file; else -1 */
+	struct zf_caller who; /* data/: the opener, whom its writes are made as */
 	struct fuse_pollhandle *ph; /* protected by poll_lock */
 	struct zf_handle *poll_next; /* protected by poll_lock */
 	struct zf_handle *all_prev, *all_next; /* protected by poll_lock: every handle */
