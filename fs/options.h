@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "endpoint.h"
 
@@ -20,6 +21,8 @@ struct zf_options {
 	char *cinder; /* Cinder v3 endpoint: http://HOST:PORT/v3/PROJECT */
 	char *cinder_token; /* its X-Auth-Token; default $OS_AUTH_TOKEN */
 	int cinder_timeout; /* seconds a Cinder request may take; 0: the driver's 60 */
+	char *tmpfs_max_arg; /* as given */
+	int64_t tmpfs_max; /* bytes one user's tmpfs volumes may hold together (tmpfs.h) */
 	bool show_help;
 	bool show_version;
 	bool allow_other; /* FUSE's allow_other: other users reach the mount */
