@@ -58,6 +58,7 @@ static __thread struct {
 	gid_t groups[ZF_CALLER_GROUPS];
 	struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3];
 	bool caps_dropped;
+	bool groups_set; /* the caller's, unlike the thread's own */
 } self;
 
 static int capset_self(struct __user_cap_data_struct *caps)
@@ -77,23 +78,42 @@ static void unbecome(void)
 	self.caps_dropped = false;
 	setfsuid(self.fsuid);
 	setfsgid(self.fsgid);
-	if (self.n_groups >= 0)
+	if (self.groups_set)
 		syscall(SYS_setgroups, (size_t)self.n_groups, self.groups);
+	self.groups_set = false;
 }
+
+/* How become() takes the caller's identity. */
+enum become_how {
+	/* a call by a path: setfsuid and setfsgid, which say nothing when they
+	 * fail, asked again; no capability left in effect */
+	BECOME_PATH,
+	/* a write, truncate or fallocate through a file the caller opened
+	 * (BECOME_PATH checked the identity then): only CAP_SYS_RESOURCE taken
+	 * away, the one that counts there besides the file system ones
+	 * setfsuid drops (reserved blocks, quotas), and no syscall for it when
+	 * the thread has none */
+	BECOME_WRITE,
+};
 
 /*
  * The caller's file system identity on this thread, for one call: fsuid,
- * fsgid, supplementary groups and, for anyone but root, no capability at
- * all in effect (setfsuid takes away only the file system ones: a write
- * would still pass CAP_SYS_RESOURCE's reserved blocks and quotas). Linux
- * keeps credentials per thread, and these raw syscalls change this
- * thread's alone (glibc's setgroups() would change every thread's). A root
- * caller keeps root's rights. 0, or -errno and nothing changed.
+ * fsgid, supplementary groups and, for anyone but root, no capability in
+ * effect (setfsuid takes away only the file system ones: a write would
+ * still pass CAP_SYS_RESOURCE's reserved blocks and quotas). Linux keeps
+ * credentials per thread, and these raw syscalls change this thread's
+ * alone (glibc's setgroups() would change every thread's). A root caller
+ * keeps root's rights. Each syscall counts on a write's path: the groups
+ * are set only when they differ from the thread's own. 0, or -errno and
+ * nothing changed.
  */
-static int become(const struct zf_caller *who)
+static int become(const struct zf_caller *who, enum become_how how)
 {
-	struct __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3];
+	struct __user_cap_data_struct less[_LINUX_CAPABILITY_U32S_3];
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	const int res_i = CAP_TO_INDEX(CAP_SYS_RESOURCE);
+	const __u32 res = CAP_TO_MASK(CAP_SYS_RESOURCE);
+	bool drop = who->uid != 0;
 	int r = 0;
 
 	if (!self.known) {
@@ -104,18 +124,26 @@ static int become(const struct zf_caller *who)
 		self.fsgid = (gid_t)setfsgid((gid_t)-1);
 		self.known = true;
 	}
-	if (self.n_groups >= 0 && who->n_groups >= 0)
-		syscall(SYS_setgroups, (size_t)who->n_groups, who->groups);
+	if (self.n_groups >= 0 && who->n_groups >= 0 &&
+	    (who->n_groups != self.n_groups ||
+	     memcmp(who->groups, self.groups, (size_t)who->n_groups * sizeof(gid_t)) != 0))
+		self.groups_set = syscall(SYS_setgroups, (size_t)who->n_groups, who->groups) == 0;
 	setfsgid(who->gid);
 	setfsuid(who->uid);
-	/* setfsuid() says nothing when it fails: never go on as someone else */
-	if ((uid_t)setfsuid((uid_t)-1) != who->uid || (gid_t)setfsgid((gid_t)-1) != who->gid)
+	/* never go on as someone else */
+	if (how == BECOME_PATH &&
+	    ((uid_t)setfsuid((uid_t)-1) != who->uid || (gid_t)setfsgid((gid_t)-1) != who->gid))
 		r = -EPERM;
-	if (r == 0 && who->uid != 0) {
-		memcpy(none, self.caps, sizeof(none));
+	memcpy(less, self.caps, sizeof(less));
+	if (how == BECOME_PATH) {
 		for (size_t i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
-			none[i].effective = 0;
-		r = capset_self(none);
+			less[i].effective = 0;
+	} else {
+		less[res_i].effective &= ~res;
+		drop = drop && (self.caps[res_i].effective & res);
+	}
+	if (r == 0 && drop) {
+		r = capset_self(less);
 		self.caps_dropped = r == 0;
 	}
 	if (r < 0)
@@ -194,7 +222,7 @@ static int enter(const char *root, const char *rel, const struct zf_caller *who,
 	if (ret_place->root < 0)
 		return -errno;
 	ret_place->dir = -1;
-	r = become(who);
+	r = become(who, BECOME_PATH);
 	if (r < 0) {
 		close(ret_place->root);
 		return r;
@@ -694,7 +722,7 @@ int zf_data_statfs(const char *root, struct statvfs *ret_st)
  */
 static int fd_become(const struct zf_caller *who)
 {
-	return who && who->uid != 0 ? become(who) : 0;
+	return who && who->uid != 0 ? become(who, BECOME_WRITE) : 0;
 }
 
 static int fd_leave(const struct zf_caller *who, int r)
