@@ -296,7 +296,7 @@ static int reopen(int path, const struct stat *st, int flags, int *ret_fd)
 {
 	struct stat now;
 	char proc[32];
-	int fd, r, fl;
+	int fd, r;
 
 	r = io_refusal(st->st_mode);
 	if (r < 0)
@@ -312,8 +312,9 @@ static int reopen(int path, const struct stat *st, int flags, int *ret_fd)
 		r = -EAGAIN;
 	else
 		r = io_refusal(now.st_mode);
+	/* F_SETFL sets these and O_NONBLOCK, from what open set: one syscall */
 	if (r == 0 && !(flags & O_NONBLOCK) &&
-	    ((fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0))
+	    fcntl(fd, F_SETFL, flags & (O_APPEND | O_DIRECT | O_NOATIME)) < 0)
 		r = -errno;
 	if (r < 0) {
 		close(fd);
