@@ -53,7 +53,8 @@ static int o_size(const char *o, uint64_t ram_bytes, int64_t *ret_bytes)
 
 	if (!copy)
 		return -ENOMEM;
-	for (char *opt = strtok_r(copy, ",", &save); opt && r == 0; opt = strtok_r(NULL, ",", &save)) {
+	for (char *opt = strtok_r(copy, ",", &save); opt && r == 0;
+	     opt = strtok_r(NULL, ",", &save)) {
 		int64_t v;
 
 		if (strncmp(opt, "size=", 5) == 0) {
@@ -118,8 +119,9 @@ int zf_tmpfs_admit(int64_t want, int64_t held, int64_t max, int64_t *ret_bytes, 
 	words(max, m, sizeof(m));
 	if (size == ZF_TMPFS_UNLIMITED) {
 		snprintf(why, why_size,
-			 "driverOptions: a tmpfs of no size limit (size=0) would take the host's "
-			 "memory; give o: size=... (this mount allows %s of tmpfs a user, tmpfs_max)",
+			 "driverOptions: a tmpfs of no size limit (size=0) would take the "
+			 "host's memory; give o: size=... (this mount allows %s of tmpfs a "
+			 "user, tmpfs_max)",
 			 m);
 		return -EDQUOT;
 	}
@@ -128,14 +130,14 @@ int zf_tmpfs_admit(int64_t want, int64_t held, int64_t max, int64_t *ret_bytes, 
 	if (size <= 0 || size > max || held > max - size) {
 		if (held)
 			snprintf(why, why_size,
-				 "driverOptions: a tmpfs of %s beside the %s this user's tmpfs volumes "
-				 "hold already is more than the %s of memory this mount allows a user "
-				 "(tmpfs_max)",
+				 "driverOptions: a tmpfs of %s beside the %s this user's tmpfs "
+				 "volumes hold already is more than the %s of memory this mount "
+				 "allows a user (tmpfs_max)",
 				 w, h, m);
 		else
 			snprintf(why, why_size,
-				 "driverOptions: a tmpfs of %s is more than the %s of memory this mount "
-				 "allows a user (tmpfs_max)",
+				 "driverOptions: a tmpfs of %s is more than the %s of memory this "
+				 "mount allows a user (tmpfs_max)",
 				 w, m);
 		return -EDQUOT;
 	}

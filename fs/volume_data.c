@@ -431,8 +431,9 @@ static int open_create(const struct place *pl, const struct zf_caller *who, int 
 {
 	mode = create_mode(pl->dir, who, mode);
 	for (int i = 0; i < OPEN_TRIES; i++) {
+		int fd = openat(pl->dir, pl->leaf, flags | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 		struct stat st;
-		int fd = openat(pl->dir, pl->leaf, flags | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode), r;
+		int r;
 
 		if (fd >= 0) {
 			r = fstat(fd, &st) < 0 ? -errno : io_refusal(st.st_mode);
