@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "options.h"
+#include "tmpfs.h"
 
 enum { KEY_HELP, KEY_VERSION, KEY_ALLOW_OTHER };
 
@@ -34,6 +35,7 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("cinder_timeout=%d", cinder_timeout),
 	OPT("max_objects=%d", max_objects),
 	OPT("max_sessions=%d", max_sessions),
+	OPT("tmpfs_max=%s", tmpfs_max_arg),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -129,6 +131,8 @@ void zf_options_usage(const char *progname)
 	       "                         it; capsule members count; default: 1000, 0: no cap)\n"
 	       "  -o max_sessions=N      open tty and started exec files each user but root may\n"
 	       "                         hold (EMFILE past it; default: 32, 0: no cap)\n"
+	       "  -o tmpfs_max=SIZE      memory one user's tmpfs volumes may take together, as\n"
+	       "                         tmpfs's size= (64m, 2g, 10%%; default: 1/16 of the RAM)\n"
 	       "  -f                     stay in the foreground\n"
 	       "  -d                     debug: foreground, and log every FUSE request\n"
 	       "  -h, --help             this help\n"
@@ -175,6 +179,25 @@ static int resolve_endpoint(struct zf_options *o)
 	if (r < 0)
 		fprintf(stderr, "zunfs: %s\n", why[0] ? why : strerror(-r));
 	return r;
+}
+
+/* tmpfs_max=, or a sixteenth of the RAM: a small share, which one user
+ * filling their tmpfs volumes through data/ leaves the host to run on. */
+static int tmpfs_max(struct zf_options *o)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+	uint64_t ram = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
+
+	if (!o->tmpfs_max_arg) {
+		o->tmpfs_max = (int64_t)(ram / 16);
+		return 0;
+	}
+	if (zf_tmpfs_parse_size(o->tmpfs_max_arg, ram, &o->tmpfs_max) < 0) {
+		fprintf(stderr, "zunfs: tmpfs_max=%s: give a size as tmpfs's size= (64m, 2g, 10%%)\n",
+			o->tmpfs_max_arg);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static char *default_state_dir(void)
@@ -258,6 +281,10 @@ int zf_options_parse(struct fuse_args *args, struct zf_options *ret_opts)
 		zf_options_clear(&o);
 		return -EINVAL;
 	}
+	if (tmpfs_max(&o) < 0) {
+		zf_options_clear(&o);
+		return -EINVAL;
+	}
 	if (strcmp(o.sandbox_mode, "shared") != 0 && strcmp(o.sandbox_mode, "per-container") != 0) {
 		fprintf(stderr, "zunfs: sandbox=%s: give shared or per-container\n", o.sandbox_mode);
 		zf_options_clear(&o);
@@ -279,5 +306,6 @@ void zf_options_clear(struct zf_options *o)
 	free(o->sandbox_mode);
 	free(o->cinder);
 	free(o->cinder_token);
+	free(o->tmpfs_max_arg);
 	memset(o, 0, sizeof(*o));
 }

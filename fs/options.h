@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "endpoint.h"
 
@@ -25,6 +26,8 @@ struct zf_options {
 	int cinder_timeout; /* seconds a Cinder request may take; 0: the driver's 60 */
 	int max_objects; /* records per non-root uid (mkdir: EDQUOT); 0: no cap */
 	int max_sessions; /* live tty/exec sessions per non-root uid (EMFILE); 0: no cap */
+	char *tmpfs_max_arg; /* as given */
+	int64_t tmpfs_max; /* bytes one user's tmpfs volumes may hold together (tmpfs.h) */
 	bool show_help;
 	bool show_version;
 	bool allow_other; /* FUSE's allow_other: other users reach the mount */

@@ -70,7 +70,7 @@ struct zf_security {
 /*
  * Sets what sec (a container's) and pod (its capsule's, may be NULL) ask
  * of cfg: User "UID[:GID]" (with runAsGroup alone, image_user's user, or
- * the group alone), ReadonlyRootfs, no-new-privileges, CapDrop, GroupAdd
+ * the group alone), ReadonlyRootfs, no-new-privileges, CapDrop (MKNOD always), GroupAdd
  * (fsGroup, then supplementalGroups). 0 or -ENOMEM.
  */
 int zf_security_apply(const struct zf_security *sec, const struct zf_security *pod,

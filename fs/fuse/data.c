@@ -138,11 +138,14 @@ int zf_fuse_data_rename(const char *from, const struct zf_path *pf, const char *
 	return r < 0 ? r : zf_data_rename(root, relf, to + pt->rel, &who, flags);
 }
 
-/* A file of a volume's data/: opened on the host as the caller (mode: O_CREAT's). */
+/*
+ * A file of a volume's data/: opened on the host as the caller (mode:
+ * O_CREAT's), who is kept with it: its writes, truncates and fallocates
+ * are made as them (no /proc read of their groups for each).
+ */
 static int data_open(struct zf_daemon *d, struct zf_handle *h, struct fuse_file_info *fi, int acc,
 		     mode_t mode)
 {
-	struct zf_caller who = zf_fuse_caller();
 	char root[PATH_MAX];
 	const char *rel;
 	int r = data_root(d, h->path_str, &h->path, root, &rel);
@@ -150,9 +153,10 @@ static int data_open(struct zf_daemon *d, struct zf_handle *h, struct fuse_file_
 	(void)acc;
 	if (r < 0)
 		return r;
+	h->who = zf_fuse_caller();
 	/* the host's page cache rules here: no direct_io, so mmap works */
 	fi->direct_io = 0;
-	return zf_data_open(root, rel, &who, fi->flags & ~O_NOCTTY, mode, &h->fd);
+	return zf_data_open(root, rel, &h->who, fi->flags & ~O_NOCTTY, mode, &h->fd);
 }
 
 static int data_read(struct zf_daemon *d, struct zf_handle *h, char *buf, size_t size, off_t off)
@@ -170,45 +174,22 @@ static int data_read_fd(struct zf_handle *h)
 	return h->fd;
 }
 
-/*
- * Who a change of the file's contents is made as. With set-ID bits, the
- * caller: the host then clears them as for any writer without CAP_FSETID
- * (the kernel leaves that to us: FUSE_CAP_HANDLE_KILLPRIV). Without, the
- * daemon: the same change, and no read of the caller's groups in /proc for
- * every write. NULL: as the daemon.
- */
-static const struct zf_caller *writer(int fd, struct zf_caller *buf)
-{
-	struct stat st;
-
-	if (fstat(fd, &st) == 0 && !(st.st_mode & (S_ISUID | S_ISGID)))
-		return NULL;
-	*buf = zf_fuse_caller();
-	return buf;
-}
-
 static int data_write(struct zf_daemon *d, struct zf_handle *h, const char *buf, size_t size,
 		      off_t off)
 {
-	struct zf_caller who;
-
 	(void)d;
-	return zf_data_fd_write(h->fd, writer(h->fd, &who), buf, size, off);
+	return zf_data_fd_write(h->fd, &h->who, buf, size, off);
 }
 
 static int data_truncate(struct zf_daemon *d, struct zf_handle *h, off_t size)
 {
-	struct zf_caller who;
-
 	(void)d;
-	return zf_data_fd_truncate(h->fd, writer(h->fd, &who), size);
+	return zf_data_fd_truncate(h->fd, &h->who, size);
 }
 
 static int data_fallocate(struct zf_handle *h, int mode, off_t off, off_t len)
 {
-	struct zf_caller who;
-
-	return zf_data_fd_fallocate(h->fd, writer(h->fd, &who), mode, off, len);
+	return zf_data_fd_fallocate(h->fd, &h->who, mode, off, len);
 }
 
 static int data_fsync(struct zf_handle *h, int datasync)

@@ -131,6 +131,7 @@ struct zf_handle {
 	struct zf_handle *kick_next; /* protected by waits.c's lock */
 	bool kicked; /* protected by waits.c's lock: in the kick queue */
 	uint64_t kicks; /* protected by waits.c's lock: every kick counts */
+	struct zf_caller who; /* data/: the opener, whom its writes are made as */
 	struct fuse_pollhandle *ph; /* protected by poll_lock */
 	struct zf_handle *poll_next; /* protected by poll_lock */
 	struct zf_handle *all_prev, *all_next; /* protected by poll_lock: every handle */

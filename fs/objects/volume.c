@@ -9,6 +9,7 @@
 
 #include "../jobs.h"
 #include "../jobs.h"
+#include "../tmpfs.h"
 #include "../util.h"
 #include "../volumes.h"
 #include "apply.h"
@@ -94,6 +95,49 @@ static int fail(struct zf_daemon *d, const char *uuid, int r, const char *step,
 	return r;
 }
 
+/* The host's memory, for a tmpfs's size=N% (tmpfs.h). */
+static uint64_t ram_bytes(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+
+	return pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
+}
+
+/*
+ * The tmpfs rule (tmpfs.h) for v, a new spec of obj: one user's tmpfs
+ * volumes together within -o tmpfs_max, counted from the specs in the
+ * registry (a volume being deleted still holds its memory). 0, or -EDQUOT
+ * or -EINVAL and why. Lock held.
+ */
+static int tmpfs_check_locked(struct zf_daemon *d, const struct zf_object *obj,
+			      const struct zf_volume_spec *v, char *why, size_t why_size)
+{
+	int64_t want = 0, held = 0, max = d->opts.tmpfs_max, got;
+	uint64_t ram = ram_bytes();
+	char words[300];
+	int r = strcmp(v->driver, "local") == 0 ? zf_tmpfs_size(v->opts, v->n_opts, ram, &want) : 0;
+
+	if (r == -EINVAL)
+		snprintf(why, why_size, "spec.yaml: driverOptions: o: a size= or nr_blocks= that "
+					"tmpfs cannot read (64m, 2g, 10%%)");
+	if (r <= 0)
+		return r;
+	for (const struct zf_object *o = zf_registry_first_locked(d->reg); o; o = o->next) {
+		int64_t size = 0;
+
+		if (o == obj || o->rec.kind != ZF_KIND_VOLUME || o->rec.owner != obj->rec.owner ||
+		    !o->volume || strcmp(o->volume->driver, "local") != 0 ||
+		    zf_tmpfs_size(o->volume->opts, o->volume->n_opts, ram, &size) != 1)
+			continue;
+		size = size ? size : zf_tmpfs_default(max);
+		held = size > INT64_MAX - held ? INT64_MAX : held + size;
+	}
+	r = zf_tmpfs_admit(want, held, max, &got, words, sizeof(words));
+	if (r < 0)
+		snprintf(why, why_size, "spec.yaml: %s", words);
+	return r;
+}
+
 /* Makes what the spec asks and brings it to this host: its id and host path. */
 static int make(struct zf_daemon *d, const char *uuid, const struct vol *v,
 		const struct zf_volume_spec *spec, char **ret_id, struct zf_volume_info *ret_info,
@@ -115,14 +159,30 @@ static int make(struct zf_daemon *d, const char *uuid, const struct vol *v,
 		.n_opts = spec->n_opts,
 	};
 	struct zf_volume_info info = { 0 };
+	struct zf_kv *sized = NULL;
+	size_t n_sized = 0;
+	int64_t tmpfs = 0;
 	char *id = NULL;
 	int r;
 
+	/* a tmpfs that names no size gets the default, not the kernel's half
+	 * of the RAM (apply_volume_spec counted it so) */
+	if (!v->id[0] && strcmp(spec->driver, "local") == 0 &&
+	    zf_tmpfs_size(spec->opts, spec->n_opts, ram_bytes(), &tmpfs) == 1 && tmpfs == 0) {
+		if (zf_tmpfs_with_size(spec->opts, spec->n_opts,
+				       zf_tmpfs_default(d->opts.tmpfs_max), &sized, &n_sized) < 0)
+			return zf_err_set(err, ENOMEM, "out of memory");
+		req.opts = sized;
+		req.n_opts = n_sized;
+	}
 	if (v->id[0]) { /* made before (a retry): attached again, never made anew */
 		if (!(id = strdup(v->id)))
 			return zf_err_set(err, ENOMEM, "out of memory");
-	} else if ((r = v->drv->ops->create(v->drv, &req, &id, &info, err)) < 0) {
-		return r;
+	} else {
+		r = v->drv->ops->create(v->drv, &req, &id, &info, err);
+		zf_tmpfs_opts_free(sized, n_sized);
+		if (r < 0)
+			return r;
 	}
 	/* one the backend failed is made (its id kept, for rmdir) and not
 	 * attached: the backend's words stand as the reason */
@@ -439,6 +499,11 @@ static int apply_volume_spec(struct zf_daemon *d, const char *uuid, const char *
 		r = zf_apply_refuse_locked(d, obj, -EBUSY,
 				  "spec.yaml: the volume is made and holds data; a new spec would "
 				  "lose it: rmdir it and make another");
+		goto out;
+	}
+	r = tmpfs_check_locked(d, obj, v, reason, sizeof(reason));
+	if (r < 0) {
+		r = zf_apply_refuse_locked(d, obj, r, reason);
 		goto out;
 	}
 	r = zf_apply_store_spec_locked(obj, text, len);

@@ -7,7 +7,7 @@
  * raise nothing (privileged: false, allowPrivilegeEscalation: true,
  * seccompProfile RuntimeDefault, procMount Default, runAsUser: 0) are taken.
  * Then what a launch does with it: the engine's User, ReadonlyRootfs,
- * no-new-privileges, CapDrop and GroupAdd, and the kubelet's runAsNonRoot
+ * no-new-privileges, CapDrop (MKNOD always) and GroupAdd, and the kubelet's runAsNonRoot
  * check against the image's user.
  */
 #include <errno.h>
@@ -471,16 +471,26 @@ int zf_security_check_non_root(const struct zf_security *sec, const struct zf_se
 	return 0;
 }
 
-static char **strv_copy(char *const *v)
+/*
+ * capabilities.drop, and MKNOD whatever it says (unless ALL): a device node
+ * a container makes in a volume would be the host's device to whatever
+ * opens it outside the container, and a container has no use for one (the
+ * engine's device rules let it open none it could make but the harmless
+ * few it has already; FIFOs and sockets need no capability). NULL: out of
+ * memory.
+ */
+static char **drop_with_mknod(char *const *drop)
 {
+	static char *const none[] = { NULL };
 	size_t n = 0;
+	bool has = false;
 	char **c;
 
-	while (v[n])
-		n++;
-	c = calloc(n + 1, sizeof(*c));
-	for (size_t i = 0; c && i < n; i++) {
-		if (!(c[i] = strdup(v[i]))) {
+	for (drop = drop ? drop : none; drop[n]; n++)
+		has = has || strcmp(drop[n], "MKNOD") == 0 || strcmp(drop[n], "ALL") == 0;
+	c = calloc(n + 2, sizeof(*c));
+	for (size_t i = 0; c && i < n + !has; i++) {
+		if (!(c[i] = strdup(i < n ? drop[i] : "MKNOD"))) {
 			zf_spec_words_free(c);
 			return NULL;
 		}
@@ -512,11 +522,9 @@ int zf_security_apply(const struct zf_security *sec, const struct zf_security *p
 	}
 	cfg->read_only_rootfs = cfg->read_only_rootfs || sec->read_only_root;
 	cfg->no_new_privileges = cfg->no_new_privileges || sec->no_new_privs;
-	if (sec->cap_drop) {
-		zf_spec_words_free(cfg->cap_drop);
-		if (!(cfg->cap_drop = strv_copy(sec->cap_drop)))
-			return -ENOMEM;
-	}
+	zf_spec_words_free(cfg->cap_drop);
+	if (!(cfg->cap_drop = drop_with_mknod(sec->cap_drop)))
+		return -ENOMEM;
 	if (n_groups) {
 		free(cfg->group_add);
 		cfg->n_group_add = 0;

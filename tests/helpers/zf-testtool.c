@@ -18,6 +18,12 @@
  *                                so a pull from a local registry takes long enough to watch;
  *                                prints the port it listens on, exits after IDLE seconds
  *                                without a connection
+ *   zf-testtool truncate FILE SIZE
+ *                                truncate(2): "ok" or "truncate: ERRNAME"
+ *   zf-testtool heldat DIR GO    enters DIR (a descriptor held on it), waits for the file GO
+ *                                to exist, then runs an fsops script there (stdin)
+ *   zf-testtool swap A B SECONDS, hammer FILE SECONDS MARK
+ *                                both sides of a race on one name (race.c)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -36,6 +42,7 @@
 #include <unistd.h>
 
 #include "fsops.h"
+#include "race.h"
 
 static int report(const char *step, int err)
 {
@@ -324,11 +331,31 @@ int main(int argc, char **argv)
 		printf("ok\n");
 		return 0;
 	}
+	if (argc == 4 && strcmp(argv[1], "truncate") == 0) {
+		if (truncate(argv[2], atoll(argv[3])) < 0)
+			return report("truncate", errno);
+		printf("ok\n");
+		return 0;
+	}
+	if (argc == 5 && strcmp(argv[1], "swap") == 0)
+		return zf_race_swap(argv[2], argv[3], atoi(argv[4]));
+	if (argc == 5 && strcmp(argv[1], "hammer") == 0)
+		return zf_race_hammer(argv[2], atoi(argv[3]), argv[4]);
+	if (argc == 4 && strcmp(argv[1], "heldat") == 0) {
+		int fd = open(argv[2], O_RDONLY | O_DIRECTORY);
+
+		if (fd < 0 || fchdir(fd) < 0)
+			return report("heldat", errno);
+		while (access(argv[3], F_OK) < 0)
+			usleep(100000);
+		return zf_fsops_main();
+	}
 	if (argc == 2 && strcmp(argv[1], "fsops") == 0)
 		return zf_fsops_main();
 	if (argc == 5 && strcmp(argv[1], "throttle") == 0)
 		return do_throttle(atoi(argv[2]), atoll(argv[3]), atoi(argv[4]));
 	fprintf(stderr, "usage: zf-testtool write FILE | euid | poll FILE MS | nbread FILE | rename FROM TO"
-			" | fsops | throttle PORT RATE IDLE\n");
+			" | fsops | throttle PORT RATE IDLE | truncate FILE SIZE | swap A B S"
+			" | hammer FILE S MARK | heldat DIR GO\n");
 	return 2;
 }

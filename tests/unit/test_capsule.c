@@ -517,6 +517,9 @@ static void test_pod_keys(void **state)
 	assert_int_equal(cfg.n_group_add, 3);
 	free(cfg.user);
 	free(cfg.group_add);
+	for (char **w = cfg.cap_drop; *w; w++)
+		free(*w);
+	free(cfg.cap_drop);
 	zf_capsule_spec_free(c);
 
 	/* defaults: ClusterFirst, no DNS settings */

@@ -475,6 +475,8 @@ static void test_security_context(void **state)
 	assert_string_equal(spec->cfg->user, "1000:3000");
 	assert_true(spec->cfg->read_only_rootfs && spec->cfg->no_new_privileges);
 	assert_string_equal(spec->cfg->cap_drop[1], "CHOWN");
+	assert_string_equal(spec->cfg->cap_drop[2], "ALL"); /* MKNOD with the rest */
+	assert_null(spec->cfg->cap_drop[3]);
 	zf_container_spec_free(spec);
 
 	spec = parse_ok("image: busybox\nsecurityContext: {allowPrivilegeEscalation: true, runAsUser: 0}\n");
@@ -537,6 +539,24 @@ static void test_security_apply(void **state)
 	assert_int_equal(zf_security_apply(&none, NULL, NULL, &cfg), 0);
 	assert_null(cfg.user);
 	free(cfg.group_add);
+	/* but MKNOD, always (a device node in a volume would be the host's) */
+	assert_string_equal(cfg.cap_drop[0], "MKNOD");
+	assert_null(cfg.cap_drop[1]);
+	/* beside what the spec drops, once */
+	char *drop[] = { (char *)"NET_RAW", (char *)"MKNOD", NULL };
+	struct zf_security some = { .cap_drop = drop };
+	assert_int_equal(zf_security_apply(&some, NULL, NULL, &cfg), 0);
+	assert_string_equal(cfg.cap_drop[0], "NET_RAW");
+	assert_string_equal(cfg.cap_drop[1], "MKNOD");
+	assert_null(cfg.cap_drop[2]);
+	drop[1] = (char *)"CHOWN";
+	assert_int_equal(zf_security_apply(&some, NULL, NULL, &cfg), 0);
+	assert_string_equal(cfg.cap_drop[1], "CHOWN");
+	assert_string_equal(cfg.cap_drop[2], "MKNOD");
+	assert_null(cfg.cap_drop[3]);
+	for (char **w = cfg.cap_drop; *w; w++)
+		free(*w);
+	free(cfg.cap_drop);
 
 	/* runAsNonRoot as the kubelet checks it */
 	assert_int_equal(zf_security_check_non_root(&none, &pod, "", why, sizeof(why)), 0); /* runAsUser 2000 */

@@ -21,6 +21,7 @@ struct fake {
 	char uuid[40], kind[16], name[72], instance[40];
 	int64_t size;
 	size_t n_opts;
+	char o[128]; /* the o option, if any */
 	/* how to answer */
 	int create_r;
 	const char *msg;
@@ -67,6 +68,9 @@ static int fake_create(struct zf_volume_driver *drv, const struct zf_volume_requ
 	snprintf(f->instance, sizeof(f->instance), "%s", req->owner->instance);
 	f->size = req->size_bytes;
 	f->n_opts = req->n_opts;
+	for (size_t i = 0; i < req->n_opts; i++)
+		if (strcmp(req->opts[i].key, "o") == 0)
+			snprintf(f->o, sizeof(f->o), "%s", req->opts[i].value);
 	if (f->create_r < 0)
 		return zf_err_set(err, -f->create_r, "%s", f->msg);
 	snprintf(id, sizeof(id), "v-%.8s", req->owner->uuid);
@@ -233,7 +237,9 @@ static void test_launch(void **state)
 	assert_string_equal(w->local.kind, "volume");
 	assert_string_equal(w->local.name, "data");
 	assert_string_equal(w->local.instance, zf_store_instance(w->d.store));
-	assert_int_equal(w->local.n_opts, 2);
+	/* a tmpfs of no size gets the default: not the kernel's half of the RAM */
+	assert_int_equal(w->local.n_opts, 3);
+	assert_string_equal(w->local.o, "size=67108864");
 	assert_string_equal(zf_state_word(o->rec.status), "Available");
 	assert_string_equal(o->rec.task_state, "");
 	assert_string_equal(o->rec.engine_id, id);
