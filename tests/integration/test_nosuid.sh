@@ -46,16 +46,22 @@ opts=$(awk -v m="$MNT" '$2 == m {print $4}' /proc/mounts)
 assert_match ",$opts," ",nosuid," "mounted nosuid ($opts)"
 assert_match ",$opts," ",nodev," "mounted nodev ($opts)"
 
-log "a user's container makes a set-user-ID root binary and a device in the user's volume"
+log "a user's container makes a set-user-ID root binary in the user's volume; a device node is there too"
 as $A mkdir "$MNT/volumes/v"
 echo 'driver: local' | as $A "$ZF_TESTTOOL" write "$MNT/volumes/v/spec.yaml" >/dev/null
 assert_eq "$(as $A timeout 30 cat "$MNT/volumes/v/until/Available")" Available "the volume"
 as $A cp "$ZF_TESTTOOL" "$MNT/volumes/v/data/tool"
 as $A mkdir "$MNT/containers/c"
-printf 'image: busybox\ncommand: [sh, -c, "chown 0:0 /v/tool && chmod 4755 /v/tool && mknod /v/null c 1 3 && chmod 666 /v/null && sleep 3600"]\nvolumeMounts: [{name: v, mountPath: /v}]\n' |
+printf 'image: busybox\ncommand: [sh, -c, "chown 0:0 /v/tool && chmod 4755 /v/tool && sleep 3600"]\nvolumeMounts: [{name: v, mountPath: /v}]\n' |
 	as $A "$ZF_TESTTOOL" write "$MNT/containers/c/spec.yaml" >/dev/null
 assert_eq "$(as $A timeout 60 cat "$MNT/containers/c/until/Running")" Running "the container"
-wait_for 20 test -c "$MNT/volumes/v/data/null"
+# containers may not mknod (CAP_MKNOD is dropped): the node is made where
+# the engine keeps the volume, as by anything else that reaches it
+vol=$(docker volume ls -q --filter "label=zunfs.instance=$(instance)")
+mknod "$(docker volume inspect -f '{{.Mountpoint}}' "$vol")/null" c 1 3
+chmod 666 "$(docker volume inspect -f '{{.Mountpoint}}' "$vol")/null"
+assert_match "$(stat -c %F "$MNT/volumes/v/data/null")" "character special" "the device node shows"
+wait_for 20 bash -c "[ \"\$(stat -c %u '$MNT/volumes/v/data/tool')\" = 0 ]"
 assert_match "$(stat -c '%a %u' "$MNT/volumes/v/data/tool")" '^4755 0$' "the binary is set-user-ID root"
 
 log "run and read through data/ by the volume's owner"
